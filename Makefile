@@ -1,0 +1,47 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+# Both create the virtual environment in .venv first (Python 3.11+ and make are all you need).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
+DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
+
+.PHONY: setup demo test lint format typecheck guides pytest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Score the shipped example cluster and print the ranked table.
+demo: $(STAMP)
+	$(BIN)/emulation-rules score $(DEMO_GUIDE) $(DEMO_SUBMISSIONS)
+
+## The whole suite: lint, format check, types, shipped guides, tests.
+test: lint typecheck guides pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+guides: $(STAMP)
+	$(BIN)/emulation-rules check rulesets/*.yaml
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,683 @@
+"""The expression sandbox: the only module that imports simpleeval.
+
+simpleeval is used as an evaluator of syntax trees this module has already checked, never as
+the security boundary. Before simpleeval sees an expression:
+
+1. its length is bounded, then it is parsed once with :func:`ast.parse`;
+2. every node is checked against an allow-list (no attributes, subscripts, comprehensions,
+   lambdas, f-strings, ``**``, ``%``, ``//``, bit operators, assignments or statements),
+   with node-count and depth limits, iteratively (no ``RecursionError``);
+3. number literals become exact :class:`~decimal.Decimal` values from their source text;
+4. every name is resolved statically against the guide's inputs and constants, every call
+   against the engine's own function table, and operand types are checked;
+5. at run time only plain immutable values (Decimal, int, bool, str, date) are passed in,
+   and every exception is translated into the library's own errors.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+import simpleeval
+
+from emulation_rules.errors import EvaluationError, Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = [
+    "FUNCTIONS",
+    "CheckedExpression",
+    "ExprType",
+    "SandboxConfig",
+    "check_expression",
+    "evaluate_expression",
+]
+
+ExprType = Literal["number", "bool", "date", "text", "any"]
+
+#: Rounding modes accepted by ``round(x, places, mode)``.
+ROUNDING_MODES: dict[str, str] = {
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "half_down": decimal.ROUND_HALF_DOWN,
+    "up": decimal.ROUND_UP,
+    "down": decimal.ROUND_DOWN,
+    "ceiling": decimal.ROUND_CEILING,
+    "floor": decimal.ROUND_FLOOR,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    """Limits on expressions, passed per call (never module globals)."""
+
+    #: Longest expression source, in characters.
+    max_length: int = 1000
+    #: Most syntax nodes in one expression.
+    max_nodes: int = 300
+    #: Deepest nesting of syntax nodes.
+    max_depth: int = 40
+    #: Longest string literal.
+    max_string: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedExpression:
+    """An expression parsed once and checked, ready to evaluate many times."""
+
+    source: str
+    tree: ast.expr
+    type: ExprType
+    #: Input and constant names it reads, in first-use order.
+    names: tuple[str, ...]
+    #: Criterion ids it reads through ``score("id")``.
+    refs: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# The function table
+
+
+def _round(value: Decimal, places: int | Decimal = 0, mode: str = "half_up") -> Decimal:
+    exponent = Decimal(1).scaleb(-int(places))
+    return Decimal(value).quantize(exponent, rounding=ROUNDING_MODES[mode])
+
+
+def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    return max(low, min(high, value))
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return Decimal(part) * 100 / Decimal(whole)
+
+
+def _ratio(part: Decimal, whole: Decimal) -> Decimal:
+    return Decimal(part) / Decimal(whole)
+
+
+def _floor(value: Decimal) -> Decimal:
+    return Decimal(value).to_integral_value(rounding=decimal.ROUND_FLOOR)
+
+
+def _ceil(value: Decimal) -> Decimal:
+    return Decimal(value).to_integral_value(rounding=decimal.ROUND_CEILING)
+
+
+def _days_between(start: date, end: date) -> Decimal:
+    return Decimal((end - start).days)
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _min(*values: Decimal) -> Decimal:
+    return min(values)
+
+
+def _max(*values: Decimal) -> Decimal:
+    return max(values)
+
+
+def _abs(value: Decimal) -> Decimal:
+    return abs(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Function:
+    impl: Callable[..., Any]
+    args: tuple[ExprType, ...]
+    returns: ExprType
+    #: Whether the last argument type repeats (min, max).
+    variadic: bool = False
+    #: How many trailing arguments are optional.
+    optional: int = 0
+    doc: str = ""
+
+
+#: The functions expressions may call. Nothing else is callable.
+FUNCTIONS: dict[str, _Function] = {
+    "min": _Function(_min, ("number", "number"), "number", variadic=True, doc="smallest value"),
+    "max": _Function(_max, ("number", "number"), "number", variadic=True, doc="largest value"),
+    "abs": _Function(_abs, ("number",), "number", doc="absolute value"),
+    "clamp": _Function(_clamp, ("number", "number", "number"), "number", doc="clamp(x, low, high)"),
+    "ratio": _Function(_ratio, ("number", "number"), "number", doc="ratio(part, whole)"),
+    "percent": _Function(
+        _percent, ("number", "number"), "number", doc="percent(part, whole) = part*100/whole"
+    ),
+    "round": _Function(
+        _round,
+        ("number", "number", "text"),
+        "number",
+        optional=2,
+        doc="round(x, places=0, mode='half_up')",
+    ),
+    "floor": _Function(_floor, ("number",), "number", doc="largest integer ≤ x"),
+    "ceil": _Function(_ceil, ("number",), "number", doc="smallest integer ≥ x"),
+    "days_between": _Function(
+        _days_between, ("date", "date"), "number", doc="days_between(start, end) = end - start"
+    ),
+    "date": _Function(_date, ("text",), "date", doc="date('YYYY-MM-DD'), a literal date"),
+    "score": _Function(
+        lambda _ident: Decimal(0), ("text",), "number", doc="score('a1.2'): another criterion"
+    ),
+}
+
+
+def _div(left: Decimal, right: Decimal) -> Decimal:
+    return Decimal(left) / Decimal(right)
+
+
+def _ensure_number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(type(value).__name__)
+    return Decimal(value)
+
+
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: lambda a, b: _ensure_number(a) + _ensure_number(b),
+    ast.Sub: lambda a, b: _ensure_number(a) - _ensure_number(b),
+    ast.Mult: lambda a, b: _ensure_number(a) * _ensure_number(b),
+    ast.Div: _div,
+    ast.USub: lambda a: -_ensure_number(a),
+    ast.UAdd: lambda a: +_ensure_number(a),
+    ast.Not: lambda a: not a,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+
+_FORBIDDEN_OPERATORS = {
+    ast.Pow: "'**' (powers) is not allowed",
+    ast.Mod: "'%' is not allowed",
+    ast.FloorDiv: "'//' is not allowed; use floor(a / b)",
+    ast.MatMult: "'@' is not allowed",
+    ast.BitAnd: "bit operators are not allowed; use 'and'",
+    ast.BitOr: "bit operators are not allowed; use 'or'",
+    ast.BitXor: "bit operators are not allowed",
+    ast.LShift: "shift operators are not allowed",
+    ast.RShift: "shift operators are not allowed",
+    ast.Invert: "'~' is not allowed; use 'not'",
+    ast.Is: "'is' is not allowed; use '=='",
+    ast.IsNot: "'is not' is not allowed; use '!='",
+}
+
+_NODE_NAMES = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "indexing ('[...]')",
+    ast.Lambda: "lambda",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.NamedExpr: "assignment expressions (':=')",
+    ast.Starred: "'*' unpacking",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets",
+    ast.List: "lists",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+# --------------------------------------------------------------------------------------------
+# Static checking
+
+
+@dataclass
+class _Checker:
+    source: str
+    names: Mapping[str, ExprType]
+    criteria: frozenset[str]
+    config: SandboxConfig
+    issues: list[Issue] = field(default_factory=list)
+    read: dict[str, None] = field(default_factory=dict)
+    refs: dict[str, None] = field(default_factory=dict)
+
+    def fail(
+        self, code: str, message: str, node: ast.AST | None = None, hint: str | None = None
+    ) -> None:
+        column = getattr(node, "col_offset", None) if node is not None else None
+        if column is not None:
+            column = len(self.source.encode("utf-8")[:column].decode("utf-8", "replace"))
+        self.issues.append(Issue(code, message, column=column, hint=hint))
+
+    # -- structure --------------------------------------------------------------------------
+
+    def check_structure(self, tree: ast.expr) -> bool:
+        count = 0
+        stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+        while stack:
+            node, depth = stack.pop()
+            count += 1
+            if count > self.config.max_nodes:
+                self.fail(
+                    "expr-too-complex",
+                    f"the expression has more than {self.config.max_nodes} parts",
+                )
+                return False
+            if depth > self.config.max_depth:
+                self.fail(
+                    "expr-too-complex",
+                    f"the expression nests deeper than {self.config.max_depth} levels",
+                    node,
+                )
+                return False
+            if not self._allowed(node):
+                return False
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        return True
+
+    def _allowed(self, node: ast.AST) -> bool:
+        kind = type(node)
+        if kind in _NODE_NAMES:
+            self.fail("expr-forbidden", f"not allowed: {_NODE_NAMES[kind]}", node)
+            return False
+        if kind in _FORBIDDEN_OPERATORS:
+            self.fail("expr-forbidden", _FORBIDDEN_OPERATORS[kind], None)
+            return False
+        if isinstance(node, ast.Call) and (node.keywords or not isinstance(node.func, ast.Name)):
+            self.fail("expr-forbidden", "only plain calls like min(a, b) are allowed", node)
+            return False
+        if isinstance(node, ast.Constant) and node.value is None:
+            self.fail("expr-forbidden", "None is not a value in expressions", node)
+            return False
+        if isinstance(node, ast.Constant) and isinstance(node.value, complex | bytes):
+            self.fail("expr-number", "complex numbers and bytes are not allowed", node)
+            return False
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and len(node.value) > self.config.max_string
+        ):
+            self.fail("expr-too-long", "the text literal is too long", node)
+            return False
+        allowed = (
+            ast.Expression,
+            ast.BoolOp,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.Compare,
+            ast.IfExp,
+            ast.Call,
+            ast.Name,
+            ast.Constant,
+            ast.Tuple,
+            ast.Load,
+            ast.And,
+            ast.Or,
+            ast.Add,
+            ast.Sub,
+            ast.Mult,
+            ast.Div,
+            ast.USub,
+            ast.UAdd,
+            ast.Not,
+            ast.Eq,
+            ast.NotEq,
+            ast.Lt,
+            ast.LtE,
+            ast.Gt,
+            ast.GtE,
+            ast.In,
+            ast.NotIn,
+        )
+        if not isinstance(node, allowed):
+            self.fail("expr-forbidden", f"{type(node).__name__} is not allowed", node)
+            return False
+        return True
+
+    # -- literals -----------------------------------------------------------------------------
+
+    def to_decimal_literals(self, tree: ast.expr) -> ast.expr:
+        """Make number literals exact Decimals and ``true``/``false`` booleans.
+
+        Recursion is safe here: the depth was bounded by :meth:`check_structure`.
+        """
+        checker = self
+
+        class _Literals(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                if node.id in ("true", "false") and node.id not in checker.names:
+                    return ast.copy_location(ast.Constant(node.id == "true"), node)
+                return node
+
+            def visit_Constant(self, node: ast.Constant) -> ast.AST:
+                value = node.value
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    return node
+                text = ast.get_source_segment(checker.source, node) or repr(value)
+                try:
+                    number = Decimal(text.replace("_", "x"))
+                except decimal.InvalidOperation:
+                    checker.fail("expr-number", f"'{text}' is not a number literal", node)
+                    return node
+                if not number.is_finite() or abs(number) >= Decimal("1e15"):
+                    checker.fail("expr-number", f"the number {text} is too large", node)
+                    return node
+                # Decimal constants are this module's own extension of the tree
+                return ast.copy_location(ast.Constant(number), node)  # type: ignore[arg-type]
+
+        result = _Literals().visit(tree)
+        assert isinstance(result, ast.expr)
+        return result
+
+    # -- names and types ----------------------------------------------------------------------
+
+    def infer(self, node: ast.AST) -> ExprType:
+        """Infer the type of ``node`` (iteration is bounded by the depth check)."""
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool):
+                return "bool"
+            if isinstance(value, Decimal | int):
+                return "number"
+            return "text"
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.BinOp):
+            left, right = self.infer(node.left), self.infer(node.right)
+            self._expect(node.left, left, "number", "arithmetic")
+            self._expect(node.right, right, "number", "arithmetic")
+            if isinstance(node.op, ast.Div) and _is_zero(node.right):
+                self.fail("expr-div-zero", "division by zero", node.right)
+            return "number"
+        if isinstance(node, ast.UnaryOp):
+            operand = self.infer(node.operand)
+            if isinstance(node.op, ast.Not):
+                self._expect(node.operand, operand, "bool", "'not'")
+                return "bool"
+            self._expect(node.operand, operand, "number", "a sign")
+            return "number"
+        if isinstance(node, ast.BoolOp):
+            for operand_node in node.values:
+                self._expect(operand_node, self.infer(operand_node), "bool", "'and'/'or'")
+            return "bool"
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.IfExp):
+            self._expect(node.test, self.infer(node.test), "bool", "the condition of 'if'")
+            body, orelse = self.infer(node.body), self.infer(node.orelse)
+            if "any" not in (body, orelse) and body != orelse:
+                self.fail(
+                    "expr-type", f"'if' gives {body} on one side and {orelse} on the other", node
+                )
+            return body if body != "any" else orelse
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Tuple):
+            self.fail("expr-forbidden", "a tuple is allowed only after 'in'", node)
+            return "any"
+        return "any"
+
+    def _name(self, node: ast.Name) -> ExprType:
+        if node.id in self.names:
+            self.read.setdefault(node.id, None)
+            return self.names[node.id]
+        if node.id in FUNCTIONS:
+            self.fail("expr-forbidden", f"the function {node.id!r} must be called", node)
+            return "any"
+        if node.id in self.criteria or node.id.replace("_", ".") in self.criteria:
+            ident = node.id if node.id in self.criteria else node.id.replace("_", ".")
+            self.fail(
+                "expr-unknown-name",
+                f"{node.id!r} is a criterion, not an input",
+                node,
+                hint=f"write score({ident!r})",
+            )
+            return "number"
+        close = difflib.get_close_matches(node.id, list(self.names), n=1, cutoff=0.6)
+        self.fail(
+            "expr-unknown-name",
+            f"{node.id!r} is not a declared input or constant",
+            node,
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
+        return "any"
+
+    def _expect(self, node: ast.AST, got: ExprType, want: ExprType, what: str) -> None:
+        if got not in ("any", want):
+            self.fail("expr-type", f"{what} needs a {want}, got a {got}", node)
+
+    def _compare(self, node: ast.Compare) -> ExprType:
+        left = self.infer(node.left)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                if not isinstance(comparator, ast.Tuple) or not all(
+                    isinstance(e, ast.Constant) for e in comparator.elts
+                ):
+                    self.fail(
+                        "expr-forbidden", "'in' needs a list of values like ('a', 'b')", comparator
+                    )
+                    continue
+                for element in comparator.elts:
+                    self._expect(element, self.infer(element), left, "'in'")
+                left = "any"
+                continue
+            right = self.infer(comparator)
+            if isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
+                if left not in ("any", "number", "date"):
+                    self.fail(
+                        "expr-type", f"'<' and '>' compare numbers or dates, not a {left}", node
+                    )
+                elif right not in ("any", left):
+                    self.fail("expr-type", f"cannot compare a {left} with a {right}", comparator)
+            elif "any" not in (left, right) and left != right:
+                self.fail("expr-type", f"cannot compare a {left} with a {right}", comparator)
+            left = right
+        return "bool"
+
+    def _call(self, node: ast.Call) -> ExprType:
+        assert isinstance(node.func, ast.Name)
+        name = node.func.id
+        function = FUNCTIONS.get(name)
+        if function is None:
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+            self.fail(
+                "expr-unknown-function",
+                f"{name!r} is not a function of the guide language",
+                node,
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else "see docs/ruleset-format.md#functions",
+            )
+            for arg in node.args:
+                self.infer(arg)
+            return "any"
+        count = len(node.args)
+        least = len(function.args) - function.optional
+        if count < least or (not function.variadic and count > len(function.args)):
+            self.fail("expr-type", f"{name}() takes {_arity(function)}, got {count}", node)
+        for index, arg in enumerate(node.args):
+            want = function.args[min(index, len(function.args) - 1)]
+            self._expect(arg, self.infer(arg), want, f"argument {index + 1} of {name}()")
+        if name in ("score", "date") or (name == "round" and count == 3):
+            literal = node.args[-1] if node.args else None
+            if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
+                self.fail(
+                    "expr-type", f"the last argument of {name}() must be a quoted literal", node
+                )
+            elif name == "score":
+                self._ref(literal, literal.value)
+            elif name == "date":
+                try:
+                    date.fromisoformat(literal.value)
+                except ValueError:
+                    self.fail("date-format", f"{literal.value!r} is not a date YYYY-MM-DD", literal)
+            elif literal.value not in ROUNDING_MODES:
+                self.fail(
+                    "expr-type",
+                    f"{literal.value!r} is not a rounding mode ({', '.join(ROUNDING_MODES)})",
+                    literal,
+                )
+        return function.returns
+
+    def _ref(self, node: ast.AST, ident: str) -> None:
+        if ident in self.criteria:
+            self.refs.setdefault(ident, None)
+            return
+        close = difflib.get_close_matches(ident, list(self.criteria), n=1, cutoff=0.6)
+        self.fail(
+            "unknown-criterion",
+            f"{ident!r} is not a criterion of the guide",
+            node,
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
+
+
+def _arity(function: _Function) -> str:
+    most = len(function.args)
+    least = most - function.optional
+    if function.variadic:
+        return f"{least} or more arguments"
+    if least == most:
+        return f"{most} argument{'s' if most != 1 else ''}"
+    return f"{least} to {most} arguments"
+
+
+def _is_zero(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, Decimal | int)
+        and not isinstance(node.value, bool)
+        and node.value == 0
+    )
+
+
+def _parse(source: str, checker: _Checker) -> ast.expr | None:
+    try:
+        module = ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        offset = (exc.offset or 1) - 1
+        checker.issues.append(
+            Issue(
+                "expr-syntax",
+                f"invalid syntax: {exc.msg}",
+                column=offset + 1 if offset >= 0 else None,
+            )
+        )
+        return None
+    except (RecursionError, MemoryError, ValueError):
+        checker.fail("expr-too-complex", "the expression is too deeply nested to parse")
+        return None
+    if len(module.body) != 1:
+        checker.fail("expr-not-expression", "write one expression, not several statements")
+        return None
+    statement = module.body[0]
+    if not isinstance(statement, ast.Expr):
+        kind = type(statement).__name__.lower()
+        checker.fail(
+            "expr-not-expression",
+            f"an expression is expected, not a statement ({kind})",
+            statement,
+            hint="use '==' to compare" if kind in ("assign", "augassign", "annassign") else None,
+        )
+        return None
+    return statement.value
+
+
+def check_expression(
+    source: str,
+    *,
+    names: Mapping[str, ExprType],
+    criteria: frozenset[str] = frozenset(),
+    expect: ExprType = "any",
+    config: SandboxConfig = SandboxConfig(),
+) -> tuple[CheckedExpression | None, list[Issue]]:
+    """Parse and check one expression.
+
+    Returns the checked expression (or ``None``) and the issues found. Issue columns are
+    1-based offsets inside the expression text; the caller adds the file position.
+    """
+    checker = _Checker(source, names, criteria, config)
+    if len(source) > config.max_length:
+        checker.fail(
+            "expr-too-long",
+            f"the expression has {len(source)} characters; the limit is {config.max_length}",
+        )
+        return None, checker.issues
+    if "\x00" in source:
+        checker.fail("control-char", "the expression contains a NUL character")
+        return None, checker.issues
+    stripped = source.strip()
+    lead = len(source) - len(source.lstrip())
+    checker.source = stripped
+    tree = _parse(stripped, checker)
+    if tree is not None and checker.check_structure(tree):
+        tree = checker.to_decimal_literals(tree)
+        if not checker.issues:
+            kind = checker.infer(tree)
+            if expect != "any" and kind not in ("any", expect):
+                checker.fail("expr-type", f"the expression gives a {kind}; a {expect} is expected")
+    issues = [
+        i.evolve(column=i.column + lead) if i.column is not None and lead else i
+        for i in checker.issues
+    ]
+    if tree is None or any(i.severity == "error" for i in issues):
+        return None, issues
+    return (
+        CheckedExpression(stripped, tree, kind, tuple(checker.read), tuple(checker.refs)),
+        issues,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def evaluate_expression(
+    expression: CheckedExpression,
+    names: Mapping[str, Any],
+    score: Callable[[str], Decimal],
+) -> Any:
+    """Evaluate a checked expression with plain values.
+
+    Raises:
+        EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
+        escapes.
+    """
+    functions = {name: f.impl for name, f in FUNCTIONS.items()}
+    functions["score"] = score
+    evaluator = simpleeval.SimpleEval(
+        operators=_OPERATORS, functions=functions, names=names, allowed_attrs={}
+    )
+    try:
+        return evaluator.eval(expression.source, previously_parsed=expression.tree)
+    except ZeroDivisionError as exc:  # decimal.DivisionByZero is a subclass
+        raise EvaluationError(
+            "division by zero",
+            (Issue("eval-div-zero", f"division by zero in {expression.source!r}"),),
+        ) from exc
+    except EvaluationError:
+        raise
+    except (decimal.DecimalException, ArithmeticError) as exc:
+        raise EvaluationError(
+            "arithmetic error",
+            (Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}"),),
+        ) from exc
+    except (
+        simpleeval.InvalidExpression,
+        TypeError,
+        ValueError,
+        KeyError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
+        raise EvaluationError(
+            "expression failed",
+            (Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}"),),
+        ) from exc

@@ -1,0 +1,158 @@
+"""Reading files as text: size limit, strict UTF-8, control and invisible characters, NFC."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from emulation_rules.errors import Issue
+
+__all__ = [
+    "INVISIBLE",
+    "SourceText",
+    "check_characters",
+    "decode_source",
+    "find_invisible",
+    "nfc",
+    "read_source",
+]
+
+#: Zero-width and bidirectional formatting characters: they make two ids that look the same
+#: compare different, or make text display in another order than it is stored.
+INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u180e"
+)
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(INVISIBLE)) + "]")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """Decoded text of one file, with the name used in messages."""
+
+    name: str
+    text: str
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC (composed) form.
+
+    Example:
+        >>> nfc("Ha\u0300 N\u00f4\u0323i") == "Hà Nội"
+        True
+    """
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def find_invisible(text: str) -> int:
+    """Return the index of the first invisible character in ``text``, or -1."""
+    if text.isascii():
+        return -1
+    for index, char in enumerate(text):
+        if char in INVISIBLE:
+            return index
+    return -1
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+def _decode(data: bytes, name: str) -> tuple[str | None, Issue | None]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Issue(
+            "encoding",
+            "the file is UTF-16; save it as UTF-8",
+            source=name,
+            line=1,
+            column=1,
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte order mark is harmless: YAML and JSON both allow it
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line, column = _line_col(good, len(good))
+        return None, Issue(
+            "encoding",
+            f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; "
+            "save the file as UTF-8 (not Windows-1258 or TCVN3)",
+            source=name,
+            line=line,
+            column=column,
+        )
+
+
+def check_characters(text: str, name: str) -> Issue | None:
+    """Return an issue for the first control or invisible character in ``text``."""
+    match = _BAD_CHAR.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    line, column = _line_col(text, match.start())
+    if char in INVISIBLE:
+        return Issue(
+            "invisible-char",
+            f"invisible character U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'format character').lower()}) in the text",
+            source=name,
+            line=line,
+            column=column,
+            hint="delete it; retype the id or name",
+        )
+    return Issue(
+        "control-char",
+        f"control character U+{ord(char):04X} in the text",
+        source=name,
+        line=line,
+        column=column,
+    )
+
+
+def read_source(
+    path: str | Path, *, max_bytes: int, display_name: str | None = None
+) -> tuple[SourceText | None, Issue | None]:
+    """Read ``path`` as strict UTF-8 text, checking size and characters.
+
+    Returns the text, or ``None`` and the issue that stopped reading.
+    """
+    name = display_name or str(path)
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            return None, Issue(
+                "file-too-large",
+                f"the file has {size} bytes; the limit is {max_bytes}",
+                source=name,
+            )
+        data = file.read_bytes()
+    except OSError as exc:
+        return None, Issue("file-not-found", f"cannot read the file: {exc.strerror}", source=name)
+    return decode_source(data, name, max_bytes=max_bytes)
+
+
+def decode_source(
+    data: bytes, name: str, *, max_bytes: int
+) -> tuple[SourceText | None, Issue | None]:
+    """Decode bytes already read, with the same checks as :func:`read_source`."""
+    if len(data) > max_bytes:
+        return None, Issue(
+            "file-too-large",
+            f"the input has {len(data)} bytes; the limit is {max_bytes}",
+            source=name,
+        )
+    text, issue = _decode(data, name)
+    if text is None:
+        return None, issue
+    issue = check_characters(text, name)
+    if issue is not None:
+        return None, issue
+    return SourceText(name, text), None

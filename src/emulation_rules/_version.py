@@ -1,0 +1,3 @@
+"""The version of emulation-rules."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,249 @@
+"""The ``emulation-rules`` command line: a thin layer over the public API.
+
+Exit codes: 0 success; 1 a problem the user can fix (a bad guide, a bad submission, a unit
+that failed); 2 a usage error; 3 an unexpected internal error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+from emulation_rules._canonical import decimal_text
+from emulation_rules._version import __version__
+from emulation_rules.compiler import check_ruleset, load_ruleset
+from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.model import Ruleset
+from emulation_rules.scoring import ClusterResult, score
+from emulation_rules.submissions import load_submissions
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from decimal import Decimal
+
+__all__ = ["main", "run"]
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that writes usage errors to our stream and exits with 2."""
+
+    def __init__(self, *args: object, stderr: TextIO, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._stderr = stderr
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(self._stderr)
+        self._stderr.write(f"{self.prog}: usage: {message}\n")
+        raise _UsageError
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser(stderr: TextIO) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="emulation-rules",
+        description="Score Vietnamese emulation clusters against declarative guides.",
+        stderr=stderr,
+    )
+    parser.add_argument("--version", action="version", version=f"emulation-rules {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="load and check guides", stderr=stderr)
+    check.add_argument("guides", nargs="+", metavar="GUIDE")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    run_score = sub.add_parser("score", help="score a cluster's submissions", stderr=stderr)
+    run_score.add_argument("guide", metavar="GUIDE")
+    run_score.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    run_score.add_argument("--format", choices=("text", "json"), default="text")
+    run_score.add_argument("--trace", action="store_true", help="include each unit's trace (json)")
+    run_score.add_argument(
+        "--allow-version-mismatch",
+        action="store_true",
+        help="score submissions that name another version of the guide",
+    )
+
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of the guide format", stderr=stderr
+    )
+    schema.add_argument("what", nargs="?", choices=("ruleset",), default="ruleset")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``)."""
+    return run(sys.argv[1:] if argv is None else list(argv), sys.stdout, sys.stderr)
+
+
+def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    """Run the command line with injected streams; return the exit code."""
+    try:
+        args = _parser(stderr).parse_args(argv)
+    except _UsageError:
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    try:
+        if args.command == "check":
+            return _check(args, stdout)
+        if args.command == "score":
+            return _score(args, stdout, stderr)
+        return _schema(stdout)
+    except EmulationRulesError as exc:
+        stderr.writelines(issue.render() + "\n" for issue in exc.issues)
+        if not exc.issues:
+            stderr.write(f"error: {exc.message}\n")
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug must not look like a crash dump
+        stderr.write(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in emulation-rules; please report it with the command you ran.\n"
+        )
+        return EXIT_BUG
+
+
+def _check(args: argparse.Namespace, stdout: TextIO) -> int:
+    failed = False
+    report: list[dict[str, object]] = []
+    for guide in args.guides:
+        issues = check_ruleset(guide)
+        errors = [i for i in issues if i.severity == "error"]
+        warnings = [i for i in issues if i.severity == "warning"]
+        failed = failed or bool(errors) or (args.strict and bool(warnings))
+        if args.format == "json":
+            report.append(
+                {"guide": guide, "ok": not errors, "issues": [i.as_dict() for i in issues]}
+            )
+            continue
+        stdout.writelines(issue.render() + "\n" for issue in issues)
+        status = "ok" if not errors else f"{len(errors)} error(s)"
+        if warnings:
+            status += f", {len(warnings)} warning(s)"
+        stdout.write(f"{guide}: {status}\n")
+    if args.format == "json":
+        stdout.write(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return EXIT_PROBLEM if failed else EXIT_OK
+
+
+def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    guide = load_ruleset(args.guide)
+    batch = load_submissions(args.submissions)
+    result = score(
+        guide,
+        batch.submissions,
+        rejected=batch.rejected,
+        issues=batch.issues,
+        allow_version_mismatch=args.allow_version_mismatch,
+    )
+    if args.format == "json":
+        stdout.write(result.to_json(trace=args.trace) + "\n")
+    else:
+        stdout.write(render_table(result))
+    for issue in result.issues:
+        if issue.severity == "error":
+            stderr.write(issue.render() + "\n")
+    return EXIT_OK if result.ok else EXIT_PROBLEM
+
+
+def _fmt(value: Decimal | None, places: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if places is not None:
+        value = value.quantize(__import__("decimal").Decimal(1).scaleb(-places))
+    return decimal_text(value)
+
+
+def render_table(result: ClusterResult) -> str:
+    """The ranked table as plain text, with not-classified, failed and rejected units below."""
+    lines = [
+        f"{result.ruleset_title}",
+        (
+            f"Hướng dẫn {result.ruleset_id} phiên bản {result.ruleset_version}"
+            f" ({result.ruleset_digest[:19]}…)"
+        ),
+        "",
+    ]
+    header = ("Hạng", "Mã đơn vị", "Đơn vị", "Tổng điểm", "Tối đa", "Tỷ lệ %", "Xếp loại")
+    rows = []
+    for unit in result.units:
+        if unit.status != "scored":
+            continue
+        rows.append(
+            (
+                str(unit.rank),
+                unit.unit_id,
+                unit.name,
+                _fmt(unit.total),
+                _fmt(unit.max),
+                _fmt(unit.percent, 2),
+                unit.classification or "",
+            )
+        )
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
+    numeric = {0, 3, 4, 5}
+
+    def line(cells: Sequence[str]) -> str:
+        out = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(out).rstrip()
+
+    lines.append(line(header))
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend(line(r) for r in rows)
+    others = [u for u in result.units if u.status != "scored"]
+    if others:
+        lines.append("")
+    for unit in others:
+        if unit.status == "not_classified":
+            lines.append(f"Không xếp loại: {unit.unit_id} ({unit.name}), tổng {_fmt(unit.total)}")
+            lines.extend(f"    {reason}" for reason in unit.reasons)
+        else:
+            lines.append(f"Lỗi khi chấm: {unit.unit_id} ({unit.name})")
+            lines.extend(
+                f"    {issue.render()}" for issue in unit.issues if issue.severity == "error"
+            )
+    if result.rejected:
+        lines.append("")
+    for rejected in result.rejected:
+        lines.append(f"Không chấm được (bài nộp sai): {rejected.unit_id}")
+        lines.extend(
+            f"    {issue.render()}" for issue in rejected.issues if issue.severity == "error"
+        )
+    warnings = [i for u in result.units for i in u.issues if i.severity == "warning"]
+    warnings += [i for i in result.issues if i.severity == "warning"]
+    if warnings:
+        lines.append("")
+        lines.extend(f"{_warning_text(i)}" for i in warnings)
+    return "\n".join(lines) + "\n"
+
+
+def _warning_text(issue: Issue) -> str:
+    return issue.render()
+
+
+def _schema(stdout: TextIO) -> int:
+    stdout.write(json.dumps(ruleset_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def ruleset_schema() -> dict[str, object]:
+    """The JSON Schema of the guide format (for editors and apps)."""
+    schema = Ruleset.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://emulation-rules.invalid/schema/ruleset-v1.json"
+    schema["title"] = "emulation-rules guide, format v1"
+    return schema

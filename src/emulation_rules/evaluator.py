@@ -1,0 +1,648 @@
+"""Score one unit against a compiled guide, with a trace of every step.
+
+:func:`evaluate` walks the criteria in the compiled order (children and referenced criteria
+first). Every criterion's value is built from recorded parts and adjustment lines (caps,
+forfeits, limits, rounding), and the engine checks that the value equals their sum. Numbers are
+exact decimals under the engine's own decimal context, whatever the caller's context is.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from emulation_rules._inputs import NOT_APPLICABLE
+from emulation_rules._sandbox import ROUNDING_MODES, CheckedExpression, evaluate_expression
+from emulation_rules.compiler import (
+    BandsC,
+    DeadlineC,
+    FormulaC,
+    IncrementC,
+    LookupC,
+    Met,
+    PerEventC,
+    Points,
+    ProportionalC,
+    TableC,
+    _find_band,
+)
+from emulation_rules.errors import EvaluationError, Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from emulation_rules.compiler import CompiledRuleset, Node
+
+__all__ = ["ENGINE_CONTEXT", "TraceNode", "UnitScore", "UnitStatus", "evaluate_values"]
+
+#: The decimal context of every computation: 28 significant digits, half-up, and traps on
+#: invalid operations, division by zero, overflow and any mixing with binary floats.
+ENGINE_CONTEXT = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_UP,
+    Emin=-999999,
+    Emax=999999,
+    traps=[
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+        decimal.FloatOperation,
+    ],
+)
+
+UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class TraceNode:
+    """How one criterion got its value, for one unit."""
+
+    #: Criterion id (``TOTAL`` for the unit total).
+    id: str
+    title: str
+    kind: str
+    #: Plain description of the rule applied.
+    rule: str
+    #: Inputs read, with the values used.
+    inputs: tuple[tuple[str, Any], ...]
+    #: What was summed: ``(label, amount)``; labels are child ids or the construct's name.
+    parts: tuple[tuple[str, Decimal], ...]
+    #: Lines added after the parts: ``(code, amount, note)``, e.g. a cap or rounding.
+    adjustments: tuple[tuple[str, Decimal, str], ...]
+    value: Decimal
+    #: The criterion's maximum for this unit (0 when it does not apply).
+    max: Decimal | None
+    applicable: bool
+    #: ``scored``, ``not_applicable``, ``condition_not_met``, ``waived``, ``forfeited``.
+    status: str
+    note: str | None
+    children: tuple[TraceNode, ...]
+    #: Line of the criterion in the guide file.
+    line: int | None = None
+
+    def find(self, ident: str) -> TraceNode | None:
+        """Return the trace node of criterion ``ident`` in this subtree."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.id == ident:
+                return node
+            stack.extend(node.children)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitScore:
+    """The score of one unit."""
+
+    unit_id: str
+    name: str
+    status: UnitStatus
+    total: Decimal | None
+    #: The unit's applicable maximum (the scale less criteria that do not apply).
+    max: Decimal | None
+    percent: Decimal | None
+    #: Value of every criterion, by id (0 for criteria that do not apply).
+    items: Mapping[str, Decimal]
+    #: Ids of criteria that do not apply to this unit.
+    not_applicable: tuple[str, ...]
+    #: Total deductions applied (a positive magnitude), for "fewer deductions" tie-breaks.
+    deductions: Decimal
+    #: Why the unit is not classified (gate reasons), if it is not.
+    reasons: tuple[str, ...]
+    classification: str | None
+    trace: TraceNode | None
+    issues: tuple[Issue, ...]
+    self_scores: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
+    rank: int | None = None
+    #: The ranking keys of this unit, as used, e.g. ``(("total", "97.5"), ("score:TC1", "80"))``.
+    rank_keys: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class _State:
+    value: Decimal
+    applicable: bool
+    amax: Decimal
+    #: Capped deductions applied at this node (negative or zero).
+    deductions: Decimal
+
+
+class _Unit:
+    """Evaluation of one unit: per-call state, never shared between threads."""
+
+    def __init__(
+        self, compiled: CompiledRuleset, values: Mapping[str, Any], *, trace: bool
+    ) -> None:
+        self.compiled = compiled
+        self.values = values
+        self.names: dict[str, Any] = dict(compiled.constants)
+        self.names.update(values)
+        self.states: dict[str, _State] = {}
+        self.traces: dict[str, TraceNode] = {}
+        self.trace = trace
+        self.current: Node | None = None
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def score_of(self, ident: str) -> Decimal:
+        state = self.states.get(ident)
+        return state.value if state is not None and state.applicable else ZERO
+
+    def run(self, expression: CheckedExpression) -> Any:
+        return evaluate_expression(expression, self.names, self.score_of)
+
+    def number(self, expression: CheckedExpression) -> Decimal:
+        value = self.run(expression)
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise EvaluationError(
+                "not a number",
+                (Issue("eval-error", f"{expression.source!r} did not give a number"),),
+            )
+        return Decimal(value)
+
+    def condition(self, expression: CheckedExpression) -> bool:
+        return bool(self.run(expression))
+
+    def fail(self, message: str) -> EvaluationError:
+        return EvaluationError(message, (Issue("eval-error", message),))
+
+    # -- one criterion ------------------------------------------------------------------------
+
+    def node(self, node: Node) -> None:
+        self.current = node
+        reads = tuple((name, self.names.get(name)) for name in node.reads)
+        missing = [name for name, value in reads if value is NOT_APPLICABLE]
+        score_states = [self.states[c] for c in node.score_children]
+        if missing:
+            self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
+            return
+        if node.applicable_if is not None and not self.condition(node.applicable_if):
+            self.not_applicable(node, reads, f"không áp dụng: {node.applicable_if.source}")
+            return
+        if node.construct is None and score_states and not any(s.applicable for s in score_states):
+            self.not_applicable(node, reads, "không áp dụng: mọi tiêu chí con không áp dụng")
+            return
+        amax = self.applicable_max(node)
+        if node.when is not None and not self.condition(node.when):
+            self.record(
+                node, reads, (), (), ZERO, amax, ZERO, "condition_not_met", node.when.source
+            )
+            return
+        if node.waive_if is not None and self.condition(node.waive_if):
+            self.record(node, reads, (), (), ZERO, amax, ZERO, "waived", node.waive_if.source)
+            return
+        parts: list[tuple[str, Decimal]] = []
+        lines: list[tuple[str, Decimal, str]] = []
+        if node.combine != "sum" and node.children:
+            base = self.choose(node, parts, lines)
+            deductions = ZERO
+        else:
+            base = self.base(node, parts, lines)
+            deductions = self.adjust(node, base, parts, lines)
+        value = sum((p[1] for p in parts), ZERO) + sum((a[1] for a in lines), ZERO)
+        status = "scored"
+        if node.forfeit_if is not None and self.condition(node.forfeit_if):
+            lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
+            value = node.forfeit_value
+            status = "forfeited"
+        value = self.limits(node, value, lines)
+        self.check_sign(node, value)
+        self.record(node, reads, tuple(parts), tuple(lines), value, amax, deductions, status, None)
+
+    def not_applicable(self, node: Node, reads: tuple[tuple[str, Any], ...], note: str) -> None:
+        self.states[node.id] = _State(ZERO, applicable=False, amax=ZERO, deductions=ZERO)
+        if self.trace:
+            self.traces[node.id] = TraceNode(
+                node.id,
+                node.title,
+                node.kind,
+                node.rule,
+                _plain_inputs(reads),
+                (),
+                (),
+                ZERO,
+                ZERO,
+                applicable=False,
+                status="not_applicable",
+                note=note,
+                children=tuple(self.traces[c] for c in node.children),
+                line=node.line,
+            )
+
+    def record(
+        self,
+        node: Node,
+        reads: tuple[tuple[str, Any], ...],
+        parts: tuple[tuple[str, Decimal], ...],
+        lines: tuple[tuple[str, Decimal, str], ...],
+        value: Decimal,
+        amax: Decimal,
+        deductions: Decimal,
+        status: str,
+        note: str | None,
+    ) -> None:
+        total = sum((p[1] for p in parts), ZERO) + sum((a[1] for a in lines), ZERO)
+        if total != value:
+            raise EvaluationError(
+                "internal check failed",
+                (
+                    Issue(
+                        "total-mismatch",
+                        f"{node.id}: value {value} is not the sum of its parts {total}",
+                    ),
+                ),
+            )
+        self.states[node.id] = _State(value, applicable=True, amax=amax, deductions=deductions)
+        if self.trace:
+            self.traces[node.id] = TraceNode(
+                node.id,
+                node.title,
+                node.kind,
+                node.rule,
+                _plain_inputs(reads),
+                parts,
+                lines,
+                value,
+                amax if node.max is not None else None,
+                applicable=True,
+                status=status,
+                note=note,
+                children=tuple(self.traces[c] for c in node.children),
+                line=node.line,
+            )
+
+    def applicable_max(self, node: Node) -> Decimal:
+        if node.max is None:
+            return ZERO
+        removed = ZERO
+        for child in node.score_children:
+            child_node = self.compiled.nodes[child]
+            state = self.states[child]
+            if child_node.max is not None and node.combine == "sum":
+                removed += child_node.max - state.amax
+        return node.max - removed
+
+    # -- base and adjustments -----------------------------------------------------------------
+
+    def base(
+        self, node: Node, parts: list[tuple[str, Decimal]], lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        if node.construct is not None:
+            value = self.construct(node, lines)
+            parts.append((node.construct_name or "rule", value))
+            return value + sum((a[1] for a in lines), ZERO)
+        if node.score_children:
+            total = ZERO
+            for child in node.score_children:
+                state = self.states[child]
+                if state.applicable:
+                    parts.append((child, state.value))
+                    total += state.value
+            return total
+        if node.max is not None:
+            parts.append(("benchmark", node.max))
+            return node.max
+        return ZERO
+
+    def choose(
+        self, node: Node, parts: list[tuple[str, Decimal]], lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        candidates = [(c, self.states[c]) for c in node.children if self.states[c].applicable]
+        chosen: tuple[str, Decimal] | None = None
+        if node.combine == "highest":
+            for ident, state in candidates:
+                if chosen is None or state.value > chosen[1]:
+                    chosen = (ident, state.value)
+        else:  # first
+            for ident, state in candidates:
+                if state.value != 0:
+                    chosen = (ident, state.value)
+                    break
+        if chosen is None:
+            return ZERO
+        parts.append(chosen)
+        del lines  # nothing to add: the other cases simply do not count
+        return chosen[1]
+
+    def adjust(
+        self,
+        node: Node,
+        base: Decimal,
+        parts: list[tuple[str, Decimal]],
+        lines: list[tuple[str, Decimal, str]],
+    ) -> Decimal:
+        if not node.adjust_children:
+            return ZERO
+        children = [(c, self.compiled.nodes[c], self.states[c]) for c in node.adjust_children]
+        plain_deductions = sum(
+            (
+                s.value
+                for _, n, s in children
+                if s.applicable and s.value < 0 and not n.requires_benchmark
+            ),
+            ZERO,
+        )
+        benchmark_met = node.max is not None and base == node.max and plain_deductions == 0
+        negative = positive = ZERO
+        for ident, child, state in children:
+            if not state.applicable:
+                continue
+            value = state.value
+            parts.append((ident, value))
+            if child.requires_benchmark and not benchmark_met and value != 0:
+                lines.append(
+                    ("benchmark_not_met", -value, f"{ident}: chỉ cộng khi đạt đủ điểm chuẩn")
+                )
+                continue
+            if value < 0:
+                negative += value
+            else:
+                positive += value
+        capped_negative, capped_positive = negative, positive
+        if node.cap_deductions is not None and negative < -node.cap_deductions:
+            capped_negative = -node.cap_deductions
+            lines.append(
+                (
+                    "cap_deductions",
+                    capped_negative - negative,
+                    f"điểm trừ tối đa {node.cap_deductions}",
+                )
+            )
+        if node.cap_bonuses is not None and positive > node.cap_bonuses:
+            capped_positive = node.cap_bonuses
+            lines.append(
+                ("cap_bonuses", capped_positive - positive, f"điểm cộng tối đa {node.cap_bonuses}")
+            )
+        combined = capped_negative + capped_positive
+        cap = node.cap_adjustments
+        if cap is not None and abs(combined) > cap:
+            bounded = cap if combined > 0 else -cap
+            lines.append(("cap_adjustments", bounded - combined, f"điểm trừ, cộng tối đa {cap}"))
+            combined = bounded
+            capped_negative = min(combined, ZERO)
+        return capped_negative
+
+    def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        if node.cap_at_max and node.max is not None and value > node.max:
+            lines.append(("cap_at_max", node.max - value, f"không vượt quá {node.max}"))
+            value = node.max
+        if node.floor is not None and value < node.floor:
+            lines.append(("floor", node.floor - value, f"không thấp hơn {node.floor}"))
+            value = node.floor
+        if node.rounding is not None:
+            places, mode = node.rounding
+            rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
+            if rounded != value:
+                lines.append(("rounding", rounded - value, f"làm tròn {places} chữ số ({mode})"))
+            value = rounded
+        return value
+
+    def check_sign(self, node: Node, value: Decimal) -> None:
+        if (node.kind == "bonus" and value < 0) or (node.kind == "deduction" and value > 0):
+            word = "bonus" if node.kind == "bonus" else "deduction"
+            raise EvaluationError(
+                "wrong sign",
+                (Issue("eval-sign", f"{word} {node.id!r} came out as {value}"),),
+            )
+
+    # -- constructs ---------------------------------------------------------------------------
+
+    def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        c = node.construct
+        if isinstance(c, Met):
+            return node.max if node.max is not None and self.condition(c.condition) else ZERO
+        if isinstance(c, Points):
+            return c.points
+        if isinstance(c, PerEventC):
+            raw = self.number(c.count) * c.points
+            if c.cap is not None and abs(raw) > c.cap:
+                bounded = c.cap if raw > 0 else -c.cap
+                lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            return raw
+        if isinstance(c, ProportionalC):
+            achieved, target = self.number(c.achieved), self.number(c.target)
+            if target == 0:
+                raise EvaluationError(
+                    "zero target",
+                    (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
+                )
+            assert node.max is not None
+            raw = node.max * c.factor * achieved / target
+            cap = c.cap if c.cap is not None else node.max * c.factor
+            if raw > cap:
+                lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
+            return raw
+        if isinstance(c, BandsC):
+            x = self.number(c.of)
+            index = _find_band(c.bands, x)
+            if index >= 0:
+                points = c.bands[index].points
+                assert points is not None
+                return points
+            if c.otherwise is not None:
+                return c.otherwise
+            raise self.fail(
+                f"{node.id}: the value {x} falls in no band and there is no 'otherwise'"
+            )
+        if isinstance(c, TableC):
+            row = _find_band(c.rows, self.number(c.rows_of))
+            col = _find_band(c.columns, self.number(c.columns_of))
+            if row >= 0 and col >= 0:
+                return c.values[row][col]
+            if c.otherwise is not None:
+                return c.otherwise
+            raise self.fail(
+                f"{node.id}: the values fall outside the table and there is no 'otherwise'"
+            )
+        if isinstance(c, IncrementC):
+            x = self.number(c.of)
+            passed = x >= c.start if c.inclusive else x > c.start
+            if not passed:
+                return ZERO
+            steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
+            raw = steps * c.points
+            if c.cap is not None and abs(raw) > c.cap:
+                bounded = c.cap if raw > 0 else -c.cap
+                lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            return raw
+        if isinstance(c, DeadlineC):
+            when = self.run(c.when)
+            due = c.due if isinstance(c.due, date) else self.run(c.due)
+            if not isinstance(when, date) or not isinstance(due, date):
+                raise self.fail(f"{node.id}: the deadline needs two dates")
+            if (
+                c.early_days is not None
+                and c.early_points is not None
+                and when <= due - timedelta(days=c.early_days)
+            ):
+                return c.early_points
+            return c.on_time if when <= due else c.late
+        if isinstance(c, LookupC):
+            key = self.run(c.of)
+            if key in c.points:
+                return c.points[key]
+            if c.otherwise is not None:
+                return c.otherwise
+            raise self.fail(f"{node.id}: no points for the value {key!r}")
+        if isinstance(c, FormulaC):
+            return self.number(c.expression)
+        raise AssertionError(type(c))  # pragma: no cover
+
+
+def _plain_inputs(reads: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, None if value is NOT_APPLICABLE else value) for name, value in reads)
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    total: Decimal
+    amax: Decimal
+    deductions: Decimal
+    parts: tuple[tuple[str, Decimal], ...]
+    lines: tuple[tuple[str, Decimal, str], ...]
+
+
+def _totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
+    parts = []
+    amax = ZERO
+    for root in compiled.roots:
+        state = unit.states[root]
+        if state.applicable:
+            parts.append((root, state.value))
+            if compiled.nodes[root].kind == "score":
+                amax += state.amax
+    deductions = sum(
+        (s.deductions for i, s in unit.states.items() if compiled.nodes[i].kind == "score"), ZERO
+    )
+    total = sum((p[1] for p in parts), ZERO)
+    lines: list[tuple[str, Decimal, str]] = []
+    spec = compiled.ruleset.total
+    if not spec.may_exceed_scale and total > amax:
+        lines.append(("cap_scale", amax - total, f"tổng không vượt quá {amax}"))
+        total = amax
+    if spec.floor is not None and total < spec.floor:
+        lines.append(("floor", spec.floor - total, f"không thấp hơn {spec.floor}"))
+        total = spec.floor
+    if spec.rounding is not None:
+        rounded = total.quantize(
+            Decimal(1).scaleb(-spec.rounding.places), rounding=ROUNDING_MODES[spec.rounding.mode]
+        )
+        if rounded != total:
+            lines.append(("rounding", rounded - total, f"làm tròn {spec.rounding.places} chữ số"))
+        total = rounded
+    return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
+
+
+def evaluate_values(
+    compiled: CompiledRuleset,
+    unit_id: str,
+    name: str,
+    values: Mapping[str, Any],
+    *,
+    trace: bool = True,
+    issues: tuple[Issue, ...] = (),
+    self_scores: Mapping[str, Decimal] | None = None,
+) -> UnitScore:
+    """Score one unit whose values are already validated and typed.
+
+    A failure in a criterion gives a unit with status ``error`` and a located issue; it never
+    raises for bad data.
+    """
+    with decimal.localcontext(ENGINE_CONTEXT):
+        unit = _Unit(compiled, values, trace=trace)
+        try:
+            for ident in compiled.order:
+                unit.node(compiled.nodes[ident])
+            totals = _totals(compiled, unit)
+            reasons = _gates(compiled, unit)
+        except EvaluationError as exc:
+            node = unit.current
+            located = tuple(
+                i.evolve(
+                    unit_id=unit_id,
+                    rule_id=node.id if node else None,
+                    source=compiled.source,
+                    line=node.line if node else None,
+                    path=node.path if node else (),
+                )
+                for i in exc.issues
+            )
+            return UnitScore(
+                unit_id=unit_id,
+                name=name,
+                status="error",
+                total=None,
+                max=None,
+                percent=None,
+                items=MappingProxyType({}),
+                not_applicable=(),
+                deductions=ZERO,
+                reasons=(),
+                classification=None,
+                trace=None,
+                issues=issues + located,
+                self_scores=MappingProxyType(dict(self_scores or {})),
+            )
+        percent = totals.total * 100 / totals.amax if totals.amax else None
+        status: UnitStatus = "not_classified" if reasons else "scored"
+        label = None if reasons else _classify(compiled, totals.total, percent)
+    root_trace = None
+    if trace:
+        root_trace = TraceNode(
+            "TOTAL",
+            compiled.ruleset.title,
+            "total",
+            "tổng điểm các tiêu chuẩn",
+            (),
+            totals.parts,
+            totals.lines,
+            totals.total,
+            totals.amax,
+            applicable=True,
+            status="scored",
+            note=None,
+            children=tuple(unit.traces[r] for r in compiled.roots),
+        )
+    return UnitScore(
+        unit_id=unit_id,
+        name=name,
+        status=status,
+        total=totals.total,
+        max=totals.amax,
+        percent=percent,
+        items=MappingProxyType({i: unit.states[i].value for i in compiled.order}),
+        not_applicable=tuple(i for i in compiled.order if not unit.states[i].applicable),
+        deductions=totals.deductions,
+        reasons=reasons,
+        classification=label,
+        trace=root_trace,
+        issues=issues,
+        self_scores=MappingProxyType(dict(self_scores or {})),
+    )
+
+
+def _gates(compiled: CompiledRuleset, unit: _Unit) -> tuple[str, ...]:
+    reasons = []
+    for gate in compiled.gates:
+        if any(unit.names.get(n) is NOT_APPLICABLE for n in gate.when.names):
+            continue
+        if unit.condition(gate.when):
+            reasons.append(f"{gate.id}: {gate.reason}")
+    return tuple(reasons)
+
+
+def _classify(compiled: CompiledRuleset, total: Decimal, percent: Decimal | None) -> str | None:
+    if compiled.classification is None:
+        return None
+    on, bands, otherwise = compiled.classification
+    value = total if on == "total" else percent
+    if value is None:
+        return otherwise
+    index = _find_band(bands, value)
+    return bands[index].label if index >= 0 else otherwise

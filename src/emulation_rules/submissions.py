@@ -1,0 +1,392 @@
+"""Unit submissions: the file format, loading from YAML and JSON, and strict validation.
+
+A submission file names the guide it answers and lists units::
+
+    ruleset: tiengiang-stnmt-2022
+    ruleset_version: "2022.1"
+    period: "2022"
+    units:
+      - unit_id: tx-cai-lay
+        name: Phòng Tài nguyên và Môi trường thị xã Cai Lậy
+        values: {a1_1_so_truong_hop: 1, c1_ty_le_thu_gom: 97.5}
+        evidence: {a1_1_so_truong_hop: ["12/BC-PTNMT ngày 30/11/2022"]}
+        self_scores: {a1: 2.5}
+
+Values are validated against the guide's declared inputs; a unit with a wrong value is
+rejected with an issue naming the unit and the field, and the other units are still scored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
+from emulation_rules._text import decode_source, nfc, read_source
+from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
+from emulation_rules.errors import Issue
+from emulation_rules.loader import pydantic_issues
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+    from emulation_rules.compiler import CompiledRuleset
+    from emulation_rules.model import Id, Num, Text
+
+__all__ = [
+    "MAX_SUBMISSION_BYTES",
+    "Evidence",
+    "Rejected",
+    "Submission",
+    "SubmissionBatch",
+    "SubmissionFile",
+    "load_submissions",
+    "validate_submission",
+]
+
+#: Largest submission file accepted, in bytes.
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Evidence(_Model):
+    """A piece of evidence ("minh chứng") for a value."""
+
+    #: Document number, e.g. "12/BC-PTNMT".
+    document: str | None = None
+    date: str | None = None
+    file: str | None = None
+    link: str | None = None
+    note: str | None = None
+
+
+class Submission(_Model):
+    """One unit's submission: identity, input values, evidence and its own self-scores."""
+
+    unit_id: Id
+    #: Vietnamese name of the unit (normalised to NFC).
+    name: Text
+    #: Input values, by input name; validated against the guide when scored.
+    values: dict[str, Any] = Field(default_factory=dict)
+    #: Evidence references by input name: text, or {document, date, file, link}.
+    evidence: dict[str, tuple[Evidence | str, ...]] = Field(default_factory=dict)
+    #: The unit's self-assessed score per criterion ("điểm tự chấm").
+    self_scores: dict[str, Num] = Field(default_factory=dict)
+    #: The guide id and version this submission answers (checked when given).
+    ruleset: str | None = None
+    ruleset_version: str | None = None
+    #: Where the submission came from (file name), for messages.
+    source: str | None = Field(default=None, exclude=True)
+    #: Line and column of each value in the source file, for messages.
+    locations: dict[str, tuple[int, int]] = Field(default_factory=dict, exclude=True)
+
+
+class SubmissionFile(_Model):
+    """A submission document: the guide it answers, and one or more units."""
+
+    ruleset: Text
+    ruleset_version: Text
+    period: str | None = None
+    units: tuple[dict[str, Any], ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A unit that could not be scored because its submission is wrong."""
+
+    unit_id: str
+    name: str | None
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionBatch:
+    """Submissions read from files, and the units rejected while reading them."""
+
+    submissions: tuple[Submission, ...]
+    rejected: tuple[Rejected, ...]
+    #: File-level issues (a file that could not be read at all).
+    issues: tuple[Issue, ...] = ()
+
+
+def _reject_duplicates(
+    pairs: list[tuple[str, Any]],
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            msg = f"key {key!r} appears twice"
+            raise _DuplicateKeyError(msg)
+        result[nfc(key)] = value
+    return result
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _bad_constant(text: str) -> Any:
+    msg = f"{text} is not a number; give a finite decimal"
+    raise _ConstantError(msg)
+
+
+class _ConstantError(ValueError):
+    pass
+
+
+def _parse_json(text: str, name: str) -> tuple[Any, list[Issue]]:
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_float=Decimal,
+            parse_constant=_bad_constant,
+        )
+    except _DuplicateKeyError as exc:
+        return None, [Issue("duplicate-key", str(exc), source=name)]
+    except _ConstantError as exc:
+        return None, [Issue("number-format", str(exc), source=name)]
+    except json.JSONDecodeError as exc:
+        return None, [
+            Issue(
+                "yaml-syntax",
+                f"invalid JSON: {exc.msg}",
+                source=name,
+                line=exc.lineno,
+                column=exc.colno,
+            )
+        ]
+    except (RecursionError, ValueError) as exc:
+        return None, [Issue("too-deep", f"invalid JSON: {type(exc).__name__}", source=name)]
+    return _nfc_strings(data), []
+
+
+def _nfc_strings(data: Any) -> Any:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    item[key] = nfc(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            for index, value in enumerate(item):
+                if isinstance(value, str):
+                    item[index] = nfc(value)
+                else:
+                    stack.append(value)
+    return data
+
+
+def read_submission_document(
+    source: str | Path | bytes, *, name: str | None = None
+) -> tuple[YamlDocument | None, list[Issue]]:
+    """Read a submission file (YAML or JSON, by extension or content)."""
+    if isinstance(source, bytes):
+        display = name or "<submission>"
+        text, issue = decode_source(source, display, max_bytes=MAX_SUBMISSION_BYTES)
+        is_json = source.lstrip()[:1] in (b"{", b"[")
+    else:
+        display = name or str(source)
+        text, issue = read_source(source, max_bytes=MAX_SUBMISSION_BYTES, display_name=display)
+        is_json = str(source).lower().endswith(".json")
+    if text is None:
+        return None, [issue] if issue else []
+    if is_json:
+        data, issues = _parse_json(text.text, display)
+        if data is None:
+            return None, issues
+        return YamlDocument(data, Positions()), issues
+    return parse_yaml(text.text, display)
+
+
+def load_submissions(
+    sources: Iterable[str | Path],
+) -> SubmissionBatch:
+    """Read submission files. Bad units are rejected with issues; bad files give issues."""
+    submissions: list[Submission] = []
+    rejected: list[Rejected] = []
+    file_issues: list[Issue] = []
+    for source in sources:
+        name = str(source)
+        document, issues = read_submission_document(source)
+        errors = [i for i in issues if i.severity == "error"]
+        if document is None or errors:
+            file_issues.extend(issues)
+            continue
+        if not isinstance(document.data, dict):
+            file_issues.append(
+                Issue(
+                    "wrong-type",
+                    "a submission file must be a mapping",
+                    source=name,
+                    line=1,
+                    column=1,
+                )
+            )
+            continue
+        try:
+            envelope = SubmissionFile.model_validate(document.data)
+        except ValidationError as exc:
+            file_issues.extend(pydantic_issues(exc, document, name, SubmissionFile))
+            continue
+        for index, raw in enumerate(envelope.units):
+            path: tuple[str | int, ...] = ("units", index)
+            raw_with_meta = {
+                "ruleset": envelope.ruleset,
+                "ruleset_version": envelope.ruleset_version,
+                "source": name,
+                "locations": {
+                    p[3]: v
+                    for p, v in document.positions.values.items()
+                    if len(p) == 4 and p[:3] == (*path, "values") and isinstance(p[3], str)
+                },
+                **raw,
+            }
+            try:
+                submissions.append(Submission.model_validate(raw_with_meta))
+            except ValidationError as exc:
+                unit_id = (
+                    raw.get("unit_id") if isinstance(raw.get("unit_id"), str) else f"#{index + 1}"
+                )
+                unit_name = raw.get("name") if isinstance(raw.get("name"), str) else None
+                found = pydantic_issues(exc, document, name, Submission, base_path=path)
+                rejected.append(
+                    Rejected(
+                        str(unit_id),
+                        unit_name,
+                        tuple(i.evolve(unit_id=str(unit_id)) for i in found),
+                    )
+                )
+    return SubmissionBatch(tuple(submissions), tuple(rejected), tuple(file_issues))
+
+
+def validate_submission(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Check a submission against the guide's inputs.
+
+    Returns the typed values (missing values filled as the guide declares) and the issues;
+    values are ``None`` when an error stops the unit from being scored.
+    """
+    issues: list[Issue] = []
+    unit = submission.unit_id
+
+    def issue(
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        hint: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        path: tuple[str | int, ...] = ("values", field) if field else ()
+        line, column = submission.locations.get(field, (None, None)) if field else (None, None)
+        issues.append(
+            Issue(
+                code,
+                message,
+                source=submission.source,
+                unit_id=unit,
+                path=path,
+                line=line,
+                column=column,
+                hint=hint,
+                severity="warning" if severity == "warning" else "error",
+            )
+        )
+
+    if submission.ruleset is not None and submission.ruleset != compiled.id:
+        issue(
+            "ruleset-mismatch",
+            f"the submission answers guide {submission.ruleset!r}, not {compiled.id!r}",
+        )
+    if (
+        submission.ruleset_version is not None
+        and submission.ruleset_version != compiled.version
+        and not allow_version_mismatch
+    ):
+        issue(
+            "ruleset-mismatch",
+            f"the submission answers version {submission.ruleset_version!r} of the guide; "
+            f"this is version {compiled.version!r}",
+        )
+    typed: dict[str, Any] = {}
+    for field_name, raw in submission.values.items():
+        spec = compiled.inputs.get(field_name)
+        if spec is None:
+            close = difflib.get_close_matches(field_name, list(compiled.inputs), n=1, cutoff=0.6)
+            issue(
+                "unknown-field-value",
+                f"{field_name!r} is not an input of the guide",
+                field_name,
+                hint=f"did you mean {close[0]!r}?" if close else None,
+            )
+            continue
+        if raw is None:
+            continue
+        try:
+            typed[field_name] = coerce_value(spec, raw)
+        except ValueProblem as problem:
+            issue(problem.code, f"{spec.label}: {problem.message}", field_name, hint=problem.hint)
+    failed = {i.path[1] for i in issues if len(i.path) == 2}
+    for field_name, spec in compiled.inputs.items():
+        if field_name in typed or field_name in failed:
+            continue
+        if spec.required:
+            issue("missing-value", f"{spec.label}: a value is required", field_name)
+        else:
+            typed[field_name] = spec.missing
+    for field_name, spec in compiled.inputs.items():
+        value = typed.get(field_name)
+        if (
+            spec.evidence
+            and value is not NOT_APPLICABLE
+            and spec.claims(value)
+            and field_name in submission.values
+        ) and not submission.evidence.get(field_name):
+            issue(
+                "evidence-missing",
+                f"{spec.label}: the value {value} needs evidence (minh chứng) and has none",
+                field_name,
+                severity="warning",
+            )
+    for ident in submission.self_scores:
+        if ident not in compiled.nodes:
+            issue("unknown-criterion", f"self-score for {ident!r}, which is not a criterion")
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+    return typed, issues
+
+
+def unit_positions(document: YamlDocument, index: int) -> Positions:
+    """Positions of one unit of a submission file (paths relative to the unit)."""
+    prefix = ("units", index)
+    values = {p[2:]: v for p, v in document.positions.values.items() if p[:2] == prefix}
+    keys = {p[2:]: v for p, v in document.positions.keys.items() if p[:2] == prefix}
+    return Positions(values, keys)
+
+
+def submissions_from(data: Mapping[str, Any]) -> list[Submission]:
+    """Build submissions from an already-parsed submission document (for embedding)."""
+    envelope = SubmissionFile.model_validate(data)
+    return [
+        Submission.model_validate(
+            {"ruleset": envelope.ruleset, "ruleset_version": envelope.ruleset_version, **raw}
+        )
+        for raw in envelope.units
+    ]
