@@ -31,13 +31,13 @@ from emulation_rules._text import decode_source, nfc, read_source
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.errors import Issue
 from emulation_rules.loader import pydantic_issues
+from emulation_rules.model import Id, Num, Text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from emulation_rules.compiler import CompiledRuleset
-    from emulation_rules.model import Id, Num, Text
 
 __all__ = [
     "MAX_SUBMISSION_BYTES",
