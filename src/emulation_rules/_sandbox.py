@@ -252,8 +252,8 @@ class _Checker:
         self, code: str, message: str, node: ast.AST | None = None, hint: str | None = None
     ) -> None:
         column = getattr(node, "col_offset", None) if node is not None else None
-        if column is not None:
-            column = len(self.source.encode("utf-8")[:column].decode("utf-8", "replace"))
+        if column is not None:  # ast offsets count UTF-8 bytes; ours count characters, from 1
+            column = len(self.source.encode("utf-8")[:column].decode("utf-8", "replace")) + 1
         self.issues.append(Issue(code, message, column=column, hint=hint))
 
     # -- structure --------------------------------------------------------------------------

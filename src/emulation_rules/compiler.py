@@ -31,7 +31,7 @@ from emulation_rules.errors import ExpressionError, Issue, IssueCollector, Rules
 from emulation_rules.loader import LoadedRuleset, located, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from emulation_rules._yaml import Positions
@@ -333,7 +333,7 @@ class _Compiler:
         )
         line = column = None
         if self.positions is not None:
-            found = self.positions.find(path)
+            found = self.positions.values.get(path) or self.positions.find(path)
             if found is not None:
                 line, column = found
                 if self.text is not None and self._quoted_at(line, column):
@@ -443,14 +443,13 @@ class _Compiler:
             else:
                 seen[crit.id] = path
         self.criteria = frozenset(seen)
-        nodes: dict[str, Node] = {}
+        by_path: dict[DocPath, Node] = {}
         for path, crit in reversed(walked):  # children before parents, for derived maxima
-            if crit.id in nodes:
-                continue
-            nodes[crit.id] = self.node(crit, path, nodes)
-        return nodes
+            by_path[path] = self.node(crit, path, by_path)
+        # with duplicate ids compiling fails anyway; keep the first occurrence of each id
+        return {crit.id: by_path[path] for path, crit in walked if seen[crit.id] == path}
 
-    def node(self, crit: Criterion, path: DocPath, done: dict[str, Node]) -> Node:
+    def node(self, crit: Criterion, path: DocPath, done: dict[DocPath, Node]) -> Node:
         rid = crit.id
         names = [n for n in _CONSTRUCT_KEYS if getattr(crit, n) is not None]
         score_children = tuple(c.id for c in crit.children if c.kind == "score")
@@ -489,7 +488,7 @@ class _Compiler:
         waive = expr(crit.waive_if, ("waive_if",), "bool")
         forfeit = expr(crit.forfeit_if, ("forfeit_if",), "bool")
         applicable = expr(crit.applicable_if, ("applicable_if",), "bool")
-        child_nodes = [done[c.id] for c in crit.children if c.id in done]
+        child_nodes = [done[(*path, "children", i)] for i in range(len(crit.children))]
         max_value, declared = self._max(crit, child_nodes)
         self._checks(crit, path, child_nodes, max_value)
         caps = crit.caps
@@ -1040,7 +1039,7 @@ def compile_ruleset(
         only_expr = all(i.code.startswith("expr-") for i in issues.errors)
         cls = ExpressionError if only_expr else RulesetSchemaError
         name = loaded.source if loaded else model.id
-        raise cls(f"the guide {name} has {len(issues.errors)} error(s)", tuple(issues))
+        raise cls(f"the guide {name} has {len(issues.errors)} error(s)", by_position(issues))
     return compiled
 
 
@@ -1078,4 +1077,9 @@ def check_ruleset(
         text=loaded.text,
         config=config or SandboxConfig(),
     )
-    return issues + list(more)
+    return list(by_position(issues + list(more)))
+
+
+def by_position(issues: Iterable[Issue]) -> tuple[Issue, ...]:
+    """Issues in reading order: by line, then column (stable for equal positions)."""
+    return tuple(sorted(issues, key=lambda i: (i.line or 0, i.column or 0)))
