@@ -356,6 +356,14 @@ class _Checker:
                     return ast.copy_location(ast.Constant(node.id == "true"), node)
                 return node
 
+            def visit_Tuple(self, node: ast.Tuple) -> ast.AST:
+                # ('a', 'b') after 'in' becomes one constant: simpleeval evaluates no tuples
+                self.generic_visit(node)
+                if all(isinstance(e, ast.Constant) for e in node.elts):
+                    values = tuple(e.value for e in node.elts if isinstance(e, ast.Constant))
+                    return ast.copy_location(ast.Constant(values), node)  # type: ignore[arg-type]
+                return node
+
             def visit_Constant(self, node: ast.Constant) -> ast.AST:
                 value = node.value
                 if isinstance(value, bool) or not isinstance(value, int | float):
@@ -381,7 +389,10 @@ class _Checker:
     def infer(self, node: ast.AST) -> ExprType:
         """Infer the type of ``node`` (iteration is bounded by the depth check)."""
         if isinstance(node, ast.Constant):
-            value = node.value
+            value: object = node.value  # may be a tuple or a Decimal: see to_decimal_literals
+            if isinstance(value, tuple):
+                self.fail("expr-forbidden", "a list of values is allowed only after 'in'", node)
+                return "any"
             if isinstance(value, bool):
                 return "bool"
             if isinstance(value, Decimal | int):
@@ -457,15 +468,14 @@ class _Checker:
         left = self.infer(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn):
-                if not isinstance(comparator, ast.Tuple) or not all(
-                    isinstance(e, ast.Constant) for e in comparator.elts
-                ):
+                options: object = getattr(comparator, "value", None)
+                if not (isinstance(comparator, ast.Constant) and isinstance(options, tuple)):
                     self.fail(
                         "expr-forbidden", "'in' needs a list of values like ('a', 'b')", comparator
                     )
                     continue
-                for element in comparator.elts:
-                    self._expect(element, self.infer(element), left, "'in'")
+                for element in options:
+                    self._expect(comparator, _literal_type(element), left, "'in'")
                 left = "any"
                 continue
             right = self.infer(comparator)
@@ -537,6 +547,14 @@ class _Checker:
             node,
             hint=f"did you mean {close[0]!r}?" if close else None,
         )
+
+
+def _literal_type(value: object) -> ExprType:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, Decimal | int):
+        return "number"
+    return "text" if isinstance(value, str) else "any"
 
 
 def _arity(function: _Function) -> str:

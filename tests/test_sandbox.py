@@ -1,0 +1,218 @@
+"""The expression sandbox: allowed language, static checks, hostile input, evaluation."""
+
+from __future__ import annotations
+
+import decimal
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import simpleeval
+
+from emulation_rules import EvaluationError
+from emulation_rules._sandbox import (
+    FUNCTIONS,
+    SandboxConfig,
+    check_expression,
+    evaluate_expression,
+)
+
+NAMES = {"a": "number", "b": "number", "ok": "bool", "d": "date", "muc": "text"}
+
+
+def check(source: str, **kwargs):
+    return check_expression(source, names=NAMES, criteria=frozenset({"TC1", "a1.2"}), **kwargs)
+
+
+def codes(source: str, **kwargs) -> list[str]:
+    return [i.code for i in check(source, **kwargs)[1]]
+
+
+def run(source: str, **values):
+    checked, issues = check(source)
+    assert checked is not None, issues
+    return evaluate_expression(checked, values, lambda ident: Decimal(7))
+
+
+@pytest.mark.parametrize(
+    ("source", "values", "expected"),
+    [
+        ("a + 0.1", {"a": Decimal("0.2")}, Decimal("0.3")),
+        ("0.1 + 0.1 + 0.1", {}, Decimal("0.3")),
+        ("a / 3", {"a": Decimal(1)}, Decimal(1) / Decimal(3)),
+        ("min(a, 5, b)", {"a": Decimal(9), "b": Decimal(6)}, Decimal(5)),
+        ("clamp(a, 0, 10)", {"a": Decimal(12)}, Decimal(10)),
+        ("round(2.675, 2)", {}, Decimal("2.68")),
+        ("round(2.665, 2, 'half_even')", {}, Decimal("2.66")),
+        ("percent(a, b)", {"a": Decimal(3), "b": Decimal(4)}, Decimal(75)),
+        ("floor(a)", {"a": Decimal("-2.5")}, Decimal(-3)),
+        ("ceil(a)", {"a": Decimal("2.1")}, Decimal(3)),
+        ("days_between(date('2022-01-31'), d)", {"d": date(2022, 2, 3)}, Decimal(3)),
+        ("a if ok else b", {"a": Decimal(1), "b": Decimal(2), "ok": False}, Decimal(2)),
+        ("90 <= a < 95", {"a": Decimal(95)}, False),
+        ("muc in ('khien_trach', 'canh_cao')", {"muc": "canh_cao"}, True),
+        ("not ok or a > 1", {"ok": True, "a": Decimal(2)}, True),
+        ("true and ok", {"ok": True}, True),
+        ("score('a1.2') * 2", {}, Decimal(14)),
+    ],
+)
+def test_allowed_language(source, values, expected):
+    result = run(source, **values)
+    assert result == expected
+    assert not isinstance(result, float)
+
+
+def test_number_literals_become_exact_decimals():
+    checked, _ = check("0.1")
+    assert checked is not None
+    assert checked.tree.value == Decimal("0.1")  # type: ignore[attr-defined]
+
+
+def test_names_and_references_are_collected():
+    checked, _ = check("a + score('TC1') if ok else b")
+    assert checked is not None
+    assert checked.names == ("ok", "a", "b")
+    assert checked.refs == ("TC1",)
+
+
+HOSTILE = [
+    # attributes and dunders
+    ("x.__class__", "expr-forbidden"),
+    ("a.real", "expr-forbidden"),
+    ("().__class__.__bases__[0].__subclasses__()", "expr-forbidden"),
+    ("'{0.__class__}'.format(a)", "expr-forbidden"),
+    ("a[0]", "expr-forbidden"),
+    # functions outside the table
+    ("rand()", "expr-unknown-function"),
+    ("randint(100)", "expr-unknown-function"),
+    ("float('nan')", "expr-unknown-function"),
+    ("int('9' * 5000)", "expr-unknown-function"),
+    ("str(a)", "expr-unknown-function"),
+    ("open('/etc/passwd')", "expr-unknown-function"),
+    ("eval('1')", "expr-unknown-function"),
+    ("exec('import os')", "expr-unknown-function"),
+    ("__import__('os')", "expr-unknown-function"),
+    ("getattr(a, 'real')", "expr-unknown-function"),
+    ("type(a)", "expr-unknown-function"),
+    # operators
+    ("4000000 ** 4000000", "expr-forbidden"),
+    ("9 ** 9 ** 9", "expr-forbidden"),
+    ("a % 3", "expr-forbidden"),
+    ("a // 3", "expr-forbidden"),
+    ("1 << 10000", "expr-forbidden"),
+    ("a & b", "expr-forbidden"),
+    ("~a", "expr-forbidden"),
+    ("a is b", "expr-forbidden"),
+    ("'%999999999d' % 1", "expr-forbidden"),
+    # structures
+    ("[x for x in range(10)]", "expr-forbidden"),
+    ("{x: 1 for x in a}", "expr-forbidden"),
+    ("(x for x in a)", "expr-forbidden"),
+    ("lambda: 1", "expr-forbidden"),
+    ("f'{a}'", "expr-forbidden"),
+    ("(y := 5)", "expr-forbidden"),
+    ("[1, 2]", "expr-forbidden"),
+    ("{'a': 1}", "expr-forbidden"),
+    ("{1, 2}", "expr-forbidden"),
+    ("min(*[a, b])", "expr-forbidden"),
+    ("min(a, b, key=a)", "expr-forbidden"),
+    ("(a, b)", "expr-forbidden"),
+    ("None", "expr-forbidden"),
+    # statements
+    ("a = 5", "expr-not-expression"),
+    ("a += 1", "expr-not-expression"),
+    ("a; b", "expr-not-expression"),
+    ("import os", "expr-not-expression"),
+    ("del a", "expr-not-expression"),
+    # syntax, size, numbers
+    ("a +* b", "expr-syntax"),
+    ("(" * 250 + "1" + ")" * 250, "expr-syntax"),
+    ("-" * 500 + "1", "expr-too-complex"),
+    ("not " * 200 + "ok", "expr-too-complex"),
+    ("1" + " + 1" * 240, "expr-too-complex"),
+    ("a" * 1001, "expr-too-long"),
+    ("'" + "x" * 300 + "'", "expr-too-long"),
+    ("1e400", "expr-number"),
+    ("1j", "expr-number"),
+    ("b'x'", "expr-number"),
+    ("a / 0", "expr-div-zero"),
+    ("a / (0)", "expr-div-zero"),
+    # names and types
+    ("unknown_name + 1", "expr-unknown-name"),
+    ("True * 5", "expr-type"),
+    ("'a' + 1", "expr-type"),
+    ("d + 1", "expr-type"),
+    ("ok > 1", "expr-type"),
+    ("muc < 3", "expr-type"),
+    ("not a", "expr-type"),
+    ("a and ok", "expr-type"),
+    ("a if a else b", "expr-type"),
+    ("min(ok, a)", "expr-type"),
+    ("min(a)", "expr-type"),
+    ("round(a, 2, 'bankers')", "expr-type"),
+    ("score('nope')", "unknown-criterion"),
+    ("score(muc)", "expr-type"),
+    ("date('2025-02-30')", "date-format"),
+    ("min", "expr-forbidden"),
+    ("a\x00", "control-char"),
+]
+
+
+@pytest.mark.parametrize(("source", "code"), HOSTILE, ids=[h[0][:40] for h in HOSTILE])
+def test_hostile_expressions_are_rejected_before_evaluation(source, code):
+    checked, issues = check(source)
+    assert checked is None
+    assert code in [i.code for i in issues]
+
+
+def test_unknown_names_get_a_suggestion():
+    [issue] = check("muc_do == 'x'")[1]
+    assert issue.hint == "did you mean 'muc'?"
+    assert issue.column == 1
+
+
+def test_criterion_used_as_a_name_suggests_score():
+    [issue] = check("TC1 + 1")[1]
+    assert issue.hint == "write score('TC1')"
+
+
+def test_limits_are_configurable_per_call():
+    config = SandboxConfig(max_length=10)
+    assert codes("a + b + a + b", config=config) == ["expr-too-long"]
+    assert codes("a + b + a + b") == []
+
+
+def test_expected_type_is_checked():
+    assert codes("a + 1", expect="bool") == ["expr-type"]
+    assert codes("ok", expect="number") == ["expr-type"]
+
+
+def test_division_by_zero_at_run_time_is_translated():
+    checked, _ = check("a / b")
+    assert checked is not None
+    with pytest.raises(EvaluationError) as caught:
+        with decimal.localcontext() as ctx:
+            ctx.traps[decimal.DivisionByZero] = True
+            evaluate_expression(checked, {"a": Decimal(1), "b": Decimal(0)}, lambda _: Decimal(0))
+    assert caught.value.issues[0].code == "eval-div-zero"
+
+
+def test_no_raw_exception_escapes_evaluation():
+    checked, _ = check("a + b")
+    assert checked is not None
+    with pytest.raises(EvaluationError):
+        evaluate_expression(checked, {"a": Decimal(1), "b": "x"}, lambda _: Decimal(0))
+
+
+def test_function_table_has_no_nondeterministic_or_unsafe_functions():
+    assert set(FUNCTIONS) == {
+        "abs", "ceil", "clamp", "date", "days_between", "floor", "max", "min", "percent",
+        "ratio", "round", "score",
+    }
+
+
+def test_simpleeval_is_a_patched_version():
+    # simpleeval 1.0.8 closed the operator.attrgetter escape; a downgrade must fail here
+    import operator
+
+    assert operator.attrgetter in simpleeval.DISALLOW_FUNCTIONS
