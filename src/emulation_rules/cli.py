@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
 from emulation_rules._canonical import decimal_text
@@ -21,7 +22,6 @@ from emulation_rules.submissions import load_submissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from decimal import Decimal
 
 __all__ = ["main", "run"]
 
@@ -156,11 +156,27 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:
+    """Display form: exact, without trailing zeros (``100.0`` → ``100``); JSON keeps the rest."""
     if value is None:
         return "—"
     if places is not None:
-        value = value.quantize(__import__("decimal").Decimal(1).scaleb(-places))
+        value = value.quantize(Decimal(1).scaleb(-places))
+    elif value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    else:
+        value = value.normalize()
     return decimal_text(value)
+
+
+def _column(values: Sequence[Decimal | None]) -> list[str]:
+    """Display a column with one number of decimal places, the fewest that shows every value."""
+    places = 0
+    for value in values:
+        if value is not None:
+            exponent = value.normalize().as_tuple().exponent
+            if isinstance(exponent, int):
+                places = max(places, -exponent)
+    return [_fmt(v, places) for v in values]
 
 
 def render_table(result: ClusterResult) -> str:
@@ -173,22 +189,33 @@ def render_table(result: ClusterResult) -> str:
         ),
         "",
     ]
-    header = ("Hạng", "Mã đơn vị", "Đơn vị", "Tổng điểm", "Tối đa", "Tỷ lệ %", "Xếp loại")
-    rows = []
-    for unit in result.units:
-        if unit.status != "scored":
-            continue
-        rows.append(
-            (
-                str(unit.rank),
-                unit.unit_id,
-                unit.name,
-                _fmt(unit.total),
-                _fmt(unit.max),
-                _fmt(unit.percent, 2),
-                unit.classification or "",
-            )
+    header: tuple[str, ...] = (
+        "Hạng",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Tổng điểm",
+        "Tối đa",
+        "Tỷ lệ %",
+        "Xếp loại",
+    )
+    scored = [u for u in result.units if u.status == "scored"]
+    totals = _column([u.total for u in scored])
+    maxima = _column([u.max for u in scored])
+    rows: list[tuple[str, ...]] = [
+        (
+            str(unit.rank),
+            unit.unit_id,
+            unit.name,
+            total,
+            maximum,
+            _fmt(unit.percent, 2),
+            unit.classification or "",
         )
+        for unit, total, maximum in zip(scored, totals, maxima, strict=True)
+    ]
+    if not any(row[-1] for row in rows):  # the guide declares no classification
+        header = header[:-1]
+        rows = [row[:-1] for row in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
     ]

@@ -22,9 +22,9 @@ import difflib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
 from emulation_rules._text import decode_source, nfc, read_source
@@ -74,7 +74,7 @@ class Submission(_Model):
 
     unit_id: Id
     #: Vietnamese name of the unit (normalised to NFC).
-    name: Text
+    name: Annotated[Text, AfterValidator(nfc)]
     #: Input values, by input name; validated against the guide when scored.
     values: dict[str, Any] = Field(default_factory=dict)
     #: Evidence references by input name: text, or {document, date, file, link}.
