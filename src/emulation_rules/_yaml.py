@@ -49,13 +49,14 @@ class Positions:
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
     def find(self, path: Path) -> tuple[int, int] | None:
-        """Return the position of ``path``, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            prefix = path[:end]
-            if prefix in self.keys and end == len(path):
-                return self.keys[prefix]
-            if prefix in self.values:
-                return self.values[prefix]
+        """Return the position of the value at ``path``, or of its key, or of an ancestor."""
+        if path in self.values:
+            return self.values[path]
+        if path in self.keys:
+            return self.keys[path]
+        for end in range(len(path) - 1, -1, -1):
+            if path[:end] in self.values:
+                return self.values[path[:end]]
         return None
 
 

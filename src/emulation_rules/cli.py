@@ -51,8 +51,8 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         description="Score Vietnamese emulation clusters against declarative guides.",
         stderr=stderr,
     )
-    parser.add_argument("--version", action="version", version=f"emulation-rules {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="load and check guides", stderr=stderr)
     check.add_argument("guides", nargs="+", metavar="GUIDE")
@@ -90,6 +90,12 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    if args.version:
+        stdout.write(f"emulation-rules {__version__}\n")
+        return EXIT_OK
+    if args.command is None:
+        stderr.write("emulation-rules: usage: a command is required (check, score, schema)\n")
+        return EXIT_USAGE
     try:
         if args.command == "check":
             return _check(args, stdout)

@@ -1069,7 +1069,7 @@ def check_ruleset(
     """Return every issue of a guide (errors and warnings); never raise for bad content."""
     loaded, issues = read_ruleset(source, name=name)
     if loaded is None:
-        return issues
+        return list(by_position(issues))
     _, more = _compile(
         loaded.ruleset,
         source=loaded.source,

@@ -213,9 +213,16 @@ def pydantic_issues(
     """Turn a pydantic ``ValidationError`` into located issues with suggestions."""
     issues: list[Issue] = []
     seen: set[tuple[str, tuple[str | int, ...]]] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    data = _get(document.data, base_path)
+    paths = [_data_path(e["loc"], data) for e in errors]
+    for error, relative in zip(errors, paths, strict=True):
+        if error["type"] == "too_short" and any(
+            len(p) > len(relative) and p[: len(relative)] == relative for p in paths
+        ):
+            continue  # "at least 1 item" only because the items themselves failed
         code = _code_for(error["type"])
-        path = base_path + _data_path(error["loc"], _get(document.data, base_path))
+        path = base_path + relative
         if (code, path) in seen:
             continue  # a union reports the same problem once per alternative
         seen.add((code, path))
@@ -236,7 +243,8 @@ def pydantic_issues(
             expected = message.removeprefix("Input should be ").lower()
             message = f"{error['input']!r} is not allowed: {expected}"
         issue = Issue(code, _plain(message), source=source, path=path, hint=hint)
-        issues.append(located(issue, document.positions, key=code == "unknown-field"))
+        key = code in ("unknown-field", "missing-field")
+        issues.append(located(issue, document.positions, key=key))
     return issues
 
 
