@@ -43,6 +43,6 @@ def run_unit() -> Callable[..., UnitScore]:
     return run
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -34,9 +34,11 @@ def test_check_clean_guides():
 
 def test_check_reports_every_issue_and_exits_1(tmp_path):
     guide = tmp_path / "g.yaml"
-    guide.write_text("format: emulation-rules/v1\nid: g\nversion: '1'\ntitle: T\nperiod: '2024'\n"
-                     "scale: 5\ncriteria:\n  - {id: A, title: A, maxx: 5}\n  - {id: B, title: B, max: -1}\n",
-                     encoding="utf-8")
+    guide.write_text(
+        "format: emulation-rules/v1\nid: g\nversion: '1'\ntitle: T\nperiod: '2024'\n"
+        "scale: 5\ncriteria:\n  - {id: A, title: A, maxx: 5}\n  - {id: B, title: B, max: -1}\n",
+        encoding="utf-8",
+    )
     code, out, _ = cli("check", str(guide))
     assert code == 1
     lines = out.splitlines()
@@ -106,7 +108,9 @@ def test_bad_guide_exits_1_with_located_issue(tmp_path):
     assert err.startswith(f"{guide}:2:1: yaml-syntax:")
 
 
-@pytest.mark.parametrize("argv", [[], ["bogus"], ["score", TG], ["check"], ["score", "--format", "xml", TG, TG_SUBS]])
+@pytest.mark.parametrize(
+    "argv", [[], ["bogus"], ["score", TG], ["check"], ["score", "--format", "xml", TG, TG_SUBS]]
+)
 def test_usage_errors_exit_2(argv):
     code, _, err = cli(*argv)
     assert code == 2

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules import RulesetError, RulesetLoadError, RulesetSchemaError, check_ruleset, load_ruleset
+from emulation_rules import (
+    RulesetError,
+    RulesetLoadError,
+    RulesetSchemaError,
+    check_ruleset,
+    load_ruleset,
+)
 
 DATA = Path(__file__).parent / "data"
 

@@ -308,7 +308,16 @@ criteria:
 
 @pytest.mark.parametrize(
     ("rate", "points"),
-    [("99.5", 5), ("98.01", 5), ("98", 4), ("97.5", 4), ("97", 4), ("96.99", 3), ("96", 3), ("95.9", 0)],
+    [
+        ("99.5", 5),
+        ("98.01", 5),
+        ("98", 4),
+        ("97.5", 4),
+        ("97", 4),
+        ("96.99", 3),
+        ("96", 3),
+        ("95.9", 0),
+    ],
 )
 def test_13_rate_bands_half_open(make_guide, run_unit, rate, points):
     # TG C1: >98% → 5; 97% to <98% → 4; 96% to <97% → 3
@@ -441,7 +450,9 @@ criteria:
         (1999, "0", "7", "4.5"),  # 1000–<2000, late 7–<10% → −1.5
     ],
 )
-def test_16_17_two_dimensional_tables_with_precondition(make_guide, run_unit, n, early, late, value):
+def test_16_17_two_dimensional_tables_with_precondition(
+    make_guide, run_unit, n, early, late, value
+):
     guide = make_guide(TG_33, scale=6)
     assert run_unit(guide, n=n, truoc_han=D(early), tre_han=D(late)).total == D(value)
 
@@ -687,7 +698,12 @@ criteria:
 
 @pytest.mark.parametrize(
     ("grade", "self_found", "value"),
-    [("khong", False, "1"), ("khien_trach", False, "0"), ("canh_cao_tro_len", False, "-1"), ("canh_cao_tro_len", True, "1")],
+    [
+        ("khong", False, "1"),
+        ("khien_trach", False, "0"),
+        ("canh_cao_tro_len", False, "-1"),
+        ("canh_cao_tro_len", True, "1"),
+    ],
 )
 def test_24_25_severity_grades_and_waiver(make_guide, run_unit, grade, self_found, value):
     guide = make_guide(TG_DISCIPLINE, scale=1)
@@ -800,7 +816,9 @@ criteria:
         (False, "97", "96", "2"),
     ],
 )
-def test_30_31_one_of_two_bonus_gated_on_the_benchmark(make_guide, run_unit, invited, households, overall, value):
+def test_30_31_one_of_two_bonus_gated_on_the_benchmark(
+    make_guide, run_unit, invited, households, overall, value
+):
     guide = make_guide(TG_A4, scale="3.5")
     unit = run_unit(guide, moi_dang_ky_du=invited, ty_le_ho=D(households), ty_le_chung=D(overall))
     assert unit.items["a4"] == D(value)
@@ -855,7 +873,13 @@ def test_36_not_classified_when_no_self_assessment(make_guide, run_unit):
 
 @pytest.mark.parametrize(
     ("bonus", "label"),
-    [("1.5", "Hoàn thành xuất sắc nhiệm vụ"), ("0", "Hoàn thành tốt nhiệm vụ"), ("-20", "Hoàn thành tốt nhiệm vụ"), ("-20.5", "Hoàn thành nhiệm vụ"), ("-60", "Không hoàn thành nhiệm vụ")],
+    [
+        ("1.5", "Hoàn thành xuất sắc nhiệm vụ"),
+        ("0", "Hoàn thành tốt nhiệm vụ"),
+        ("-20", "Hoàn thành tốt nhiệm vụ"),
+        ("-20.5", "Hoàn thành nhiệm vụ"),
+        ("-60", "Không hoàn thành nhiệm vụ"),
+    ],
 )
 def test_37_classification_labels(make_guide, run_unit, bonus, label):
     guide = make_guide(CLASSIFIED)

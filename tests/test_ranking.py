@@ -40,7 +40,12 @@ def cluster(make_guide, units, *, by="[total]", method="competition"):
     return score(guide, subs)
 
 
-UNITS = [("u1", "40", "40", "0"), ("u2", "45", "35", "0"), ("u3", "30", "45", "0"), ("u4", "40", "41", "1")]
+UNITS = [
+    ("u1", "40", "40", "0"),
+    ("u2", "45", "35", "0"),
+    ("u3", "30", "45", "0"),
+    ("u4", "40", "41", "1"),
+]
 
 
 @pytest.mark.parametrize(
@@ -64,7 +69,12 @@ def test_rank_methods(make_guide, method, ranks):
 
 def test_tie_breakers_are_applied_in_order(make_guide):
     result = cluster(make_guide, UNITS, by="[total, {score: A}, deductions]")
-    assert [(u.unit_id, u.rank) for u in result.units] == [("u2", 1), ("u1", 2), ("u4", 3), ("u3", 4)]
+    assert [(u.unit_id, u.rank) for u in result.units] == [
+        ("u2", 1),
+        ("u1", 2),
+        ("u4", 3),
+        ("u3", 4),
+    ]
     assert result.ties == ()
     assert dict(result.unit("u4").rank_keys) == {"total": "80", "score:A": "40", "deductions": "1"}
 
@@ -77,7 +87,12 @@ def test_fewer_deductions_breaks_a_tie(make_guide):
 
 def test_ascending_order_for_a_score_key(make_guide):
     result = cluster(make_guide, UNITS, by="[total, {score: A, order: asc}]")
-    assert [(u.unit_id, u.rank) for u in result.units] == [("u1", 1), ("u4", 1), ("u2", 3), ("u3", 4)]
+    assert [(u.unit_id, u.rank) for u in result.units] == [
+        ("u1", 1),
+        ("u4", 1),
+        ("u2", 3),
+        ("u3", 4),
+    ]
 
 
 def test_unranked_units_follow_with_no_rank(make_guide):

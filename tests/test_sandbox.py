@@ -190,9 +190,9 @@ def test_expected_type_is_checked():
 def test_division_by_zero_at_run_time_is_translated():
     checked, _ = check("a / b")
     assert checked is not None
-    with pytest.raises(EvaluationError) as caught:
-        with decimal.localcontext() as ctx:
-            ctx.traps[decimal.DivisionByZero] = True
+    with decimal.localcontext() as ctx:
+        ctx.traps[decimal.DivisionByZero] = True
+        with pytest.raises(EvaluationError) as caught:
             evaluate_expression(checked, {"a": Decimal(1), "b": Decimal(0)}, lambda _: Decimal(0))
     assert caught.value.issues[0].code == "eval-div-zero"
 
@@ -206,8 +206,18 @@ def test_no_raw_exception_escapes_evaluation():
 
 def test_function_table_has_no_nondeterministic_or_unsafe_functions():
     assert set(FUNCTIONS) == {
-        "abs", "ceil", "clamp", "date", "days_between", "floor", "max", "min", "percent",
-        "ratio", "round", "score",
+        "abs",
+        "ceil",
+        "clamp",
+        "date",
+        "days_between",
+        "floor",
+        "max",
+        "min",
+        "percent",
+        "ratio",
+        "round",
+        "score",
     }
 
 

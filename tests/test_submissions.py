@@ -51,7 +51,9 @@ def problems(guide, **values):
 
 
 def test_typed_values_and_missing_meanings(guide, run_unit):
-    unit = run_unit(guide, co_bao_cao=True, so_ca=2, ty_le="97.50", diem=D("-0.25"), ngay="2024-02-01")
+    unit = run_unit(
+        guide, co_bao_cao=True, so_ca=2, ty_le="97.50", diem=D("-0.25"), ngay="2024-02-01"
+    )
     assert unit.items["A.1"] == D("-1.0")
     assert unit.items["A.2"] == D("0.7250")
     assert unit.items["A.5"] == D("-0.5")
@@ -115,7 +117,9 @@ def test_bad_values_are_refused_with_code_and_field(guide, field, value, code):
 
 def test_decimal_comma_message_shows_the_fix(guide):
     with pytest.raises(SubmissionError) as caught:
-        evaluate(guide, Submission(unit_id="u", name="U", values={"co_bao_cao": True, "ty_le": "95,5"}))
+        evaluate(
+            guide, Submission(unit_id="u", name="U", values={"co_bao_cao": True, "ty_le": "95,5"})
+        )
     issue = caught.value.issues[0]
     assert issue.message == "Tỷ lệ thu gom: '95,5' uses a decimal comma; write 95.5"
     assert issue.unit_id == "u"
@@ -155,12 +159,20 @@ def test_duplicate_unit_ids_reject_every_copy(guide):
 
 
 def test_guide_id_and_version_must_match(guide):
-    sub = Submission(unit_id="a", name="A", values={"co_bao_cao": True}, ruleset="thu-nghiem", ruleset_version="0")
+    sub = Submission(
+        unit_id="a",
+        name="A",
+        values={"co_bao_cao": True},
+        ruleset="thu-nghiem",
+        ruleset_version="0",
+    )
     with pytest.raises(SubmissionError) as caught:
         evaluate(guide, sub)
     assert [i.code for i in caught.value.issues] == ["ruleset-mismatch"]
     assert evaluate(guide, sub, allow_version_mismatch=True).total == 10
-    other = Submission(unit_id="a", name="A", values={"co_bao_cao": True}, ruleset="khac", ruleset_version="1")
+    other = Submission(
+        unit_id="a", name="A", values={"co_bao_cao": True}, ruleset="khac", ruleset_version="1"
+    )
     with pytest.raises(SubmissionError):
         evaluate(guide, other)
 
@@ -189,7 +201,9 @@ def test_json_submissions_are_exact_and_strict(tmp_path, guide):
             {
                 "ruleset": "thu-nghiem",
                 "ruleset_version": "1",
-                "units": [{"unit_id": "a", "name": "A", "values": {"co_bao_cao": True, "ty_le": 12.34}}],
+                "units": [
+                    {"unit_id": "a", "name": "A", "values": {"co_bao_cao": True, "ty_le": 12.34}}
+                ],
             }
         ),
         encoding="utf-8",

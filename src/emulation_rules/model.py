@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -501,7 +502,31 @@ class _RankKey(_Model):
     order: Literal["desc", "asc"] | None = None
 
 
-RankKey = Annotated[_RankKey, BeforeValidator(_rank_key_shorthand)]
+_ORDER_SCHEMA: dict[str, Any] = {"enum": ["desc", "asc"]}
+_RANK_KEY_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"enum": ["total", "percent", "deductions"]},
+        {
+            "type": "object",
+            "properties": {"score": {"type": "string"}, "order": _ORDER_SCHEMA},
+            "required": ["score"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "key": {"enum": ["total", "percent", "score", "deductions"]},
+                "id": {"type": "string"},
+                "order": _ORDER_SCHEMA,
+            },
+            "required": ["key"],
+            "additionalProperties": False,
+        },
+    ]
+}
+RankKey = Annotated[
+    _RankKey, BeforeValidator(_rank_key_shorthand), WithJsonSchema(_RANK_KEY_SCHEMA)
+]
 
 
 class Ranking(_Model):
