@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulation_rules.errors import Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "INVISIBLE",
@@ -17,6 +22,7 @@ __all__ = [
     "find_invisible",
     "nfc",
     "read_source",
+    "suggest",
 ]
 
 #: Zero-width and bidirectional formatting characters: they make two ids that look the same
@@ -46,6 +52,21 @@ def nfc(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", text)
+
+
+def suggest(name: str, options: Iterable[str]) -> str | None:
+    """A "did you mean" hint: the closest option, or one that contains ``name``.
+
+    Example:
+        >>> suggest("Xuất sắc", ["Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành nhiệm vụ"])
+        "did you mean 'Hoàn thành xuất sắc nhiệm vụ'?"
+    """
+    pool = sorted(set(options))
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not close:
+        folded = name.casefold()
+        close = [o for o in pool if folded and folded in o.casefold()][:1]
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 def find_invisible(text: str) -> int:

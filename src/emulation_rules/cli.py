@@ -18,7 +18,7 @@ from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.model import Ruleset
 from emulation_rules.scoring import ClusterResult, score
-from emulation_rules.submissions import load_submissions
+from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,6 +64,11 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     run_score.add_argument("submissions", nargs="+", metavar="SUBMISSION")
     run_score.add_argument("--format", choices=("text", "json"), default="text")
     run_score.add_argument("--trace", action="store_true", help="include each unit's trace (json)")
+    run_score.add_argument(
+        "--cluster",
+        metavar="FILE",
+        help="cluster facts: members, meeting attendance, votes, next year's head (YAML/JSON)",
+    )
     run_score.add_argument(
         "--allow-version-mismatch",
         action="store_true",
@@ -144,12 +149,14 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
+    cluster = load_cluster(args.cluster) if args.cluster else None
     result = score(
         guide,
         batch.submissions,
         rejected=batch.rejected,
         issues=batch.issues,
         allow_version_mismatch=args.allow_version_mismatch,
+        cluster=cluster,
     )
     if args.format == "json":
         stdout.write(result.to_json(trace=args.trace) + "\n")
@@ -256,12 +263,46 @@ def render_table(result: ClusterResult) -> str:
         lines.extend(
             f"    {issue.render()}" for issue in rejected.issues if issue.severity == "error"
         )
+    lines.extend(_awards_text(result))
     warnings = [i for u in result.units for i in u.issues if i.severity == "warning"]
     warnings += [i for i in result.issues if i.severity == "warning"]
     if warnings:
         lines.append("")
         lines.extend(f"{_warning_text(i)}" for i in warnings)
     return "\n".join(lines) + "\n"
+
+
+def _awards_text(result: ClusterResult) -> list[str]:
+    lines: list[str] = []
+    ineligible = [u for u in result.units if u.status == "scored" and not u.eligible]
+    if ineligible:
+        lines.append("")
+        for unit in ineligible:
+            lines.append(f"Không đủ điều kiện khen thưởng: {unit.unit_id} ({unit.name})")
+            lines.extend(f"    {reason}" for reason in unit.eligibility_reasons)
+    for award in result.awards:
+        lines.append("")
+        names = {u.unit_id: u.name for u in result.units}
+        lines.append(f"{award.title}: {award.arithmetic}")
+        if award.vote:
+            lines.append(f"    Biểu quyết: {award.vote}")
+        if award.awarded:
+            lines.extend(f"    Đề nghị: {uid} ({names.get(uid, uid)})" for uid in award.awarded)
+        else:
+            lines.append("    Không có đơn vị được đề nghị")
+        lines.extend(
+            f"    Không đề nghị {d.unit_id}: {d.reason}"
+            for d in award.decisions
+            if not d.awarded and d.reason != "không xếp loại"
+        )
+    next_year = result.cluster.next_year if result.cluster else None
+    if next_year and (next_year.head or next_year.deputies):
+        lines.append("")
+        if next_year.head:
+            lines.append(f"Cụm trưởng năm sau: {next_year.head}")
+        if next_year.deputies:
+            lines.append(f"Cụm phó năm sau: {', '.join(next_year.deputies)}")
+    return lines
 
 
 def _warning_text(issue: Issue) -> str:

@@ -26,6 +26,7 @@ from emulation_rules._inputs import (
     expr_type,
 )
 from emulation_rules._sandbox import CheckedExpression, ExprType, SandboxConfig, check_expression
+from emulation_rules._text import suggest
 from emulation_rules._version import __version__
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
 from emulation_rules.loader import LoadedRuleset, located, raise_load_issues, read_ruleset
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from emulation_rules._yaml import Positions
-    from emulation_rules.model import Band, ClassBand, Criterion, Ruleset
+    from emulation_rules.model import Band, ClassBand, Criterion, Gate, Ruleset
 
 __all__ = [
     "BandSpec",
@@ -178,8 +179,30 @@ class FormulaC:
     expression: CheckedExpression
 
 
+@dataclass(frozen=True, slots=True)
+class TargetC:
+    """Cluster phase: the police target rule."""
+
+    achieved: CheckedExpression
+    target: CheckedExpression
+    no_target: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankPointsC:
+    """Cluster phase: points by rank among the units."""
+
+    of: CheckedExpression | None
+    average_of: tuple[str, ...]
+    points: tuple[Decimal, ...]
+    otherwise: Decimal
+    order: str
+
+
 Construct = (
-    Met
+    TargetC
+    | RankPointsC
+    | Met
     | Points
     | PerEventC
     | ProportionalC
@@ -228,6 +251,8 @@ class Node:
     #: Plain description of the rule, for traces and explanations.
     rule: str
     reviewed_by: str | None
+    #: Scored in the cluster phase, against the other units.
+    cluster: bool = False
 
     @property
     def children(self) -> tuple[str, ...]:
@@ -260,6 +285,8 @@ class CompiledRuleset:
     roots: tuple[str, ...]
     parents: Mapping[str, str | None]
     gates: tuple[GateC, ...]
+    #: Facts that make a unit ineligible for awards.
+    eligibility: tuple[GateC, ...]
     classification: tuple[str, tuple[BandSpec, ...], str | None] | None
     #: Warnings found while compiling (errors raise).
     issues: tuple[Issue, ...]
@@ -521,6 +548,7 @@ class _Compiler:
             refs=tuple(refs),
             rule=rule,
             reviewed_by=crit.reviewed_by,
+            cluster=isinstance(construct, TargetC | RankPointsC),
         )
 
     def _line(self, path: DocPath) -> int | None:
@@ -702,6 +730,10 @@ class _Compiler:
         if crit.formula is not None:
             formula = expr(crit.formula, ("formula",), "number")
             return (FormulaC(formula) if formula else None), crit.formula
+        if crit.target is not None:
+            return self._target(crit, path, expr)
+        if crit.rank_points is not None:
+            return self._rank_points(crit, path, expr)
         if crit.children and crit.combine != "sum":
             word = "cao nhất" if crit.combine == "highest" else "đầu tiên có điểm"
             return None, f"một trong các trường hợp ({word})"
@@ -710,6 +742,68 @@ class _Compiler:
         if crit.max is not None:
             return None, f"điểm chuẩn {crit.max} (đạt mặc định)"
         return None, ""
+
+    def _target(self, crit: Criterion, path: DocPath, expr: Any) -> tuple[Construct | None, str]:
+        tg = crit.target
+        assert tg is not None
+        if crit.max is None:
+            self.add("missing-field", f"'target' needs the criterion's 'max' ({crit.id})", path)
+        achieved = expr(tg.achieved, ("target", "achieved"), "number")
+        target = expr(tg.target, ("target", "target"), "number")
+        self._no_refs(crit, path, [achieved, target])
+        rule = (
+            f"Điều 6: thang điểm {crit.max}, chỉ tiêu ({tg.target}), kết quả ({tg.achieved}): "
+            "chưa đạt ½·S·A/T; đạt ½·S; vượt và dẫn đầu S; vượt không dẫn đầu "
+            "½·S + (tỷ lệ vượt / tỷ lệ vượt dẫn đầu)·½·S"
+        )
+        if tg.no_target == "leader":
+            rule += "; không giao chỉ tiêu: S·A / A dẫn đầu"
+        if achieved and target:
+            return TargetC(achieved, target, tg.no_target), rule
+        return None, rule
+
+    def _rank_points(
+        self, crit: Criterion, path: DocPath, expr: Any
+    ) -> tuple[Construct | None, str]:
+        rp = crit.rank_points
+        assert rp is not None
+        of = expr(rp.of, ("rank_points", "of"), "number") if rp.of is not None else None
+        self._no_refs(crit, path, [of])
+        averaged = rp.average_of or ()
+        for index, name in enumerate(averaged):
+            spec = self.ruleset.inputs.get(name)
+            where = (*path, "rank_points", "average_of", index)
+            if spec is None:
+                close = difflib.get_close_matches(name, list(self.ruleset.inputs), n=1)
+                self.add(
+                    "unknown-input",
+                    f"{name!r} is not a declared input",
+                    where,
+                    rule_id=crit.id,
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
+            elif spec.type not in ("count", "decimal", "percent"):
+                self.add("input-type", f"input {name!r} is not a number", where, rule_id=crit.id)
+            self.used_inputs.add(name)
+        self._sign(crit, path + ("rank_points", "points"), [*rp.points, rp.otherwise])
+        source = rp.of if rp.of is not None else f"trung bình ({', '.join(averaged)})"
+        listed = ", ".join(f"hạng {i + 1}: {p}" for i, p in enumerate(rp.points))
+        rule = f"xếp hạng trong cụm theo {source}: {listed}; hạng khác: {rp.otherwise}"
+        if rp.of is not None and of is None:
+            return None, rule
+        return RankPointsC(of, tuple(averaged), rp.points, rp.otherwise, rp.order), rule
+
+    def _no_refs(
+        self, crit: Criterion, path: DocPath, checked: list[CheckedExpression | None]
+    ) -> None:
+        if any(c is not None and c.refs for c in checked):
+            self.add(
+                "invalid-value",
+                f"cluster-phase criterion {crit.id!r} may read inputs and constants only, "
+                "not other criteria through score()",
+                path,
+                rule_id=crit.id,
+            )
 
     def _max(self, crit: Criterion, children: list[Node]) -> tuple[Decimal | None, bool]:
         if crit.max is not None:
@@ -836,23 +930,49 @@ class _Compiler:
                         ("ranking", "by", index),
                         hint=f"did you mean {close[0]!r}?" if close else None,
                     )
-        seen: set[str] = set()
-        for index, gate in enumerate(rs.not_classified):
-            if gate.id in seen:
-                self.add(
-                    "duplicate-id",
-                    f"gate id {gate.id!r} is used twice",
-                    ("not_classified", index, "id"),
-                )
-            seen.add(gate.id)
 
-    def gates(self) -> tuple[GateC, ...]:
+    def gates(self, key: str = "not_classified") -> tuple[GateC, ...]:
         out = []
-        for index, gate in enumerate(self.ruleset.not_classified):
-            checked = self.expr(gate.when, ("not_classified", index, "when"), "bool", gate.id)
+        gates: tuple[Gate, ...] = (
+            self.ruleset.not_classified if key == "not_classified" else self.ruleset.eligibility
+        )
+        seen: set[str] = set()
+        for index, gate in enumerate(gates):
+            if gate.id in seen:
+                self.add("duplicate-id", f"gate id {gate.id!r} is used twice", (key, index, "id"))
+            seen.add(gate.id)
+            checked = self.expr(gate.when, (key, index, "when"), "bool", gate.id)
             if checked is not None:
                 out.append(GateC(gate.id, checked, gate.reason))
         return tuple(out)
+
+    def awards(self) -> None:
+        rs = self.ruleset
+        ids = [a.id for a in rs.awards]
+        labels = {b.label for b in rs.classification.bands} if rs.classification else set()
+        if rs.classification and rs.classification.otherwise:
+            labels.add(rs.classification.otherwise)
+        for index, award in enumerate(rs.awards):
+            path: DocPath = ("awards", index)
+            if ids.count(award.id) > 1 and ids.index(award.id) != index:
+                self.add("duplicate-id", f"award id {award.id!r} is used twice", (*path, "id"))
+            for j, other in enumerate(award.allow_with):
+                if other not in ids:
+                    close = difflib.get_close_matches(other, ids, n=1)
+                    self.add(
+                        "unknown-criterion",
+                        f"'allow_with' names {other!r}, which is not an award",
+                        (*path, "allow_with", j),
+                        hint=f"did you mean {close[0]!r}?" if close else None,
+                    )
+            for j, label in enumerate(award.requires.classification or ()):
+                if label not in labels:
+                    self.add(
+                        "invalid-value",
+                        f"{label!r} is not a classification label of the guide",
+                        (*path, "requires", "classification", j),
+                        hint=suggest(label, labels),
+                    )
 
     def classification(self) -> tuple[str, tuple[BandSpec, ...], str | None] | None:
         spec = self.ruleset.classification
@@ -923,6 +1043,8 @@ class _Compiler:
 
 
 _CONSTRUCT_KEYS = (
+    "target",
+    "rank_points",
     "met",
     "points",
     "per_event",
@@ -985,6 +1107,8 @@ def _compile(
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
     gates = compiler.gates()
+    eligibility = compiler.gates("eligibility")
+    compiler.awards()
     classification = compiler.classification()
     order = compiler.order(nodes, roots)
     compiler.unused(inputs)
@@ -1008,6 +1132,7 @@ def _compile(
         roots=tuple(roots),
         parents=MappingProxyType(parents),
         gates=gates,
+        eligibility=eligibility,
         classification=classification,
         issues=tuple(compiler.issues),
     )

@@ -27,7 +27,9 @@ from emulation_rules.compiler import (
     PerEventC,
     Points,
     ProportionalC,
+    RankPointsC,
     TableC,
+    TargetC,
     _find_band,
 )
 from emulation_rules.errors import EvaluationError, Issue
@@ -35,9 +37,17 @@ from emulation_rules.errors import EvaluationError, Issue
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from emulation_rules.compiler import CompiledRuleset, Node
+    from emulation_rules.cluster import CohortEntry
+    from emulation_rules.compiler import CompiledRuleset, GateC, Node
 
-__all__ = ["ENGINE_CONTEXT", "TraceNode", "UnitScore", "UnitStatus", "evaluate_values"]
+__all__ = [
+    "ENGINE_CONTEXT",
+    "TraceNode",
+    "UnitScore",
+    "UnitStatus",
+    "evaluate_values",
+    "failed_unit",
+]
 
 #: The decimal context of every computation: 28 significant digits, half-up, and traps on
 #: invalid operations, division by zero, overflow and any mixing with binary floats.
@@ -84,6 +94,8 @@ class TraceNode:
     children: tuple[TraceNode, ...]
     #: Line of the criterion in the guide file.
     line: int | None = None
+    #: Cluster-phase facts: the unit's measure, the leader it was compared with, its rank.
+    cohort: tuple[tuple[str, Any], ...] = ()
 
     def find(self, ident: str) -> TraceNode | None:
         """Return the trace node of criterion ``ident`` in this subtree."""
@@ -122,6 +134,13 @@ class UnitScore:
     rank: int | None = None
     #: The ranking keys of this unit, as used, e.g. ``(("total", "97.5"), ("score:TC1", "80"))``.
     rank_keys: tuple[tuple[str, str], ...] = ()
+    #: The key that placed this unit below the one before it; ``"tie"`` for a shared rank.
+    rank_decided_by: str | None = None
+    #: Whether the unit may receive awards, and why not.
+    eligible: bool = True
+    eligibility_reasons: tuple[str, ...] = ()
+    #: Ids of the awards proposed for this unit.
+    awards: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -137,9 +156,15 @@ class _Unit:
     """Evaluation of one unit: per-call state, never shared between threads."""
 
     def __init__(
-        self, compiled: CompiledRuleset, values: Mapping[str, Any], *, trace: bool
+        self,
+        compiled: CompiledRuleset,
+        values: Mapping[str, Any],
+        *,
+        trace: bool,
+        cohort: Mapping[str, CohortEntry] | None = None,
     ) -> None:
         self.compiled = compiled
+        self.cohort = cohort or {}
         self.values = values
         self.names: dict[str, Any] = dict(compiled.constants)
         self.names.update(values)
@@ -179,7 +204,15 @@ class _Unit:
         reads = tuple((name, self.names.get(name)) for name in node.reads)
         missing = [name for name, value in reads if value is NOT_APPLICABLE]
         score_states = [self.states[c] for c in node.score_children]
-        if missing:
+        facts: tuple[tuple[str, Any], ...] = ()
+        if node.cluster:
+            entry = self.cohort.get(node.id)
+            facts = entry.facts if entry else ()
+            if entry is None or not entry.applicable:
+                note = entry.note if entry and entry.note else "không áp dụng"
+                self.not_applicable(node, reads, note, facts)
+                return
+        elif missing:
             self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
             return
         if node.applicable_if is not None and not self.condition(node.applicable_if):
@@ -191,11 +224,13 @@ class _Unit:
         amax = self.applicable_max(node)
         if node.when is not None and not self.condition(node.when):
             self.record(
-                node, reads, (), (), ZERO, amax, ZERO, "condition_not_met", node.when.source
+                node, reads, (), (), ZERO, amax, ZERO, "condition_not_met", node.when.source, facts
             )
             return
         if node.waive_if is not None and self.condition(node.waive_if):
-            self.record(node, reads, (), (), ZERO, amax, ZERO, "waived", node.waive_if.source)
+            self.record(
+                node, reads, (), (), ZERO, amax, ZERO, "waived", node.waive_if.source, facts
+            )
             return
         parts: list[tuple[str, Decimal]] = []
         lines: list[tuple[str, Decimal, str]] = []
@@ -213,9 +248,27 @@ class _Unit:
             status = "forfeited"
         value = self.limits(node, value, lines)
         self.check_sign(node, value)
-        self.record(node, reads, tuple(parts), tuple(lines), value, amax, deductions, status, None)
+        cohort_note = self.cohort[node.id].note if node.cluster else None
+        self.record(
+            node,
+            reads,
+            tuple(parts),
+            tuple(lines),
+            value,
+            amax,
+            deductions,
+            status,
+            cohort_note,
+            facts,
+        )
 
-    def not_applicable(self, node: Node, reads: tuple[tuple[str, Any], ...], note: str) -> None:
+    def not_applicable(
+        self,
+        node: Node,
+        reads: tuple[tuple[str, Any], ...],
+        note: str,
+        facts: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
         self.states[node.id] = _State(ZERO, applicable=False, amax=ZERO, deductions=ZERO)
         if self.trace:
             self.traces[node.id] = TraceNode(
@@ -233,6 +286,7 @@ class _Unit:
                 note=note,
                 children=tuple(self.traces[c] for c in node.children),
                 line=node.line,
+                cohort=facts,
             )
 
     def record(
@@ -246,6 +300,7 @@ class _Unit:
         deductions: Decimal,
         status: str,
         note: str | None,
+        facts: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         total = sum((p[1] for p in parts), ZERO) + sum((a[1] for a in lines), ZERO)
         if total != value:
@@ -275,6 +330,7 @@ class _Unit:
                 note=note,
                 children=tuple(self.traces[c] for c in node.children),
                 line=node.line,
+                cohort=facts,
             )
 
     def applicable_max(self, node: Node) -> Decimal:
@@ -415,6 +471,8 @@ class _Unit:
 
     def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         c = node.construct
+        if isinstance(c, TargetC | RankPointsC):
+            return self.cohort[node.id].value
         if isinstance(c, Met):
             return node.max if node.max is not None and self.condition(c.condition) else ZERO
         if isinstance(c, Points):
@@ -539,6 +597,32 @@ def _totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
     return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
 
 
+def failed_unit(
+    unit_id: str,
+    name: str,
+    issues: tuple[Issue, ...],
+    self_scores: Mapping[str, Decimal] | None = None,
+) -> UnitScore:
+    """A unit that could not be scored (status ``error``), with the issues that say why."""
+    return UnitScore(
+        unit_id=unit_id,
+        name=name,
+        status="error",
+        total=None,
+        max=None,
+        percent=None,
+        items=MappingProxyType({}),
+        not_applicable=(),
+        deductions=ZERO,
+        reasons=(),
+        classification=None,
+        trace=None,
+        issues=issues,
+        self_scores=MappingProxyType(dict(self_scores or {})),
+        eligible=False,
+    )
+
+
 def evaluate_values(
     compiled: CompiledRuleset,
     unit_id: str,
@@ -548,6 +632,7 @@ def evaluate_values(
     trace: bool = True,
     issues: tuple[Issue, ...] = (),
     self_scores: Mapping[str, Decimal] | None = None,
+    cohort: Mapping[str, CohortEntry] | None = None,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
 
@@ -555,12 +640,13 @@ def evaluate_values(
     raises for bad data.
     """
     with decimal.localcontext(ENGINE_CONTEXT):
-        unit = _Unit(compiled, values, trace=trace)
+        unit = _Unit(compiled, values, trace=trace, cohort=cohort)
         try:
             for ident in compiled.order:
                 unit.node(compiled.nodes[ident])
             totals = _totals(compiled, unit)
-            reasons = _gates(compiled, unit)
+            reasons = _gates(compiled.gates, unit)
+            ineligible = _gates(compiled.eligibility, unit)
         except EvaluationError as exc:
             node = unit.current
             located = tuple(
@@ -573,22 +659,7 @@ def evaluate_values(
                 )
                 for i in exc.issues
             )
-            return UnitScore(
-                unit_id=unit_id,
-                name=name,
-                status="error",
-                total=None,
-                max=None,
-                percent=None,
-                items=MappingProxyType({}),
-                not_applicable=(),
-                deductions=ZERO,
-                reasons=(),
-                classification=None,
-                trace=None,
-                issues=issues + located,
-                self_scores=MappingProxyType(dict(self_scores or {})),
-            )
+            return failed_unit(unit_id, name, issues + located, self_scores)
         percent = totals.total * 100 / totals.amax if totals.amax else None
         status: UnitStatus = "not_classified" if reasons else "scored"
         label = None if reasons else _classify(compiled, totals.total, percent)
@@ -624,12 +695,14 @@ def evaluate_values(
         trace=root_trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores or {})),
+        eligible=not ineligible,
+        eligibility_reasons=ineligible,
     )
 
 
-def _gates(compiled: CompiledRuleset, unit: _Unit) -> tuple[str, ...]:
+def _gates(gates: tuple[GateC, ...], unit: _Unit) -> tuple[str, ...]:
     reasons = []
-    for gate in compiled.gates:
+    for gate in gates:
         if any(unit.names.get(n) is NOT_APPLICABLE for n in gate.when.names):
             continue
         if unit.condition(gate.when):

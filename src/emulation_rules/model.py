@@ -29,6 +29,8 @@ from emulation_rules._text import find_invisible
 
 __all__ = [
     "FORMAT_VERSION",
+    "Award",
+    "AwardRequires",
     "Axis",
     "Band",
     "Bands",
@@ -39,18 +41,24 @@ __all__ = [
     "Deadline",
     "EarlyBonus",
     "Effective",
+    "Eligibility",
+    "Fraction",
     "Gate",
     "Increment",
     "InputSpec",
     "Lookup",
     "PerEvent",
     "Proportional",
+    "Quota",
     "RankKey",
+    "RankPoints",
     "Ranking",
     "Rounding",
     "Ruleset",
     "Table",
+    "Target",
     "Total",
+    "Vote",
 ]
 
 #: The format version this engine reads (the ``format`` key of a guide).
@@ -339,6 +347,43 @@ class Lookup(_Model):
     otherwise: Num | None = None
 
 
+class Target(_Model):
+    """The police rule for a quantitative target (Article 6): a cluster-phase construct.
+
+    With scale S (the criterion's ``max``), target T and result A: below target ½·S·A/T; target
+    met ½·S; exceeded and leading the cluster S; exceeded but not leading
+    ½·S + (own exceed % / leader's exceed %)·½·S (mechanisms 7–11). A unit with no target
+    (its target input missing as ``not_applicable``) is left out of its maximum, or with
+    ``no_target: leader`` scored S·A / (the largest A among the units without a target).
+    """
+
+    achieved: Expr
+    target: Expr
+    no_target: Literal["not_applicable", "leader"] = "not_applicable"
+
+
+class RankPoints(_Model):
+    """Points by the unit's rank in the cluster on a value (mechanisms 32, 33).
+
+    ``points[0]`` for the first, ``points[1]`` for the second, …; tied units share the
+    better rank and its points. ``average_of`` averages the inputs a unit has (several raters).
+    """
+
+    of: Expr | None = None
+    average_of: tuple[Name, ...] | None = None
+    points: tuple[Num, ...] = Field(min_length=1)
+    #: Points for a rank beyond the list.
+    otherwise: Num = Decimal(0)
+    #: ``desc``: the highest value ranks first (default); ``asc``: the lowest.
+    order: Literal["desc", "asc"] = "desc"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RankPoints:
+        if (self.of is None) == (self.average_of is None):
+            raise PydanticCustomError("invalid-value", "give exactly one of 'of' or 'average_of'")
+        return self
+
+
 class Caps(_Model):
     """Caps on a criterion's adjustments, as positive magnitudes (mechanism 22).
 
@@ -377,6 +422,8 @@ CONSTRUCTS = (
     "deadline",
     "lookup",
     "formula",
+    "target",
+    "rank_points",
 )
 
 
@@ -409,6 +456,10 @@ class Criterion(_Model):
     lookup: Lookup | None = None
     #: An expression, only where no construct fits.
     formula: Expr | None = None
+    #: Cluster phase: the police target rule, scored against the other units.
+    target: Target | None = None
+    #: Cluster phase: points by rank among the units.
+    rank_points: RankPoints | None = None
 
     # Gates and modifiers
     #: The criterion counts only if this condition holds; otherwise it is 0.
@@ -461,6 +512,101 @@ class Gate(_Model):
     id: Id
     when: Expr
     reason: Text
+
+
+class Eligibility(Gate):
+    """A fact that makes a unit ineligible for awards (e.g. a discipline finding)."""
+
+
+class Fraction(_Model):
+    """A share written as a percent (``50``) or a fraction (``"2/3"``), kept exact."""
+
+    numerator: int = Field(ge=0)
+    denominator: int = Field(gt=0)
+
+
+def _fraction(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+\s*/\s*[0-9]+\s*", value):
+        top, bottom = (int(part) for part in value.split("/"))
+        if bottom == 0:
+            raise PydanticCustomError("invalid-value", "a fraction cannot have denominator 0")
+        return {"numerator": top, "denominator": bottom}
+    if isinstance(value, int | Decimal | str) and not isinstance(value, bool):
+        percent = to_decimal(value)
+        if not 0 <= percent <= 100:
+            raise PydanticCustomError("invalid-value", "a percent is between 0 and 100")
+        numerator, denominator = percent.as_integer_ratio()
+        denominator *= 100
+        return {"numerator": numerator, "denominator": denominator}
+    return value
+
+
+Share = Annotated[
+    Fraction,
+    BeforeValidator(_fraction),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100, "description": "a percent"},
+                {"type": "string", "pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*$"},
+            ]
+        }
+    ),
+]
+
+
+class AwardRequires(_Model):
+    """What a unit needs to be considered for an award."""
+
+    eligible: bool = True
+    #: Allowed classification labels (any of them).
+    classification: tuple[Text, ...] | None = None
+    #: Rank at most this (1 = first).
+    rank_at_most: int | None = Field(default=None, ge=1)
+    min_total: Num | None = None
+    min_percent: Num | None = None
+
+
+class Quota(_Model):
+    """How many units may receive an award: a count, or a share of members or eligible units."""
+
+    count: int | None = Field(default=None, ge=0)
+    percent: Share | None = None
+    #: The base of ``percent``: every member of the cluster, or the eligible units.
+    of: Literal["members", "eligible", "candidates"] = "members"
+    #: How a fractional quota becomes a count ("20% of 7 = 1.4 → 1 by floor").
+    rounding: Literal["floor", "ceil", "half_up"] = "floor"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Quota:
+        if (self.count is None) == (self.percent is None):
+            raise PydanticCustomError("invalid-value", "give exactly one of 'count' or 'percent'")
+        return self
+
+
+class Vote(_Model):
+    """A vote rule: votes for a unit divided by a base must pass a threshold."""
+
+    #: The base: all members, the members present, or the valid ballots.
+    base: Literal["members", "attendees", "ballots"] = "members"
+    #: The share to pass: ``50`` (percent) or ``"2/3"``.
+    threshold: Share
+    #: ``true``: strictly more ("trên"); ``false``: at least ("từ … trở lên").
+    strict: bool = True
+    #: Share of members that must attend for the vote to count (``"2/3"``).
+    quorum: Share | None = None
+
+
+class Award(_Model):
+    """An award the cluster proposes (a flag, a certificate of merit)."""
+
+    id: Id
+    title: Text
+    requires: AwardRequires = AwardRequires()
+    quota: Quota | None = None
+    vote: Vote | None = None
+    #: Awards a unit may hold together with this one ("no double award" otherwise).
+    allow_with: tuple[Id, ...] = ()
 
 
 class ClassBand(_Model):
@@ -567,8 +713,12 @@ class Ruleset(_Model):
     inputs: dict[Name, InputSpec] = Field(default_factory=dict)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     not_classified: tuple[Gate, ...] = ()
+    #: Facts that make a unit ineligible for awards, with the reason shown.
+    eligibility: tuple[Eligibility, ...] = ()
     classification: Classification | None = None
     ranking: Ranking = Ranking()
+    #: Awards, decided in this order after ranking.
+    awards: tuple[Award, ...] = ()
     notes: tuple[str, ...] = ()
 
     @model_validator(mode="before")

@@ -87,8 +87,13 @@ def rank(
     position = 0
     dense = 0
     index = 0
+    previous: tuple[Decimal, ...] | None = None
     while index < len(ranked):
         key = rank_key(ranked[index], ranking)
+        decided_by = None
+        if previous is not None:
+            decided_by = next(n for n, a, b in zip(names, previous, key, strict=True) if a != b)
+        previous = key
         group = [ranked[index]]
         while (
             index + len(group) < len(ranked)
@@ -107,7 +112,9 @@ def rank(
                 place = dense
             else:
                 place = position + offset + 1
-            out.append(dataclasses.replace(unit, rank=place, rank_keys=shown))
+            out.append(
+                dataclasses.replace(unit, rank=place, rank_keys=shown, rank_decided_by=decided_by)
+            )
         if len(group) > 1:
             ids = tuple(u.unit_id for u in group)
             shared = position + 1 if ranking.method != "dense" else dense

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._canonical import canonical_value
 from emulation_rules._version import __version__
+from emulation_rules.awards import AwardResult, ClusterData, decide_awards, result_dict
+from emulation_rules.cluster import cohort_values
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
-from emulation_rules.evaluator import TraceNode, UnitScore, evaluate_values
+from emulation_rules.evaluator import TraceNode, UnitScore, evaluate_values, failed_unit
 from emulation_rules.ranking import Tie, rank
 from emulation_rules.submissions import Rejected, Submission, validate_submission
 
@@ -38,6 +41,10 @@ class ClusterResult:
     ties: tuple[Tie, ...]
     #: Warnings about the cluster (ties) and file-level problems.
     issues: tuple[Issue, ...]
+    #: The decision on every award of the guide, in the guide's order.
+    awards: tuple[AwardResult, ...] = ()
+    #: Cluster facts given with the submissions (members, meeting, next year's heads).
+    cluster: ClusterData | None = None
 
     def unit(self, unit_id: str) -> UnitScore:
         """Return the score of ``unit_id``.
@@ -85,6 +92,8 @@ class ClusterResult:
                 for t in self.ties
             ],
             "issues": [i.as_dict() for i in self.issues],
+            "awards": [result_dict(a) for a in self.awards],
+            "cluster": self.cluster.model_dump(mode="json") if self.cluster else None,
         }
         return canonical_value(data)  # type: ignore[no-any-return]
 
@@ -115,6 +124,10 @@ def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
         "items": dict(unit.items),
         "not_applicable": list(unit.not_applicable),
         "rank_keys": dict(unit.rank_keys),
+        "rank_decided_by": unit.rank_decided_by,
+        "eligible": unit.eligible,
+        "eligibility_reasons": list(unit.eligibility_reasons),
+        "awards": list(unit.awards),
         "self_scores": dict(unit.self_scores),
         "issues": [i.as_dict() for i in unit.issues],
     }
@@ -144,6 +157,7 @@ def trace_to_dict(node: TraceNode) -> dict[str, Any]:
                 "status": current.status,
                 "note": current.note,
                 "line": current.line,
+                "cohort": dict(current.cohort),
                 "children": [],
             }
         )
@@ -173,6 +187,14 @@ def evaluate(
         raise SubmissionError(
             f"the submission of unit {submission.unit_id!r} is invalid", tuple(issues)
         )
+    cohort, failures = cohort_values(compiled, [(submission.unit_id, values)])
+    if submission.unit_id in failures:
+        return failed_unit(
+            submission.unit_id,
+            submission.name,
+            (*issues, failures[submission.unit_id]),
+            submission.self_scores,
+        )
     return evaluate_values(
         compiled,
         submission.unit_id,
@@ -181,6 +203,7 @@ def evaluate(
         trace=trace,
         issues=tuple(issues),
         self_scores=submission.self_scores,
+        cohort=cohort[submission.unit_id],
     )
 
 
@@ -193,6 +216,7 @@ def score(
     rejected: Iterable[Rejected] = (),
     issues: Iterable[Issue] = (),
     allow_version_mismatch: bool = False,
+    cluster: ClusterData | None = None,
 ) -> ClusterResult:
     """Score every submission and rank the cluster.
 
@@ -210,7 +234,7 @@ def score(
     for sub in subs:
         key = sub.unit_id.casefold()
         counts[key] = counts.get(key, 0) + 1
-    scored: list[UnitScore] = []
+    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]] = []
     for sub in subs:
         if counts[sub.unit_id.casefold()] > 1:
             problem = Issue(
@@ -234,19 +258,33 @@ def score(
                 )
             all_rejected.append(Rejected(sub.unit_id, sub.name, tuple(unit_issues)))
             continue
-        unit = evaluate_values(
-            compiled,
-            sub.unit_id,
-            sub.name,
-            values,
-            trace=trace,
-            issues=tuple(unit_issues),
-            self_scores=sub.self_scores,
-        )
+        valid.append((sub, values, tuple(unit_issues)))
+    cohort, failures = cohort_values(compiled, [(s.unit_id, v) for s, v, _ in valid])
+    scored: list[UnitScore] = []
+    for sub, values, found in valid:
+        if sub.unit_id in failures:
+            unit = failed_unit(
+                sub.unit_id, sub.name, (*found, failures[sub.unit_id]), sub.self_scores
+            )
+        else:
+            unit = evaluate_values(
+                compiled,
+                sub.unit_id,
+                sub.name,
+                values,
+                trace=trace,
+                issues=found,
+                self_scores=sub.self_scores,
+                cohort=cohort[sub.unit_id],
+            )
         if unit.status == "error" and on_error == "raise":
             raise EvaluationError(f"unit {sub.unit_id!r} failed", unit.issues)
         scored.append(unit)
     ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
+    award_results, per_unit = decide_awards(
+        compiled.ruleset.awards, ordered, cluster, members=len(subs)
+    )
+    ordered = [dataclasses.replace(u, awards=per_unit.get(u.unit_id, ())) for u in ordered]
     all_rejected.sort(key=lambda r: (r.unit_id, r.issues[0].code if r.issues else ""))
     return ClusterResult(
         ruleset_id=compiled.id,
@@ -259,6 +297,8 @@ def score(
         rejected=tuple(_dedupe(all_rejected)),
         ties=ties,
         issues=tuple(issues) + tie_issues,
+        awards=award_results,
+        cluster=cluster,
     )
 
 

@@ -29,7 +29,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
 from emulation_rules._text import decode_source, nfc, read_source
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
-from emulation_rules.errors import Issue
+from emulation_rules.awards import ClusterData
+from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.loader import pydantic_issues
 from emulation_rules.model import Id, Num, Text
 
@@ -46,6 +47,7 @@ __all__ = [
     "Submission",
     "SubmissionBatch",
     "SubmissionFile",
+    "load_cluster",
     "load_submissions",
     "validate_submission",
 ]
@@ -390,3 +392,20 @@ def submissions_from(data: Mapping[str, Any]) -> list[Submission]:
         )
         for raw in envelope.units
     ]
+
+
+def load_cluster(source: str | Path) -> ClusterData:
+    """Read cluster facts (members, meeting, votes, next year's heads) from YAML or JSON.
+
+    Raises:
+        SubmissionError: with every located issue of the file.
+    """
+    name = str(source)
+    document, issues = read_submission_document(source)
+    if document is None or any(i.severity == "error" for i in issues):
+        raise SubmissionError(f"the cluster file {name} cannot be read", tuple(issues))
+    try:
+        return ClusterData.model_validate(document.data)
+    except ValidationError as exc:
+        found = pydantic_issues(exc, document, name, ClusterData)
+        raise SubmissionError(f"the cluster file {name} is invalid", tuple(found)) from None
