@@ -14,6 +14,7 @@ submissions into exact, ranked results, and explain every point::
 
 from emulation_rules._sandbox import SandboxConfig
 from emulation_rules._version import __version__
+from emulation_rules.awards import AwardDecision, AwardResult, ClusterData
 from emulation_rules.compiler import CompiledRuleset, check_ruleset, compile_ruleset, load_ruleset
 from emulation_rules.errors import (
     EmulationRulesError,
@@ -34,11 +35,15 @@ from emulation_rules.submissions import (
     Rejected,
     Submission,
     SubmissionBatch,
+    load_cluster,
     load_submissions,
 )
 
 __all__ = [
     "FORMAT_VERSION",
+    "AwardDecision",
+    "AwardResult",
+    "ClusterData",
     "ClusterResult",
     "CompiledRuleset",
     "EmulationRulesError",
@@ -62,6 +67,7 @@ __all__ = [
     "check_ruleset",
     "compile_ruleset",
     "evaluate",
+    "load_cluster",
     "load_ruleset",
     "load_submissions",
     "rank",
