@@ -18,7 +18,9 @@ def test_all_is_sorted_and_complete():
         assert hasattr(emulation_rules, name), name
     public = {n for n in dir(emulation_rules) if not n.startswith("_")}
     modules = {
+        "awards",
         "cli",
+        "cluster",
         "compiler",
         "errors",
         "evaluator",
