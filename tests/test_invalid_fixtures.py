@@ -54,64 +54,10 @@ NO_FIXTURE = {
 }
 
 #: Fixtures that fail because of an engine bug: remove the entry when the bug is fixed.
-ENGINE_BUGS: dict[str, str] = {
-    "guides/unknown-input.yaml": (
-        "engine bug: 'unknown-input' is in CODES but never emitted; a construct naming an "
-        "undeclared input reports expr-unknown-name"
-    ),
-    "guides/sum-mismatch-warn.yaml": (
-        "engine bug: children_sum: warn gives severity 'error' (compiler passes 'warn', "
-        "Compiler.add only maps 'warning' to a warning)"
-    ),
-    "guides/scale-mismatch-warn.yaml": (
-        "engine bug: children_sum: warn gives scale-mismatch severity 'error' (same cause)"
-    ),
-    "guides/yaml-alias-cascade.yaml": (
-        "engine bug: an alias is replaced by null and validated, giving a follow-on "
-        "wrong-type error for a value the author did write"
-    ),
-    "submissions/number-format-thousands-dot.yaml": (
-        "engine bug: '1.000' (one thousand, Vietnamese thousands separator) is accepted as "
-        "the decimal 1.000 although CODES lists it as number-format"
-    ),
-    "submissions/eval-div-zero-zero-by-zero.yaml": (
-        "engine bug: 0 / 0 raises decimal.InvalidOperation (not a ZeroDivisionError), so it "
-        "is reported as eval-error 'InvalidOperation in ...' instead of eval-div-zero"
-    ),
-    "submissions/unknown-field-evidence.yaml": (
-        'engine bug: an unknown field inside an evidence item is reported as "unknown field '
-        "'Evidence'\" plus a wrong-type for the 'str' branch: pydantic union tags leak into "
-        "the path and the real field name is lost"
-    ),
-    "guides/expr-unknown-name-folded.yaml": (
-        "engine bug: in a folded ('>-') expression the column is the offset in the folded text "
-        "added to the '>-' indicator's column, on the indicator's line (past its end)"
-    ),
-    "guides/expr-unknown-name-multi-line.yaml": (
-        "engine bug: in a plain expression continued on a second line the position stays on "
-        "the first line, past its end"
-    ),
-    "guides/expr-unknown-name-escaped-quote.yaml": (
-        "engine bug: each escape in a double-quoted expression (a backslash before a quote) "
-        "shifts the reported column one to the left"
-    ),
-    "guides/expr-unknown-name-no-cascade.yaml": (
-        "engine bug: the inputs read by a broken expression are not marked as used, so "
-        "spurious unused-input warnings follow the real error"
-    ),
-}
+ENGINE_BUGS: dict[str, str] = {}
 
 #: The bugs that also show through the command line (its exit code or the code printed).
-CLI_BUGS: dict[str, str] = {
-    name: reason
-    for name, reason in ENGINE_BUGS.items()
-    if name
-    in {
-        "guides/unknown-input.yaml",
-        "guides/sum-mismatch-warn.yaml",
-        "guides/scale-mismatch-warn.yaml",
-    }
-}
+CLI_BUGS: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,7 +288,7 @@ GENERATED: tuple[Case, ...] = (
         b'{"ruleset": "kiem-thu-bai-nop", "ruleset_version": "2025.1", "units": [{"unit_id": '
         b'"px-cai-be\xe2\x80\x8d", "name": "Ph\xc3\xb2ng C\xc3\xa1i B\xc3\xa8", "values": '
         b'{"co_bao_cao": true}}]}\n',
-        "invisible-char 1:94",
+        "invisible-char -:-",  # JSON carries no positions; the issue names the unit
         kind="submissions",
     ),
 )

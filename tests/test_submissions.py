@@ -70,7 +70,7 @@ def test_typed_values_and_missing_meanings(guide, run_unit):
     ("field", "value", "code"),
     [
         ("ty_le", "95,5", "number-format"),
-        ("ty_le", "1.000", "number-places"),  # a valid decimal; its 3 places exceed the 2 allowed
+        ("ty_le", "1.000", "number-format"),  # one thousand or one? ambiguous as text
         ("ty_le", "1,000", "number-format"),
         ("ty_le", "1.000,5", "number-format"),
         ("ty_le", "1 000", "number-format"),

@@ -12,17 +12,24 @@ __all__ = ["canonical_bytes", "canonical_value", "decimal_text", "digest"]
 
 
 def decimal_text(value: Decimal | int) -> str:
-    """Write a decimal without exponent and without a negative zero.
+    """Write a decimal in its canonical form: no exponent, no trailing zeros, no negative zero.
+
+    ``95.50`` and ``95.5`` are the same number and are written the same way, so that a digest
+    never depends on how a value was computed.
 
     Example:
-        >>> [decimal_text(Decimal(t)) for t in ("1E+2", "-0.00", "2.50")]
-        ['100', '0.00', '2.50']
+        >>> [decimal_text(Decimal(t)) for t in ("1E+2", "-0.00", "2.50", "749.7500")]
+        ['100', '0', '2.5', '749.75']
     """
     if isinstance(value, int):
         return str(value)
-    if value == 0 and value.is_signed():
-        value = value.copy_abs()
-    return format(value, "f")
+    if value == 0:
+        return "0"
+    # string work only: normalize() would round to the caller's decimal context precision
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def canonical_value(value: Any) -> Any:

@@ -145,7 +145,11 @@ def _kind(raw: Any) -> str:
         return "a list"
     if isinstance(raw, str):
         return f"the text {raw!r}"
-    return type(raw).__name__
+    if isinstance(raw, bool):
+        return str(raw).lower()
+    if isinstance(raw, int | Decimal | float):
+        return f"the number {raw}"
+    return "a value of another kind"
 
 
 def _bounds(field: InputField, value: Decimal) -> None:
@@ -166,6 +170,8 @@ def coerce_value(field: InputField, raw: Any) -> Any:
         if isinstance(raw, bool):
             return raw
         hint = "write true or false" if str(raw).strip().lower() in _BOOL_WORDS else None
+        if isinstance(raw, int | Decimal):
+            hint = "write true or false"
         raise ValueProblem("value-type", f"expected true or false, got {_kind(raw)}", hint)
     if kind == "count":
         value = _number(raw)

@@ -95,11 +95,11 @@ def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return Decimal(part) * 100 / Decimal(whole)
+    return _div(Decimal(part) * 100, whole)
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal:
-    return Decimal(part) / Decimal(whole)
+    return _div(part, whole)
 
 
 def _floor(value: Decimal) -> Decimal:
@@ -172,6 +172,9 @@ FUNCTIONS: dict[str, _Function] = {
 
 
 def _div(left: Decimal, right: Decimal) -> Decimal:
+    if right == 0:  # also 0 / 0, which Decimal reports as an invalid operation
+        msg = "division by zero"
+        raise ZeroDivisionError(msg)
     return Decimal(left) / Decimal(right)
 
 
@@ -260,9 +263,9 @@ class _Checker:
 
     def check_structure(self, tree: ast.expr) -> bool:
         count = 0
-        stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+        stack: list[tuple[ast.AST, int, ast.AST | None]] = [(tree, 1, None)]
         while stack:
-            node, depth = stack.pop()
+            node, depth, parent = stack.pop()
             count += 1
             if count > self.config.max_nodes:
                 self.fail(
@@ -274,21 +277,22 @@ class _Checker:
                 self.fail(
                     "expr-too-complex",
                     f"the expression nests deeper than {self.config.max_depth} levels",
-                    node,
+                    node if hasattr(node, "col_offset") else parent,
                 )
                 return False
-            if not self._allowed(node):
+            if not self._allowed(node, parent):
                 return False
-            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+            children = list(ast.iter_child_nodes(node))
+            stack.extend((child, depth + 1, node) for child in reversed(children))
         return True
 
-    def _allowed(self, node: ast.AST) -> bool:
+    def _allowed(self, node: ast.AST, parent: ast.AST | None = None) -> bool:
         kind = type(node)
         if kind in _NODE_NAMES:
             self.fail("expr-forbidden", f"not allowed: {_NODE_NAMES[kind]}", node)
             return False
         if kind in _FORBIDDEN_OPERATORS:
-            self.fail("expr-forbidden", _FORBIDDEN_OPERATORS[kind], None)
+            self.fail("expr-forbidden", _FORBIDDEN_OPERATORS[kind], _operator_at(parent))
             return False
         if isinstance(node, ast.Call) and (node.keywords or not isinstance(node.func, ast.Name)):
             self.fail("expr-forbidden", "only plain calls like min(a, b) are allowed", node)
@@ -547,6 +551,24 @@ class _Checker:
             node,
             hint=f"did you mean {close[0]!r}?" if close else None,
         )
+
+
+class _At:
+    """A position inside an expression, for operators (which carry none themselves)."""
+
+    def __init__(self, col_offset: int) -> None:
+        self.col_offset = col_offset
+
+
+def _operator_at(parent: ast.AST | None) -> ast.AST | None:
+    """Where an operator is: just after its left operand (or at its expression)."""
+    left = getattr(parent, "left", None)
+    if isinstance(parent, ast.Compare):
+        left = parent.left
+    end = getattr(left, "end_col_offset", None)
+    if end is not None:
+        return _At(end + 1)  # type: ignore[return-value]
+    return parent
 
 
 def _literal_type(value: object) -> ExprType:

@@ -31,7 +31,9 @@ INVISIBLE = frozenset(
     "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u180e"
 )
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(INVISIBLE)) + "]")
+#: Control characters refused anywhere in a file. Invisible characters are checked per value
+#: (see ``_yaml.parse_yaml``), so that one in a comment or in one unit's note is located there.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,7 @@ def check_characters(text: str, name: str) -> Issue | None:
         return None
     char = match.group()
     line, column = _line_col(text, match.start())
-    if char in INVISIBLE:
+    if char in INVISIBLE:  # a byte order mark inside the text, where YAML would choke on it
         return Issue(
             "invisible-char",
             f"invisible character U+{ord(char):04X} "

@@ -14,13 +14,14 @@ PyYAML's event parser is driven directly, without its composer or constructors, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 
-from emulation_rules._text import nfc
+from emulation_rules._text import find_invisible, nfc
 from emulation_rules.errors import Issue
 
 __all__ = ["Positions", "YamlDocument", "parse_yaml"]
@@ -66,6 +67,9 @@ class YamlDocument:
 
     data: Any
     positions: Positions
+    #: Paths whose value was refused (an alias, a merge key): problems found there later are
+    #: consequences, not new errors.
+    dropped: frozenset[Path] = frozenset()
 
 
 def _resolve_plain(value: str) -> Any:
@@ -91,8 +95,10 @@ def _resolve_plain(value: str) -> Any:
 class _Builder:
     """Turn PyYAML events into plain data, collecting issues."""
 
-    def __init__(self, name: str, max_depth: int) -> None:
+    def __init__(self, name: str, max_depth: int, *, check_invisible: bool = True) -> None:
         self.name = name
+        self.check_invisible = check_invisible
+        self.dropped: set[Path] = set()
         self.max_depth = max_depth
         self.issues: list[Issue] = []
         self.positions = Positions()
@@ -156,6 +162,25 @@ class _Builder:
             container[pending] = value
         frame[2] = _NO_KEY
 
+    def _invisible(self, value: str, event: Any) -> None:
+        index = find_invisible(value)
+        if index < 0:
+            return
+        char = value[index]
+        mark = event.start_mark
+        quoted = 1 if event.style in ("'", '"') else 0
+        self.issues.append(
+            Issue(
+                "invisible-char",
+                f"invisible character U+{ord(char):04X} "
+                f"({unicodedata.name(char, 'format character').lower()}) in {value!r}",
+                source=self.name,
+                line=mark.line + 1,
+                column=mark.column + 1 + quoted + index if "\n" not in value[:index] else None,
+                hint="delete it and retype the text around it",
+            )
+        )
+
     def _check_node(self, event: Any) -> None:
         if event.anchor is not None:
             self.issue(
@@ -165,7 +190,8 @@ class _Builder:
             )
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
-            self.issue("yaml-tag", f"explicit tag {tag!r} is not allowed", event.start_mark)
+            shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+            self.issue("yaml-tag", f"explicit tag {shown!r} is not allowed", event.start_mark)
 
     def feed(self, event: Any) -> bool:
         """Consume one event; return False to stop (depth exceeded)."""
@@ -185,6 +211,9 @@ class _Builder:
                 f"alias '*{event.anchor}' is not allowed; write the values out",
                 event.start_mark,
             )
+            path = self._child_path()
+            if path is not None:
+                self.dropped.add(path)
             self._attach(None, event.start_mark)
         elif isinstance(event, yaml.ScalarEvent):
             self._check_node(event)
@@ -192,8 +221,11 @@ class _Builder:
                 value = _resolve_plain(event.value)
                 if event.value == "<<" and self.stack and self.stack[-1][4]:
                     self.issue("yaml-alias", "merge keys '<<' are not allowed", event.start_mark)
+                    self.dropped.add((*self.stack[-1][1], "<<"))
             else:
                 value = nfc(event.value)
+            if self.check_invisible and isinstance(value, str):
+                self._invisible(value, event)
             path = self._child_path()
             mark = event.start_mark
             if path is not None and mark is not None:
@@ -248,13 +280,15 @@ def _describe(value: Any) -> str:
 
 
 def parse_yaml(
-    text: str, name: str, *, max_depth: int = 100
+    text: str, name: str, *, max_depth: int = 100, check_invisible: bool = True
 ) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document safely.
 
     Returns the document (or ``None`` when it could not be built) and every issue found.
+    With ``check_invisible``, an invisible (zero-width or bidi) character in any key or value
+    is an issue at its position; comments are not values and are not checked.
     """
-    builder = _Builder(name, max_depth)
+    builder = _Builder(name, max_depth, check_invisible=check_invisible)
     parser = _Parser(text)
     try:
         while True:
@@ -282,7 +316,7 @@ def parse_yaml(
             Issue("empty-document", "the document is empty", source=name, line=1, column=1)
         )
         return None, builder.issues
-    return YamlDocument(builder.root, builder.positions), builder.issues
+    return YamlDocument(builder.root, builder.positions, frozenset(builder.dropped)), builder.issues
 
 
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
@@ -84,7 +85,12 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``)."""
-    return run(sys.argv[1:] if argv is None else list(argv), sys.stdout, sys.stderr)
+    try:
+        return run(sys.argv[1:] if argv is None else list(argv), sys.stdout, sys.stderr)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEM
 
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
@@ -115,6 +121,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     except KeyboardInterrupt:
         stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - last resort: a bug must not look like a crash dump
         stderr.write(
             f"internal error: {type(exc).__name__}: {exc}\n"
@@ -169,16 +177,16 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:
-    """Display form: exact, without trailing zeros (``100.0`` → ``100``); JSON keeps the rest."""
+    """Display form with ``places`` decimals (default: as few as the value needs)."""
     if value is None:
         return "—"
-    if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places))
-    elif value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
-    else:
-        value = value.normalize()
-    return decimal_text(value)
+    if places is None:
+        return decimal_text(value)
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+
+
+#: Most decimal places the text table shows; longer values end with "…" (the JSON is exact).
+DISPLAY_PLACES = 4
 
 
 def _column(values: Sequence[Decimal | None]) -> list[str]:
@@ -189,7 +197,14 @@ def _column(values: Sequence[Decimal | None]) -> list[str]:
             exponent = value.normalize().as_tuple().exponent
             if isinstance(exponent, int):
                 places = max(places, -exponent)
-    return [_fmt(v, places) for v in values]
+    places = min(places, DISPLAY_PLACES)
+    out = []
+    for value in values:
+        shown = _fmt(value, places)
+        if value is not None and value != Decimal(shown):
+            shown += "…"
+        out.append(shown)
+    return out
 
 
 def render_table(result: ClusterResult) -> str:

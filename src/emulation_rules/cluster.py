@@ -14,6 +14,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._inputs import NOT_APPLICABLE
@@ -156,7 +157,8 @@ def _target(node: Node, measures: Mapping[str, _Measure]) -> dict[str, CohortEnt
     assert node.max is not None
     scale = node.max
     half = scale / 2
-    exceed: dict[str, Decimal] = {}
+    # exceed ratios compared exactly (as fractions), so that the leader never depends on rounding
+    exceed: dict[str, Fraction] = {}
     for unit_id, m in measures.items():
         if (
             m.applicable
@@ -164,7 +166,7 @@ def _target(node: Node, measures: Mapping[str, _Measure]) -> dict[str, CohortEnt
             and m.achieved is not None
             and m.achieved > m.target
         ):
-            exceed[unit_id] = (m.achieved - m.target) * HUNDRED / m.target
+            exceed[unit_id] = Fraction(m.achieved - m.target) / Fraction(m.target)
     leader = max(exceed.values(), default=None)
     leaders = sorted(u for u, e in exceed.items() if e == leader)
     no_target = {
@@ -210,17 +212,23 @@ def _target(node: Node, measures: Mapping[str, _Measure]) -> dict[str, CohortEnt
             own = exceed[unit_id]
             assert leader is not None
             facts += [
-                ("tỷ lệ vượt %", own),
-                ("tỷ lệ vượt % dẫn đầu cụm", leader),
+                ("tỷ lệ vượt %", _percent(own)),
+                ("tỷ lệ vượt % dẫn đầu cụm", _percent(leader)),
                 ("đơn vị dẫn đầu", ", ".join(leaders)),
             ]
             if own == leader:
                 value, note = scale, "vượt chỉ tiêu, dẫn đầu cụm: S"
             else:
-                value = half + own / leader * half
+                share = own / leader  # exact; one division below
+                value = half + half * Decimal(share.numerator) / Decimal(share.denominator)
                 note = "vượt chỉ tiêu, không dẫn đầu: ½·S + (tỷ lệ vượt / tỷ lệ vượt dẫn đầu)·½·S"
         out[unit_id] = CohortEntry(value, applicable=True, facts=tuple(facts), note=note)
     return out
+
+
+def _percent(ratio: Fraction) -> Decimal:
+    """An exceed ratio as a percent, for the trace."""
+    return Decimal(ratio.numerator) * HUNDRED / Decimal(ratio.denominator)
 
 
 def _rank_points(node: Node, measures: Mapping[str, Decimal | None]) -> dict[str, CohortEntry]:

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 DocPath = tuple[str | int, ...]
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,7 +346,7 @@ class _Compiler:
             path=path,
             rule_id=rule_id,
             hint=hint,
-            severity="warning" if severity == "warning" else "error",
+            severity="warning" if severity in ("warn", "warning") else "error",
         )
         if self.positions is not None:
             issue = located(issue, self.positions, key=key)
@@ -358,40 +360,46 @@ class _Compiler:
         checked, issues = check_expression(
             source, names=self.names, criteria=self.criteria, expect=expect, config=self.config
         )
-        line = column = None
-        if self.positions is not None:
-            found = self.positions.values.get(path) or self.positions.find(path)
-            if found is not None:
-                line, column = found
-                if self.text is not None and self._quoted_at(line, column):
-                    column += 1
+        line, column, known = self._expression_start(path)
+        bare_name = _IDENTIFIER.fullmatch(source.strip()) is not None
         for issue in issues:
-            col = None
-            if column is not None:
-                col = column + (issue.column - 1 if issue.column else 0)
+            at_line, col = line, column
+            if line is not None and column is not None and known:
+                assert self.text is not None
+                offset = issue.column - 1 if issue.column else len(source) - len(source.lstrip())
+                mapped = scalar_position(self.text, line, column, offset, len(source))
+                if mapped is not None:
+                    at_line, col = mapped
+            code, message = issue.code, issue.message
+            if code == "expr-unknown-name" and bare_name and "criterion" not in message:
+                code, message = "unknown-input", f"{source.strip()!r} is not a declared input"
+            elif len(source) <= 80:
+                message = f"{message} in {source.strip()!r}"
             self.issues.add(
                 issue.evolve(
+                    code=code,
                     source=self.source,
                     path=path,
                     rule_id=rule_id,
-                    line=line,
+                    line=at_line,
                     column=col,
-                    message=f"{issue.message} in {source.strip()!r}"
-                    if len(source) <= 80
-                    else issue.message,
+                    message=message,
                 )
             )
         if checked is not None:
             self.used_inputs.update(checked.names)
+        else:  # a broken expression still "reads" the inputs it names: no unused-input noise
+            self.used_inputs.update(n for n in _IDENTIFIER.findall(source) if n in self.names)
         return checked
 
-    def _quoted_at(self, line: int, column: int) -> bool:
-        assert self.text is not None
-        lines = self.text.splitlines()
-        if 0 < line <= len(lines):
-            row = lines[line - 1]
-            return 0 < column <= len(row) and row[column - 1] in "'\""
-        return False
+    def _expression_start(self, path: DocPath) -> tuple[int | None, int | None, bool]:
+        """Where the expression's value starts in the file (line, column), if known."""
+        if self.positions is None:
+            return None, None, False
+        found = self.positions.values.get(path) or self.positions.find(path)
+        if found is None:
+            return None, None, False
+        return found[0], found[1], self.text is not None
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -1031,6 +1039,8 @@ class _Compiler:
         return tuple(order)
 
     def unused(self, inputs: dict[str, InputField]) -> None:
+        if any(i.code.startswith("expr-") for i in self.issues.errors):
+            return  # a broken expression probably meant to read them: no follow-on warnings
         for name in inputs:
             if name not in self.used_inputs:
                 self.add(
@@ -1056,6 +1066,67 @@ _CONSTRUCT_KEYS = (
     "lookup",
     "formula",
 )
+
+
+def scalar_position(
+    text: str, line: int, column: int, offset: int, length: int | None = None
+) -> tuple[int, int] | None:
+    r"""Map an offset inside a YAML scalar's value to its line and column in the file.
+
+    ``line`` and ``column`` (1-based) are where the scalar starts. Plain and quoted scalars
+    may span lines (each line break folds into one space); quoted scalars may hold escapes
+    (``\"``, ``''``); block scalars (``|``, ``>``) start on the next line.
+
+    Example:
+        >>> scalar_position('met: a and\n  bb == 0\n', 1, 6, 6)
+        (2, 3)
+    """
+    if length is not None and length > 0 and offset >= length:  # just after the last character
+        last = scalar_position(text, line, column, length - 1)
+        return (last[0], last[1] + 1) if last else None
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    row_index, pos = line - 1, column - 1
+    row = lines[row_index]
+    quote = row[pos : pos + 1]
+    if quote in ("|", ">"):
+        if row_index + 1 >= len(lines):
+            return None
+        row_index += 1
+        row = lines[row_index]
+        pos = len(row) - len(row.lstrip())
+        quote = ""
+    elif quote in ("'", '"'):
+        pos += 1
+    else:
+        quote = ""
+    count = 0
+    while True:
+        row = lines[row_index]
+        end = len(row.rstrip()) if not quote else len(row)
+        while pos < end:
+            if count == offset:
+                return row_index + 1, pos + 1
+            char = row[pos]
+            escaped = (quote == '"' and char == "\\") or (
+                quote == "'" and row[pos : pos + 2] == "''"
+            )
+            if escaped:
+                pos += 2
+            elif quote and char == quote:
+                return None
+            else:
+                pos += 1
+            count += 1
+        row_index += 1  # the line break folds into one space of the value
+        if row_index >= len(lines):
+            return None
+        count += 1
+        nxt = lines[row_index]
+        pos = len(nxt) - len(nxt.lstrip())
+        if count > offset:
+            return row_index + 1, pos + 1
 
 
 def _opt(value: Decimal | None) -> list[Decimal]:

@@ -6,6 +6,7 @@ import difflib
 import types
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -74,7 +75,12 @@ def read_ruleset(
     try:
         ruleset = Ruleset.model_validate(document.data)
     except ValidationError as exc:
-        issues.extend(pydantic_issues(exc, document, display, Ruleset))
+        seen = {(i.code, i.line) for i in issues}
+        issues.extend(
+            i
+            for i in pydantic_issues(exc, document, display, Ruleset)
+            if (i.code, i.line) not in seen
+        )
         return None, issues
     return LoadedRuleset(ruleset, display, document.positions, text.text), issues
 
@@ -198,7 +204,8 @@ def located(issue: Issue, positions: Positions, *, key: bool = False) -> Issue:
         return issue.evolve(line=line, column=column)
     found = positions.find(issue.path)
     if found is None:
-        return issue.evolve(line=1, column=1)
+        # no positions at all (JSON): say nothing rather than a made-up place
+        return issue if not positions.values else issue.evolve(line=1, column=1)
     return issue.evolve(line=found[0], column=found[1])
 
 
@@ -221,8 +228,10 @@ def pydantic_issues(
             len(p) > len(relative) and p[: len(relative)] == relative for p in paths
         ):
             continue  # "at least 1 item" only because the items themselves failed
-        code = _code_for(error["type"])
         path = base_path + relative
+        if any(path[: len(d)] == d for d in document.dropped):
+            continue  # a consequence of a refused alias or merge key, already reported
+        code = _code_for(error["type"])
         if (code, path) in seen:
             continue  # a union reports the same problem once per alternative
         seen.add((code, path))
@@ -242,10 +251,53 @@ def pydantic_issues(
         elif code == "invalid-value" and error["type"] == "literal_error":
             expected = message.removeprefix("Input should be ").lower()
             message = f"{error['input']!r} is not allowed: {expected}"
+        message, hint = _friendly(error, message, hint)
         issue = Issue(code, _plain(message), source=source, path=path, hint=hint)
         key = code in ("unknown-field", "missing-field")
         issues.append(located(issue, document.positions, key=key))
     return issues
+
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "bool_type": "true or false",
+    "dict_type": "a mapping of keys",
+    "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys",
+    "tuple_type": "a list",
+    "list_type": "a list",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | Decimal):
+        return f"the number {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"the text {value!r}"
+
+
+def _friendly(error: Any, message: str, hint: str | None) -> tuple[str, str | None]:
+    """Plain messages for pydantic's type errors, with a hint to quote numbers used as text."""
+    expected = _EXPECTED.get(error["type"])
+    if expected is None:
+        return message, hint
+    value = error.get("input")
+    if (
+        error["type"] == "string_type"
+        and isinstance(value, int | Decimal)
+        and not isinstance(value, bool)
+    ):
+        hint = f'quote it to keep it as text: "{value}"'
+    return f"expected {expected}, got {_shown(value)}", hint
 
 
 def _get(data: Any, path: tuple[str | int, ...]) -> Any:

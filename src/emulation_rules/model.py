@@ -90,8 +90,16 @@ def parse_number_text(text: str) -> Decimal:
         Decimal('95.50')
     """
     stripped = text.strip()
-    if _STRICT_NUMBER.fullmatch(text):
+    if _STRICT_NUMBER.fullmatch(text) and not re.fullmatch(r"-?[0-9]{1,3}\.[0-9]{3}", text):
         return Decimal(text)
+    if re.fullmatch(r"-?[0-9]{1,3}[.,][0-9]{3}", stripped):
+        whole = stripped.replace(",", "").replace(".", "")
+        decimal = stripped.replace(",", ".")
+        msg = (
+            f"'{text}' is ambiguous: a thousands separator ({whole}) or a decimal point "
+            f"({decimal.rstrip('0').rstrip('.')}); write the digits only, with '.' for decimals"
+        )
+        raise _number_error("number-format", msg)
     if re.fullmatch(r"-?[0-9]+,[0-9]+", stripped):
         msg = f"'{text}' uses a decimal comma; write {stripped.replace(',', '.')}"
         raise _number_error("number-format", msg)

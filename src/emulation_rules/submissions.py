@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
-from emulation_rules._text import decode_source, nfc, read_source
+from emulation_rules._text import decode_source, find_invisible, nfc, read_source, suggest
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.awards import ClusterData
 from emulation_rules.errors import Issue, SubmissionError
@@ -71,16 +72,33 @@ class Evidence(_Model):
     note: str | None = None
 
 
+def _evidence_list(value: Any) -> Any:
+    """Evidence as a list of items; a plain text (or one text) is a note."""
+    if isinstance(value, str | dict):
+        value = [value]
+    if isinstance(value, list | tuple):
+        return [{"note": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+def _no_invisible(value: str) -> str:
+    if find_invisible(value) >= 0:
+        raise PydanticCustomError("invisible-char", "the name contains an invisible character")
+    return value
+
+
 class Submission(_Model):
     """One unit's submission: identity, input values, evidence and its own self-scores."""
 
     unit_id: Id
     #: Vietnamese name of the unit (normalised to NFC).
-    name: Annotated[Text, AfterValidator(nfc)]
+    name: Annotated[Text, AfterValidator(nfc), AfterValidator(_no_invisible)]
     #: Input values, by input name; validated against the guide when scored.
     values: dict[str, Any] = Field(default_factory=dict)
     #: Evidence references by input name: text, or {document, date, file, link}.
-    evidence: dict[str, tuple[Evidence | str, ...]] = Field(default_factory=dict)
+    evidence: dict[str, Annotated[tuple[Evidence, ...], BeforeValidator(_evidence_list)]] = Field(
+        default_factory=dict
+    )
     #: The unit's self-assessed score per criterion ("điểm tự chấm").
     self_scores: dict[str, Num] = Field(default_factory=dict)
     #: The guide id and version this submission answers (checked when given).
@@ -89,7 +107,7 @@ class Submission(_Model):
     #: Where the submission came from (file name), for messages.
     source: str | None = Field(default=None, exclude=True)
     #: Line and column of each value in the source file, for messages.
-    locations: dict[str, tuple[int, int]] = Field(default_factory=dict, exclude=True)
+    locations: dict[str, tuple[int | None, int | None]] = Field(default_factory=dict, exclude=True)
 
 
 class SubmissionFile(_Model):
@@ -125,10 +143,11 @@ def _reject_duplicates(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
-        if key in result:
-            msg = f"key {key!r} appears twice"
+        normal = nfc(key)  # "giá" typed composed and decomposed is the same key
+        if normal in result:
+            msg = f"key {normal!r} appears twice"
             raise _DuplicateKeyError(msg)
-        result[nfc(key)] = value
+        result[normal] = value
     return result
 
 
@@ -210,7 +229,8 @@ def read_submission_document(
         if data is None:
             return None, issues
         return YamlDocument(data, Positions()), issues
-    return parse_yaml(text.text, display)
+    # invisible characters are checked per value, so one unit's note cannot reject the file
+    return parse_yaml(text.text, display, check_invisible=False)
 
 
 def load_submissions(
@@ -250,9 +270,21 @@ def load_submissions(
                 "ruleset_version": envelope.ruleset_version,
                 "source": name,
                 "locations": {
-                    p[3]: v
-                    for p, v in document.positions.values.items()
-                    if len(p) == 4 and p[:3] == (*path, "values") and isinstance(p[3], str)
+                    **{
+                        p[3]: v
+                        for p, v in document.positions.values.items()
+                        if len(p) == 4 and p[:3] == (*path, "values") and isinstance(p[3], str)
+                    },
+                    **{
+                        f"{p[2]}.{p[3]}": v
+                        for p, v in document.positions.values.items()
+                        if len(p) == 4
+                        and p[:2] == path
+                        and p[2] in ("self_scores", "evidence")
+                        and isinstance(p[3], str)
+                    },
+                    "@unit": document.positions.values.get(path, (None, None)),
+                    "@values": document.positions.values.get((*path, "values"), (None, None)),
                 },
                 **raw,
             }
@@ -297,7 +329,10 @@ def validate_submission(
         severity: str = "error",
     ) -> None:
         path: tuple[str | int, ...] = ("values", field) if field else ()
-        line, column = submission.locations.get(field, (None, None)) if field else (None, None)
+        where = submission.locations
+        line, column = where.get(field or "@unit") or where.get("@unit") or (None, None)
+        if field and field.startswith(("self_scores.", "evidence.")):
+            path = tuple(field.split(".", 1))
         issues.append(
             Issue(
                 code,
@@ -369,7 +404,20 @@ def validate_submission(
             )
     for ident in submission.self_scores:
         if ident not in compiled.nodes:
-            issue("unknown-criterion", f"self-score for {ident!r}, which is not a criterion")
+            issue(
+                "unknown-criterion",
+                f"self-score for {ident!r}, which is not a criterion",
+                f"self_scores.{ident}",
+                hint=suggest(ident, compiled.nodes),
+            )
+    for name in submission.evidence:
+        if name not in compiled.inputs:
+            issue(
+                "unknown-field-value",
+                f"evidence for {name!r}, which is not an input of the guide",
+                f"evidence.{name}",
+                hint=suggest(name, compiled.inputs),
+            )
     if any(i.severity == "error" for i in issues):
         return None, issues
     return typed, issues
