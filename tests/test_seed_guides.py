@@ -534,11 +534,6 @@ def test_coast_unsent_mid_year_report_is_not_classified():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format gap: the 'period' of a submission file is read but never compared with "
-    "the guide's period, so a full-year file is scored against the half-year guide silently",
-)
 def test_coast_submission_for_another_period_is_flagged(tmp_path):
     text = (ROOT / "examples" / COAST / "submissions.yaml").read_text(encoding="utf-8")
     wrong = tmp_path / "submissions.yaml"
@@ -546,6 +541,8 @@ def test_coast_submission_for_another_period_is_flagged(tmp_path):
     batch = load_submissions([wrong])
     result = score(guide(COAST), batch.submissions, rejected=batch.rejected, issues=batch.issues)
     assert not result.ok
+    assert result.units == ()
+    assert {i.code for r in result.rejected for i in r.issues} == {"ruleset-mismatch"}
 
 
 # ------------------------------------------------------- coordination programme, 2021–2025

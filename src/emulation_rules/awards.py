@@ -54,6 +54,8 @@ class ClusterData(_Model):
     """Facts about the cluster that are not any unit's submission: members, votes, next heads."""
 
     cluster: Text | None = None
+    #: This year's cluster head, who hands the rotating flag to next year's head.
+    head: Id | None = None
     #: Number of member units (default: every unit submitted, rejected ones included).
     members: int | None = Field(default=None, ge=1)
     meeting: Meeting = Meeting()

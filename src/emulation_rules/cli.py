@@ -313,6 +313,11 @@ def _awards_text(result: ClusterResult) -> list[str]:
     next_year = result.cluster.next_year if result.cluster else None
     if next_year and (next_year.head or next_year.deputies):
         lines.append("")
+        head = result.cluster.head if result.cluster else None
+        if head and next_year.head:
+            lines.append(
+                f"Cờ luân lưu: cụm trưởng {head} trao cho cụm trưởng năm sau {next_year.head}"
+            )
         if next_year.head:
             lines.append(f"Cụm trưởng năm sau: {next_year.head}")
         if next_year.deputies:

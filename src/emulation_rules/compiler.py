@@ -289,6 +289,8 @@ class CompiledRuleset:
     gates: tuple[GateC, ...]
     #: Facts that make a unit ineligible for awards.
     eligibility: tuple[GateC, ...]
+    #: Consistency rules between inputs (the gate's ``reason`` is the message).
+    checks: tuple[GateC, ...]
     classification: tuple[str, tuple[BandSpec, ...], str | None] | None
     #: Warnings found while compiling (errors raise).
     issues: tuple[Issue, ...]
@@ -939,6 +941,26 @@ class _Compiler:
                         hint=f"did you mean {close[0]!r}?" if close else None,
                     )
 
+    def checks(self) -> tuple[GateC, ...]:
+        out = []
+        seen: set[str] = set()
+        for index, check in enumerate(self.ruleset.checks):
+            if check.id in seen:
+                self.add(
+                    "duplicate-id", f"check id {check.id!r} is used twice", ("checks", index, "id")
+                )
+            seen.add(check.id)
+            checked = self.expr(check.require, ("checks", index, "require"), "bool", check.id)
+            if checked is not None:
+                if checked.refs:
+                    self.add(
+                        "invalid-value",
+                        "a check reads inputs only, not criteria through score()",
+                        ("checks", index, "require"),
+                    )
+                out.append(GateC(check.id, checked, check.message))
+        return tuple(out)
+
     def gates(self, key: str = "not_classified") -> tuple[GateC, ...]:
         out = []
         gates: tuple[Gate, ...] = (
@@ -1179,6 +1201,7 @@ def _compile(
     compiler.top_level(nodes)
     gates = compiler.gates()
     eligibility = compiler.gates("eligibility")
+    checks = compiler.checks()
     compiler.awards()
     classification = compiler.classification()
     order = compiler.order(nodes, roots)
@@ -1204,6 +1227,7 @@ def _compile(
         parents=MappingProxyType(parents),
         gates=gates,
         eligibility=eligibility,
+        checks=checks,
         classification=classification,
         issues=tuple(compiler.issues),
     )

@@ -104,6 +104,7 @@ CODES: dict[str, str] = {
     "date-format": "A date is not an ISO date (YYYY-MM-DD) or does not exist.",
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
+    "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Evaluation and ranking
     "eval-div-zero": "A division by zero with this unit's data.",
     "eval-error": "A criterion could not be evaluated with this unit's data.",

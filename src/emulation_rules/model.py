@@ -45,6 +45,7 @@ __all__ = [
     "Fraction",
     "Gate",
     "Increment",
+    "InputCheck",
     "InputSpec",
     "Lookup",
     "PerEvent",
@@ -617,6 +618,18 @@ class Award(_Model):
     allow_with: tuple[Id, ...] = ()
 
 
+class InputCheck(_Model):
+    """A consistency rule between a unit's inputs ("late dossiers ≤ dossiers received").
+
+    A unit whose values break it is rejected with the message, before scoring.
+    """
+
+    id: Id
+    #: A condition the values must satisfy.
+    require: Expr
+    message: Text
+
+
 class ClassBand(_Model):
     """A classification label for totals (or percentages) in a band (mechanism 37)."""
 
@@ -719,6 +732,8 @@ class Ruleset(_Model):
     #: Named constants usable in expressions (e.g. a common target).
     constants: dict[Name, Num] = Field(default_factory=dict)
     inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    #: Consistency rules between inputs, checked before scoring.
+    checks: tuple[InputCheck, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     not_classified: tuple[Gate, ...] = ()
     #: Facts that make a unit ineligible for awards, with the reason shown.

@@ -18,6 +18,7 @@ rejected with an issue naming the unit and the field, and the other units are st
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import json
 from dataclasses import dataclass
@@ -28,10 +29,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
+from emulation_rules._sandbox import CheckedExpression, evaluate_expression
 from emulation_rules._text import decode_source, find_invisible, nfc, read_source, suggest
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.awards import ClusterData
-from emulation_rules.errors import Issue, SubmissionError
+from emulation_rules.errors import EvaluationError, Issue, SubmissionError
+from emulation_rules.evaluator import ENGINE_CONTEXT
 from emulation_rules.loader import pydantic_issues
 from emulation_rules.model import Id, Num, Text
 
@@ -101,9 +104,10 @@ class Submission(_Model):
     )
     #: The unit's self-assessed score per criterion ("điểm tự chấm").
     self_scores: dict[str, Num] = Field(default_factory=dict)
-    #: The guide id and version this submission answers (checked when given).
+    #: The guide id, version and period this submission answers (checked when given).
     ruleset: str | None = None
     ruleset_version: str | None = None
+    period: str | None = None
     #: Where the submission came from (file name), for messages.
     source: str | None = Field(default=None, exclude=True)
     #: Line and column of each value in the source file, for messages.
@@ -268,6 +272,7 @@ def load_submissions(
             raw_with_meta = {
                 "ruleset": envelope.ruleset,
                 "ruleset_version": envelope.ruleset_version,
+                "period": envelope.period,
                 "source": name,
                 "locations": {
                     **{
@@ -362,6 +367,12 @@ def validate_submission(
             f"the submission answers version {submission.ruleset_version!r} of the guide; "
             f"this is version {compiled.version!r}",
         )
+    if submission.period is not None and submission.period != compiled.ruleset.period:
+        issue(
+            "ruleset-mismatch",
+            f"the submission is for the period {submission.period!r}; "
+            f"the guide scores {compiled.ruleset.period!r}",
+        )
     typed: dict[str, Any] = {}
     for field_name, raw in submission.values.items():
         spec = compiled.inputs.get(field_name)
@@ -418,9 +429,30 @@ def validate_submission(
                 f"evidence.{name}",
                 hint=suggest(name, compiled.inputs),
             )
+    if not any(i.severity == "error" for i in issues):
+        for check in compiled.checks:
+            if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
+                continue
+            if not _holds(compiled, check.when, typed):
+                fields = [n for n in check.when.names if n in submission.values]
+                issue(
+                    "input-check",
+                    f"{check.reason} ({check.id}: {check.when.source})",
+                    fields[0] if fields else None,
+                )
     if any(i.severity == "error" for i in issues):
         return None, issues
     return typed, issues
+
+
+def _holds(compiled: CompiledRuleset, check: CheckedExpression, typed: Mapping[str, Any]) -> bool:
+    names = dict(compiled.constants)
+    names.update(typed)
+    with decimal.localcontext(ENGINE_CONTEXT):
+        try:
+            return bool(evaluate_expression(check, names, lambda _ident: Decimal(0)))
+        except EvaluationError:
+            return False
 
 
 def unit_positions(document: YamlDocument, index: int) -> Positions:
