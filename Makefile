@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck guides pytest clean
+.PHONY: setup demo test lint format typecheck guides pytest bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -42,6 +42,14 @@ guides: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## The benchmark of issue 8 (docs/performance.md). Not a test; a few minutes.
+## Installs the optional baseline (zen-engine) if it is missing; `make bench BENCH_ARGS=--quick`.
+bench: $(STAMP)
+	$(BIN)/python -c 'import zen' 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]' \
+		|| echo 'zen-engine could not be installed: its baseline will be skipped'
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
