@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -166,6 +166,22 @@ def coerce_value(field: InputField, raw: Any) -> Any:
     ``str`` (NFC). Raises :class:`ValueProblem` with a code and a plain message.
     """
     kind = field.type
+    # fast paths for the common, already well-typed values (the checks below are the rule)
+    cls = type(raw)
+    if cls is int and kind == "count":
+        if (field.min is None or raw >= field.min) and (field.max is None or raw <= field.max):
+            return raw
+    elif cls is Decimal and kind in ("decimal", "percent") and raw.is_finite():
+        exponent = raw.as_tuple().exponent
+        if (
+            (field.places is None or (isinstance(exponent, int) and -exponent <= field.places))
+            and (field.min is None or raw >= field.min)
+            and (field.max is None or raw <= field.max)
+            and abs(raw) < MAX_MAGNITUDE
+        ):
+            return raw if raw != 0 else abs(raw)
+    elif cls is bool and kind == "bool":
+        return raw
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -192,8 +208,10 @@ def coerce_value(field: InputField, raw: Any) -> Any:
         _bounds(field, value)
         return value
     if kind == "date":
-        if isinstance(raw, date):
+        if isinstance(raw, date) and not isinstance(raw, datetime):
             return raw
+        if isinstance(raw, datetime):
+            raise ValueProblem("date-format", f"expected a date without a time, got {raw}")
         if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
             raise ValueProblem("date-format", f"expected a date YYYY-MM-DD, got {_kind(raw)}")
         try:

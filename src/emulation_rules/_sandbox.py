@@ -19,17 +19,15 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import simpleeval
 
 from emulation_rules.errors import EvaluationError, Issue
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
 
 __all__ = [
     "FUNCTIONS",
@@ -79,6 +77,11 @@ class CheckedExpression:
     names: tuple[str, ...]
     #: Criterion ids it reads through ``score("id")``.
     refs: tuple[str, ...]
+    #: The tree compiled into Python closures (see :func:`compile_tree`); ``None`` means the
+    #: expression is evaluated by simpleeval only.
+    fn: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
+    #: The name, when the whole expression is one input or constant name (a fast path).
+    bare_name: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -670,7 +673,15 @@ def check_expression(
     if tree is None or any(i.severity == "error" for i in issues):
         return None, issues
     return (
-        CheckedExpression(stripped, tree, kind, tuple(checker.read), tuple(checker.refs)),
+        CheckedExpression(
+            stripped,
+            tree,
+            kind,
+            tuple(checker.read),
+            tuple(checker.refs),
+            compile_tree(tree),
+            tree.id if isinstance(tree, ast.Name) else None,
+        ),
         issues,
     )
 
@@ -679,17 +690,199 @@ def check_expression(
 # Evaluation
 
 
-def evaluate_expression(
-    expression: CheckedExpression,
-    names: Mapping[str, Any],
-    score: Callable[[str], Decimal],
-) -> Any:
-    """Evaluate a checked expression with plain values.
+# --------------------------------------------------------------------------------------------
+# Compilation into closures
+#
+# The checked tree is turned into nested Python closures, one per node. Only this compiler
+# writes them, from node types of the allow-list above; no text from the guide is ever passed
+# to eval() or compile(). Evaluating a closure tree costs a few function calls per node, where
+# simpleeval re-dispatches on every node through its method table.
+
+#: Key under which the unit's ``score(id)`` function is passed in the environment. It contains
+#: a space, so no identifier in an expression can name it.
+SCORE_KEY = " score"
+
+_Fn = Callable[[Mapping[str, Any]], Any]
+
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+
+
+def _constant(value: Any) -> _Fn:
+    return lambda _env: value
+
+
+def _name(name: str) -> _Fn:
+    return lambda env: env[name]
+
+
+def _binary(op: type, left: _Fn, right: _Fn) -> _Fn:
+    if op is ast.Add:
+        return lambda env: _number_value(left(env)) + _number_value(right(env))
+    if op is ast.Sub:
+        return lambda env: _number_value(left(env)) - _number_value(right(env))
+    if op is ast.Mult:
+        return lambda env: _number_value(left(env)) * _number_value(right(env))
+    return lambda env: _div(_number_value(left(env)), _number_value(right(env)))
+
+
+def _number_value(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(type(value).__name__)
+    return value
+
+
+def _unary(op: type, operand: _Fn) -> _Fn:
+    if op is ast.Not:
+        return lambda env: not operand(env)
+    if op is ast.USub:
+        return lambda env: -_number_value(operand(env))
+    return lambda env: +_number_value(operand(env))
+
+
+def _bool_op(is_and: bool, values: list[_Fn]) -> _Fn:
+    def run(env: Mapping[str, Any]) -> Any:
+        result: Any = is_and
+        for value in values:
+            result = value(env)
+            if bool(result) != is_and:
+                return result
+        return result
+
+    return run
+
+
+def _compare(left: _Fn, ops: list[Callable[[Any, Any], bool]], rights: list[_Fn]) -> _Fn:
+    if len(ops) == 1:
+        op, right = ops[0], rights[0]
+        return lambda env: op(left(env), right(env))
+
+    def run(env: Mapping[str, Any]) -> bool:
+        current = left(env)
+        for op, right in zip(ops, rights, strict=True):
+            following = right(env)
+            if not op(current, following):
+                return False
+            current = following
+        return True
+
+    return run
+
+
+def _if(test: _Fn, body: _Fn, orelse: _Fn) -> _Fn:
+    return lambda env: body(env) if test(env) else orelse(env)
+
+
+def _call(name: str, args: list[_Fn]) -> _Fn:
+    if name == "score":
+        arg = args[0]
+        return lambda env: env[SCORE_KEY](arg(env))
+    impl = FUNCTIONS[name].impl
+    if len(args) == 1:
+        only = args[0]
+        return lambda env: impl(only(env))
+    if len(args) == 2:
+        first, second = args
+        return lambda env: impl(first(env), second(env))
+    return lambda env: impl(*(a(env) for a in args))
+
+
+def compile_tree(tree: ast.expr) -> _Fn:
+    """Compile a checked expression tree into a closure over an environment mapping.
+
+    The tree must have passed :func:`check_expression` (allow-listed nodes only, bounded
+    depth), so recursion here is bounded too.
+    """
+    if isinstance(tree, ast.Constant):
+        return _constant(tree.value)
+    if isinstance(tree, ast.Name):
+        return _name(tree.id)
+    if isinstance(tree, ast.BinOp):
+        return _binary(type(tree.op), compile_tree(tree.left), compile_tree(tree.right))
+    if isinstance(tree, ast.UnaryOp):
+        return _unary(type(tree.op), compile_tree(tree.operand))
+    if isinstance(tree, ast.BoolOp):
+        return _bool_op(isinstance(tree.op, ast.And), [compile_tree(v) for v in tree.values])
+    if isinstance(tree, ast.Compare):
+        return _compare(
+            compile_tree(tree.left),
+            [_COMPARE[type(op)] for op in tree.ops],
+            [compile_tree(c) for c in tree.comparators],
+        )
+    if isinstance(tree, ast.IfExp):
+        return _if(compile_tree(tree.test), compile_tree(tree.body), compile_tree(tree.orelse))
+    if isinstance(tree, ast.Call):
+        assert isinstance(tree.func, ast.Name)
+        return _call(tree.func.id, [compile_tree(a) for a in tree.args])
+    msg = f"not a checked expression node: {type(tree).__name__}"  # pragma: no cover
+    raise TypeError(msg)  # pragma: no cover
+
+
+def run_compiled(expression: CheckedExpression, env: Mapping[str, Any]) -> Any:
+    """Evaluate a compiled expression; ``env`` holds the names and, if needed, SCORE_KEY.
 
     Raises:
         EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
         escapes.
     """
+    assert expression.fn is not None
+    try:
+        return expression.fn(env)
+    except ZeroDivisionError as exc:
+        raise EvaluationError(
+            "division by zero",
+            (Issue("eval-div-zero", f"division by zero in {expression.source!r}"),),
+        ) from exc
+    except EvaluationError:
+        raise
+    except (decimal.DecimalException, ArithmeticError) as exc:
+        raise EvaluationError(
+            "arithmetic error",
+            (Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}"),),
+        ) from exc
+    except (TypeError, ValueError, KeyError, RecursionError, MemoryError) as exc:
+        raise EvaluationError(
+            "expression failed",
+            (Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}"),),
+        ) from exc
+
+
+def evaluate_expression(
+    expression: CheckedExpression,
+    names: Mapping[str, Any],
+    score: Callable[[str], Decimal],
+    *,
+    reference: bool = False,
+) -> Any:
+    """Evaluate a checked expression with plain values.
+
+    By default the compiled closures run; with ``reference=True`` simpleeval evaluates the
+    same checked tree (the reference the closures are tested against).
+
+    Raises:
+        EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
+        escapes.
+    """
+    if not reference and expression.fn is not None:
+        env = dict(names)
+        env[SCORE_KEY] = score
+        return run_compiled(expression, env)
+    return _evaluate_reference(expression, names, score)
+
+
+def _evaluate_reference(
+    expression: CheckedExpression,
+    names: Mapping[str, Any],
+    score: Callable[[str], Decimal],
+) -> Any:
     functions = {name: f.impl for name, f in FUNCTIONS.items()}
     functions["score"] = score
     evaluator = simpleeval.SimpleEval(

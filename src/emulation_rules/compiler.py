@@ -255,6 +255,12 @@ class Node:
     reviewed_by: str | None
     #: Scored in the cluster phase, against the other units.
     cluster: bool = False
+    #: The inputs it reads that may be missing as not applicable (checked per unit).
+    optional_reads: tuple[str, ...] = ()
+    #: Whether ``cap_at_max``, ``floor`` or ``rounding`` applies.
+    has_limits: bool = False
+    #: The guide (layer) this criterion's rule came from, when the guide extends a base guide.
+    layer: str | None = None
 
     @property
     def children(self) -> tuple[str, ...]:
@@ -295,6 +301,8 @@ class CompiledRuleset:
     #: Warnings found while compiling (errors raise).
     issues: tuple[Issue, ...]
     engine_version: str = __version__
+    #: The layers of a composed guide, base first: ``(guide id, source file)``.
+    layers: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:
@@ -327,6 +335,8 @@ class _Compiler:
     names: dict[str, ExprType] = field(default_factory=dict)
     criteria: frozenset[str] = frozenset()
     used_inputs: set[str] = field(default_factory=set)
+    #: Inputs whose missing value means "not applicable".
+    optional_inputs: set[str] = field(default_factory=set)
 
     # -- issues -----------------------------------------------------------------------------
 
@@ -457,6 +467,7 @@ class _Compiler:
             )
             return fld
         if missing == "not_applicable":
+            self.optional_inputs.add(fld.name)
             return _replace(fld, missing=NOT_APPLICABLE)
         try:
             value = coerce_value(fld, missing)
@@ -559,6 +570,8 @@ class _Compiler:
             rule=rule,
             reviewed_by=crit.reviewed_by,
             cluster=isinstance(construct, TargetC | RankPointsC),
+            optional_reads=tuple(n for n in reads if n in self.optional_inputs),
+            has_limits=crit.cap_at_max or crit.floor is not None or crit.rounding is not None,
         )
 
     def _line(self, path: DocPath) -> int | None:

@@ -6,6 +6,10 @@ forfeits, limits, rounding), and the engine checks that the value equals their s
 exact decimals under the engine's own decimal context, whatever the caller's context is.
 """
 
+# The score_* construct methods share one signature for the dispatch table; not every one
+# uses every argument.
+# ruff: noqa: ARG002
+
 from __future__ import annotations
 
 import decimal
@@ -13,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from emulation_rules._inputs import NOT_APPLICABLE
-from emulation_rules._sandbox import ROUNDING_MODES, CheckedExpression, evaluate_expression
+from emulation_rules._sandbox import ROUNDING_MODES, SCORE_KEY, CheckedExpression, run_compiled
 from emulation_rules.compiler import (
     BandsC,
     DeadlineC,
@@ -35,7 +39,7 @@ from emulation_rules.compiler import (
 from emulation_rules.errors import EvaluationError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from emulation_rules.cluster import CohortEntry
     from emulation_rules.compiler import CompiledRuleset, GateC, Node
@@ -68,9 +72,11 @@ UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class TraceNode:
-    """How one criterion got its value, for one unit."""
+class TraceNode(NamedTuple):
+    """How one criterion got its value, for one unit.
+
+    A named tuple: built for every criterion of every unit, it must be cheap to create.
+    """
 
     #: Criterion id (``TOTAL`` for the unit total).
     id: str
@@ -96,6 +102,8 @@ class TraceNode:
     line: int | None = None
     #: Cluster-phase facts: the unit's measure, the leader it was compared with, its rank.
     cohort: tuple[tuple[str, Any], ...] = ()
+    #: The guide (layer) the criterion's rule came from, when the guide extends a base guide.
+    layer: str | None = None
 
     def find(self, ident: str) -> TraceNode | None:
         """Return the trace node of criterion ``ident`` in this subtree."""
@@ -143,8 +151,7 @@ class UnitScore:
     awards: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class _State:
+class _State(NamedTuple):
     value: Decimal
     applicable: bool
     amax: Decimal
@@ -168,6 +175,7 @@ class _Unit:
         self.values = values
         self.names: dict[str, Any] = dict(compiled.constants)
         self.names.update(values)
+        self.names[SCORE_KEY] = self.score_of
         self.states: dict[str, _State] = {}
         self.traces: dict[str, TraceNode] = {}
         self.trace = trace
@@ -180,19 +188,26 @@ class _Unit:
         return state.value if state is not None and state.applicable else ZERO
 
     def run(self, expression: CheckedExpression) -> Any:
-        return evaluate_expression(expression, self.names, self.score_of)
+        return run_compiled(expression, self.names)
 
     def number(self, expression: CheckedExpression) -> Decimal:
-        value = self.run(expression)
-        if isinstance(value, bool) or not isinstance(value, Decimal | int):
-            raise EvaluationError(
-                "not a number",
-                (Issue("eval-error", f"{expression.source!r} did not give a number"),),
-            )
-        return Decimal(value)
+        value = (
+            self.names[expression.bare_name]
+            if expression.bare_name is not None
+            else run_compiled(expression, self.names)
+        )
+        cls = type(value)
+        if cls is Decimal or cls is int:  # the usual case; a bool is not a number
+            return value  # type: ignore[no-any-return]
+        raise EvaluationError(
+            "not a number",
+            (Issue("eval-error", f"{expression.source!r} did not give a number"),),
+        )
 
     def condition(self, expression: CheckedExpression) -> bool:
-        return bool(self.run(expression))
+        if expression.bare_name is not None:
+            return bool(self.names[expression.bare_name])
+        return bool(run_compiled(expression, self.names))
 
     def fail(self, message: str) -> EvaluationError:
         return EvaluationError(message, (Issue("eval-error", message),))
@@ -201,9 +216,8 @@ class _Unit:
 
     def node(self, node: Node) -> None:
         self.current = node
-        reads = tuple((name, self.names.get(name)) for name in node.reads)
-        missing = [name for name, value in reads if value is NOT_APPLICABLE]
-        score_states = [self.states[c] for c in node.score_children]
+        names = self.names
+        reads = tuple([(name, names[name]) for name in node.reads]) if node.reads else ()
         facts: tuple[tuple[str, Any], ...] = ()
         if node.cluster:
             entry = self.cohort.get(node.id)
@@ -212,16 +226,23 @@ class _Unit:
                 note = entry.note if entry and entry.note else "không áp dụng"
                 self.not_applicable(node, reads, note, facts)
                 return
-        elif missing:
-            self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
-            return
+        elif node.optional_reads:
+            missing = [n for n in node.optional_reads if names[n] is NOT_APPLICABLE]
+            if missing:
+                self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
+                return
         if node.applicable_if is not None and not self.condition(node.applicable_if):
             self.not_applicable(node, reads, f"không áp dụng: {node.applicable_if.source}")
             return
-        if node.construct is None and score_states and not any(s.applicable for s in score_states):
+        states = self.states
+        if (
+            node.construct is None
+            and node.score_children
+            and not any(states[c].applicable for c in node.score_children)
+        ):
             self.not_applicable(node, reads, "không áp dụng: mọi tiêu chí con không áp dụng")
             return
-        amax = self.applicable_max(node)
+        amax = self.applicable_max(node) if node.max is not None else ZERO
         if node.when is not None and not self.condition(node.when):
             self.record(
                 node, reads, (), (), ZERO, amax, ZERO, "condition_not_met", node.when.source, facts
@@ -235,19 +256,24 @@ class _Unit:
         parts: list[tuple[str, Decimal]] = []
         lines: list[tuple[str, Decimal, str]] = []
         if node.combine != "sum" and node.children:
-            base = self.choose(node, parts, lines)
+            value = self.choose(node, parts)
             deductions = ZERO
         else:
-            base = self.base(node, parts, lines)
-            deductions = self.adjust(node, base, parts, lines)
-        value = sum((p[1] for p in parts), ZERO) + sum((a[1] for a in lines), ZERO)
+            value = self.base(node, parts, lines)
+            if node.adjust_children:
+                adjustment, deductions = self.adjust(node, value, parts, lines)
+                value += adjustment
+            else:
+                deductions = ZERO
         status = "scored"
         if node.forfeit_if is not None and self.condition(node.forfeit_if):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
             value = node.forfeit_value
             status = "forfeited"
-        value = self.limits(node, value, lines)
-        self.check_sign(node, value)
+        if node.has_limits:
+            value = self.limits(node, value, lines)
+        if node.kind != "score":
+            self.check_sign(node, value)
         cohort_note = self.cohort[node.id].note if node.cluster else None
         self.record(
             node,
@@ -269,7 +295,7 @@ class _Unit:
         note: str,
         facts: tuple[tuple[str, Any], ...] = (),
     ) -> None:
-        self.states[node.id] = _State(ZERO, applicable=False, amax=ZERO, deductions=ZERO)
+        self.states[node.id] = _State(ZERO, False, ZERO, ZERO)  # noqa: FBT003 - a record
         if self.trace:
             self.traces[node.id] = TraceNode(
                 node.id,
@@ -302,7 +328,11 @@ class _Unit:
         note: str | None,
         facts: tuple[tuple[str, Any], ...] = (),
     ) -> None:
-        total = sum((p[1] for p in parts), ZERO) + sum((a[1] for a in lines), ZERO)
+        total = ZERO
+        for part in parts:
+            total += part[1]
+        for line in lines:
+            total += line[1]
         if total != value:
             raise EvaluationError(
                 "internal check failed",
@@ -313,14 +343,15 @@ class _Unit:
                     ),
                 ),
             )
-        self.states[node.id] = _State(value, applicable=True, amax=amax, deductions=deductions)
+        self.states[node.id] = _State(value, True, amax, deductions)  # noqa: FBT003 - a record
         if self.trace:
+            traces = self.traces
             self.traces[node.id] = TraceNode(
                 node.id,
                 node.title,
                 node.kind,
                 node.rule,
-                _plain_inputs(reads),
+                _plain_inputs(reads) if node.optional_reads else reads,
                 parts,
                 lines,
                 value,
@@ -328,7 +359,7 @@ class _Unit:
                 applicable=True,
                 status=status,
                 note=note,
-                children=tuple(self.traces[c] for c in node.children),
+                children=tuple([traces[c] for c in node.children]) if node.children else (),
                 line=node.line,
                 cohort=facts,
             )
@@ -352,7 +383,9 @@ class _Unit:
         if node.construct is not None:
             value = self.construct(node, lines)
             parts.append((node.construct_name or "rule", value))
-            return value + sum((a[1] for a in lines), ZERO)
+            for line in lines:  # a cap on the construct's own line
+                value += line[1]
+            return value
         if node.score_children:
             total = ZERO
             for child in node.score_children:
@@ -366,9 +399,7 @@ class _Unit:
             return node.max
         return ZERO
 
-    def choose(
-        self, node: Node, parts: list[tuple[str, Decimal]], lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
+    def choose(self, node: Node, parts: list[tuple[str, Decimal]]) -> Decimal:
         candidates = [(c, self.states[c]) for c in node.children if self.states[c].applicable]
         chosen: tuple[str, Decimal] | None = None
         if node.combine == "highest":
@@ -382,8 +413,7 @@ class _Unit:
                     break
         if chosen is None:
             return ZERO
-        parts.append(chosen)
-        del lines  # nothing to add: the other cases simply do not count
+        parts.append(chosen)  # the other cases simply do not count
         return chosen[1]
 
     def adjust(
@@ -392,9 +422,8 @@ class _Unit:
         base: Decimal,
         parts: list[tuple[str, Decimal]],
         lines: list[tuple[str, Decimal, str]],
-    ) -> Decimal:
-        if not node.adjust_children:
-            return ZERO
+    ) -> tuple[Decimal, Decimal]:
+        """Add the adjustment children; return their capped total and the capped deductions."""
         children = [(c, self.compiled.nodes[c], self.states[c]) for c in node.adjust_children]
         plain_deductions = sum(
             (
@@ -442,7 +471,7 @@ class _Unit:
             lines.append(("cap_adjustments", bounded - combined, f"điểm trừ, cộng tối đa {cap}"))
             combined = bounded
             capped_negative = min(combined, ZERO)
-        return capped_negative
+        return combined, capped_negative
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         if node.cap_at_max and node.max is not None and value > node.max:
@@ -470,87 +499,121 @@ class _Unit:
     # -- constructs ---------------------------------------------------------------------------
 
     def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        c = node.construct
-        if isinstance(c, TargetC | RankPointsC):
-            return self.cohort[node.id].value
-        if isinstance(c, Met):
-            return node.max if node.max is not None and self.condition(c.condition) else ZERO
-        if isinstance(c, Points):
-            return c.points
-        if isinstance(c, PerEventC):
-            raw = self.number(c.count) * c.points
-            if c.cap is not None and abs(raw) > c.cap:
-                bounded = c.cap if raw > 0 else -c.cap
-                lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
-            return raw
-        if isinstance(c, ProportionalC):
-            achieved, target = self.number(c.achieved), self.number(c.target)
-            if target == 0:
-                raise EvaluationError(
-                    "zero target",
-                    (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
-                )
-            assert node.max is not None
-            raw = node.max * c.factor * achieved / target
-            cap = c.cap if c.cap is not None else node.max * c.factor
-            if raw > cap:
-                lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
-            return raw
-        if isinstance(c, BandsC):
-            x = self.number(c.of)
-            index = _find_band(c.bands, x)
-            if index >= 0:
-                points = c.bands[index].points
-                assert points is not None
-                return points
-            if c.otherwise is not None:
-                return c.otherwise
-            raise self.fail(
-                f"{node.id}: the value {x} falls in no band and there is no 'otherwise'"
+        return _CONSTRUCTS[type(node.construct)](self, node, node.construct, lines)
+
+    def score_cohort(self, node: Node, c: Any, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return self.cohort[node.id].value
+
+    def score_met(self, node: Node, c: Met, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return node.max if node.max is not None and self.condition(c.condition) else ZERO
+
+    def score_points(self, node: Node, c: Points, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return c.points
+
+    def score_per_event(
+        self, node: Node, c: PerEventC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        raw: Decimal = self.number(c.count) * c.points
+        if c.cap is not None and abs(raw) > c.cap:
+            bounded = c.cap if raw > 0 else -c.cap
+            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+        return raw
+
+    def score_proportional(
+        self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        achieved, target = self.number(c.achieved), self.number(c.target)
+        if target == 0:
+            raise EvaluationError(
+                "zero target",
+                (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
             )
-        if isinstance(c, TableC):
-            row = _find_band(c.rows, self.number(c.rows_of))
-            col = _find_band(c.columns, self.number(c.columns_of))
-            if row >= 0 and col >= 0:
-                return c.values[row][col]
-            if c.otherwise is not None:
-                return c.otherwise
-            raise self.fail(
-                f"{node.id}: the values fall outside the table and there is no 'otherwise'"
-            )
-        if isinstance(c, IncrementC):
-            x = self.number(c.of)
-            passed = x >= c.start if c.inclusive else x > c.start
-            if not passed:
-                return ZERO
-            steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
-            raw = steps * c.points
-            if c.cap is not None and abs(raw) > c.cap:
-                bounded = c.cap if raw > 0 else -c.cap
-                lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
-            return raw
-        if isinstance(c, DeadlineC):
-            when = self.run(c.when)
-            due = c.due if isinstance(c.due, date) else self.run(c.due)
-            if not isinstance(when, date) or not isinstance(due, date):
-                raise self.fail(f"{node.id}: the deadline needs two dates")
-            if (
-                c.early_days is not None
-                and c.early_points is not None
-                and when <= due - timedelta(days=c.early_days)
-            ):
-                return c.early_points
-            return c.on_time if when <= due else c.late
-        if isinstance(c, LookupC):
-            key = self.run(c.of)
-            if key in c.points:
-                return c.points[key]
-            if c.otherwise is not None:
-                return c.otherwise
-            raise self.fail(f"{node.id}: no points for the value {key!r}")
-        if isinstance(c, FormulaC):
-            return self.number(c.expression)
-        raise AssertionError(type(c))  # pragma: no cover
+        assert node.max is not None
+        raw = node.max * c.factor * achieved / target
+        cap = c.cap if c.cap is not None else node.max * c.factor
+        if raw > cap:
+            lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
+        return raw
+
+    def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        x = self.number(c.of)
+        index = _find_band(c.bands, x)
+        if index >= 0:
+            points = c.bands[index].points
+            assert points is not None
+            return points
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
+
+    def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        row = _find_band(c.rows, self.number(c.rows_of))
+        col = _find_band(c.columns, self.number(c.columns_of))
+        if row >= 0 and col >= 0:
+            return c.values[row][col]
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: the values fall outside the table and there is no 'otherwise'")
+
+    def score_increment(
+        self, node: Node, c: IncrementC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        x = self.number(c.of)
+        passed = x >= c.start if c.inclusive else x > c.start
+        if not passed:
+            return ZERO
+        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
+        raw: Decimal = steps * c.points
+        if c.cap is not None and abs(raw) > c.cap:
+            bounded = c.cap if raw > 0 else -c.cap
+            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+        return raw
+
+    def score_deadline(
+        self, node: Node, c: DeadlineC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        when = self.run(c.when)
+        due = c.due if isinstance(c.due, date) else self.run(c.due)
+        if not isinstance(when, date) or not isinstance(due, date):
+            raise self.fail(f"{node.id}: the deadline needs two dates")
+        if (
+            c.early_days is not None
+            and c.early_points is not None
+            and when <= due - timedelta(days=c.early_days)
+        ):
+            return c.early_points
+        return c.on_time if when <= due else c.late
+
+    def score_lookup(
+        self, node: Node, c: LookupC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        key = self.run(c.of)
+        if key in c.points:
+            return c.points[key]
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: no points for the value {key!r}")
+
+    def score_formula(
+        self, node: Node, c: FormulaC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        return self.number(c.expression)
+
+
+_CONSTRUCTS: dict[type, Callable[..., Decimal]] = {
+    TargetC: _Unit.score_cohort,
+    RankPointsC: _Unit.score_cohort,
+    Met: _Unit.score_met,
+    Points: _Unit.score_points,
+    PerEventC: _Unit.score_per_event,
+    ProportionalC: _Unit.score_proportional,
+    BandsC: _Unit.score_bands,
+    TableC: _Unit.score_table,
+    IncrementC: _Unit.score_increment,
+    DeadlineC: _Unit.score_deadline,
+    LookupC: _Unit.score_lookup,
+    FormulaC: _Unit.score_formula,
+}
 
 
 def _plain_inputs(reads: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
