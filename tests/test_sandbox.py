@@ -226,3 +226,74 @@ def test_simpleeval_is_a_patched_version():
     import operator
 
     assert operator.attrgetter in simpleeval.DISALLOW_FUNCTIONS
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled closures agree with simpleeval, the reference evaluator
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NUMBER_LEAVES = st.sampled_from(["a", "b", "0", "1", "2.5", "0.1", "100", "score('TC1')"])
+_BOOL_LEAVES = st.sampled_from(["ok", "true", "false", "a > b", "a == 2.5", "b <= 0"])
+
+
+def _numbers(depth: int):
+    if depth <= 0:
+        return _NUMBER_LEAVES
+    sub = _numbers(depth - 1)
+    return st.one_of(
+        _NUMBER_LEAVES,
+        st.tuples(sub, st.sampled_from(["+", "-", "*", "/"]), sub).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
+        sub.map(lambda e: f"-{e}"),
+        st.tuples(sub, sub).map(lambda t: f"min({t[0]}, {t[1]})"),
+        st.tuples(sub, sub).map(lambda t: f"max({t[0]}, {t[1]}, 3)"),
+        sub.map(lambda e: f"round({e}, 2)"),
+        st.tuples(_booleans(depth - 1), sub, sub).map(lambda t: f"({t[1]} if {t[0]} else {t[2]})"),
+    )
+
+
+def _booleans(depth: int):
+    if depth <= 0:
+        return _BOOL_LEAVES
+    sub = _numbers(depth - 1)
+    return st.one_of(
+        _BOOL_LEAVES,
+        st.tuples(sub, st.sampled_from(["<", "<=", "==", "!=", ">", ">="]), sub).map(
+            lambda t: f"{t[0]} {t[1]} {t[2]}"
+        ),
+        st.tuples(sub, sub, sub).map(lambda t: f"{t[0]} <= {t[1]} < {t[2]}"),
+        _BOOL_LEAVES.map(lambda e: f"not ({e})"),
+        st.tuples(_BOOL_LEAVES, _BOOL_LEAVES).map(lambda t: f"({t[0]}) and ({t[1]})"),
+        st.tuples(_BOOL_LEAVES, _BOOL_LEAVES).map(lambda t: f"({t[0]}) or ({t[1]})"),
+    )
+
+
+def _outcome(checked, values, *, reference):
+    try:
+        with decimal.localcontext() as ctx:
+            ctx.prec = 28
+            ctx.traps[decimal.DivisionByZero] = True
+            ctx.traps[decimal.InvalidOperation] = True
+            return (
+                "ok",
+                evaluate_expression(checked, values, lambda _: Decimal(7), reference=reference),
+            )
+    except EvaluationError as exc:
+        return ("error", exc.issues[0].code)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    source=st.one_of(_numbers(3), _booleans(3)),
+    a=st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False, allow_infinity=False),
+    b=st.sampled_from([Decimal(0), Decimal("2.5"), Decimal(-3), Decimal("0.001")]),
+    ok=st.booleans(),
+)
+def test_closures_agree_with_simpleeval(source, a, b, ok):
+    checked, issues = check(source)
+    assert checked is not None, issues
+    values = {"a": a, "b": b, "ok": ok, "d": date(2022, 1, 1), "muc": "x"}
+    assert _outcome(checked, values, reference=False) == _outcome(checked, values, reference=True)
