@@ -23,6 +23,7 @@ GROUPS = {
     "Expressions": ["expr-syntax", "expr-type"],
     "Submissions": ["ruleset-mismatch", "number-format", "evidence-missing"],
     "Evaluation and ranking": ["eval-div-zero", "total-mismatch", "tie-unresolved"],
+    "Audit records and logs": ["audit-format", "audit-digest", "audit-chain", "audit-replay"],
     "Command line": ["usage"],
 }
 

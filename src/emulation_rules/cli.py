@@ -10,14 +10,20 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._version import __version__
 from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
-from emulation_rules.model import Ruleset
+from emulation_rules.audit import build_record, record_bytes
+from emulation_rules.auditlog import append_record
+from emulation_rules.model import Ruleset, parse_iso_date
+from emulation_rules.reviews import load_reviews
 from emulation_rules.scoring import ClusterResult, score
 from emulation_rules.submissions import load_cluster, load_submissions
 
@@ -71,15 +77,28 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         help="cluster facts: members, meeting attendance, votes, next year's head (YAML/JSON)",
     )
     run_score.add_argument(
+        "--reviews",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="reviews: corrected inputs and overriding scores with reasons (YAML/JSON)",
+    )
+    run_score.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="the date the evaluation is as of (recorded)"
+    )
+    run_score.add_argument(
+        "--audit-log", metavar="FILE", help="append the audit record to this SQLite log"
+    )
+    run_score.add_argument("--record", metavar="FILE", help="write the audit record (JSON) here")
+    run_score.add_argument(
         "--allow-version-mismatch",
         action="store_true",
         help="score submissions that name another version of the guide",
     )
 
-    schema = sub.add_parser(
-        "schema", help="print the JSON Schema of the guide format", stderr=stderr
-    )
-    schema.add_argument("what", nargs="?", choices=("ruleset",), default="ruleset")
+    _commands.add_parsers(sub, stderr)
+    _audit_commands.add_parsers(sub, stderr)
+    _report_commands.add_parsers(sub, stderr)
     return parser
 
 
@@ -105,14 +124,21 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(f"emulation-rules {__version__}\n")
         return EXIT_OK
     if args.command is None:
-        stderr.write("emulation-rules: usage: a command is required (check, score, schema)\n")
+        stderr.write(
+            "emulation-rules: usage: a command is required "
+            "(check, score, explain, test, diff, schema, init)\n"
+        )
         return EXIT_USAGE
     try:
         if args.command == "check":
             return _check(args, stdout)
         if args.command == "score":
             return _score(args, stdout, stderr)
-        return _schema(stdout)
+        if args.command in _audit_commands.COMMANDS:
+            return _audit_commands.dispatch(args, stdout, stderr)
+        if args.command in _report_commands.COMMANDS:
+            return _report_commands.dispatch(args, stdout, stderr)
+        return _commands.dispatch(args, stdout, stderr)
     except EmulationRulesError as exc:
         stderr.writelines(issue.render() + "\n" for issue in exc.issues)
         if not exc.issues:
@@ -158,6 +184,8 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
+    reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
+    as_of = _as_of(args.as_of)
     result = score(
         guide,
         batch.submissions,
@@ -165,7 +193,24 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         issues=batch.issues,
         allow_version_mismatch=args.allow_version_mismatch,
         cluster=cluster,
+        reviews=reviews,
+        as_of=as_of,
     )
+    if args.audit_log or args.record:
+        record = build_record(
+            guide,
+            batch.submissions,
+            result,
+            reviews=reviews,
+            cluster=cluster,
+            rejected_before=batch.rejected,
+            as_of=as_of,
+        )
+        if args.record:
+            Path(args.record).write_bytes(record_bytes(record))
+        if args.audit_log:
+            entry = append_record(args.audit_log, record)
+            stderr.write(f"audit record {entry.seq} appended: {entry.record_digest}\n")
     if args.format == "json":
         stdout.write(result.to_json(trace=args.trace) + "\n")
     else:
@@ -174,6 +219,18 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if issue.severity == "error":
             stderr.write(issue.render() + "\n")
     return EXIT_OK if result.ok else EXIT_PROBLEM
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_iso_date(text)
+    except ValueError:
+        raise EmulationRulesError(
+            "bad --as-of",
+            (Issue("usage", f"--as-of {text!r} is not a date written YYYY-MM-DD"),),
+        ) from None
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:
@@ -327,11 +384,6 @@ def _awards_text(result: ClusterResult) -> list[str]:
 
 def _warning_text(issue: Issue) -> str:
     return issue.render()
-
-
-def _schema(stdout: TextIO) -> int:
-    stdout.write(json.dumps(ruleset_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-    return EXIT_OK
 
 
 def ruleset_schema() -> dict[str, object]:

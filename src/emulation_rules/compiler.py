@@ -301,6 +301,8 @@ class CompiledRuleset:
     #: Warnings found while compiling (errors raise).
     issues: tuple[Issue, ...]
     engine_version: str = __version__
+    #: The guide's source text, when loaded from a file or bytes (kept in audit records).
+    text: str | None = None
     #: The layers of a composed guide, base first: ``(guide id, source file)``.
     layers: tuple[tuple[str, str], ...] = ()
 
@@ -1243,6 +1245,7 @@ def _compile(
         checks=checks,
         classification=classification,
         issues=tuple(compiler.issues),
+        text=text,
     )
     return compiled, compiler.issues
 

@@ -104,6 +104,7 @@ CODES: dict[str, str] = {
     "date-format": "A date is not an ISO date (YYYY-MM-DD) or does not exist.",
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
+    "review-unknown-unit": "A review names a unit that has no submission.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Evaluation and ranking
     "eval-div-zero": "A division by zero with this unit's data.",
@@ -111,8 +112,15 @@ CODES: dict[str, str] = {
     "eval-sign": "A bonus came out negative or a deduction positive with this unit's data.",
     "total-mismatch": "Internal check: a total is not the sum of its parts (an engine bug).",
     "tie-unresolved": "Units share a rank because no declared ranking key separates them.",
+    # Audit records and logs
+    "audit-format": "An audit record or log cannot be read, or has an unknown format version.",
+    "audit-digest": "An audit record's content does not match its own digest: it was altered.",
+    "audit-chain": "An audit log's chain is broken: a record was edited, deleted, inserted or moved.",
+    "audit-replay": "Replaying an audit record does not reproduce it.",
     # Command line
     "usage": "The command line is not valid.",
+    # Optional features
+    "missing-dependency": "An optional dependency is not installed (openpyxl for Excel files).",
 }
 
 

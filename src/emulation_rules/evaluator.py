@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from emulation_rules.cluster import CohortEntry
     from emulation_rules.compiler import CompiledRuleset, GateC, Node
+    from emulation_rules.reviews import AppliedOverride, Departure
 
 __all__ = [
     "ENGINE_CONTEXT",
@@ -149,6 +150,18 @@ class UnitScore:
     eligibility_reasons: tuple[str, ...] = ()
     #: Ids of the awards proposed for this unit.
     awards: tuple[str, ...] = ()
+    #: With reviews: each item's value by the written rule (with corrected inputs), before
+    #: any override; ``items`` then holds the agreed values.
+    computed_items: Mapping[str, Decimal] | None = None
+    computed_total: Decimal | None = None
+    #: Items whose agreed value departs from the written rule, with who, when and why.
+    departures: tuple[Departure, ...] = ()
+    #: The reviews applied, in order: ``(stage, reviewer, at)``.
+    reviews: tuple[tuple[str, str, str], ...] = ()
+    #: Inputs corrected by a review: ``input → (reviewer, stage, at)``.
+    corrected: Mapping[str, tuple[str, str, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
 
 class _State(NamedTuple):
@@ -169,9 +182,11 @@ class _Unit:
         *,
         trace: bool,
         cohort: Mapping[str, CohortEntry] | None = None,
+        overrides: Mapping[str, AppliedOverride] | None = None,
     ) -> None:
         self.compiled = compiled
         self.cohort = cohort or {}
+        self.overrides = overrides or {}
         self.values = values
         self.names: dict[str, Any] = dict(compiled.constants)
         self.names.update(values)
@@ -272,7 +287,7 @@ class _Unit:
             status = "forfeited"
         if node.has_limits:
             value = self.limits(node, value, lines)
-        if node.kind != "score":
+        if node.kind != "score" and not (self.overrides and node.id in self.overrides):
             self.check_sign(node, value)
         cohort_note = self.cohort[node.id].note if node.cluster else None
         self.record(
@@ -295,6 +310,10 @@ class _Unit:
         note: str,
         facts: tuple[tuple[str, Any], ...] = (),
     ) -> None:
+        if self.overrides and node.id in self.overrides:  # a reviewer scores it after all
+            amax = self.applicable_max(node) if node.max is not None else ZERO
+            self.record(node, reads, (), (), ZERO, amax, ZERO, "not_applicable", note, facts)
+            return
         self.states[node.id] = _State(ZERO, False, ZERO, ZERO)  # noqa: FBT003 - a record
         if self.trace:
             self.traces[node.id] = TraceNode(
@@ -328,6 +347,12 @@ class _Unit:
         note: str | None,
         facts: tuple[tuple[str, Any], ...] = (),
     ) -> None:
+        override = self.overrides.get(node.id) if self.overrides else None
+        if override is not None:  # a reviewer's score replaces the rule's, with the reason
+            why = f"{override.reviewer} ({override.stage}, {override.at}): {override.reason}"
+            lines = (*lines, ("override", override.score - value, why))
+            value = override.score
+            status = "overridden"
         total = ZERO
         for part in parts:
             total += part[1]
@@ -696,6 +721,7 @@ def evaluate_values(
     issues: tuple[Issue, ...] = (),
     self_scores: Mapping[str, Decimal] | None = None,
     cohort: Mapping[str, CohortEntry] | None = None,
+    overrides: Mapping[str, AppliedOverride] | None = None,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
 
@@ -703,7 +729,7 @@ def evaluate_values(
     raises for bad data.
     """
     with decimal.localcontext(ENGINE_CONTEXT):
-        unit = _Unit(compiled, values, trace=trace, cohort=cohort)
+        unit = _Unit(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
         try:
             for ident in compiled.order:
                 unit.node(compiled.nodes[ident])

@@ -74,8 +74,13 @@ def with_layers(trace: TraceNode, compiled: CompiledRuleset) -> TraceNode:
 
 def _is_quiet(node: TraceNode) -> bool:
     """An adjustment that did not apply: shown only with ``show_all``."""
-    return node.kind in ("bonus", "deduction", "adjustment") and node.value == 0 and (
-        node.status in ("condition_not_met", "scored", "not_applicable") and not node.adjustments
+    return (
+        node.kind in ("bonus", "deduction", "adjustment")
+        and node.value == 0
+        and (
+            node.status in ("condition_not_met", "scored", "not_applicable")
+            and not node.adjustments
+        )
     )
 
 
@@ -89,7 +94,7 @@ def _head(node: TraceNode, source: str | None) -> str:
         where.append(f"lớp {node.layer}")
     if node.line is not None:
         where.append(f"{source}:{node.line}" if source else f"dòng {node.line}")
-    text = f"{node.id}  {node.title}: {value}"
+    text = f"{node.id}  {node.title} = {value}"
     if status:
         text += f" ({status})"
     if where:
@@ -115,8 +120,6 @@ def render_node(
     stack: list[tuple[TraceNode, str, int]] = [(node, indent, 0)]
     while stack:
         current, pad, level = stack.pop()
-        if isinstance(current, str):  # pragma: no cover - typing guard
-            continue
         lines.append(pad + _head(current, source))
         lines.extend(pad + "    " + line for line in _details(current))
         if depth is not None and level >= depth:
@@ -124,7 +127,7 @@ def render_node(
         shown = [c for c in current.children if show_all or not _is_quiet(c)]
         quiet = len(current.children) - len(shown)
         if quiet:
-            lines.append(f"{pad}    ({quiet} mục cộng/trừ khác không phát sinh)")
+            lines.append(f"{pad}    ({quiet} mục cộng/trừ không phát sinh)")
         stack.extend((child, pad + "  ", level + 1) for child in reversed(shown))
     return lines
 

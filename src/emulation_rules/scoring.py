@@ -5,15 +5,20 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from datetime import date  # noqa: TC003 - a dataclass field type
+from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._canonical import canonical_value
+from emulation_rules._text import suggest
 from emulation_rules._version import __version__
 from emulation_rules.awards import AwardResult, ClusterData, decide_awards, result_dict
 from emulation_rules.cluster import cohort_values
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
 from emulation_rules.evaluator import TraceNode, UnitScore, evaluate_values, failed_unit
 from emulation_rules.ranking import Tie, rank
+from emulation_rules.reviews import Departure, Review, Reviews, merge_reviews
 from emulation_rules.submissions import Rejected, Submission, validate_submission
 
 if TYPE_CHECKING:
@@ -45,6 +50,8 @@ class ClusterResult:
     awards: tuple[AwardResult, ...] = ()
     #: Cluster facts given with the submissions (members, meeting, next year's heads).
     cluster: ClusterData | None = None
+    #: The date the evaluation is as of (given, never read from the clock).
+    as_of: date | None = None
 
     def unit(self, unit_id: str) -> UnitScore:
         """Return the score of ``unit_id``.
@@ -94,6 +101,7 @@ class ClusterResult:
             "issues": [i.as_dict() for i in self.issues],
             "awards": [result_dict(a) for a in self.awards],
             "cluster": self.cluster.model_dump(mode="json") if self.cluster else None,
+            "as_of": self.as_of,
         }
         return canonical_value(data)  # type: ignore[no-any-return]
 
@@ -129,6 +137,24 @@ def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
         "eligibility_reasons": list(unit.eligibility_reasons),
         "awards": list(unit.awards),
         "self_scores": dict(unit.self_scores),
+        "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
+        "computed_total": unit.computed_total,
+        "departures": [
+            {
+                "item": d.item,
+                "computed": d.computed,
+                "agreed": d.agreed,
+                "difference": d.difference,
+                "reviewer": d.reviewer,
+                "stage": d.stage,
+                "at": d.at,
+                "reason": d.reason,
+                "evidence": list(d.evidence),
+            }
+            for d in unit.departures
+        ],
+        "reviews": [list(r) for r in unit.reviews],
+        "corrected": {k: list(v) for k, v in unit.corrected.items()},
         "issues": [i.as_dict() for i in unit.issues],
     }
     if trace and unit.trace is not None:
@@ -217,6 +243,8 @@ def score(
     issues: Iterable[Issue] = (),
     allow_version_mismatch: bool = False,
     cluster: ClusterData | None = None,
+    reviews: Iterable[Review] = (),
+    as_of: date | None = None,
 ) -> ClusterResult:
     """Score every submission and rank the cluster.
 
@@ -230,6 +258,21 @@ def score(
     """
     subs = list(submissions)
     all_rejected = list(rejected)
+    issues = list(issues)
+    by_unit: dict[str, list[Review]] = {}
+    for review in reviews:
+        by_unit.setdefault(review.unit_id, []).append(review)
+    known = {s.unit_id for s in subs} | {r.unit_id for r in all_rejected}
+    for unit_id in sorted(set(by_unit) - known):
+        issues.append(
+            Issue(
+                "review-unknown-unit",
+                f"a review names unit {unit_id!r}, which has no submission",
+                unit_id=unit_id,
+            )
+        )
+    merged = {u: merge_reviews(rs) for u, rs in by_unit.items()}
+    subs = [_corrected(s, merged[s.unit_id]) if s.unit_id in merged else s for s in subs]
     counts: dict[str, int] = {}
     for sub in subs:
         key = sub.unit_id.casefold()
@@ -258,6 +301,21 @@ def score(
                 )
             all_rejected.append(Rejected(sub.unit_id, sub.name, tuple(unit_issues)))
             continue
+        unit_review = merged.get(sub.unit_id)
+        if unit_review is not None:
+            unknown = [
+                Issue(
+                    "unknown-criterion",
+                    f"an override names item {item!r}, which is not a criterion of the guide",
+                    unit_id=sub.unit_id,
+                    hint=suggest(item, compiled.nodes),
+                )
+                for item in unit_review.overrides
+                if item not in compiled.nodes
+            ]
+            if unknown:
+                all_rejected.append(Rejected(sub.unit_id, sub.name, (*unit_issues, *unknown)))
+                continue
         valid.append((sub, values, tuple(unit_issues)))
     cohort, failures = cohort_values(compiled, [(s.unit_id, v) for s, v, _ in valid])
     scored: list[UnitScore] = []
@@ -276,7 +334,12 @@ def score(
                 issues=found,
                 self_scores=sub.self_scores,
                 cohort=cohort[sub.unit_id],
+                overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
             )
+            if sub.unit_id in merged:
+                unit = _with_review(
+                    compiled, unit, values, cohort[sub.unit_id], merged[sub.unit_id]
+                )
         if unit.status == "error" and on_error == "raise":
             raise EvaluationError(f"unit {sub.unit_id!r} failed", unit.issues)
         scored.append(unit)
@@ -299,7 +362,61 @@ def score(
         issues=tuple(issues) + tie_issues,
         awards=award_results,
         cluster=cluster,
+        as_of=as_of,
     )
+
+
+def _corrected(sub: Submission, review: Reviews) -> Submission:
+    """The submission with a review's corrected inputs (the submission itself is kept)."""
+    if not review.corrections:
+        return sub
+    values = {**sub.values, **review.corrections}
+    return sub.model_copy(update={"values": values})
+
+
+def _with_review(
+    compiled: CompiledRuleset,
+    unit: UnitScore,
+    values: dict[str, Any],
+    cohort: Any,
+    review: Reviews,
+) -> UnitScore:
+    """Add the rule's own values (no overrides) and the departures to a reviewed unit."""
+    if unit.status == "error":
+        return unit
+    plain = evaluate_values(compiled, unit.unit_id, unit.name, values, trace=False, cohort=cohort)
+    departures = tuple(
+        Departure(
+            item,
+            plain.items.get(item, Decimal(0)),
+            unit.items.get(item, Decimal(0)),
+            unit.items.get(item, Decimal(0)) - plain.items.get(item, Decimal(0)),
+            override.reviewer,
+            override.stage,
+            override.at,
+            override.reason,
+            override.evidence,
+        )
+        for item, override in sorted(
+            review.overrides.items(), key=lambda kv: _order(compiled, kv[0])
+        )
+        if unit.items.get(item) != plain.items.get(item)
+    )
+    return dataclasses.replace(
+        unit,
+        computed_items=plain.items,
+        computed_total=plain.total,
+        departures=departures,
+        reviews=review.applied,
+        corrected=MappingProxyType(dict(review.corrected_by)),
+    )
+
+
+def _order(compiled: CompiledRuleset, item: str) -> int:
+    try:
+        return compiled.order.index(item)
+    except ValueError:
+        return len(compiled.order)
 
 
 def _dedupe(rejected: list[Rejected]) -> list[Rejected]:

@@ -112,6 +112,8 @@ class Submission(_Model):
     source: str | None = Field(default=None, exclude=True)
     #: Line and column of each value in the source file, for messages.
     locations: dict[str, tuple[int | None, int | None]] = Field(default_factory=dict, exclude=True)
+    #: Where each value was read in a workbook ("sheet 'Đơn vị', cell D7"), named in messages.
+    cells: dict[str, str] = Field(default_factory=dict, exclude=True)
 
 
 class SubmissionFile(_Model):
@@ -246,6 +248,14 @@ def load_submissions(
     file_issues: list[Issue] = []
     for source in sources:
         name = str(source)
+        if name.lower().endswith((".xlsx", ".xlsm")):  # a workbook from `template`
+            from emulation_rules.excel import read_workbook  # noqa: PLC0415 - optional extra
+
+            workbook = read_workbook(source)
+            submissions.extend(workbook.submissions)
+            rejected.extend(workbook.rejected)
+            file_issues.extend(workbook.issues)
+            continue
         document, issues = read_submission_document(source)
         errors = [i for i in issues if i.severity == "error"]
         if document is None or errors:
@@ -336,6 +346,9 @@ def validate_submission(
         path: tuple[str | int, ...] = ("values", field) if field else ()
         where = submission.locations
         line, column = where.get(field or "@unit") or where.get("@unit") or (None, None)
+        cell = submission.cells.get(field or "@unit")
+        if cell:
+            message = f"{message} ({cell})"
         if field and field.startswith(("self_scores.", "evidence.")):
             path = tuple(field.split(".", 1))
         issues.append(
