@@ -66,8 +66,9 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if report.identical:
         stdout.write(f"identical: {report.recorded_digest}\n")
         return EXIT_OK
-    for difference in report.differences:
-        stderr.write(Issue("audit-replay", difference).render() + "\n")
+    stderr.writelines(
+        Issue("audit-replay", difference).render() + "\n" for difference in report.differences
+    )
     stdout.write(f"differs: recorded {report.recorded_digest}, replayed {report.replayed_digest}\n")
     return EXIT_PROBLEM
 
@@ -77,6 +78,5 @@ def _verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if report.ok:
         stdout.write(f"{args.log}: ok, {report.records} record(s); head {report.head}\n")
         return EXIT_OK
-    for issue in report.issues:
-        stderr.write(issue.render() + "\n")
+    stderr.writelines(issue.render() + "\n" for issue in report.issues)
     return EXIT_PROBLEM

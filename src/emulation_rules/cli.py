@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -18,17 +17,19 @@ from typing import TYPE_CHECKING, TextIO
 from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._version import __version__
-from emulation_rules.compiler import check_ruleset, load_ruleset
-from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
+from emulation_rules.compiler import check_ruleset, load_ruleset
+from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.model import Ruleset, parse_iso_date
 from emulation_rules.reviews import load_reviews
 from emulation_rules.scoring import ClusterResult, score
+from emulation_rules.stream import stream_score
 from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
 
 __all__ = ["main", "run"]
 
@@ -90,6 +91,14 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         "--audit-log", metavar="FILE", help="append the audit record to this SQLite log"
     )
     run_score.add_argument("--record", metavar="FILE", help="write the audit record (JSON) here")
+    run_score.add_argument(
+        "--stream",
+        action="store_true",
+        help="read JSON Lines submissions ('-' for standard input), write JSON Lines results",
+    )
+    run_score.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="with --stream: N processes"
+    )
     run_score.add_argument(
         "--allow-version-mismatch",
         action="store_true",
@@ -181,6 +190,8 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.stream:
+        return _stream(args, stdout, stderr)
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
@@ -219,6 +230,27 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if issue.severity == "error":
             stderr.write(issue.render() + "\n")
     return EXIT_OK if result.ok else EXIT_PROBLEM
+
+
+def _stream(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    load_ruleset(args.guide)  # every problem of the guide before any line is read
+    progress = stderr if stderr.isatty() else None
+    total = rejected = 0
+    for source in args.submissions:
+        if source == "-":
+            stats = stream_score(
+                args.guide, sys.stdin, stdout, jobs=args.jobs, trace=args.trace, progress=progress
+            )
+        else:
+            with Path(source).open(encoding="utf-8") as lines:
+                stats = stream_score(
+                    args.guide, lines, stdout, jobs=args.jobs, trace=args.trace, progress=progress
+                )
+        total += stats.units
+        rejected += stats.rejected
+    if rejected:
+        stderr.write(f"{rejected} of {total} unit(s) rejected\n")
+    return EXIT_PROBLEM if rejected else EXIT_OK
 
 
 def _as_of(text: str | None) -> date | None:

@@ -115,7 +115,7 @@ CODES: dict[str, str] = {
     # Audit records and logs
     "audit-format": "An audit record or log cannot be read, or has an unknown format version.",
     "audit-digest": "An audit record's content does not match its own digest: it was altered.",
-    "audit-chain": "An audit log's chain is broken: a record was edited, deleted, inserted or moved.",
+    "audit-chain": "An audit log's chain is broken: a record was edited, deleted, added or moved.",
     "audit-replay": "Replaying an audit record does not reproduce it.",
     # Command line
     "usage": "The command line is not valid.",
