@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -152,10 +153,17 @@ def _tasks(lines: Iterable[str]) -> Iterator[tuple[bool, list[tuple[int, str]]]]
         yield current_cluster is not None, current
 
 
+_CLUSTER = re.compile(r'"cluster"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
 def _cluster_of(line: str) -> str | None:
+    """The line's cluster, found without parsing the whole line (the parent only groups)."""
     if '"cluster"' not in line:
         return None
-    try:
+    match = _CLUSTER.search(line)
+    if match is not None:
+        return match.group(1)
+    try:  # an unusual form (a number, escapes): parse it properly
         value = json.loads(line).get("cluster")
     except (json.JSONDecodeError, AttributeError, RecursionError):
         return None
@@ -173,7 +181,7 @@ def stream_score(
 ) -> StreamStats:
     """Score JSON Lines of submissions, writing one JSON line per unit, in input order."""
     units = rejected = clusters = 0
-    window = max(1, jobs) * 4
+    window = max(1, jobs) * 16
     pool = None
     if jobs > 1:
         context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
