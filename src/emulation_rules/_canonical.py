@@ -37,7 +37,7 @@ def canonical_value(value: Any) -> Any:
 
     Example:
         >>> canonical_value({"total": Decimal("97.50"), "rank": 2, "on": date(2022, 1, 31)})
-        {'total': '97.50', 'rank': 2, 'on': '2022-01-31'}
+        {'total': '97.5', 'rank': 2, 'on': '2022-01-31'}
     """
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value

@@ -33,6 +33,7 @@ only when a workbook is written or read, and its absence is a ``missing-dependen
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -808,7 +809,11 @@ def read_workbook(source: str | Path) -> SubmissionBatch:
         reader.file_issue("file-not-found", f"{name} does not exist or is not a file")
         return SubmissionBatch((), (), tuple(reader.issues))
     try:
-        workbook = openpyxl.load_workbook(path, data_only=False)
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel features it does not read (extensions, styles): they
+            # carry no values, and a warning must not stop a submission from being read
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # noqa: BLE001 - a corrupt workbook raises many kinds of errors
         reader.file_issue(
             "file-not-found",

@@ -17,15 +17,17 @@
   maximum, the rule, the inputs read, the parts, the cap, forfeit and rounding lines, the
   cluster facts). It needs nothing beyond the standard library.
 
-Agreed values from a later review can be shown next to the computed ones: pass
-``agreed={unit_id: {criterion_id: value}}``; every criterion whose self-score or agreed value
-departs from the computed value is highlighted.
+With reviews (``score(..., reviews=...)``, ``--reviews FILE``) the values shown are the agreed
+ones; every item whose agreed value departs from the written rule is listed with who decided it,
+when and why, and highlighted in the unit's explanation, as is every item whose self-score
+("điểm tự chấm") differs from the final value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,13 +46,18 @@ if TYPE_CHECKING:
     from emulation_rules.compiler import CompiledRuleset
     from emulation_rules.evaluator import TraceNode, UnitScore
     from emulation_rules.model import Criterion
+    from emulation_rules.reviews import Departure
     from emulation_rules.scoring import ClusterResult
 
 __all__ = [
     "SHEET_AWARDS",
     "SHEET_DETAIL",
+    "SHEET_DIFFERENCES",
     "SHEET_INFO",
     "SHEET_SUMMARY",
+    "SUMMARY_HEADER_ROW",
+    "Difference",
+    "differences",
     "render_html",
     "summary_columns",
     "summary_workbook",
@@ -62,6 +69,7 @@ SHEET_SUMMARY = "Bảng tổng hợp điểm"
 SHEET_AWARDS = "Khen thưởng"
 SHEET_DETAIL = "Chi tiết"
 SHEET_INFO = "Thông tin"
+SHEET_DIFFERENCES = "Chênh lệch"
 #: Most criterion columns of the summary and the heat map before the second level is left out.
 MAX_CRITERION_COLUMNS = 30
 #: Decimal places shown in the HTML report; longer values end with "…" (exact on hover).
@@ -76,6 +84,7 @@ _STATUS_WORDS = {
     "waived": "được miễn",
     "forfeited": "mất điểm cả tiêu chí",
     "error": "lỗi khi chấm",
+    "overridden": "điểm thống nhất thay cho điểm theo quy định",
 }
 _KEY_WORDS = {"total": "tổng điểm", "percent": "tỷ lệ %", "deductions": "điểm trừ ít hơn"}
 _UNIT_STATUS = {
@@ -124,21 +133,39 @@ def _award_titles(result: ClusterResult, unit: UnitScore) -> list[str]:
     return [titles.get(a, a) for a in unit.awards]
 
 
-def _departures(
-    result: ClusterResult, agreed: Mapping[str, Mapping[str, Decimal]] | None
-) -> list[tuple[UnitScore, str, Decimal | None, Decimal | None, Decimal | None]]:
-    """(unit, criterion, self-score, computed, agreed) where a value departs from the rule."""
-    out = []
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """An item of a unit whose self-score or agreed value departs from another value."""
+
+    unit: UnitScore
+    item: str
+    #: The unit's self-score, if it gave one.
+    self_score: Decimal | None
+    #: The value the written rule gives (with corrected inputs).
+    computed: Decimal | None
+    #: The final value: the agreed one when the unit was reviewed, else the computed one.
+    final: Decimal | None
+    #: The review's departure (who, when, why), when the agreed value departs from the rule.
+    departure: Departure | None
+
+
+def differences(result: ClusterResult) -> list[Difference]:
+    """Items whose self-score differs from the final value, or whose agreed value departs.
+
+    Unit by unit, in result order; an agreed value departs when it is not what the written
+    rule gives.
+    """
+    out: list[Difference] = []
     for unit in result.units:
-        theirs = (agreed or {}).get(unit.unit_id, {})
-        for ident in sorted(set(unit.self_scores) | set(theirs), key=_natural):
-            computed = unit.items.get(ident)
+        departures = {d.item: d for d in unit.departures}
+        computed = unit.computed_items if unit.computed_items is not None else unit.items
+        for ident in sorted(set(unit.self_scores) | set(departures), key=_natural):
             own = unit.self_scores.get(ident)
-            settled = theirs.get(ident)
-            if (own is not None and own != computed) or (
-                settled is not None and settled != computed
-            ):
-                out.append((unit, ident, own, computed, settled))
+            final = unit.items.get(ident)
+            if ident in departures or (own is not None and own != final):
+                out.append(
+                    Difference(unit, ident, own, computed.get(ident), final, departures.get(ident))
+                )
     return out
 
 
@@ -174,6 +201,7 @@ def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbo
     _summary_sheet(compiled, result, sheet)
     _awards_sheet(result, workbook.create_sheet(SHEET_AWARDS))
     _detail_sheet(compiled, result, workbook.create_sheet(SHEET_DETAIL))
+    _differences_sheet(result, workbook.create_sheet(SHEET_DIFFERENCES))
     _info_sheet(compiled, result, workbook.create_sheet(SHEET_INFO))
     workbook.properties.title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
     workbook.properties.creator = "emulation-rules"
@@ -405,6 +433,44 @@ def _detail_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Works
     sheet.freeze_panes = "D3"
 
 
+def _differences_sheet(result: ClusterResult, sheet: Worksheet) -> None:
+    style = _style()
+    header = (
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Tiêu chí",
+        "Tự chấm",
+        "Tính theo hướng dẫn",
+        "Thống nhất",
+        "Người quyết định, lý do",
+    )
+    for column, text in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=column, value=text)
+        cell.font = style["bold"]
+        cell.fill = style["fill"]
+        cell.alignment = style["center"]
+    rows = differences(result)
+    for row, item in enumerate(rows, start=2):
+        sheet.cell(row=row, column=1, value=item.unit.unit_id)
+        sheet.cell(row=row, column=2, value=item.unit.name)
+        sheet.cell(row=row, column=3, value=item.item)
+        _put(sheet, row, 4, item.self_score)
+        _put(sheet, row, 5, item.computed)
+        if item.departure is not None:
+            _put(sheet, row, 6, item.final)
+            sheet.cell(row=row, column=7, value=_decided(item.departure)).alignment = style["wrap"]
+    if not rows:
+        sheet.cell(
+            row=2,
+            column=1,
+            value="Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác điểm tính "
+            "theo hướng dẫn.",
+        )
+    for column, width in enumerate((18, 36, 12, 12, 14, 12, 70), start=1):
+        sheet.column_dimensions[_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+
+
 def _info_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Worksheet) -> None:
     guide = compiled.ruleset
     facts = (
@@ -417,6 +483,7 @@ def _info_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Workshe
         ("Thang điểm", decimal_text(guide.scale)),
         ("Mã số của hướng dẫn (digest)", result.ruleset_digest),
         ("Mã số tệp hướng dẫn", result.ruleset_source_digest),
+        ("Ngày đánh giá (as of)", result.as_of.isoformat() if result.as_of else None),
         ("Phần mềm", f"emulation-rules {result.engine_version}"),
         ("Số đơn vị đã chấm", str(len(result.units))),
         ("Số đơn vị không chấm được", str(len(result.rejected))),
@@ -490,7 +557,7 @@ table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #b7c4d1;paddi
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.ranking td.rank{font-weight:bold;text-align:center}
 .scroll{overflow-x:auto;max-width:100%}
-table.heat{font-size:12px}table.heat th,table.heat td{padding:3px 5px}
+table.heat{font-size:12px}table.heat th,table.heat td{padding:2px 4px}
 table.heat td{text-align:right;white-space:nowrap}table.heat td.unit{text-align:left}
 table.heat th.sub{font-weight:normal}
 table.heat td.na{background:#eee;color:#777;text-align:center}
@@ -501,9 +568,10 @@ table.heat td.na{background:#eee;color:#777;text-align:center}
 details.unit{border:1px solid #b7c4d1;border-radius:4px;margin:8px 0;padding:4px 10px}
 details.unit summary{cursor:pointer;font-weight:bold;padding:3px 0}
 table.explain{width:100%;font-size:13px}table.explain td.rule{color:#333}
-table.explain tr.d0 td{background:#f2f6fa;font-weight:bold}
+table.explain tr.d0 td,table.explain tr.total td{background:#f2f6fa;font-weight:bold}
 tr.override td{background:#fff3cd !important}
-tr.override td.self,tr.override td.agreed{outline:2px solid #d39e00;font-weight:bold}
+td.diff{outline:2px solid #d39e00;outline-offset:-2px;font-weight:bold}
+p.reviews{margin:4px 0 0;font-size:13px}
 .badge{display:inline-block;border-radius:3px;padding:0 5px;font-size:11px;background:#ffe08a;
  color:#5c4400;margin-left:4px}
 .lines{margin:2px 0 0;padding-left:16px}.lines li{margin:0}
@@ -513,23 +581,12 @@ footer{margin-top:32px;font-size:12px;color:#666;border-top:1px solid #ccc;paddi
 """
 
 
-def write_html(
-    compiled: CompiledRuleset,
-    result: ClusterResult,
-    path: str | Path,
-    *,
-    agreed: Mapping[str, Mapping[str, Decimal]] | None = None,
-) -> None:
+def write_html(compiled: CompiledRuleset, result: ClusterResult, path: str | Path) -> None:
     """Write the HTML report of a scored cluster (UTF-8, self-contained)."""
-    Path(path).write_text(render_html(compiled, result, agreed=agreed), encoding="utf-8")
+    Path(path).write_text(render_html(compiled, result), encoding="utf-8")
 
 
-def render_html(
-    compiled: CompiledRuleset,
-    result: ClusterResult,
-    *,
-    agreed: Mapping[str, Mapping[str, Decimal]] | None = None,
-) -> str:
+def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:
     """The HTML report of a scored cluster: one static page, no script, nothing external."""
     guide = compiled.ruleset
     parts: list[str] = [
@@ -555,6 +612,7 @@ def render_html(
         ("Số văn bản", guide.document),
         ("Thang điểm", decimal_text(guide.scale)),
         ("Mã số hướng dẫn", result.ruleset_digest),
+        ("Ngày đánh giá", result.as_of.isoformat() if result.as_of else None),
     )
     parts.extend(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts if v)
     parts.append("</dl>")
@@ -570,8 +628,8 @@ def render_html(
     parts.extend(_heat_section(compiled, result))
     parts.extend(_awards_section(result))
     parts.extend(_unranked_section(result))
-    parts.extend(_departures_section(result, agreed))
-    parts.extend(_explanations_section(compiled, result, agreed))
+    parts.extend(_departures_section(result))
+    parts.extend(_explanations_section(compiled, result))
     parts.append(
         f"<footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân chính xác; "
         "chỉ làm tròn ở nơi hướng dẫn quy định. Số dài hiển thị 4 chữ số thập phân và dấu …; "
@@ -802,42 +860,70 @@ def _unranked_section(result: ClusterResult) -> list[str]:
     return out
 
 
-def _departures_section(
-    result: ClusterResult, agreed: Mapping[str, Mapping[str, Decimal]] | None
-) -> list[str]:
-    rows = _departures(result, agreed)
-    out = ['<section id="chenh-lech">', "<h2>Chênh lệch với điểm tự chấm</h2>"]
+def _departures_section(result: ClusterResult) -> list[str]:
+    rows = differences(result)
+    out = ['<section id="chenh-lech">', "<h2>Chênh lệch: điểm tự chấm, điểm thống nhất</h2>"]
     if not rows:
         out.append(
-            '<p class="note">Không có tiêu chí nào mà điểm tự chấm (hoặc điểm thống nhất) khác '
+            '<p class="note">Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác '
             "điểm tính theo hướng dẫn.</p>"
         )
         out.append("</section>")
         return out
+    reviewed = any(r.departure is not None for r in rows)
+    extra = "<th>Thống nhất</th><th>Người quyết định, lý do</th>" if reviewed else ""
     out.append(
         '<table class="departures"><thead><tr><th>Đơn vị</th><th>Tiêu chí</th>'
-        "<th>Tự chấm</th><th>Tính theo hướng dẫn</th><th>Thống nhất</th></tr></thead><tbody>"
+        f"<th>Tự chấm</th><th>Tính theo hướng dẫn</th>{extra}</tr></thead><tbody>"
     )
-    for unit, ident, own, computed, settled in rows:
-        out.append(
+    for row in rows:
+        unit, ident = row.unit, row.item
+        own_differs = row.self_score is not None and row.self_score != row.final
+        cells = (
             f'<tr class="override"><td>{_e(unit.name)}</td>'
             f'<td><a href="#tc-{_e(unit.unit_id)}-{_e(ident)}">{_e(ident)}</a></td>'
-            f'<td class="n self">{_num(own)}</td><td class="n">{_num(computed)}</td>'
-            f'<td class="n agreed">{_num(settled)}</td></tr>'
+            f'<td class="n self{_diff(own_differs)}">{_num(row.self_score)}</td>'
+            f'<td class="n">{_num(row.computed)}</td>'
         )
+        if reviewed:
+            why = ""
+            if row.departure is not None:
+                why = _decided(row.departure)
+            agreed = _num(row.final) if row.departure is not None else ""
+            cells += (
+                f'<td class="n agreed{_diff(row.departure is not None)}">{agreed}</td>'
+                f"<td>{_e(why)}</td>"
+            )
+        out.append(cells + "</tr>")
     out.append("</tbody></table></section>")
     return out
 
 
-def _explanations_section(
-    compiled: CompiledRuleset,
-    result: ClusterResult,
-    agreed: Mapping[str, Mapping[str, Decimal]] | None,
-) -> list[str]:
+def _diff(flag: bool) -> str:
+    return " diff" if flag else ""
+
+
+_STAGE_WORDS = {
+    "self_assessment": "tự đánh giá",
+    "appraisal": "thẩm định",
+    "cross_check": "chấm chéo",
+    "agreed": "thống nhất",
+}
+
+
+def _decided(departure: Departure) -> str:
+    stage = _STAGE_WORDS.get(departure.stage or "", departure.stage or "")
+    who = f"{departure.reviewer} ({stage}, {departure.at})" if departure.reviewer else ""
+    text = f"{who}: {departure.reason}" if departure.reason else who
+    if departure.evidence:
+        text += f"; minh chứng: {', '.join(departure.evidence)}"
+    return text
+
+
+def _explanations_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]:
     out = ['<section id="giai-trinh">', "<h2>Giải trình từng đơn vị</h2>"]
     labels = {name: spec.label for name, spec in compiled.ruleset.inputs.items()}
     for index, unit in enumerate(result.units):
-        theirs = (agreed or {}).get(unit.unit_id, {})
         head = f"Hạng {unit.rank}" if unit.rank is not None else _UNIT_STATUS[unit.status]
         score = f"{_num(unit.total)} / {_num(unit.max)} điểm" if unit.total is not None else ""
         opened = " open" if index == 0 else ""
@@ -850,52 +936,68 @@ def _explanations_section(
             errors = "; ".join(i.render() for i in unit.issues)
             out.append(f'<p class="status">Không có giải trình: {_e(errors)}</p></details>')
             continue
-        extra = "<th>Thống nhất</th>" if agreed is not None else ""
+        out.extend(_review_lines(unit, labels))
+        reviewed = unit.computed_items is not None
+        extra = "<th>Theo quy định</th>" if reviewed else ""
         out.append(
             '<table class="explain"><thead><tr><th>Mã</th><th>Tiêu chí</th><th>Điểm</th>'
-            f"<th>Tối đa</th><th>Tự chấm</th>{extra}<th>Cách tính</th></tr></thead><tbody>"
+            f"<th>Tối đa</th>{extra}<th>Tự chấm</th><th>Cách tính</th></tr></thead><tbody>"
         )
-        out.extend(_trace_rows(unit, unit.trace, labels, theirs, show_agreed=agreed is not None))
+        out.extend(_trace_rows(unit, unit.trace, labels))
         out.append("</tbody></table></details>")
     out.append("</section>")
     return out
 
 
-def _trace_rows(
-    unit: UnitScore,
-    root: TraceNode,
-    labels: Mapping[str, str],
-    agreed: Mapping[str, Decimal],
-    *,
-    show_agreed: bool,
-) -> Iterable[str]:
+def _review_lines(unit: UnitScore, labels: Mapping[str, str]) -> list[str]:
+    if not unit.reviews and not unit.corrected:
+        return []
+    items = [
+        f"<li>{_e(_STAGE_WORDS.get(stage, stage))}: {_e(reviewer)}, {_e(at)}</li>"
+        for stage, reviewer, at in unit.reviews
+    ]
+    items.extend(
+        f"<li>Sửa số liệu: {_e(labels.get(name, name))} <code>{_e(name)}</code> "
+        f"({_e(reviewer)}, {_e(_STAGE_WORDS.get(stage, stage))}, {_e(at)})</li>"
+        for name, (reviewer, stage, at) in sorted(unit.corrected.items())
+    )
+    return ['<p class="reviews">Thẩm định:</p><ul class="lines">', *items, "</ul>"]
+
+
+def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> Iterable[str]:
+    reviewed = unit.computed_items is not None
     stack: list[tuple[TraceNode, int]] = [(root, -1)]
     while stack:
         node, depth = stack.pop()
         stack.extend((c, depth + 1) for c in reversed(node.children))
         own = unit.self_scores.get(node.id)
-        settled = agreed.get(node.id)
-        differs = (own is not None and own != node.value) or (
-            settled is not None and settled != node.value
-        )
-        classes = [f"d{max(depth, 0)}"]
-        if differs:
+        if node.id == "TOTAL":
+            computed = unit.computed_total if reviewed else node.value
+        else:
+            computed = (unit.computed_items or {}).get(node.id) if reviewed else node.value
+        self_differs = own is not None and own != node.value
+        agreed_differs = node.status == "overridden" or (reviewed and computed != node.value)
+        classes = ["total"] if node.id == "TOTAL" else [f"d{depth}"]
+        if self_differs or agreed_differs:
             classes.append("override")
         title = node.title if node.id != "TOTAL" else "Tổng điểm"
-        badge = '<span class="badge">khác tự chấm</span>' if differs else ""
+        badges = ""
+        if agreed_differs:
+            badges += ' <span class="badge">điểm thống nhất</span>'
+        if self_differs:
+            badges += ' <span class="badge">khác tự chấm</span>'
         pad = 6 + 16 * max(depth, 0)
         cells = [
             f'<tr class="{" ".join(classes)}" id="tc-{_e(unit.unit_id)}-{_e(node.id)}">',
             f"<td>{_e(node.id)}</td>",
-            f'<td style="padding-left:{pad}px">{_e(title)}{badge}</td>',
-            f'<td class="n value">{_num(node.value)}</td>',
+            f'<td style="padding-left:{pad}px">{_e(title)}{badges}</td>',
+            f'<td class="n value{_diff(agreed_differs)}">{_num(node.value)}</td>',
             f'<td class="n">{_num(node.max)}</td>',
-            f'<td class="n self">{_num(own) if own is not None else ""}</td>',
         ]
-        if show_agreed:
-            cells.append(
-                f'<td class="n agreed">{_num(settled) if settled is not None else ""}</td>'
-            )
+        if reviewed:
+            cells.append(f'<td class="n computed">{_num(computed)}</td>')
+        shown = _num(own) if own is not None else ""
+        cells.append(f'<td class="n self{_diff(self_differs)}">{shown}</td>')
         cells.append(f'<td class="rule">{_how(node, labels)}</td></tr>')
         yield "".join(cells)
 
