@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 guides: $(STAMP)
-	$(BIN)/emulation-rules check rulesets/*.yaml
+	$(BIN)/emulation-rules check rulesets/*.yaml rulesets/templates/*.yaml
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -51,6 +51,8 @@ NO_FIXTURE = {
     "total-mismatch",
     # a bad command line, not a bad file (tested in test_cli.py)
     "usage",
+    # a guide test case that fails, not a broken guide (tested in test_guidetests.py)
+    "test-failed",
     # openpyxl not installed, not a bad file (tested in test_excel.py by hiding openpyxl)
     "missing-dependency",
     # a reviews file, which this submission framework does not load (tested in test_audit.py)

@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules import schemas
+from emulation_rules.compiler import load_ruleset
+from emulation_rules.diff import diff_guides
 from emulation_rules.errors import Issue, SubmissionError
+from emulation_rules.explain import explain_dict, explain_unit
+from emulation_rules.guidetests import coverage, load_suite, run_suite, tests_path_for
+from emulation_rules.scaffold import write_scaffold
+from emulation_rules.scoring import score
+from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     import argparse
 
 __all__ = ["COMMANDS", "add_parsers", "dispatch"]
 
-EXIT_OK, EXIT_PROBLEM = 0, 1
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 #: The subcommands of this module.
 COMMANDS = ("test", "explain", "diff", "schema", "init")
@@ -62,7 +70,10 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
         stderr=stderr,
     )
     schema.add_argument(
-        "what", nargs="?", choices=("ruleset", "submission", "result", "tests"), default="ruleset"
+        "what",
+        nargs="?",
+        choices=("ruleset", "submission", "result", "audit", "tests"),
+        default="ruleset",
     )
     schema.add_argument("guide", nargs="?", metavar="GUIDE", help="the guide (for 'submission')")
 
@@ -96,8 +107,6 @@ def _dump(data: Any, stdout: TextIO) -> None:
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from emulation_rules.guidetests import coverage, load_suite, run_suite, tests_path_for
-
     paths = list(dict.fromkeys(tests_path_for(g) for g in args.guides))
     failed = False
     report: list[dict[str, Any]] = []
@@ -170,11 +179,6 @@ def _suite_json(suite: Any, results: list[Any], cover: Any) -> dict[str, Any]:
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from emulation_rules.compiler import load_ruleset
-    from emulation_rules.explain import explain_dict, explain_unit
-    from emulation_rules.scoring import score
-    from emulation_rules.submissions import load_cluster, load_submissions
-
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
@@ -204,15 +208,53 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    raise NotImplementedError
+    old, new = load_ruleset(args.old), load_ruleset(args.new)
+    batch = load_submissions(args.submissions)
+    cluster = load_cluster(args.cluster) if args.cluster else None
+    found = diff_guides(
+        old, new, batch.submissions, rejected=batch.rejected, issues=batch.issues, cluster=cluster
+    )
+    if args.format == "json":
+        _dump(found.to_dict(), stdout)
+    else:
+        stdout.write(found.render())
+    errors = [i for i in batch.issues if i.severity == "error"]
+    stderr.writelines(issue.render() + "\n" for issue in errors)
+    return EXIT_PROBLEM if errors else EXIT_OK
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from emulation_rules.cli import ruleset_schema
-
-    _dump(ruleset_schema(), stdout)
+    if args.what == "submission":
+        if args.guide is None:
+            stderr.write("emulation-rules schema: usage: 'schema submission GUIDE'\n")
+            return EXIT_USAGE
+        _dump(schemas.submission_schema(load_ruleset(args.guide)), stdout)
+        return EXIT_OK
+    if args.guide is not None:
+        stderr.write(f"emulation-rules schema: usage: 'schema {args.what}' takes no guide\n")
+        return EXIT_USAGE
+    makers = {
+        "ruleset": schemas.ruleset_schema,
+        "result": schemas.result_schema,
+        "audit": schemas.audit_schema,
+        "tests": schemas.guide_tests_schema,
+    }
+    _dump(makers[args.what](), stdout)
     return EXIT_OK
 
 
 def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    raise NotImplementedError
+    try:
+        paths = write_scaffold(args.directory, force=args.force)
+    except FileExistsError as exc:
+        stderr.write(f"error: these files exist already (use --force to overwrite): {exc}\n")
+        return EXIT_PROBLEM
+    stdout.writelines(f"wrote {path}\n" for path in paths)
+    guide, tests, submission = paths
+    stdout.write(
+        "next:\n"
+        f"  emulation-rules check {guide}\n"
+        f"  emulation-rules score {guide} {submission}\n"
+        f"  emulation-rules test {tests} --coverage\n"
+    )
+    return EXIT_OK

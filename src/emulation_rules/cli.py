@@ -21,8 +21,10 @@ from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
 from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
-from emulation_rules.model import Ruleset, parse_iso_date
+from emulation_rules.guidetests import check_suite, is_tests_file
+from emulation_rules.model import parse_iso_date
 from emulation_rules.reviews import load_reviews
+from emulation_rules.schemas import ruleset_schema
 from emulation_rules.scoring import ClusterResult, score
 from emulation_rules.stream import stream_score
 from emulation_rules.submissions import load_cluster, load_submissions
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import date
 
-__all__ = ["main", "run"]
+__all__ = ["main", "ruleset_schema", "run"]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -113,6 +115,10 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``)."""
+    for stream in (sys.stdout, sys.stderr):  # Vietnamese text, whatever the console's locale
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
     try:
         return run(sys.argv[1:] if argv is None else list(argv), sys.stdout, sys.stderr)
     except BrokenPipeError:  # the reader went away (| head): stop quietly
@@ -135,7 +141,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init)\n"
+            "(check, score, explain, test, diff, schema, init, template, report)\n"
         )
         return EXIT_USAGE
     try:
@@ -170,7 +176,7 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     failed = False
     report: list[dict[str, object]] = []
     for guide in args.guides:
-        issues = check_ruleset(guide)
+        issues = check_suite(guide) if is_tests_file(guide) else check_ruleset(guide)
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         failed = failed or bool(errors) or (args.strict and bool(warnings))
@@ -416,12 +422,3 @@ def _awards_text(result: ClusterResult) -> list[str]:
 
 def _warning_text(issue: Issue) -> str:
     return issue.render()
-
-
-def ruleset_schema() -> dict[str, object]:
-    """The JSON Schema of the guide format (for editors and apps)."""
-    schema = Ruleset.model_json_schema(by_alias=True, mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://emulation-rules.invalid/schema/ruleset-v1.json"
-    schema["title"] = "emulation-rules guide, format v1"
-    return schema

@@ -98,6 +98,9 @@ def cohort_values(
     if not cluster_nodes:
         return entries, failures
     with decimal.localcontext(ENGINE_CONTEXT):
+        # first measure every criterion for every unit, so that a unit failing on any of them
+        # is left out of every cohort, whatever the order of the criteria
+        measured: dict[str, dict[str, _Measure | Decimal | None]] = {}
         for node in cluster_nodes:
             measures: dict[str, _Measure | Decimal | None] = {}
             for unit_id, values in units:
@@ -113,8 +116,9 @@ def cohort_values(
                         line=node.line,
                         path=node.path,
                     )
-            for unit_id in failures:
-                measures.pop(unit_id, None)
+            measured[node.id] = measures
+        for node in cluster_nodes:
+            measures = {u: m for u, m in measured[node.id].items() if u not in failures}
             if isinstance(node.construct, TargetC):
                 computed = _target(node, measures)  # type: ignore[arg-type]
             else:

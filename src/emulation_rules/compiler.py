@@ -379,9 +379,8 @@ class _Compiler:
         for issue in issues:
             at_line, col = line, column
             if line is not None and column is not None and known:
-                assert self.text is not None
                 offset = issue.column - 1 if issue.column else len(source) - len(source.lstrip())
-                mapped = scalar_position(self.text, line, column, offset, len(source))
+                mapped = scalar_position(self._text_at(path), line, column, offset, len(source))
                 if mapped is not None:
                     at_line, col = mapped
             code, message = issue.code, issue.message
@@ -392,7 +391,7 @@ class _Compiler:
             self.issues.add(
                 issue.evolve(
                     code=code,
-                    source=self.source,
+                    source=self._source_at(path),
                     path=path,
                     rule_id=rule_id,
                     line=at_line,
@@ -405,6 +404,22 @@ class _Compiler:
         else:  # a broken expression still "reads" the inputs it names: no unused-input noise
             self.used_inputs.update(n for n in _IDENTIFIER.findall(source) if n in self.names)
         return checked
+
+    def _source_at(self, path: DocPath) -> str | None:
+        """The file a path comes from: a base guide's for a rule inherited from it."""
+        find = getattr(self.positions, "source_at", None)
+        return (find(path) if find else None) or self.source
+
+    def _text_at(self, path: DocPath) -> str:
+        find = getattr(self.positions, "text_at", None)
+        text = (find(path) if find else None) or self.text
+        assert text is not None
+        return text
+
+    def _layer_at(self, path: DocPath) -> str | None:
+        """The layer (guide id) a criterion comes from, in a guide that extends another."""
+        find = getattr(self.positions, "layer_at", None)
+        return find(path) if find else None
 
     def _expression_start(self, path: DocPath) -> tuple[int | None, int | None, bool]:
         """Where the expression's value starts in the file (line, column), if known."""
@@ -574,6 +589,7 @@ class _Compiler:
             cluster=isinstance(construct, TargetC | RankPointsC),
             optional_reads=tuple(n for n in reads if n in self.optional_inputs),
             has_limits=crit.cap_at_max or crit.floor is not None or crit.rounding is not None,
+            layer=self._layer_at(path),
         )
 
     def _line(self, path: DocPath) -> int | None:
@@ -1223,6 +1239,9 @@ def _compile(
     compiler.unused(inputs)
     if compiler.issues.errors:
         return None, compiler.issues
+    from emulation_rules.lint import lint  # noqa: PLC0415 - lint reads the compiled forms
+
+    lint(ruleset, nodes, inputs, compiler.add)
     parents: dict[str, str | None] = dict.fromkeys(roots)
     for node in nodes.values():
         for child in node.children:
@@ -1246,6 +1265,7 @@ def _compile(
         classification=classification,
         issues=tuple(compiler.issues),
         text=text,
+        layers=getattr(positions, "layers", ()),
     )
     return compiled, compiler.issues
 

@@ -81,6 +81,11 @@ CODES: dict[str, str] = {
     "sign": "A bonus with negative points or a deduction with positive points.",
     "table-shape": "A two-dimensional table's values do not match its rows and columns.",
     "unused-input": "A declared input is read by no construct.",
+    "cap-exceeds-item": "A cap can never bind: larger than its item, or than its lines reach.",
+    "unreachable-item": "No submission can reach or change a part of the guide.",
+    "unused-tie-breaker": "A ranking key can never separate units the keys before it tie.",
+    "extend-missing": "The base guide named by 'extends' does not exist or cannot be read.",
+    "extend-cycle": "Guides extend each other in a circle.",
     # Expressions
     "expr-syntax": "The expression is not valid syntax.",
     "expr-not-expression": "Assignments and several statements are not expressions.",
@@ -117,6 +122,8 @@ CODES: dict[str, str] = {
     "audit-digest": "An audit record's content does not match its own digest: it was altered.",
     "audit-chain": "An audit log's chain is broken: a record was edited, deleted, added or moved.",
     "audit-replay": "Replaying an audit record does not reproduce it.",
+    # Guide tests
+    "test-failed": "A case of a guide's tests file does not give the result it expects.",
     # Command line
     "usage": "The command line is not valid.",
     # Optional features

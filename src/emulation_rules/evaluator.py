@@ -539,6 +539,8 @@ class _Unit:
         self, node: Node, c: PerEventC, lines: list[tuple[str, Decimal, str]]
     ) -> Decimal:
         raw: Decimal = self.number(c.count) * c.points
+        if not raw:
+            return ZERO  # no event: never a negative zero
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
             lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))

@@ -9,7 +9,6 @@ with the layer (the guide a rule came from) of every criterion.
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +37,7 @@ def number(value: Any) -> str:
 
     Example:
         >>> number(Decimal("-0.50"))
-        '-0.50'
+        '-0.5'
     """
     if value is None:
         return "—"
@@ -68,7 +67,7 @@ def with_layers(trace: TraceNode, compiled: CompiledRuleset) -> TraceNode:
             continue
         children = tuple(done[id(child)] for child in node.children)
         layer = layers.get(node.id, node.layer)
-        done[id(node)] = dataclasses.replace(node, children=children, layer=layer)
+        done[id(node)] = node._replace(children=children, layer=layer)
     return done[id(trace)]
 
 
@@ -84,7 +83,7 @@ def _is_quiet(node: TraceNode) -> bool:
     )
 
 
-def _head(node: TraceNode, source: str | None) -> str:
+def _head(node: TraceNode, source: str | None, layers: Mapping[str, str]) -> str:
     value = number(node.value)
     if node.max is not None and node.kind == "score":
         value += f" / {number(node.max)}"
@@ -93,7 +92,8 @@ def _head(node: TraceNode, source: str | None) -> str:
     if node.layer:
         where.append(f"lớp {node.layer}")
     if node.line is not None:
-        where.append(f"{source}:{node.line}" if source else f"dòng {node.line}")
+        file = layers.get(node.layer, source) if node.layer else source
+        where.append(f"{file}:{node.line}" if file else f"dòng {node.line}")
     text = f"{node.id}  {node.title} = {value}"
     if status:
         text += f" ({status})"
@@ -109,18 +109,20 @@ def render_node(
     show_all: bool = False,
     source: str | None = None,
     indent: str = "",
+    layers: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Lines explaining ``node`` and, down to ``depth`` levels, its children.
 
     Each criterion shows its value (and maximum), the rule applied, the inputs it read, the
     parts summed and the lines added after them (caps, forfeits, limits, rounding). Bonuses and
-    deductions that did not apply are summarised unless ``show_all``.
+    deductions that did not apply are summarised unless ``show_all``. ``layers`` maps the layer
+    of a composed guide to its file, so that each line number names the right file.
     """
     lines: list[str] = []
     stack: list[tuple[TraceNode, str, int]] = [(node, indent, 0)]
     while stack:
         current, pad, level = stack.pop()
-        lines.append(pad + _head(current, source))
+        lines.append(pad + _head(current, source, layers or {}))
         lines.extend(pad + "    " + line for line in _details(current))
         if depth is not None and level >= depth:
             continue
@@ -188,7 +190,15 @@ def explain_unit(
         )
     lines.append("")
     trace = with_layers(unit.trace, compiled) if layered else unit.trace
-    lines.extend(render_node(trace, show_all=show_all, depth=depth, source=compiled.source))
+    lines.extend(
+        render_node(
+            trace,
+            show_all=show_all,
+            depth=depth,
+            source=compiled.source,
+            layers=dict(compiled.layers),
+        )
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -25,6 +25,7 @@ Expectations name only what they check; decimals compare exactly (``110.1`` equa
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from emulation_rules._text import read_source, suggest
-from emulation_rules._yaml import Positions, parse_yaml
+from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.awards import ClusterData
 from emulation_rules.compiler import (
     IncrementC,
@@ -42,8 +43,8 @@ from emulation_rules.compiler import (
     by_position,
     load_ruleset,
 )
-from emulation_rules.errors import Issue, RulesetSchemaError
-from emulation_rules.explain import number, render_node
+from emulation_rules.errors import EmulationRulesError, Issue, RulesetSchemaError
+from emulation_rules.explain import number, render_node, with_layers
 from emulation_rules.loader import located, pydantic_issues
 from emulation_rules.model import Id, Num, Text
 from emulation_rules.scoring import ClusterResult, score
@@ -55,7 +56,7 @@ from emulation_rules.submissions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from emulation_rules.compiler import CompiledRuleset, Node
     from emulation_rules.evaluator import TraceNode, UnitScore
@@ -68,7 +69,9 @@ __all__ = [
     "GuideSuite",
     "GuideTestsFile",
     "Mismatch",
+    "check_suite",
     "coverage",
+    "is_tests_file",
     "load_suite",
     "run_case",
     "run_suite",
@@ -134,13 +137,23 @@ class GuideCase(_Model):
     expect: CaseExpect
 
 
+class UnitRef(_Model):
+    """One unit of a submission file, whose values inline units start from."""
+
+    #: The submission file, relative to the tests file.
+    submissions: Text
+    unit: Id
+
+
 class GuideTestsFile(_Model):
     """A tests file: the guide it tests and its cases."""
 
     #: The guide, relative to the tests file.
     guide: Text
-    #: Values every inline unit starts from.
+    #: Values every inline unit starts from (over those of ``defaults_from``).
     defaults: dict[str, Any] = Field(default_factory=dict)
+    #: A unit of a submission file whose values every inline unit starts from.
+    defaults_from: UnitRef | None = None
     cases: tuple[GuideCase, ...] = Field(min_length=1)
 
 
@@ -153,11 +166,15 @@ class GuideSuite:
     tests: GuideTestsFile
     guide: CompiledRuleset
     positions: Positions
+    #: The tests file's parsed document (to locate problems in inline units).
+    document: YamlDocument | None = None
+    #: The values of the ``defaults_from`` unit.
+    base_values: Mapping[str, Any] = field(default_factory=dict)
 
     def position(self, path: DocPath) -> tuple[int | None, int | None]:
         """Line and column of a node of the tests file."""
         found = self.positions.find(path)
-        return found if found else (None, None)
+        return found or (None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +217,13 @@ class CaseResult:
             if node is not None:
                 depth = 1
                 lines.extend(
-                    render_node(node, depth=depth, source=suite.guide.source, indent="    ")
+                    render_node(
+                        with_layers(node, suite.guide),
+                        depth=depth,
+                        source=suite.guide.source,
+                        indent="    ",
+                        layers=dict(suite.guide.layers),
+                    )
                 )
         return lines
 
@@ -251,13 +274,27 @@ def load_suite(path: str | Path) -> GuideSuite:
         raise RulesetSchemaError(f"the tests file {display} is invalid", tuple(found)) from None
     guide_path = Path(path).parent / tests.guide
     guide = load_ruleset(guide_path)
-    suite = GuideSuite(Path(path), display, tests, guide, document.positions)
+    suite = GuideSuite(Path(path), display, tests, guide, document.positions, document)
+    suite = dataclasses.replace(suite, base_values=_base_values(suite))
     problems = list(_check(suite))
     if problems:
         raise RulesetSchemaError(
             f"the tests file {display} has {len(problems)} error(s)", by_position(problems)
         )
     return suite
+
+
+def check_suite(path: str | Path) -> list[Issue]:
+    """Every issue of a tests file (and of the guide it names); never raises for bad content.
+
+    ``emulation-rules check`` uses it for ``*.tests.yaml`` files, so that
+    ``check rulesets/*.yaml`` checks the guides and their tests files alike.
+    """
+    try:
+        load_suite(path)
+    except EmulationRulesError as exc:
+        return list(by_position(exc.issues))
+    return []
 
 
 def _opt(issue: Issue | None) -> tuple[Issue, ...]:
@@ -360,14 +397,18 @@ def _inputs(suite: GuideSuite, index: int) -> tuple[list[Submission], list[Rejec
     submissions = list(batch.submissions)
     rejected = list(batch.rejected)
     issues = list(batch.issues)
-    defaults = {**suite.tests.defaults, **case.defaults}
+    defaults = {**suite.base_values, **suite.tests.defaults, **case.defaults}
     for ui, raw in enumerate(case.units or ()):
         at: DocPath = ("cases", index, "units", ui)
         values = raw.get("values", {})
+        merged = {**defaults, **values} if isinstance(values, dict) else values
         data = {
             "name": raw.get("unit_id", f"#{ui + 1}"),
             **raw,
-            "values": {**defaults, **values} if isinstance(values, dict) else values,
+            # null removes a default: the input is missing, as in a submission that omits it
+            "values": {k: v for k, v in merged.items() if v is not None}
+            if isinstance(merged, dict)
+            else merged,
             "ruleset": suite.guide.id,
             "ruleset_version": suite.guide.version,
             "source": suite.source,
@@ -381,20 +422,42 @@ def _inputs(suite: GuideSuite, index: int) -> tuple[list[Submission], list[Rejec
             submissions.append(Submission.model_validate(data))
         except ValidationError as exc:
             unit_id = str(raw.get("unit_id", f"#{ui + 1}"))
-            found = [
-                located(i.evolve(source=suite.source, unit_id=unit_id), suite.positions)
-                for i in _submission_issues(exc, at)
-            ]
+            found = [i.evolve(unit_id=unit_id) for i in _model_issues(suite, exc, Submission, at)]
             rejected.append(Rejected(unit_id, None, tuple(found)))
     return submissions, rejected, issues
 
 
-def _submission_issues(exc: ValidationError, at: DocPath) -> list[Issue]:
-    out = []
-    for error in exc.errors(include_url=False):
-        path = (*at, *(e for e in error["loc"] if isinstance(e, str | int)))
-        out.append(Issue("invalid-value", error["msg"], path=path))
-    return out
+def _base_values(suite: GuideSuite) -> dict[str, Any]:
+    """The values of the ``defaults_from`` unit, if any.
+
+    Raises:
+        RulesetSchemaError: if the file cannot be read or has no such unit.
+    """
+    ref = suite.tests.defaults_from
+    if ref is None:
+        return {}
+    batch = load_submissions([suite.path.parent / ref.submissions])
+    for sub in batch.submissions:
+        if sub.unit_id == ref.unit:
+            return dict(sub.values)
+    line, column = suite.position(("defaults_from", "unit"))
+    problem = Issue(
+        "invalid-value",
+        f"{ref.submissions} has no unit {ref.unit!r} to take defaults from",
+        source=suite.source,
+        line=line,
+        column=column,
+    )
+    raise RulesetSchemaError("defaults_from names no unit", (*batch.issues, problem))
+
+
+def _model_issues(
+    suite: GuideSuite, exc: ValidationError, model: type[BaseModel], at: DocPath
+) -> list[Issue]:
+    """Located issues of a part of the tests file (an inline unit, cluster facts)."""
+    if suite.document is None:  # pragma: no cover - suites are always read from a file
+        return [Issue("invalid-value", str(exc), source=suite.source)]
+    return pydantic_issues(exc, suite.document, suite.source, model, base_path=at)
 
 
 def _cluster(suite: GuideSuite, case: GuideCase) -> ClusterData | None:
@@ -406,23 +469,42 @@ def _cluster(suite: GuideSuite, case: GuideCase) -> ClusterData | None:
         return ClusterData.model_validate(case.cluster)
     except ValidationError as exc:
         index = suite.tests.cases.index(case)
-        found = [
-            located(i.evolve(source=suite.source), suite.positions)
-            for i in _submission_issues(exc, ("cases", index, "cluster"))
-        ]
+        found = _model_issues(suite, exc, ClusterData, ("cases", index, "cluster"))
         raise RulesetSchemaError("the cluster facts of a case are invalid", tuple(found)) from None
 
 
 def run_case(suite: GuideSuite, index: int) -> CaseResult:
     """Score one case and compare it with its expectations."""
     case = suite.tests.cases[index]
-    submissions, rejected, issues = _inputs(suite, index)
+    try:
+        submissions, rejected, issues = _inputs(suite, index)
+        cluster = _cluster(suite, case)
+    except EmulationRulesError as exc:  # a submission or cluster file of the case is wrong
+        line, column = suite.position(("cases", index))
+        shown = [i.render() for i in exc.issues] or [exc.message]
+        failures = tuple(
+            Mismatch(
+                None,
+                "input",
+                None,
+                None,
+                Issue(
+                    "test-failed",
+                    f"case {case.name!r}: cannot be run: {text}",
+                    source=suite.source,
+                    line=line,
+                    column=column,
+                ),
+            )
+            for text in shown
+        )
+        return CaseResult(case.name, index, None, failures)
     result = score(
         suite.guide,
         submissions,
         rejected=rejected,
         issues=issues,
-        cluster=_cluster(suite, case),
+        cluster=cluster,
         allow_version_mismatch=True,
     )
     checker = _Checker(suite, index, result)
@@ -585,6 +667,8 @@ class Gap:
     #: What no case showed, in plain words.
     missing: tuple[str, ...]
     line: int | None = None
+    #: The file of ``line`` (a base guide's, for a criterion inherited from it).
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,7 +691,7 @@ class Coverage:
         """The coverage report as text lines."""
         lines = [f"coverage: {self.exercised} of {self.total} parts of the guide exercised"]
         for gap in self.gaps:
-            where = f" (line {gap.line})" if gap.line else ""
+            where = f" ({gap.source}:{gap.line})" if gap.line and gap.source else ""
             label = gap.id if gap.kind == "criterion" else f"{gap.kind} {gap.id}"
             lines.append(f"  not exercised: {label}{where}: " + "; ".join(gap.missing))
         return lines
@@ -741,6 +825,7 @@ def coverage(suite: GuideSuite, results: Iterable[ClusterResult]) -> Coverage:
     gaps: list[Gap] = []
     constant: list[str] = []
     total = 0
+    layers = dict(guide.layers)
     for ident in sorted(guide.nodes, key=lambda i: guide.nodes[i].path):
         node = guide.nodes[ident]
         aspects = _aspects(node)
@@ -754,7 +839,8 @@ def coverage(suite: GuideSuite, results: Iterable[ClusterResult]) -> Coverage:
         else:
             missing = [text for aspect, text in aspects if _missing(aspect, entry)]
         if missing:
-            gaps.append(Gap(ident, node.title, "criterion", tuple(missing), node.line))
+            source = layers.get(node.layer, guide.source) if node.layer else guide.source
+            gaps.append(Gap(ident, node.title, "criterion", tuple(missing), node.line, source))
     for kind, items, hit in (
         ("not_classified", [(g.id, g.reason) for g in guide.gates], gates),
         ("eligibility", [(g.id, g.reason) for g in guide.eligibility], ineligible),

@@ -7,18 +7,19 @@ import types
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from emulation_rules._text import decode_source, read_source
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
+from emulation_rules.composition import compose
 from emulation_rules.errors import Issue, RulesetLoadError, RulesetSchemaError
 from emulation_rules.model import Ruleset
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
 __all__ = [
     "MAX_GUIDE_BYTES",
@@ -72,6 +73,12 @@ def read_ruleset(
             )
         )
         return None, issues
+    if "extends" in document.data:  # a guide built on a base guide: merge the layers first
+        path = Path(display) if isinstance(source, bytes) else Path(source)
+        document, layered = compose(document, display, text.text, path)
+        issues.extend(layered)
+        if document is None:
+            return None, issues
     try:
         ruleset = Ruleset.model_validate(document.data)
     except ValidationError as exc:
@@ -198,7 +205,13 @@ def _model_at(root: type[BaseModel], path: Sequence[str | int]) -> type[BaseMode
 
 
 def located(issue: Issue, positions: Positions, *, key: bool = False) -> Issue:
-    """Fill ``line`` and ``column`` of ``issue`` from its path."""
+    """Fill ``line`` and ``column`` of ``issue`` from its path.
+
+    In a guide merged with its base guides, the file is the one the path comes from.
+    """
+    source_at = getattr(positions, "source_at", None)
+    if source_at is not None and (other := source_at(issue.path)) is not None:
+        issue = issue.evolve(source=other)
     if key and issue.path in positions.keys:
         line, column = positions.keys[issue.path]
         return issue.evolve(line=line, column=column)

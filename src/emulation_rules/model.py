@@ -91,9 +91,9 @@ def parse_number_text(text: str) -> Decimal:
         Decimal('95.50')
     """
     stripped = text.strip()
-    if _STRICT_NUMBER.fullmatch(text) and not re.fullmatch(r"-?[0-9]{1,3}\.[0-9]{3}", text):
+    if _STRICT_NUMBER.fullmatch(text) and not re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
         return Decimal(text)
-    if re.fullmatch(r"-?[0-9]{1,3}[.,][0-9]{3}", stripped):
+    if re.fullmatch(r"-?[1-9][0-9]{0,2}[.,][0-9]{3}", stripped):
         whole = stripped.replace(",", "").replace(".", "")
         decimal = stripped.replace(",", ".")
         msg = (

@@ -184,6 +184,7 @@ def trace_to_dict(node: TraceNode) -> dict[str, Any]:
                 "note": current.note,
                 "line": current.line,
                 "cohort": dict(current.cohort),
+                "layer": current.layer,
                 "children": [],
             }
         )
