@@ -129,7 +129,7 @@ def _number(raw: Any) -> Decimal:
         raise ValueProblem("value-type", f"expected a number, got {_kind(raw)}")
     if not value.is_finite():
         raise ValueProblem("number-format", "the number must be finite (no NaN or Infinity)")
-    if abs(value) >= MAX_MAGNITUDE:
+    if value.copy_abs() >= MAX_MAGNITUDE:  # copy_abs: no context, no overflow
         raise ValueProblem("out-of-range", f"{raw} is far too large")
     if value == 0:
         value = abs(value)
@@ -177,7 +177,7 @@ def coerce_value(field: InputField, raw: Any) -> Any:
             (field.places is None or (isinstance(exponent, int) and -exponent <= field.places))
             and (field.min is None or raw >= field.min)
             and (field.max is None or raw <= field.max)
-            and abs(raw) < MAX_MAGNITUDE
+            and raw.copy_abs() < MAX_MAGNITUDE
         ):
             return raw if raw != 0 else abs(raw)
     elif cls is bool and kind == "bool":

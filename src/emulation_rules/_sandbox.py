@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -381,7 +382,7 @@ class _Checker:
                 except decimal.InvalidOperation:
                     checker.fail("expr-number", f"'{text}' is not a number literal", node)
                     return node
-                if not number.is_finite() or abs(number) >= Decimal("1e15"):
+                if not number.is_finite() or number.copy_abs() >= Decimal("1e15"):
                     checker.fail("expr-number", f"the number {text} is too large", node)
                     return node
                 # Decimal constants are this module's own extension of the tree
@@ -603,7 +604,9 @@ def _is_zero(node: ast.AST) -> bool:
 
 def _parse(source: str, checker: _Checker) -> ast.expr | None:
     try:
-        module = ast.parse(source, mode="exec")
+        with warnings.catch_warnings():  # the same verdict whatever the process's filters
+            warnings.simplefilter("error")
+            module = ast.parse(source, mode="exec")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1
         checker.issues.append(
@@ -848,7 +851,7 @@ def run_compiled(expression: CheckedExpression, env: Mapping[str, Any]) -> Any:
             "arithmetic error",
             (Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}"),),
         ) from exc
-    except (TypeError, ValueError, KeyError, RecursionError, MemoryError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError, MemoryError) as exc:
         raise EvaluationError(
             "expression failed",
             (Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}"),),
@@ -904,6 +907,7 @@ def _evaluate_reference(
         ) from exc
     except (
         simpleeval.InvalidExpression,
+        AttributeError,
         TypeError,
         ValueError,
         KeyError,

@@ -1311,7 +1311,9 @@ def load_ruleset(
         RulesetError: with every issue of the guide.
     """
     loaded, issues = read_ruleset(source, name=name)
-    if loaded is None:
+    if loaded is None or any(i.severity == "error" for i in issues):
+        # also a document the reader could build but had to refuse parts of (a duplicate key,
+        # an alias): check reports them, and load refuses them
         raise_load_issues(issues, name or str(source))
     return compile_ruleset(loaded, config=config)
 

@@ -143,7 +143,8 @@ class UnitScore:
     rank: int | None = None
     #: The ranking keys of this unit, as used, e.g. ``(("total", "97.5"), ("score:TC1", "80"))``.
     rank_keys: tuple[tuple[str, str], ...] = ()
-    #: The key that placed this unit below the one before it; ``"tie"`` for a shared rank.
+    #: The key that placed this unit (and the units tied with it) below the units before it;
+    #: None for the first.
     rank_decided_by: str | None = None
     #: Whether the unit may receive awards, and why not.
     eligible: bool = True

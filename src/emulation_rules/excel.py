@@ -174,7 +174,7 @@ def cell_number(value: float) -> Decimal | None:
 
 def float_exact(value: Decimal) -> bool:
     """Whether Excel can hold ``value`` as a number and give the same decimal back."""
-    if not value.is_finite() or abs(value) >= MAX_MAGNITUDE:
+    if not value.is_finite() or value.copy_abs() >= MAX_MAGNITUDE:
         return False
     digits = decimal_text(value).replace("-", "").replace(".", "").lstrip("0").rstrip("0")
     if len(digits) > EXCEL_DIGITS:

@@ -129,7 +129,7 @@ def to_decimal(value: Any) -> Decimal:
         raise _number_error("wrong-type", f"expected a number, got {type(value).__name__}")
     if not result.is_finite():
         raise _number_error("expr-number", "the number must be finite")
-    if abs(result) >= MAX_MAGNITUDE:
+    if result.copy_abs() >= MAX_MAGNITUDE:  # copy_abs: no context, no overflow
         raise _number_error("invalid-value", f"the number {value} is too large")
     exponent = result.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_PLACES:
