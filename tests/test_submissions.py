@@ -24,7 +24,7 @@ criteria:
     title: Báo cáo
     max: 10
     children:
-      - {id: A.1, title: Mỗi trường hợp trừ 0,5, kind: deduction, per_event: {count: so_ca, points: -0.5}}
+      - {id: A.1, title: "Mỗi trường hợp trừ 0,5", kind: deduction, per_event: {count: so_ca, points: -0.5}}
       - {id: A.2, title: Tỷ lệ, kind: adjustment, formula: ty_le / 100 + diem}
       - {id: A.3, title: Không báo cáo, kind: deduction, points: -1, when: not co_bao_cao}
       - id: A.4

@@ -31,19 +31,22 @@ __all__ = ["GENESIS", "LogEntry", "VerifyReport", "append_record", "read_record"
 
 #: The chain digest before the first record.
 GENESIS = "sha256:" + "0" * 64
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY,
-    record_digest TEXT NOT NULL,
-    prev_chain TEXT NOT NULL,
-    chain TEXT NOT NULL,
-    ruleset_id TEXT NOT NULL,
-    as_of TEXT,
-    body BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('format', 'emulation-rules/audit-log-v1');
-"""
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        seq INTEGER PRIMARY KEY,
+        record_digest TEXT NOT NULL,
+        prev_chain TEXT NOT NULL,
+        chain TEXT NOT NULL,
+        ruleset_id TEXT NOT NULL,
+        as_of TEXT,
+        body BLOB NOT NULL
+    )""",
+    "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    (
+        "INSERT OR IGNORE INTO audit_meta (key, value)"
+        " VALUES ('format', 'emulation-rules/audit-log-v1')"
+    ),
+)
 
 
 def chain_digest(previous: str, record_digest: str) -> str:
@@ -62,8 +65,9 @@ class LogEntry:
 
 
 def _connect(path: str | Path) -> sqlite3.Connection:
+    # the default rollback journal: every write takes the database lock in turn, and the busy
+    # timeout makes concurrent writers wait for it instead of failing
     connection = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     return connection
 
@@ -73,9 +77,10 @@ def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
     body = record_bytes(record)
     digest = record["digest"]
     with closing(_connect(path)) as connection:
-        connection.executescript(_SCHEMA)
-        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another writes
         try:
+            for statement in _SCHEMA:
+                connection.execute(statement)
             row = connection.execute(
                 "SELECT seq, chain FROM audit_log ORDER BY seq DESC LIMIT 1"
             ).fetchone()
