@@ -386,3 +386,74 @@ def test_cli_score_audit_log_verify_replay(tmp_path):
     assert broken.returncode == 1
     assert "audit-chain" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_explain_shows_both_departures_with_reasons():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulation_rules",
+            "explain",
+            str(GUIDE),
+            str(SUBS),
+            "--reviews",
+            str(REVIEWS),
+            "--unit",
+            "tp-my-tho",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Điểm thống nhất khác điểm theo quy định (97.2 theo quy định, 99.2 thống nhất):" in out
+    assert "a7.6: theo quy định 0, thống nhất 1.5 (+1.5)" in out
+    assert "b3.1: theo quy định 0, thống nhất 0.5 (+0.5)" in out
+    assert "Thống nhất cộng 1,5 điểm" in out
+    assert "điểm thống nhất khác quy định" in out  # the overridden item in the tree
+    data = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulation_rules",
+            "explain",
+            str(GUIDE),
+            str(SUBS),
+            "--reviews",
+            str(REVIEWS),
+            "--unit",
+            "tp-my-tho",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    assert [d["item"] for d in json.loads(data)["departures"]] == ["a7.6", "b3.1"]
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_any_changed_byte_of_a_record_is_detected(guide, batch, data):
+    record = record_bytes(record_for(guide, batch, []))
+    index = data.draw(st.integers(min_value=0, max_value=len(record) - 1))
+    replacement = data.draw(
+        st.integers(min_value=0, max_value=255).filter(lambda b: b != record[index])
+    )
+    tampered = record[:index] + bytes([replacement]) + record[index + 1 :]
+    with pytest.raises(AuditError):
+        parse_record(tampered)

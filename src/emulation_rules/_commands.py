@@ -15,6 +15,7 @@ from emulation_rules.diff import diff_guides
 from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.explain import explain_dict, explain_unit
 from emulation_rules.guidetests import coverage, load_suite, run_suite, tests_path_for
+from emulation_rules.reviews import load_reviews
 from emulation_rules.scaffold import write_scaffold
 from emulation_rules.scoring import score
 from emulation_rules.submissions import load_cluster, load_submissions
@@ -49,6 +50,9 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     explain.add_argument("--unit", required=True, metavar="ID", help="the unit to explain")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
+    explain.add_argument(
+        "--reviews", metavar="FILE", action="append", default=[], help="reviews to apply"
+    )
     explain.add_argument(
         "--all", action="store_true", help="also list bonuses and deductions that did not apply"
     )
@@ -182,8 +186,14 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
+    reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
     result = score(
-        guide, batch.submissions, rejected=batch.rejected, issues=batch.issues, cluster=cluster
+        guide,
+        batch.submissions,
+        rejected=batch.rejected,
+        issues=batch.issues,
+        cluster=cluster,
+        reviews=reviews,
     )
     for rejected in result.rejected:
         if rejected.unit_id == args.unit:

@@ -29,6 +29,7 @@ STATUS_TEXT = {
     "condition_not_met": "không xảy ra",
     "waived": "được miễn",
     "forfeited": "mất điểm",
+    "overridden": "điểm thống nhất khác quy định",
 }
 
 
@@ -183,6 +184,7 @@ def explain_unit(
     lines.extend(f"Không đủ điều kiện khen thưởng: {r}" for r in unit.eligibility_reasons)
     if unit.awards:
         lines.append("Đề nghị khen thưởng: " + ", ".join(unit.awards))
+    lines.extend(_review_lines(unit))
     layered = compiled.layers and len(compiled.layers) > 1
     if layered:
         lines.append(
@@ -233,6 +235,32 @@ def _trace_dict(node: TraceNode) -> dict[str, Any]:
     return out
 
 
+def _review_lines(unit: UnitScore) -> list[str]:
+    """The reviews applied, the corrected inputs, and every departure from the written rule."""
+    lines: list[str] = []
+    if unit.reviews:
+        lines.append(
+            "Đã thẩm định: "
+            + "; ".join(f"{who} ({stage}, {at})" for stage, who, at in unit.reviews)
+        )
+    for name, (who, stage, at) in unit.corrected.items():
+        lines.append(f"Số liệu đã điều chỉnh: {name} (bởi {who}, {stage}, {at})")
+    if unit.departures:
+        computed = number(unit.computed_total)
+        lines.append(
+            f"Điểm thống nhất khác điểm theo quy định ({computed} theo quy định, "
+            f"{number(unit.total)} thống nhất):"
+        )
+        for d in unit.departures:
+            lines.append(
+                f"    {d.item}: theo quy định {number(d.computed)}, thống nhất {number(d.agreed)}"
+                f" ({signed(d.difference)}) — {d.reviewer}, {d.at}: {d.reason}"
+            )
+            if d.evidence:
+                lines.append(f"        căn cứ: {'; '.join(d.evidence)}")
+    return lines
+
+
 def explain_dict(unit: UnitScore, compiled: CompiledRuleset) -> dict[str, Any]:
     """The explanation as JSON-ready data (decimals as strings), with every node's layer."""
     data: dict[str, Any] = {
@@ -250,6 +278,21 @@ def explain_dict(unit: UnitScore, compiled: CompiledRuleset) -> dict[str, Any]:
         "reasons": list(unit.reasons),
         "eligibility_reasons": list(unit.eligibility_reasons),
         "awards": list(unit.awards),
+        "computed_total": unit.computed_total,
+        "departures": [
+            {
+                "item": d.item,
+                "computed": d.computed,
+                "agreed": d.agreed,
+                "difference": d.difference,
+                "reviewer": d.reviewer,
+                "stage": d.stage,
+                "at": d.at,
+                "reason": d.reason,
+                "evidence": list(d.evidence),
+            }
+            for d in unit.departures
+        ],
         "issues": [i.as_dict() for i in unit.issues],
         "trace": _trace_dict(with_layers(unit.trace, compiled)) if unit.trace else None,
     }
