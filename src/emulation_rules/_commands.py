@@ -10,14 +10,13 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules import schemas
+from emulation_rules._cli_common import score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.diff import diff_guides
 from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.explain import explain_dict, explain_unit
 from emulation_rules.guidetests import coverage, load_suite, run_suite, tests_path_for
-from emulation_rules.reviews import load_reviews
 from emulation_rules.scaffold import write_scaffold
-from emulation_rules.scoring import score
 from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
@@ -183,18 +182,8 @@ def _suite_json(suite: Any, results: list[Any], cover: Any) -> dict[str, Any]:
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    guide = load_ruleset(args.guide)
-    batch = load_submissions(args.submissions)
-    cluster = load_cluster(args.cluster) if args.cluster else None
-    reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
-    result = score(
-        guide,
-        batch.submissions,
-        rejected=batch.rejected,
-        issues=batch.issues,
-        cluster=cluster,
-        reviews=reviews,
-    )
+    scored = score_from_args(args)
+    guide, result = scored.guide, scored.result
     for rejected in result.rejected:
         if rejected.unit_id == args.unit:
             raise SubmissionError(

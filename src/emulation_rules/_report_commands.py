@@ -10,18 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._cli_common import score_from_args
 from emulation_rules.compiler import load_ruleset
-from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.excel import MissingDependencyError, write_template
-from emulation_rules.model import parse_iso_date
 from emulation_rules.report import write_html, write_summary
-from emulation_rules.reviews import load_reviews
-from emulation_rules.scoring import score
-from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     import argparse
-    from datetime import date
 
 __all__ = ["COMMANDS", "add_parsers", "dispatch"]
 
@@ -103,20 +98,8 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if excel is None and page is None:
         stderr.write("emulation-rules report: usage: give -o DIR, --excel FILE or --html FILE\n")
         return EXIT_USAGE
-    guide = load_ruleset(args.guide)
-    batch = load_submissions(args.submissions)
-    cluster = load_cluster(args.cluster) if args.cluster else None
-    reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
-    result = score(
-        guide,
-        batch.submissions,
-        rejected=batch.rejected,
-        issues=batch.issues,
-        allow_version_mismatch=args.allow_version_mismatch,
-        cluster=cluster,
-        reviews=reviews,
-        as_of=_as_of(args.as_of),
-    )
+    scored = score_from_args(args)
+    guide, result = scored.guide, scored.result
     failed = False
     if page is not None:
         write_html(guide, result, page)
@@ -137,15 +120,3 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for unit in result.units:
         stderr.writelines(i.render() + "\n" for i in unit.issues if i.severity == "error")
     return EXIT_OK if result.ok and not failed else EXIT_PROBLEM
-
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso_date(text)
-    except ValueError:
-        raise EmulationRulesError(
-            "bad --as-of",
-            (Issue("usage", f"--as-of {text!r} is not a date written YYYY-MM-DD"),),
-        ) from None

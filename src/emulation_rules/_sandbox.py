@@ -839,23 +839,22 @@ def run_compiled(expression: CheckedExpression, env: Mapping[str, Any]) -> Any:
     assert expression.fn is not None
     try:
         return expression.fn(env)
-    except ZeroDivisionError as exc:
-        raise EvaluationError(
-            "division by zero",
-            (Issue("eval-div-zero", f"division by zero in {expression.source!r}"),),
-        ) from exc
     except EvaluationError:
         raise
-    except (decimal.DecimalException, ArithmeticError) as exc:
-        raise EvaluationError(
-            "arithmetic error",
-            (Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}"),),
-        ) from exc
-    except (TypeError, ValueError, KeyError, AttributeError, RecursionError, MemoryError) as exc:
-        raise EvaluationError(
-            "expression failed",
-            (Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}"),),
-        ) from exc
+    except Exception as exc:
+        raise _translated(exc, expression) from exc
+
+
+def _translated(exc: BaseException, expression: CheckedExpression) -> EvaluationError:
+    """The library's error for an exception raised while evaluating ``expression``."""
+    if isinstance(exc, ZeroDivisionError):  # decimal.DivisionByZero is a subclass
+        issue = Issue("eval-div-zero", f"division by zero in {expression.source!r}")
+        return EvaluationError("division by zero", (issue,))
+    if isinstance(exc, decimal.DecimalException | ArithmeticError):
+        issue = Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}")
+        return EvaluationError("arithmetic error", (issue,))
+    issue = Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}")
+    return EvaluationError("expression failed", (issue,))
 
 
 def evaluate_expression(
@@ -893,28 +892,7 @@ def _evaluate_reference(
     )
     try:
         return evaluator.eval(expression.source, previously_parsed=expression.tree)
-    except ZeroDivisionError as exc:  # decimal.DivisionByZero is a subclass
-        raise EvaluationError(
-            "division by zero",
-            (Issue("eval-div-zero", f"division by zero in {expression.source!r}"),),
-        ) from exc
     except EvaluationError:
         raise
-    except (decimal.DecimalException, ArithmeticError) as exc:
-        raise EvaluationError(
-            "arithmetic error",
-            (Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}"),),
-        ) from exc
-    except (
-        simpleeval.InvalidExpression,
-        AttributeError,
-        TypeError,
-        ValueError,
-        KeyError,
-        RecursionError,
-        MemoryError,
-    ) as exc:
-        raise EvaluationError(
-            "expression failed",
-            (Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}"),),
-        ) from exc
+    except (Exception, RecursionError) as exc:
+        raise _translated(exc, expression) from exc

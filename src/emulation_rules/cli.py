@@ -16,22 +16,20 @@ from typing import TYPE_CHECKING, TextIO
 
 from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
+from emulation_rules._cli_common import score_from_args
 from emulation_rules._version import __version__
 from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
 from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.guidetests import check_suite, is_tests_file
-from emulation_rules.model import parse_iso_date
-from emulation_rules.reviews import load_reviews
 from emulation_rules.schemas import ruleset_schema
-from emulation_rules.scoring import ClusterResult, score
 from emulation_rules.stream import stream_score
-from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import date
+
+    from emulation_rules.scoring import ClusterResult
 
 __all__ = ["main", "ruleset_schema", "run"]
 
@@ -198,30 +196,17 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.stream:
         return _stream(args, stdout, stderr)
-    guide = load_ruleset(args.guide)
-    batch = load_submissions(args.submissions)
-    cluster = load_cluster(args.cluster) if args.cluster else None
-    reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
-    as_of = _as_of(args.as_of)
-    result = score(
-        guide,
-        batch.submissions,
-        rejected=batch.rejected,
-        issues=batch.issues,
-        allow_version_mismatch=args.allow_version_mismatch,
-        cluster=cluster,
-        reviews=reviews,
-        as_of=as_of,
-    )
+    scored = score_from_args(args)
+    result = scored.result
     if args.audit_log or args.record:
         record = build_record(
-            guide,
-            batch.submissions,
+            scored.guide,
+            scored.batch.submissions,
             result,
-            reviews=reviews,
-            cluster=cluster,
-            rejected_before=batch.rejected,
-            as_of=as_of,
+            reviews=scored.reviews,
+            cluster=scored.cluster,
+            rejected_before=scored.batch.rejected,
+            as_of=scored.as_of,
         )
         if args.record:
             Path(args.record).write_bytes(record_bytes(record))
@@ -257,18 +242,6 @@ def _stream(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if rejected:
         stderr.write(f"{rejected} of {total} unit(s) rejected\n")
     return EXIT_PROBLEM if rejected else EXIT_OK
-
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso_date(text)
-    except ValueError:
-        raise EmulationRulesError(
-            "bad --as-of",
-            (Issue("usage", f"--as-of {text!r} is not a date written YYYY-MM-DD"),),
-        ) from None
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:

@@ -31,6 +31,7 @@ from emulation_rules._text import suggest
 from emulation_rules._version import __version__
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
 from emulation_rules.loader import LoadedRuleset, located, raise_load_issues, read_ruleset
+from emulation_rules.model import CONSTRUCTS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -1105,20 +1106,7 @@ class _Compiler:
                 )
 
 
-_CONSTRUCT_KEYS = (
-    "target",
-    "rank_points",
-    "met",
-    "points",
-    "per_event",
-    "proportional",
-    "bands",
-    "table",
-    "increment",
-    "deadline",
-    "lookup",
-    "formula",
-)
+_CONSTRUCT_KEYS = CONSTRUCTS
 
 
 def scalar_position(

@@ -279,20 +279,7 @@ def explain_dict(unit: UnitScore, compiled: CompiledRuleset) -> dict[str, Any]:
         "eligibility_reasons": list(unit.eligibility_reasons),
         "awards": list(unit.awards),
         "computed_total": unit.computed_total,
-        "departures": [
-            {
-                "item": d.item,
-                "computed": d.computed,
-                "agreed": d.agreed,
-                "difference": d.difference,
-                "reviewer": d.reviewer,
-                "stage": d.stage,
-                "at": d.at,
-                "reason": d.reason,
-                "evidence": list(d.evidence),
-            }
-            for d in unit.departures
-        ],
+        "departures": [d.as_dict() for d in unit.departures],
         "issues": [i.as_dict() for i in unit.issues],
         "trace": _trace_dict(with_layers(unit.trace, compiled)) if unit.trace else None,
     }

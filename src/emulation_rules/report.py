@@ -36,6 +36,7 @@ from emulation_rules._canonical import decimal_text
 from emulation_rules._inputs import NOT_APPLICABLE
 from emulation_rules._version import __version__
 from emulation_rules.excel import excel_value, require_openpyxl
+from emulation_rules.model import CONSTRUCTS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -1027,19 +1028,4 @@ def _how(node: TraceNode, labels: Mapping[str, str]) -> str:
     return "<br>".join(lines[:2]) + "".join(lines[2:])
 
 
-_CONSTRUCT_PARTS = frozenset(
-    {
-        "met",
-        "points",
-        "per_event",
-        "proportional",
-        "bands",
-        "table",
-        "increment",
-        "deadline",
-        "lookup",
-        "formula",
-        "target",
-        "rank_points",
-    }
-)
+_CONSTRUCT_PARTS = frozenset(CONSTRUCTS)

@@ -130,6 +130,20 @@ class Departure:
     reason: str | None
     evidence: tuple[str, ...] = ()
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready data (decimals stay Decimal; the result's writer makes them text)."""
+        return {
+            "item": self.item,
+            "computed": self.computed,
+            "agreed": self.agreed,
+            "difference": self.difference,
+            "reviewer": self.reviewer,
+            "stage": self.stage,
+            "at": self.at,
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+        }
+
 
 def merge_reviews(reviews: Iterable[Review]) -> Reviews:
     """Merge one unit's reviews in stage order (and time order within a stage)."""

@@ -139,20 +139,7 @@ def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
         "self_scores": dict(unit.self_scores),
         "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
         "computed_total": unit.computed_total,
-        "departures": [
-            {
-                "item": d.item,
-                "computed": d.computed,
-                "agreed": d.agreed,
-                "difference": d.difference,
-                "reviewer": d.reviewer,
-                "stage": d.stage,
-                "at": d.at,
-                "reason": d.reason,
-                "evidence": list(d.evidence),
-            }
-            for d in unit.departures
-        ],
+        "departures": [d.as_dict() for d in unit.departures],
         "reviews": [list(r) for r in unit.reviews],
         "corrected": {k: list(v) for k, v in unit.corrected.items()},
         "issues": [i.as_dict() for i in unit.issues],
