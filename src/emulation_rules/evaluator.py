@@ -731,8 +731,24 @@ def evaluate_values(
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
     """
+    unit = _Unit(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
+    try:
+        return _evaluate_unit(compiled, unit, unit_id, name, issues, self_scores, trace=trace)
+    finally:
+        unit.names.pop(SCORE_KEY, None)  # no reference cycle left for the collector
+
+
+def _evaluate_unit(
+    compiled: CompiledRuleset,
+    unit: _Unit,
+    unit_id: str,
+    name: str,
+    issues: tuple[Issue, ...],
+    self_scores: Mapping[str, Decimal] | None,
+    *,
+    trace: bool,
+) -> UnitScore:
     with decimal.localcontext(ENGINE_CONTEXT):
-        unit = _Unit(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
         try:
             for ident in compiled.order:
                 unit.node(compiled.nodes[ident])
