@@ -457,3 +457,17 @@ def test_any_changed_byte_of_a_record_is_detected(guide, batch, data):
     tampered = record[:index] + bytes([replacement]) + record[index + 1 :]
     with pytest.raises(AuditError):
         parse_record(tampered)
+
+
+def test_a_composed_guide_replays_from_its_record_alone(tmp_path, monkeypatch):
+    guide_path = ROOT / "rulesets/tinh-mau-stnmt-2022.yaml"
+    guide = load_ruleset(guide_path)
+    assert len(guide.layers) == 2
+    batch = load_submissions([ROOT / "examples/tinh-mau-stnmt-2022/submissions.yaml"])
+    result = score(guide, batch.submissions, rejected=batch.rejected, as_of=AS_OF)
+    record = build_record(
+        guide, batch.submissions, result, rejected_before=batch.rejected, as_of=AS_OF
+    )
+    assert [b["path"] for b in record["ruleset"]["bases"]] == ["templates/bo-tnmt-mau-2022.yaml"]
+    monkeypatch.chdir(tmp_path)  # far from the guide files: only the record is used
+    assert replay(parse_record(record_bytes(record))).identical

@@ -16,8 +16,12 @@ and why.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._canonical import canonical_bytes, canonical_value, digest
@@ -25,7 +29,7 @@ from emulation_rules._version import __version__
 from emulation_rules.errors import EmulationRulesError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from emulation_rules.awards import ClusterData
     from emulation_rules.compiler import CompiledRuleset
@@ -109,6 +113,7 @@ def build_record(
             "source_digest": compiled.source_digest,
             "source_name": compiled.source,
             "source_text": compiled.text,
+            "bases": _bases(compiled),
         },
         "as_of": as_of.isoformat() if as_of else None,
         "inputs": inputs,
@@ -117,6 +122,54 @@ def build_record(
     }
     body["digest"] = record_digest(body)
     return body
+
+
+def _bases(compiled: CompiledRuleset) -> list[dict[str, str]]:
+    """The base guides of a composed guide: their paths relative to the guide, and texts."""
+    if compiled.source is None or len(compiled.layers) < 2:
+        return []
+    folder = Path(compiled.source).parent
+    out = []
+    for _ident, source in compiled.layers[:-1]:  # base first; the last layer is the guide
+        path = Path(source)
+        out.append(
+            {
+                "path": os.path.relpath(path, folder).replace(os.sep, "/"),
+                "text": path.read_text(encoding="utf-8"),
+            }
+        )
+    return out
+
+
+@contextmanager
+def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
+    """The guide embedded in a record.
+
+    Its base guides, if any, are written to a private folder that lives as long as the replay.
+    """
+    from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
+
+    text = recorded.get("source_text")
+    if text is None:
+        raise AuditError(
+            "no guide",
+            (Issue("audit-format", "the record holds no guide text; give --ruleset"),),
+        )
+    bases = recorded.get("bases") or []
+    if not bases:
+        yield load_ruleset(text.encode("utf-8"), name=recorded.get("source_name"))
+        return
+    ups = max(Path(b["path"]).parts.count("..") for b in bases)
+    with tempfile.TemporaryDirectory(prefix="emulation-rules-replay-") as tmp:
+        folder = Path(tmp).joinpath(*(["g"] * ups))
+        guide = folder / Path(recorded.get("source_name") or "guide.yaml").name
+        for base in bases:
+            target = (folder / base["path"]).resolve()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(base["text"], encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        guide.write_text(text, encoding="utf-8")
+        yield load_ruleset(guide)
 
 
 def record_digest(record: dict[str, Any]) -> str:
@@ -191,25 +244,25 @@ def replay(record: dict[str, Any], *, ruleset: str | bytes | None = None) -> Rep
     Raises:
         AuditError: when the record cannot be replayed at all.
     """
+    from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
+
+    recorded_rs = record["ruleset"]
+    if ruleset is None:
+        with _recorded_guide(recorded_rs) as guide:
+            return _replay_with(record, guide)
+    given = (
+        load_ruleset(ruleset) if isinstance(ruleset, bytes) else load_ruleset(ruleset, name=ruleset)
+    )
+    return _replay_with(record, given)
+
+
+def _replay_with(record: dict[str, Any], guide: CompiledRuleset) -> ReplayReport:
     from emulation_rules.awards import ClusterData  # noqa: PLC0415 - import cycle
-    from emulation_rules.compiler import load_ruleset  # noqa: PLC0415
     from emulation_rules.reviews import Review  # noqa: PLC0415
     from emulation_rules.scoring import score  # noqa: PLC0415
     from emulation_rules.submissions import Rejected, Submission  # noqa: PLC0415
 
     recorded_rs = record["ruleset"]
-    if ruleset is None:
-        text = recorded_rs.get("source_text")
-        if text is None:
-            raise AuditError(
-                "no guide",
-                (Issue("audit-format", "the record holds no guide text; give --ruleset"),),
-            )
-        guide = load_ruleset(text.encode("utf-8"), name=recorded_rs.get("source_name"))
-    elif isinstance(ruleset, bytes):
-        guide = load_ruleset(ruleset)
-    else:
-        guide = load_ruleset(ruleset, name=ruleset)
     differences: list[str] = []
     if guide.digest != recorded_rs["digest"]:
         differences.append(

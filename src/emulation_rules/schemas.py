@@ -451,6 +451,8 @@ class AuditRuleset(_Doc):
     source_digest: str | None
     source_name: str | None
     source_text: str | None
+    #: The base guides of a guide that extends another: path (relative to it) and text.
+    bases: list[dict[str, str]] = []
 
 
 class AuditDoc(_Doc):
