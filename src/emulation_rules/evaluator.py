@@ -70,6 +70,13 @@ ENGINE_CONTEXT = decimal.Context(
 )
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
+#: The review stages in the Vietnamese of the trace.
+STAGE_WORDS = {
+    "self_assessment": "tự chấm",
+    "appraisal": "thẩm định",
+    "cross_check": "chấm chéo",
+    "agreed": "thống nhất",
+}
 ZERO = Decimal(0)
 
 
@@ -350,7 +357,8 @@ class _Unit:
     ) -> None:
         override = self.overrides.get(node.id) if self.overrides else None
         if override is not None:  # a reviewer's score replaces the rule's, with the reason
-            why = f"{override.reviewer} ({override.stage}, {override.at}): {override.reason}"
+            stage = STAGE_WORDS.get(override.stage, override.stage)
+            why = f"{override.reviewer} ({stage}, {override.at}): {override.reason}"
             lines = (*lines, ("override", override.score - value, why))
             value = override.score
             status = "overridden"
