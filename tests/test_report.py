@@ -314,7 +314,7 @@ def test_html_shows_reviews_agreed_values_and_who_decided(guide):
     assert "điểm thống nhất" in cells  # the badge
     assert "khác tự chấm" not in cells  # the self-score 6 is the agreed value
     assert cells.startswith("TC1 Tiêu chuẩn 1: Hoàn thành nhiệm vụ điểm thống nhất 6 6 4 6")
-    assert "Đoàn thẩm định của Khối (agreed, 2024-12-10): Thống nhất theo biên bản" in cells
+    assert "Đoàn thẩm định của Khối (thống nhất, 2024-12-10): Thống nhất theo biên bản" in cells
     assert '<td class="n value diff">6</td>' in row.group(0)
     departures = parse(page.split('<section id="chenh-lech">')[1].split("</section>")[0]).text
     assert (
