@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._canonical import canonical_value, decimal_text
+from emulation_rules.evaluator import STAGE_WORDS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -235,16 +236,20 @@ def _trace_dict(node: TraceNode) -> dict[str, Any]:
     return out
 
 
+def _stage(stage: str) -> str:
+    return STAGE_WORDS.get(stage, stage)
+
+
 def _review_lines(unit: UnitScore) -> list[str]:
     """The reviews applied, the corrected inputs, and every departure from the written rule."""
     lines: list[str] = []
     if unit.reviews:
         lines.append(
             "Đã thẩm định: "
-            + "; ".join(f"{who} ({stage}, {at})" for stage, who, at in unit.reviews)
+            + "; ".join(f"{who} ({_stage(stage)}, {at})" for stage, who, at in unit.reviews)
         )
     for name, (who, stage, at) in unit.corrected.items():
-        lines.append(f"Số liệu đã điều chỉnh: {name} (bởi {who}, {stage}, {at})")
+        lines.append(f"Số liệu đã điều chỉnh: {name} (bởi {who}, {_stage(stage)}, {at})")
     if unit.departures:
         computed = number(unit.computed_total)
         lines.append(
