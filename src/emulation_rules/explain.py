@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulation_rules._canonical import canonical_value, decimal_text
 from emulation_rules.evaluator import STAGE_WORDS
+from emulation_rules.scoring import trace_to_dict
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -205,37 +206,6 @@ def explain_unit(
     return "\n".join(lines) + "\n"
 
 
-def _trace_dict(node: TraceNode) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    stack: list[tuple[TraceNode, dict[str, Any]]] = [(node, out)]
-    while stack:
-        current, target = stack.pop()
-        target.update(
-            {
-                "id": current.id,
-                "title": current.title,
-                "kind": current.kind,
-                "layer": current.layer,
-                "rule": current.rule,
-                "inputs": dict(current.inputs),
-                "parts": [[label, amount] for label, amount in current.parts],
-                "adjustments": [[c, amount, note] for c, amount, note in current.adjustments],
-                "value": current.value,
-                "max": current.max,
-                "status": current.status,
-                "note": current.note,
-                "line": current.line,
-                "cohort": dict(current.cohort),
-                "children": [],
-            }
-        )
-        for child in current.children:
-            slot: dict[str, Any] = {}
-            target["children"].append(slot)
-            stack.append((child, slot))
-    return out
-
-
 def _stage(stage: str) -> str:
     return STAGE_WORDS.get(stage, stage)
 
@@ -286,7 +256,7 @@ def explain_dict(unit: UnitScore, compiled: CompiledRuleset) -> dict[str, Any]:
         "computed_total": unit.computed_total,
         "departures": [d.as_dict() for d in unit.departures],
         "issues": [i.as_dict() for i in unit.issues],
-        "trace": _trace_dict(with_layers(unit.trace, compiled)) if unit.trace else None,
+        "trace": trace_to_dict(with_layers(unit.trace, compiled)) if unit.trace else None,
     }
     return canonical_value(data)  # type: ignore[no-any-return]
 
