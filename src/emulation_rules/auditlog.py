@@ -15,7 +15,6 @@ meeting minutes).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -168,8 +167,3 @@ def read_record(path: str | Path, seq: int) -> dict[str, Any]:
             (Issue("audit-format", f"the log has no record {seq}", source=str(path)),),
         )
     return parse_record(row[0], name=f"{path}#{seq}")
-
-
-def dumps(record: dict[str, Any]) -> str:
-    """The record as pretty JSON for people (the canonical bytes are what is hashed)."""
-    return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True)

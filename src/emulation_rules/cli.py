@@ -21,7 +21,7 @@ from emulation_rules._version import __version__
 from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
 from emulation_rules.compiler import check_ruleset, load_ruleset
-from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.errors import EmulationRulesError
 from emulation_rules.guidetests import check_suite, is_tests_file
 from emulation_rules.schemas import ruleset_schema
 from emulation_rules.stream import stream_score
@@ -351,7 +351,7 @@ def render_table(result: ClusterResult) -> str:
     warnings += [i for i in result.issues if i.severity == "warning"]
     if warnings:
         lines.append("")
-        lines.extend(f"{_warning_text(i)}" for i in warnings)
+        lines.extend(i.render() for i in warnings)
     return "\n".join(lines) + "\n"
 
 
@@ -391,7 +391,3 @@ def _awards_text(result: ClusterResult) -> list[str]:
         if next_year.deputies:
             lines.append(f"Cụm phó năm sau: {', '.join(next_year.deputies)}")
     return lines
-
-
-def _warning_text(issue: Issue) -> str:
-    return issue.render()

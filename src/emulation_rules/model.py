@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -775,12 +775,3 @@ def parse_iso_date(text: str) -> date:
     if not _ISO_DATE.fullmatch(text):
         raise ValueError(text)
     return date.fromisoformat(text)
-
-
-def is_decimal_text(text: str) -> bool:
-    """Return whether ``text`` is a number in the strict machine form."""
-    try:
-        parse_number_text(text)
-    except (PydanticCustomError, InvalidOperation):
-        return False
-    return True

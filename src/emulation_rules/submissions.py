@@ -468,25 +468,6 @@ def _holds(compiled: CompiledRuleset, check: CheckedExpression, typed: Mapping[s
             return False
 
 
-def unit_positions(document: YamlDocument, index: int) -> Positions:
-    """Positions of one unit of a submission file (paths relative to the unit)."""
-    prefix = ("units", index)
-    values = {p[2:]: v for p, v in document.positions.values.items() if p[:2] == prefix}
-    keys = {p[2:]: v for p, v in document.positions.keys.items() if p[:2] == prefix}
-    return Positions(values, keys)
-
-
-def submissions_from(data: Mapping[str, Any]) -> list[Submission]:
-    """Build submissions from an already-parsed submission document (for embedding)."""
-    envelope = SubmissionFile.model_validate(data)
-    return [
-        Submission.model_validate(
-            {"ruleset": envelope.ruleset, "ruleset_version": envelope.ruleset_version, **raw}
-        )
-        for raw in envelope.units
-    ]
-
-
 def load_cluster(source: str | Path) -> ClusterData:
     """Read cluster facts (members, meeting, votes, next year's heads) from YAML or JSON.
 
