@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from pathlib import Path
 
+    from emulation_rules._codegen import Program
     from emulation_rules._yaml import Positions
     from emulation_rules.model import Band, ClassBand, Criterion, Gate, Ruleset
 
@@ -306,6 +307,9 @@ class CompiledRuleset:
     text: str | None = None
     #: The layers of a composed guide, base first: ``(guide id, source file)``.
     layers: tuple[tuple[str, str], ...] = ()
+    #: The guide compiled into Python functions (see :mod:`emulation_rules._codegen`); None
+    #: when the interpreter alone scores it.
+    program: Program | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -1234,6 +1238,16 @@ def _compile(
     for node in nodes.values():
         for child in node.children:
             parents[child] = node.id
+    from emulation_rules._codegen import build_program  # noqa: PLC0415 - built last
+    from emulation_rules.evaluator import (  # noqa: PLC0415 - the evaluator imports this module
+        _CONSTRUCTS,
+        ENGINE_CONTEXT,
+        _Context,
+    )
+
+    program = build_program(
+        nodes, order, tuple(roots), gates + eligibility, _CONSTRUCTS, _Context, ENGINE_CONTEXT
+    )
     compiled = CompiledRuleset(
         ruleset=ruleset,
         source=source,
@@ -1254,6 +1268,7 @@ def _compile(
         issues=tuple(compiler.issues),
         text=text,
         layers=getattr(positions, "layers", ()),
+        program=program,
     )
     return compiled, compiler.issues
 

@@ -144,7 +144,8 @@ class UnitScore:
     #: Why the unit is not classified (gate reasons), if it is not.
     reasons: tuple[str, ...]
     classification: str | None
-    trace: TraceNode | None
+    #: The trace, or its flat records until it is read (see :attr:`trace`).
+    _trace: TraceNode | _LazyTrace | None = field(repr=False)
     issues: tuple[Issue, ...]
     self_scores: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     rank: int | None = None
@@ -171,6 +172,15 @@ class UnitScore:
         default_factory=lambda: MappingProxyType({})
     )
 
+    @property
+    def trace(self) -> TraceNode | None:
+        """How every criterion got its value (None when scored without the trace)."""
+        trace = self._trace
+        if isinstance(trace, _LazyTrace):
+            trace = trace.build()
+            object.__setattr__(self, "_trace", trace)  # built once, then kept
+        return trace
+
 
 class _State(NamedTuple):
     value: Decimal
@@ -180,35 +190,16 @@ class _State(NamedTuple):
     deductions: Decimal
 
 
-class _Unit:
-    """Evaluation of one unit: per-call state, never shared between threads."""
+class _Context:
+    """The names and cohort facts of one unit, and the constructs computed from them.
 
-    def __init__(
-        self,
-        compiled: CompiledRuleset,
-        values: Mapping[str, Any],
-        *,
-        trace: bool,
-        cohort: Mapping[str, CohortEntry] | None = None,
-        overrides: Mapping[str, AppliedOverride] | None = None,
-    ) -> None:
-        self.compiled = compiled
-        self.cohort = cohort or {}
-        self.overrides = overrides or {}
-        self.values = values
-        self.names: dict[str, Any] = dict(compiled.constants)
-        self.names.update(values)
-        self.names[SCORE_KEY] = self.score_of
-        self.states: dict[str, _State] = {}
-        self.traces: dict[str, TraceNode] = {}
-        self.trace = trace
-        self.current: Node | None = None
+    The generated functions of :mod:`emulation_rules._codegen` call the rarer constructs
+    through this class, so both evaluators share one implementation of them.
+    """
 
-    # -- helpers ------------------------------------------------------------------------------
-
-    def score_of(self, ident: str) -> Decimal:
-        state = self.states.get(ident)
-        return state.value if state is not None and state.applicable else ZERO
+    def __init__(self, names: dict[str, Any], cohort: Mapping[str, CohortEntry]) -> None:
+        self.names = names
+        self.cohort = cohort
 
     def run(self, expression: CheckedExpression) -> Any:
         return run_compiled(expression, self.names)
@@ -234,6 +225,144 @@ class _Unit:
 
     def fail(self, message: str) -> EvaluationError:
         return EvaluationError(message, (Issue("eval-error", message),))
+
+    # -- constructs ---------------------------------------------------------------------------
+
+    def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return _CONSTRUCTS[type(node.construct)](self, node, node.construct, lines)
+
+    def score_cohort(self, node: Node, c: Any, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return self.cohort[node.id].value
+
+    def score_met(self, node: Node, c: Met, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return node.max if node.max is not None and self.condition(c.condition) else ZERO
+
+    def score_points(self, node: Node, c: Points, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        return c.points
+
+    def score_per_event(
+        self, node: Node, c: PerEventC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        raw: Decimal = self.number(c.count) * c.points
+        if not raw:
+            return ZERO  # no event: never a negative zero
+        if c.cap is not None and abs(raw) > c.cap:
+            bounded = c.cap if raw > 0 else -c.cap
+            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+        return raw
+
+    def score_proportional(
+        self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        achieved, target = self.number(c.achieved), self.number(c.target)
+        if target == 0:
+            raise EvaluationError(
+                "zero target",
+                (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
+            )
+        assert node.max is not None
+        raw = node.max * c.factor * achieved / target
+        cap = c.cap if c.cap is not None else node.max * c.factor
+        if raw > cap:
+            lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
+        return raw
+
+    def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        x = self.number(c.of)
+        index = _find_band(c.bands, x)
+        if index >= 0:
+            points = c.bands[index].points
+            assert points is not None
+            return points
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
+
+    def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        row = _find_band(c.rows, self.number(c.rows_of))
+        col = _find_band(c.columns, self.number(c.columns_of))
+        if row >= 0 and col >= 0:
+            return c.values[row][col]
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: the values fall outside the table and there is no 'otherwise'")
+
+    def score_increment(
+        self, node: Node, c: IncrementC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        x = self.number(c.of)
+        passed = x >= c.start if c.inclusive else x > c.start
+        if not passed:
+            return ZERO
+        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
+        raw: Decimal = steps * c.points
+        if c.cap is not None and abs(raw) > c.cap:
+            bounded = c.cap if raw > 0 else -c.cap
+            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+        return raw
+
+    def score_deadline(
+        self, node: Node, c: DeadlineC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        when = self.run(c.when)
+        due = c.due if isinstance(c.due, date) else self.run(c.due)
+        if not isinstance(when, date) or not isinstance(due, date):
+            raise self.fail(f"{node.id}: the deadline needs two dates")
+        if (
+            c.early_days is not None
+            and c.early_points is not None
+            and when <= due - timedelta(days=c.early_days)
+        ):
+            return c.early_points
+        return c.on_time if when <= due else c.late
+
+    def score_lookup(
+        self, node: Node, c: LookupC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        key = self.run(c.of)
+        if key in c.points:
+            return c.points[key]
+        if c.otherwise is not None:
+            return c.otherwise
+        raise self.fail(f"{node.id}: no points for the value {key!r}")
+
+    def score_formula(
+        self, node: Node, c: FormulaC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        return self.number(c.expression)
+
+
+class _Unit(_Context):
+    """Evaluation of one unit by the interpreter: per-call state, never shared between threads.
+
+    The reference for the generated functions (:mod:`emulation_rules._codegen`), and the
+    evaluator of units with reviewers' overrides and of units the fast path gives back.
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset,
+        values: Mapping[str, Any],
+        *,
+        trace: bool,
+        cohort: Mapping[str, CohortEntry] | None = None,
+        overrides: Mapping[str, AppliedOverride] | None = None,
+    ) -> None:
+        names: dict[str, Any] = dict(compiled.constants)
+        names.update(values)
+        super().__init__(names, cohort or {})
+        self.compiled = compiled
+        self.overrides = overrides or {}
+        self.values = values
+        self.names[SCORE_KEY] = self.score_of
+        self.states: dict[str, _State] = {}
+        self.traces: dict[str, TraceNode] = {}
+        self.trace = trace
+        self.current: Node | None = None
+
+    def score_of(self, ident: str) -> Decimal:
+        state = self.states.get(ident)
+        return state.value if state is not None and state.applicable else ZERO
 
     # -- one criterion ------------------------------------------------------------------------
 
@@ -530,125 +659,20 @@ class _Unit:
                 (Issue("eval-sign", f"{word} {node.id!r} came out as {value}"),),
             )
 
-    # -- constructs ---------------------------------------------------------------------------
-
-    def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return _CONSTRUCTS[type(node.construct)](self, node, node.construct, lines)
-
-    def score_cohort(self, node: Node, c: Any, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return self.cohort[node.id].value
-
-    def score_met(self, node: Node, c: Met, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return node.max if node.max is not None and self.condition(c.condition) else ZERO
-
-    def score_points(self, node: Node, c: Points, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return c.points
-
-    def score_per_event(
-        self, node: Node, c: PerEventC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        raw: Decimal = self.number(c.count) * c.points
-        if not raw:
-            return ZERO  # no event: never a negative zero
-        if c.cap is not None and abs(raw) > c.cap:
-            bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
-        return raw
-
-    def score_proportional(
-        self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        achieved, target = self.number(c.achieved), self.number(c.target)
-        if target == 0:
-            raise EvaluationError(
-                "zero target",
-                (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
-            )
-        assert node.max is not None
-        raw = node.max * c.factor * achieved / target
-        cap = c.cap if c.cap is not None else node.max * c.factor
-        if raw > cap:
-            lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
-        return raw
-
-    def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        x = self.number(c.of)
-        index = _find_band(c.bands, x)
-        if index >= 0:
-            points = c.bands[index].points
-            assert points is not None
-            return points
-        if c.otherwise is not None:
-            return c.otherwise
-        raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
-
-    def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        row = _find_band(c.rows, self.number(c.rows_of))
-        col = _find_band(c.columns, self.number(c.columns_of))
-        if row >= 0 and col >= 0:
-            return c.values[row][col]
-        if c.otherwise is not None:
-            return c.otherwise
-        raise self.fail(f"{node.id}: the values fall outside the table and there is no 'otherwise'")
-
-    def score_increment(
-        self, node: Node, c: IncrementC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        x = self.number(c.of)
-        passed = x >= c.start if c.inclusive else x > c.start
-        if not passed:
-            return ZERO
-        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
-        raw: Decimal = steps * c.points
-        if c.cap is not None and abs(raw) > c.cap:
-            bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
-        return raw
-
-    def score_deadline(
-        self, node: Node, c: DeadlineC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        when = self.run(c.when)
-        due = c.due if isinstance(c.due, date) else self.run(c.due)
-        if not isinstance(when, date) or not isinstance(due, date):
-            raise self.fail(f"{node.id}: the deadline needs two dates")
-        if (
-            c.early_days is not None
-            and c.early_points is not None
-            and when <= due - timedelta(days=c.early_days)
-        ):
-            return c.early_points
-        return c.on_time if when <= due else c.late
-
-    def score_lookup(
-        self, node: Node, c: LookupC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        key = self.run(c.of)
-        if key in c.points:
-            return c.points[key]
-        if c.otherwise is not None:
-            return c.otherwise
-        raise self.fail(f"{node.id}: no points for the value {key!r}")
-
-    def score_formula(
-        self, node: Node, c: FormulaC, lines: list[tuple[str, Decimal, str]]
-    ) -> Decimal:
-        return self.number(c.expression)
-
 
 _CONSTRUCTS: dict[type, Callable[..., Decimal]] = {
-    TargetC: _Unit.score_cohort,
-    RankPointsC: _Unit.score_cohort,
-    Met: _Unit.score_met,
-    Points: _Unit.score_points,
-    PerEventC: _Unit.score_per_event,
-    ProportionalC: _Unit.score_proportional,
-    BandsC: _Unit.score_bands,
-    TableC: _Unit.score_table,
-    IncrementC: _Unit.score_increment,
-    DeadlineC: _Unit.score_deadline,
-    LookupC: _Unit.score_lookup,
-    FormulaC: _Unit.score_formula,
+    TargetC: _Context.score_cohort,
+    RankPointsC: _Context.score_cohort,
+    Met: _Context.score_met,
+    Points: _Context.score_points,
+    PerEventC: _Context.score_per_event,
+    ProportionalC: _Context.score_proportional,
+    BandsC: _Context.score_bands,
+    TableC: _Context.score_table,
+    IncrementC: _Context.score_increment,
+    DeadlineC: _Context.score_deadline,
+    LookupC: _Context.score_lookup,
+    FormulaC: _Context.score_formula,
 }
 
 
@@ -665,18 +689,22 @@ class _Totals:
     lines: tuple[tuple[str, Decimal, str], ...]
 
 
-def _totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
+def _totals(
+    compiled: CompiledRuleset,
+    roots: list[tuple[str, Decimal, bool, Decimal, bool]],
+    deductions: Decimal,
+) -> _Totals:
+    """The unit total from its top-level criteria ``(id, value, applicable, amax, is score)``.
+
+    ``deductions`` is the sum of the capped deductions of the criteria of kind score.
+    """
     parts = []
     amax = ZERO
-    for root in compiled.roots:
-        state = unit.states[root]
-        if state.applicable:
-            parts.append((root, state.value))
-            if compiled.nodes[root].kind == "score":
-                amax += state.amax
-    deductions = sum(
-        (s.deductions for i, s in unit.states.items() if compiled.nodes[i].kind == "score"), ZERO
-    )
+    for root, value, applicable, root_max, is_score in roots:
+        if applicable:
+            parts.append((root, value))
+            if is_score:
+                amax += root_max
     total = sum((p[1] for p in parts), ZERO)
     lines: list[tuple[str, Decimal, str]] = []
     spec = compiled.ruleset.total
@@ -694,6 +722,154 @@ def _totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
             lines.append(("rounding", rounded - total, f"làm tròn {spec.rounding.places} chữ số"))
         total = rounded
     return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
+
+
+def _unit_totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
+    states = unit.states
+    roots = [
+        (
+            r,
+            states[r].value,
+            states[r].applicable,
+            states[r].amax,
+            compiled.nodes[r].kind == "score",
+        )
+        for r in compiled.roots
+    ]
+    deductions = sum(
+        (s.deductions for i, s in states.items() if compiled.nodes[i].kind == "score"), ZERO
+    )
+    return _totals(compiled, roots, deductions)
+
+
+def _root_trace(
+    compiled: CompiledRuleset, totals: _Totals, children: tuple[TraceNode, ...]
+) -> TraceNode:
+    return TraceNode(
+        "TOTAL",
+        compiled.ruleset.title,
+        "total",
+        "tổng điểm các tiêu chuẩn",
+        (),
+        totals.parts,
+        totals.lines,
+        totals.total,
+        totals.amax,
+        applicable=True,
+        status="scored",
+        note=None,
+        children=children,
+    )
+
+
+class _LazyTrace:
+    """The trace of a unit scored by a generated function, as flat records.
+
+    The :class:`TraceNode` tree is built the first time it is read (most batches are ranked
+    and summarised without reading every trace); it is the tree the interpreter builds.
+    """
+
+    __slots__ = ("compiled", "flags", "maxima", "names", "records", "totals", "values")
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset,
+        names: Mapping[str, Any],
+        values: list[Decimal],
+        flags: list[bool],
+        maxima: list[Decimal],
+        records: list[tuple[str, Any, tuple[tuple[str, Decimal, str], ...], Any, Any]],
+        totals: _Totals,
+    ) -> None:
+        self.compiled = compiled
+        self.names = names
+        self.values = values
+        self.flags = flags
+        self.maxima = maxima
+        self.records = records
+        self.totals = totals
+
+    def build(self) -> TraceNode:
+        compiled, names = self.compiled, self.names
+        nodes, order = compiled.nodes, compiled.order
+        values, flags, maxima, records = self.values, self.flags, self.maxima, self.records
+        index = {ident: i for i, ident in enumerate(order)}
+        built: dict[str, TraceNode] = {}
+        for i, ident in enumerate(order):
+            node = nodes[ident]
+            status, parts, lines, note, facts = records[i]
+            reads = tuple([(n, names[n]) for n in node.reads]) if node.reads else ()
+            children = tuple([built[c] for c in node.children]) if node.children else ()
+            if not flags[i]:
+                built[ident] = TraceNode(
+                    ident,
+                    node.title,
+                    node.kind,
+                    node.rule,
+                    _plain_inputs(reads),
+                    (),
+                    (),
+                    ZERO,
+                    ZERO,
+                    applicable=False,
+                    status=status,
+                    note=note,
+                    children=children,
+                    line=node.line,
+                    cohort=facts,
+                )
+                continue
+            if status in ("condition_not_met", "waived"):
+                shown: tuple[tuple[str, Decimal], ...] = ()
+            elif node.combine != "sum" and node.children:  # the case chosen
+                shown = parts
+            else:  # the interpreter's base, then its adjustments
+                if node.construct is not None:
+                    shown = ((node.construct_name or "rule", parts),)
+                elif node.score_children:
+                    shown = tuple(
+                        [(c, values[index[c]]) for c in node.score_children if flags[index[c]]]
+                    )
+                elif node.max is not None:
+                    shown = (("benchmark", node.max),)
+                else:
+                    shown = ()
+                if node.adjust_children:
+                    shown += tuple(
+                        [(c, values[index[c]]) for c in node.adjust_children if flags[index[c]]]
+                    )
+            built[ident] = TraceNode(
+                ident,
+                node.title,
+                node.kind,
+                node.rule,
+                _plain_inputs(reads) if node.optional_reads else reads,
+                shown,
+                lines,
+                values[i],
+                maxima[i] if node.max is not None else None,
+                applicable=True,
+                status=status,
+                note=note,
+                children=children,
+                line=node.line,
+                cohort=facts,
+            )
+        return _root_trace(compiled, self.totals, tuple(built[r] for r in compiled.roots))
+
+    def __eq__(self, other: object) -> bool:
+        built = self.build()
+        return built == (other.build() if isinstance(other, _LazyTrace) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.build())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _identity, (self.build(),)
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def failed_unit(
@@ -715,7 +891,7 @@ def failed_unit(
         deductions=ZERO,
         reasons=(),
         classification=None,
-        trace=None,
+        _trace=None,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores or {})),
         eligible=False,
@@ -733,17 +909,96 @@ def evaluate_values(
     self_scores: Mapping[str, Decimal] | None = None,
     cohort: Mapping[str, CohortEntry] | None = None,
     overrides: Mapping[str, AppliedOverride] | None = None,
+    interpreter: bool = False,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
+
+    The guide's generated functions score the unit when they can (not with reviewers'
+    overrides, nor with ``interpreter=True``); the interpreter scores it otherwise, and
+    whenever the generated functions meet anything unusual. Both give identical results.
 
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
     """
+    if compiled.program is not None and not overrides and not interpreter:
+        try:
+            return program_unit(
+                compiled,
+                unit_id,
+                name,
+                values,
+                trace=trace,
+                issues=issues,
+                self_scores=self_scores,
+                cohort=cohort,
+            )
+        except Exception:  # noqa: BLE001, S110 - the interpreter scores it again and says why
+            pass
     unit = _Unit(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
     try:
         return _evaluate_unit(compiled, unit, unit_id, name, issues, self_scores, trace=trace)
     finally:
         unit.names.pop(SCORE_KEY, None)  # no reference cycle left for the collector
+
+
+def program_unit(
+    compiled: CompiledRuleset,
+    unit_id: str,
+    name: str,
+    values: Mapping[str, Any],
+    *,
+    trace: bool = True,
+    issues: tuple[Issue, ...] = (),
+    self_scores: Mapping[str, Decimal] | None = None,
+    cohort: Mapping[str, CohortEntry] | None = None,
+) -> UnitScore:
+    """Score one unit with the guide's generated functions only.
+
+    Raises:
+        Exception: anything the generated functions meet (the interpreter then takes over in
+        :func:`evaluate_values`); tests call this to check that the fast path is taken.
+    """
+    program = compiled.program
+    assert program is not None
+    names: dict[str, Any] = dict(compiled.constants)
+    names.update(values)
+    scores: dict[str, Decimal] = {}
+    if program.uses_score:
+        names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
+    with decimal.localcontext(ENGINE_CONTEXT):
+        if trace:
+            flat, flags, maxima, deductions, records = program.traced(names, cohort or {}, scores)
+        else:
+            flat, flags, maxima, deductions = program.plain(names, cohort or {}, scores)
+        totals = _totals(
+            compiled,
+            [(r, flat[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
+            deductions,
+        )
+        reasons = _gates(compiled.gates, names)
+        ineligible = _gates(compiled.eligibility, names)
+        percent = totals.total * 100 / totals.amax if totals.amax else None
+        label = None if reasons else _classify(compiled, totals.total, percent)
+    names.pop(SCORE_KEY, None)
+    order = compiled.order
+    return UnitScore(
+        unit_id=unit_id,
+        name=name,
+        status="not_classified" if reasons else "scored",
+        total=totals.total,
+        max=totals.amax,
+        percent=percent,
+        items=MappingProxyType(dict(zip(order, flat, strict=True))),
+        not_applicable=tuple([i for i, a in zip(order, flags, strict=True) if not a]),
+        deductions=totals.deductions,
+        reasons=reasons,
+        classification=label,
+        _trace=_LazyTrace(compiled, names, flat, flags, maxima, records, totals) if trace else None,
+        issues=issues,
+        self_scores=MappingProxyType(dict(self_scores or {})),
+        eligible=not ineligible,
+        eligibility_reasons=ineligible,
+    )
 
 
 def _evaluate_unit(
@@ -760,9 +1015,9 @@ def _evaluate_unit(
         try:
             for ident in compiled.order:
                 unit.node(compiled.nodes[ident])
-            totals = _totals(compiled, unit)
-            reasons = _gates(compiled.gates, unit)
-            ineligible = _gates(compiled.eligibility, unit)
+            totals = _unit_totals(compiled, unit)
+            reasons = _gates(compiled.gates, unit.names)
+            ineligible = _gates(compiled.eligibility, unit.names)
         except EvaluationError as exc:
             node = unit.current
             located = tuple(
@@ -781,21 +1036,7 @@ def _evaluate_unit(
         label = None if reasons else _classify(compiled, totals.total, percent)
     root_trace = None
     if trace:
-        root_trace = TraceNode(
-            "TOTAL",
-            compiled.ruleset.title,
-            "total",
-            "tổng điểm các tiêu chuẩn",
-            (),
-            totals.parts,
-            totals.lines,
-            totals.total,
-            totals.amax,
-            applicable=True,
-            status="scored",
-            note=None,
-            children=tuple(unit.traces[r] for r in compiled.roots),
-        )
+        root_trace = _root_trace(compiled, totals, tuple(unit.traces[r] for r in compiled.roots))
     return UnitScore(
         unit_id=unit_id,
         name=name,
@@ -808,7 +1049,7 @@ def _evaluate_unit(
         deductions=totals.deductions,
         reasons=reasons,
         classification=label,
-        trace=root_trace,
+        _trace=root_trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores or {})),
         eligible=not ineligible,
@@ -816,12 +1057,12 @@ def _evaluate_unit(
     )
 
 
-def _gates(gates: tuple[GateC, ...], unit: _Unit) -> tuple[str, ...]:
+def _gates(gates: tuple[GateC, ...], names: Mapping[str, Any]) -> tuple[str, ...]:
     reasons = []
     for gate in gates:
-        if any(unit.names.get(n) is NOT_APPLICABLE for n in gate.when.names):
+        if any(names.get(n) is NOT_APPLICABLE for n in gate.when.names):
             continue
-        if unit.condition(gate.when):
+        if bool(run_compiled(gate.when, names)):
             reasons.append(f"{gate.id}: {gate.reason}")
     return tuple(reasons)
 

@@ -1,0 +1,570 @@
+"""Compile a guide into Python functions: the evaluator's fast path.
+
+:func:`build_program` turns a compiled guide into two Python functions (one that records the
+trace, one that does not) that score one unit with straight-line code: one block per
+criterion, in the compiled order, with every value in a local variable. They do what the
+interpreter in :mod:`emulation_rules.evaluator` does, step for step and operation for
+operation, so that the decimals are the same to the last digit and exponent; the interpreter
+stays the reference, and the tests check that both give identical results and traces.
+
+Only this module writes the code, and it writes nothing that comes from the guide: ids, titles,
+numbers, expressions and notes are all handed to the code as opaque constants ``k0, k1, …``;
+the code's own text is made of local names, those constant names and fixed Python syntax (a
+test parses every generated program and checks that it holds no other literal). Expressions
+run as the closures the sandbox compiled from their checked trees.
+
+The functions return the values, applicability and applicable maxima of every criterion in
+the compiled order, the unit's capped deductions and, with the trace, one small record per
+criterion ``(status, parts, lines, note, facts)``; :class:`~emulation_rules.evaluator.TraceNode`
+objects are built from the records only when the trace is read.
+
+Any exception in a generated function (an expression that fails, a value of the wrong type,
+an internal check) makes the evaluator score that unit again with the interpreter, which
+raises and locates the error as it always has: the fast path never decides a failure.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from emulation_rules._inputs import NOT_APPLICABLE
+from emulation_rules._sandbox import ROUNDING_MODES
+from emulation_rules.compiler import (
+    BandsC,
+    DeadlineC,
+    FormulaC,
+    IncrementC,
+    LookupC,
+    Met,
+    PerEventC,
+    Points,
+    ProportionalC,
+    RankPointsC,
+    TableC,
+    TargetC,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from emulation_rules._sandbox import CheckedExpression
+    from emulation_rules.compiler import BandSpec, GateC, Node
+
+__all__ = ["FastPathFailed", "Program", "build_program"]
+
+ZERO = Decimal(0)
+
+# The statuses and fixed notes of the trace (the interpreter writes the same words).
+SCORED = "scored"
+NOT_APPLICABLE_STATUS = "not_applicable"
+
+
+class FastPathFailed(Exception):  # noqa: N818 - not an error the user sees
+    """A generated function met something it leaves to the interpreter."""
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A guide compiled into Python functions, with the facts the evaluator needs around them."""
+
+    #: ``traced(names, cohort, S) -> (V, A, M, deductions, R)``.
+    traced: Callable[..., Any]
+    #: ``plain(names, cohort, S) -> (V, A, M, deductions)``.
+    plain: Callable[..., Any]
+    #: The generated text of ``traced`` and ``plain`` (for tests and curious readers).
+    source: str
+    #: ``(index in the order, id, is of kind score)`` of every top-level criterion.
+    roots: tuple[tuple[int, str, bool], ...]
+    #: Whether any expression calls ``score(...)`` (then ``S`` must be in the names).
+    uses_score: bool
+
+
+def build_program(
+    nodes: Mapping[str, Node],
+    order: tuple[str, ...],
+    roots: tuple[str, ...],
+    gates: tuple[GateC, ...],
+    constructs: Mapping[type, Callable[..., Decimal]],
+    context_class: type,
+    engine_context: decimal.Context,
+) -> Program | None:
+    """Generate the functions of a guide, or None when an expression has no compiled form.
+
+    ``constructs`` and ``context_class`` are the interpreter's construct functions and the
+    context they run with, for the rarer constructs the generated code calls rather than
+    inlines; ``engine_context`` is the decimal context the constants are folded in.
+    """
+    expressions = [e for n in nodes.values() for e in _expressions(n)]
+    expressions += [g.when for g in gates]
+    if any(e.fn is None for e in expressions):
+        return None
+    uses_score = any(e.refs for e in expressions)
+    index = {ident: i for i, ident in enumerate(order)}
+    with decimal.localcontext(engine_context):
+        sources = []
+        namespace: dict[str, Any] = {}
+        for traced in (True, False):
+            writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
+            writer.function(order, constructs, context_class)
+            sources.append("\n".join(writer.out))
+            namespace.update(writer.constants)
+    namespace.update(
+        {
+            "ZERO": ZERO,
+            "NA": NOT_APPLICABLE,
+            "NUM": frozenset((Decimal, int)),
+            "FB": FastPathFailed,
+            "__builtins__": {"tuple": tuple, "abs": abs},
+        }
+    )
+    source = "\n\n".join(sources) + "\n"
+    # The text is built above from local names, constant names and fixed syntax only: nothing
+    # of the guide is in it (tests/test_codegen.py parses it and checks).
+    code = compile(source, "<emulation-rules program>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated code, see above
+    root_info = tuple((index[r], r, nodes[r].kind == "score") for r in roots)
+    return Program(namespace["traced"], namespace["plain"], source, root_info, uses_score)
+
+
+def _expressions(node: Node) -> list[CheckedExpression]:
+    out = [e for e in (node.when, node.waive_if, node.forfeit_if, node.applicable_if) if e]
+    c = node.construct
+    if c is not None:
+        for name in ("condition", "count", "achieved", "target", "of", "expression", "when"):
+            value = getattr(c, name, None)
+            if value is not None and hasattr(value, "fn"):
+                out.append(value)
+        for name in ("rows_of", "columns_of", "due"):
+            value = getattr(c, name, None)
+            if value is not None and hasattr(value, "fn"):
+                out.append(value)
+    return out
+
+
+class _Writer:
+    """Writes one function; every value from the guide becomes a constant ``kN``."""
+
+    def __init__(
+        self, nodes: Mapping[str, Node], index: Mapping[str, int], *, traced: bool, uses_score: bool
+    ) -> None:
+        self.nodes = nodes
+        self.index = index
+        self.traced = traced
+        self.uses_score = uses_score
+        self.out: list[str] = []
+        self.indent = 1
+        self.constants: dict[str, Any] = {}
+        self._by_key: dict[tuple[Any, ...], str] = {}
+        self.prefix = "t" if traced else "p"
+
+    # -- text ---------------------------------------------------------------------------------
+
+    def w(self, line: str) -> None:
+        self.out.append("    " * self.indent + line)
+
+    def k(self, value: Any) -> str:
+        """The name of a constant holding ``value`` (equal values share one name)."""
+        key: tuple[Any, ...]
+        if type(value) is Decimal:  # equal decimals may differ in exponent: keep each as given
+            key = (Decimal, str(value))
+        elif type(value) in (str, tuple, bool, int):
+            key = (type(value), value)
+        else:
+            key = (type(value), id(value))
+        name = self._by_key.get(key)
+        if name is None:
+            name = f"{self.prefix}k{len(self._by_key)}"
+            self._by_key[key] = name
+            self.constants[name] = value
+        return name
+
+    def v(self, ident: str) -> str:
+        return f"v{self.index[ident]}"
+
+    def a(self, ident: str) -> str:
+        return f"a{self.index[ident]}"
+
+    def m(self, ident: str) -> str:
+        return f"m{self.index[ident]}"
+
+    # -- expressions --------------------------------------------------------------------------
+
+    def condition(self, expression: CheckedExpression) -> str:
+        if expression.bare_name is not None:
+            return f"names[{self.k(expression.bare_name)}]"
+        return f"{self.k(expression.fn)}(names)"
+
+    def number(self, expression: CheckedExpression, target: str) -> None:
+        if expression.bare_name is not None:
+            self.w(f"{target} = names[{self.k(expression.bare_name)}]")
+        else:
+            self.w(f"{target} = {self.k(expression.fn)}(names)")
+        self.w(f"if {target}.__class__ not in NUM:")
+        self.w("    raise FB")
+
+    # -- the function -------------------------------------------------------------------------
+
+    def function(
+        self,
+        order: tuple[str, ...],
+        constructs: Mapping[type, Callable[..., Decimal]],
+        context_class: type,
+    ) -> None:
+        self.constructs = constructs
+        self.context_class = context_class
+        name = "traced" if self.traced else "plain"
+        self.indent = 0
+        self.w(f"def {name}(names, cohort, S):")
+        self.indent = 1
+        self.w("ds = ZERO")
+        generic = any(
+            type(self.nodes[i].construct) in _CALLED for i in order if self.nodes[i].construct
+        )
+        if generic:
+            self.w(f"ctx = {self.k(context_class)}(names, cohort)")
+        for ident in order:
+            self.node(self.index[ident], self.nodes[ident])
+        n = len(order)
+        values = ", ".join(f"v{i}" for i in range(n))
+        flags = ", ".join(f"a{i}" for i in range(n))
+        maxima = ", ".join(f"m{i}" for i in range(n))
+        if self.traced:
+            records = ", ".join(f"r{i}" for i in range(n))
+            self.w(f"return [{values}], [{flags}], [{maxima}], ds, [{records}]")
+        else:
+            self.w(f"return [{values}], [{flags}], [{maxima}], ds")
+
+    # -- one criterion ------------------------------------------------------------------------
+
+    def node(self, i: int, node: Node) -> None:
+        w = self.w
+        # the ways a criterion does not apply, in the interpreter's order
+        branches: list[tuple[str, str]] = []
+        facts = "()"
+        if node.cluster:
+            w(f"e = cohort.get({self.k(node.id)})")
+            w("f = () if e is None else e.facts")
+            facts = "f"
+            branches.append(
+                (
+                    "e is None or not e.applicable",
+                    f"e.note if e is not None and e.note else {self.k('không áp dụng')}",
+                )
+            )
+        elif node.optional_reads:
+            w(f"ms = [n for n in {self.k(node.optional_reads)} if names[n] is NA]")
+            branches.append(("ms", f"{self.k('không áp dụng: thiếu ')} + {self.k(', ')}.join(ms)"))
+        if node.applicable_if is not None:
+            branches.append(
+                (
+                    f"not {self.condition(node.applicable_if)}",
+                    self.k(f"không áp dụng: {node.applicable_if.source}"),
+                )
+            )
+        if node.construct is None and node.score_children:
+            anyone = " or ".join(self.a(c) for c in node.score_children)
+            branches.append(
+                (f"not ({anyone})", self.k("không áp dụng: mọi tiêu chí con không áp dụng"))
+            )
+        opened = False
+        for number, (condition, note) in enumerate(branches):
+            w(f"{'if' if number == 0 else 'elif'} {condition}:")
+            self.indent += 1
+            w(f"v{i} = ZERO")
+            w(f"a{i} = False")
+            w(f"m{i} = ZERO")
+            if self.traced:
+                w(f"r{i} = ({self.k(NOT_APPLICABLE_STATUS)}, None, (), {note}, {facts})")
+            self.indent -= 1
+            opened = True
+        if opened:
+            w("else:")
+            self.indent += 1
+        w(f"m{i} = {self.amax(node)}")
+        w(f"a{i} = True")
+        closes = 0
+        if node.when is not None:
+            w(f"if not {self.condition(node.when)}:")
+            self.zero(i, "condition_not_met", node.when.source, facts)
+            closes = 1
+        if node.waive_if is not None:
+            w(f"{'elif' if closes else 'if'} {self.condition(node.waive_if)}:")
+            self.zero(i, "waived", node.waive_if.source, facts)
+            closes = 1
+        if closes:
+            w("else:")
+            self.indent += 1
+        self.body(i, node, facts)
+        if closes:
+            self.indent -= 1
+        if opened:
+            self.indent -= 1
+        if self.uses_score:
+            w(f"S[{self.k(node.id)}] = v{i}")
+
+    def zero(self, i: int, status: str, note: str, facts: str) -> None:
+        self.indent += 1
+        self.w(f"v{i} = ZERO")
+        if self.traced:
+            self.w(f"r{i} = ({self.k(status)}, None, (), {self.k(note)}, {facts})")
+        self.indent -= 1
+
+    def amax(self, node: Node) -> str:
+        if node.max is None:
+            return "ZERO"
+        removed = [
+            (self.nodes[c].max, c)
+            for c in node.score_children
+            if self.nodes[c].max is not None and node.combine == "sum"
+        ]
+        if not removed:
+            return self.k(node.max - ZERO)
+        terms = "".join(f" + ({self.k(cmax)} - {self.m(c)})" for cmax, c in removed)
+        return f"{self.k(node.max)} - (ZERO{terms})"
+
+    def body(self, i: int, node: Node, facts: str) -> None:
+        w = self.w
+        lined = self.may_have_lines(node)
+        if lined:
+            w("L = []")
+        parts = "None"
+        if node.combine != "sum" and node.children:
+            self.choose(node)
+            parts = "P"
+            check = "ZERO + cv if P else ZERO"
+        else:
+            if node.construct is not None:
+                self.construct(node)
+                parts = "raw"
+                check = "ZERO + raw"
+            elif node.score_children:
+                total = "".join(f" + {self.v(c)}" for c in node.score_children)
+                w(f"v = ZERO{total}")
+                check = f"ZERO{total}"
+            elif node.max is not None:
+                w(f"v = {self.k(node.max)}")
+                check = f"ZERO + {self.k(node.max)}"
+            else:
+                w("v = ZERO")
+                check = "ZERO"
+            if node.adjust_children:
+                self.adjust(node)
+                w("v = v + cmb")
+                if node.kind == "score":
+                    w("ds = ds + cn")
+                check += "".join(f" + {self.v(c)}" for c in node.adjust_children)
+        status = self.k(SCORED)
+        if node.forfeit_if is not None:
+            w(f"st = {status}")
+            status = "st"
+            w(f"if {self.condition(node.forfeit_if)}:")
+            w(
+                f"    L.append(({self.k('forfeit')}, {self.k(node.forfeit_value)} - v, "
+                f"{self.k(node.forfeit_if.source)}))"
+            )
+            w(f"    v = {self.k(node.forfeit_value)}")
+            w(f"    st = {self.k('forfeited')}")
+        if node.has_limits:
+            self.limits(node)
+        if node.kind in ("bonus", "deduction"):
+            w(f"if v {'<' if node.kind == 'bonus' else '>'} 0:")
+            w("    raise FB")
+        if lined:
+            w("if L:")
+            w(f"    t = {check}")
+            w("    for l in L:")
+            w("        t += l[1]")
+            w("    if t != v:")
+            w("        raise FB")
+        w(f"v{i} = v")
+        if self.traced:
+            lines = "tuple(L)" if lined else "()"
+            note = "e.note" if node.cluster else "None"
+            w(f"r{i} = ({status}, {parts}, {lines}, {note}, {facts})")
+
+    def may_have_lines(self, node: Node) -> bool:
+        if node.construct is not None and _construct_lines(node):
+            return True
+        if node.adjust_children and (
+            node.cap_deductions is not None
+            or node.cap_bonuses is not None
+            or node.cap_adjustments is not None
+            or any(self.nodes[c].requires_benchmark for c in node.adjust_children)
+        ):
+            return True
+        return node.forfeit_if is not None or node.has_limits
+
+    def choose(self, node: Node) -> None:
+        w = self.w
+        w("cv = None")
+        for c in node.children:
+            if node.combine == "highest":
+                w(f"if {self.a(c)} and (cv is None or {self.v(c)} > cv):")
+            else:  # first
+                w(f"if cv is None and {self.a(c)} and {self.v(c)} != 0:")
+            w(f"    cid = {self.k(c)}")
+            w(f"    cv = {self.v(c)}")
+        w("if cv is None:")
+        w("    v = ZERO")
+        w("    P = ()")
+        w("else:")
+        w("    v = cv")
+        w("    P = ((cid, cv),)")
+
+    def adjust(self, node: Node) -> None:
+        w = self.w
+        children = [(c, self.nodes[c]) for c in node.adjust_children]
+        if any(child.requires_benchmark for _, child in children):
+            w("pd = ZERO")
+            for c, child in children:
+                if not child.requires_benchmark:
+                    w(f"if {self.a(c)} and {self.v(c)} < 0:")
+                    w(f"    pd = pd + {self.v(c)}")
+            if node.max is None:
+                w("bm = False")
+            else:
+                w(f"bm = v == {self.k(node.max)} and pd == 0")
+        w("neg = ZERO")
+        w("pos = ZERO")
+        for c, child in children:
+            w(f"if {self.a(c)}:")
+            if child.requires_benchmark:
+                note = f"{c}: chỉ cộng khi đạt đủ điểm chuẩn"
+                w(f"    if not bm and {self.v(c)} != 0:")
+                code = self.k("benchmark_not_met")
+                w(f"        L.append(({code}, -{self.v(c)}, {self.k(note)}))")
+                w(f"    elif {self.v(c)} < 0:")
+            else:
+                w(f"    if {self.v(c)} < 0:")
+            w(f"        neg = neg + {self.v(c)}")
+            w("    else:")
+            w(f"        pos = pos + {self.v(c)}")
+        w("cn = neg")
+        w("cp = pos")
+        if node.cap_deductions is not None:
+            w(f"if neg < {self.k(-node.cap_deductions)}:")
+            w(f"    cn = {self.k(-node.cap_deductions)}")
+            note = f"điểm trừ tối đa {node.cap_deductions}"
+            w(f"    L.append(({self.k('cap_deductions')}, cn - neg, {self.k(note)}))")
+        if node.cap_bonuses is not None:
+            w(f"if pos > {self.k(node.cap_bonuses)}:")
+            w(f"    cp = {self.k(node.cap_bonuses)}")
+            note = f"điểm cộng tối đa {node.cap_bonuses}"
+            w(f"    L.append(({self.k('cap_bonuses')}, cp - pos, {self.k(note)}))")
+        w("cmb = cn + cp")
+        cap = node.cap_adjustments
+        if cap is not None:
+            w(f"if abs(cmb) > {self.k(cap)}:")
+            w(f"    b = {self.k(cap)} if cmb > 0 else {self.k(-cap)}")
+            note = f"điểm trừ, cộng tối đa {cap}"
+            w(f"    L.append(({self.k('cap_adjustments')}, b - cmb, {self.k(note)}))")
+            w("    cmb = b")
+            w("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
+
+    def limits(self, node: Node) -> None:
+        w = self.w
+        if node.cap_at_max and node.max is not None:
+            top = self.k(node.max)
+            w(f"if v > {top}:")
+            note = f"không vượt quá {node.max}"
+            w(f"    L.append(({self.k('cap_at_max')}, {top} - v, {self.k(note)}))")
+            w(f"    v = {top}")
+        if node.floor is not None:
+            low = self.k(node.floor)
+            w(f"if v < {low}:")
+            note = f"không thấp hơn {node.floor}"
+            w(f"    L.append(({self.k('floor')}, {low} - v, {self.k(note)}))")
+            w(f"    v = {low}")
+        if node.rounding is not None:
+            places, mode = node.rounding
+            exponent = self.k(Decimal(1).scaleb(-places))
+            w(f"rd = v.quantize({exponent}, rounding={self.k(ROUNDING_MODES[mode])})")
+            w("if rd != v:")
+            note = f"làm tròn {places} chữ số ({mode})"
+            w(f"    L.append(({self.k('rounding')}, rd - v, {self.k(note)}))")
+            w("v = rd")
+
+    # -- constructs: set ``raw`` (the part) and ``v`` (the part and its cap line) -------------
+
+    def construct(self, node: Node) -> None:
+        w = self.w
+        c = node.construct
+        cap_line = self.k("cap_line")
+        if isinstance(c, TargetC | RankPointsC):
+            w("raw = e.value")
+        elif isinstance(c, Met):
+            if node.max is None:
+                w("raw = ZERO")
+            else:
+                w(f"raw = {self.k(node.max)} if {self.condition(c.condition)} else ZERO")
+        elif isinstance(c, Points):
+            w(f"raw = {self.k(c.points)}")
+        elif isinstance(c, FormulaC):
+            self.number(c.expression, "raw")
+        elif isinstance(c, PerEventC):
+            self.number(c.count, "x")
+            w(f"raw = x * {self.k(c.points)}")
+            w("if not raw:")
+            w("    raw = ZERO")
+            if c.cap is not None:
+                w(f"elif abs(raw) > {self.k(c.cap)}:")
+                w(
+                    f"    L.append(({cap_line}, ({self.k(c.cap)} if raw > 0 else "
+                    f"{self.k(-c.cap)}) - raw, {self.k(f'tối đa {c.cap}')}))"
+                )
+        elif isinstance(c, ProportionalC):
+            assert node.max is not None
+            self.number(c.achieved, "x")
+            self.number(c.target, "y")
+            w("if y == 0:")
+            w("    raise FB")
+            w(f"raw = {self.k(node.max * c.factor)} * x / y")
+            cap = c.cap if c.cap is not None else node.max * c.factor
+            w(f"if raw > {self.k(cap)}:")
+            w(f"    L.append(({cap_line}, {self.k(cap)} - raw, {self.k(f'tối đa {cap}')}))")
+        elif isinstance(c, BandsC):
+            self.number(c.of, "x")
+            for number, band in enumerate(c.bands):
+                assert band.points is not None
+                w(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
+                w(f"    raw = {self.k(band.points)}")
+            if c.bands:
+                w("else:")
+                self.indent += 1
+            if c.otherwise is not None:
+                w(f"raw = {self.k(c.otherwise)}")
+            else:
+                w("raise FB")
+            if c.bands:
+                self.indent -= 1
+        else:  # table, increment, deadline, lookup: the interpreter's own functions
+            function = self.constructs[type(c)]
+            w(f"raw = {self.k(function)}(ctx, {self.k(node)}, {self.k(c)}, L)")
+        w("v = raw")
+        if _construct_lines(node):
+            w("for l in L:")
+            w("    v = v + l[1]")
+
+    def band(self, band: BandSpec, x: str) -> str:
+        tests = []
+        if band.low is not None:
+            tests.append(f"{x} {'>=' if band.low_inclusive else '>'} {self.k(band.low)}")
+        if band.high is not None:
+            tests.append(f"{x} {'<=' if band.high_inclusive else '<'} {self.k(band.high)}")
+        return " and ".join(tests) or "True"
+
+
+#: Constructs the generated code calls through the interpreter's functions.
+_CALLED: frozenset[type] = frozenset((TableC, IncrementC, DeadlineC, LookupC))
+
+
+def _construct_lines(node: Node) -> bool:
+    c = node.construct
+    if isinstance(c, PerEventC):
+        return c.cap is not None
+    if isinstance(c, ProportionalC):
+        return True
+    return not isinstance(c, TargetC | RankPointsC | Met | Points | FormulaC | BandsC)

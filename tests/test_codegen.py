@@ -1,0 +1,68 @@
+"""The generated functions of a guide: nothing of the guide in their text, and they are used."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from emulation_rules import load_ruleset
+from emulation_rules.evaluator import evaluate_values, program_unit
+from emulation_rules.submissions import load_submissions, validate_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDES = sorted(
+    p
+    for p in [*ROOT.glob("rulesets/*.yaml"), *ROOT.glob("rulesets/templates/*.yaml")]
+    if not p.name.endswith(".tests.yaml")
+)
+#: The names the generated code may use: its arguments and helpers, per-criterion locals
+#: (value, applicable, maximum, record), temporaries, and the constants ``tkN`` / ``pkN``.
+ALLOWED_NAME = re.compile(
+    r"(names|cohort|S|ZERO|NA|NUM|FB|tuple|abs|ctx|ds|[vamr]\d+|[tp]k\d+"
+    r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P)"
+)
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda p: p.name)
+def test_generated_text_holds_nothing_from_the_guide(path: Path) -> None:
+    compiled = load_ruleset(path)
+    assert compiled.program is not None
+    tree = ast.parse(compiled.program.source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            assert node.value in (None, True, False, 0, 1), ast.dump(node)
+            assert type(node.value) in (type(None), bool, int)
+        elif isinstance(node, ast.Name):
+            assert ALLOWED_NAME.fullmatch(node.id), node.id
+        elif isinstance(node, ast.FunctionDef):
+            assert node.name in ("traced", "plain")
+        else:
+            assert not isinstance(
+                node, ast.JoinedStr | ast.Import | ast.ImportFrom | ast.Lambda | ast.Attribute
+            ) or (isinstance(node, ast.Attribute) and node.attr in ACCESS), ast.dump(node)
+
+
+#: Attributes the generated code reads: cohort entries, list methods, decimal methods.
+ACCESS = frozenset(
+    {"facts", "applicable", "note", "value", "append", "join", "get", "quantize", "__class__"}
+)
+
+
+def test_the_trace_is_built_when_read_and_pickles_whole() -> None:
+    compiled = load_ruleset(ROOT / "rulesets/tiengiang-stnmt-2022.yaml")
+    batch = load_submissions([ROOT / "examples/tiengiang-2022/submissions.yaml"])
+    values, _ = validate_submission(compiled, batch.submissions[0])
+    assert values is not None
+    program_unit(compiled, "u", "U", values)  # the fast path takes this unit
+    unit = evaluate_values(compiled, "u", "U", values)
+    reference = evaluate_values(compiled, "u", "U", values, interpreter=True)
+    assert unit.status == reference.status
+    # the flat records pickle as the tree they stand for
+    assert pickle.loads(pickle.dumps(unit._trace)) == reference.trace  # noqa: S301
+    assert unit.trace == reference.trace
+    assert unit == reference
+    assert unit.trace is unit.trace  # built once
