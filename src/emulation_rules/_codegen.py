@@ -15,8 +15,10 @@ run as the closures the sandbox compiled from their checked trees.
 
 The functions return the values, applicability and applicable maxima of every criterion in
 the compiled order, the unit's capped deductions and, with the trace, one small record per
-criterion ``(status, parts, lines, note, facts)``; :class:`~emulation_rules.evaluator.TraceNode`
-objects are built from the records only when the trace is read.
+criterion ``(status, parts, lines, note, facts)``, or, for the usual criterion scored with no
+adjustment line, its part alone (a decimal or None: no tuple for the garbage collector to
+track); :class:`~emulation_rules.evaluator.TraceNode` objects are built from the records only
+when the trace is read.
 
 Any exception in a generated function (an expression that fails, a value of the wrong type,
 an internal check) makes the evaluator score that unit again with the interpreter, which
@@ -25,11 +27,13 @@ raises and locates the error as it always has: the fast path never decides a fai
 
 from __future__ import annotations
 
+import ast
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from emulation_rules import _sandbox
 from emulation_rules._inputs import NOT_APPLICABLE
 from emulation_rules._sandbox import ROUNDING_MODES
 from emulation_rules.compiler import (
@@ -159,6 +163,7 @@ class _Writer:
         self.constants: dict[str, Any] = {}
         self._by_key: dict[tuple[Any, ...], str] = {}
         self.prefix = "t" if traced else "p"
+        self.temporaries = 0
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -193,17 +198,66 @@ class _Writer:
     # -- expressions --------------------------------------------------------------------------
 
     def condition(self, expression: CheckedExpression) -> str:
-        if expression.bare_name is not None:
-            return f"names[{self.k(expression.bare_name)}]"
-        return f"{self.k(expression.fn)}(names)"
+        return self.expression(expression)
 
     def number(self, expression: CheckedExpression, target: str) -> None:
-        if expression.bare_name is not None:
-            self.w(f"{target} = names[{self.k(expression.bare_name)}]")
-        else:
-            self.w(f"{target} = {self.k(expression.fn)}(names)")
+        self.w(f"{target} = {self.expression(expression)}")
         self.w(f"if {target}.__class__ not in NUM:")
         self.w("    raise FB")
+
+    def expression(self, expression: CheckedExpression) -> str:
+        """Python code for a checked expression: the sandbox's closures, written inline.
+
+        Each node does what :func:`~emulation_rules._sandbox.compile_tree` makes it do, with
+        the same helper functions (operands checked as numbers, division through the
+        sandbox's ``_div``, the function table's implementations); a tree deeper than
+        ``_INLINE_DEPTH`` runs as its closure instead.
+        """
+        if expression.bare_name is not None:
+            return f"names[{self.k(expression.bare_name)}]"
+        if _depth(expression.tree) > _INLINE_DEPTH:
+            return f"{self.k(expression.fn)}(names)"
+        return self.tree(expression.tree)
+
+    def tree(self, tree: ast.expr) -> str:
+        if isinstance(tree, ast.Constant):
+            return self.k(tree.value)
+        if isinstance(tree, ast.Name):
+            return f"names[{self.k(tree.id)}]"
+        if isinstance(tree, ast.BinOp):
+            left, right = self.operand(tree.left), self.operand(tree.right)
+            if isinstance(tree.op, ast.Div):
+                return f"{self.k(_sandbox._div)}({left}, {right})"  # noqa: SLF001
+            symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}[type(tree.op)]
+            return f"({left} {symbol} {right})"
+        if isinstance(tree, ast.UnaryOp):
+            if isinstance(tree.op, ast.Not):
+                return f"(not {self.tree(tree.operand)})"
+            return f"({'-' if isinstance(tree.op, ast.USub) else '+'}{self.operand(tree.operand)})"
+        if isinstance(tree, ast.BoolOp):
+            word = " and " if isinstance(tree.op, ast.And) else " or "
+            return "(" + word.join(self.tree(v) for v in tree.values) + ")"
+        if isinstance(tree, ast.Compare):
+            text = self.tree(tree.left)
+            for op, comparator in zip(tree.ops, tree.comparators, strict=True):
+                text += f" {_COMPARE_TEXT[type(op)]} {self.tree(comparator)}"
+            return f"({text})"
+        if isinstance(tree, ast.IfExp):
+            test, body, orelse = self.tree(tree.test), self.tree(tree.body), self.tree(tree.orelse)
+            return f"({body} if {test} else {orelse})"
+        assert isinstance(tree, ast.Call)
+        assert isinstance(tree.func, ast.Name)
+        args = ", ".join(self.tree(a) for a in tree.args)
+        if tree.func.id == "score":
+            return f"names[{self.k(_sandbox.SCORE_KEY)}]({args})"
+        return f"{self.k(_sandbox.FUNCTIONS[tree.func.id].impl)}({args})"
+
+    def operand(self, tree: ast.expr) -> str:
+        """An arithmetic operand, checked to be a number as the sandbox checks it."""
+        self.temporaries += 1
+        name = f"o{self.temporaries}"
+        check = self.k(_sandbox._number_value)  # noqa: SLF001
+        return f"({name} if ({name} := {self.tree(tree)}).__class__ in NUM else {check}({name}))"
 
     # -- the function -------------------------------------------------------------------------
 
@@ -380,10 +434,15 @@ class _Writer:
             w("    if t != v:")
             w("        raise FB")
         w(f"v{i} = v")
-        if self.traced:
-            lines = "tuple(L)" if lined else "()"
-            note = "e.note" if node.cluster else "None"
-            w(f"r{i} = ({status}, {parts}, {lines}, {note}, {facts})")
+        if not self.traced:
+            return
+        note = "e.note" if node.cluster else "None"
+        if node.cluster or parts == "P" or node.forfeit_if is not None:
+            w(f"r{i} = ({status}, {parts}, {'tuple(L)' if lined else '()'}, {note}, {facts})")
+        elif lined:  # the usual record is its part alone: no tuple for the collector to track
+            w(f"r{i} = ({status}, {parts}, tuple(L), None, ()) if L else {parts}")
+        else:
+            w(f"r{i} = {parts}")
 
     def may_have_lines(self, node: Node) -> bool:
         if node.construct is not None and _construct_lines(node):
@@ -555,6 +614,31 @@ class _Writer:
         if band.high is not None:
             tests.append(f"{x} {'<=' if band.high_inclusive else '<'} {self.k(band.high)}")
         return " and ".join(tests) or "True"
+
+
+#: Deeper expression trees run as their closures (Python's parser has its own nesting limit).
+_INLINE_DEPTH = 40
+
+_COMPARE_TEXT = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def _depth(tree: ast.expr) -> int:
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 #: Constructs the generated code calls through the interpreter's functions.

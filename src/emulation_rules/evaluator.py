@@ -778,7 +778,7 @@ class _LazyTrace:
         values: list[Decimal],
         flags: list[bool],
         maxima: list[Decimal],
-        records: list[tuple[str, Any, tuple[tuple[str, Decimal, str], ...], Any, Any]],
+        records: list[Any],
         totals: _Totals,
     ) -> None:
         self.compiled = compiled
@@ -797,7 +797,11 @@ class _LazyTrace:
         built: dict[str, TraceNode] = {}
         for i, ident in enumerate(order):
             node = nodes[ident]
-            status, parts, lines, note, facts = records[i]
+            record = records[i]
+            if type(record) is tuple:
+                status, parts, lines, note, facts = record
+            else:  # scored, no adjustment line: the record is the part
+                status, parts, lines, note, facts = "scored", record, (), None, ()
             reads = tuple([(n, names[n]) for n in node.reads]) if node.reads else ()
             children = tuple([built[c] for c in node.children]) if node.children else ()
             if not flags[i]:

@@ -314,7 +314,10 @@ def score(
     award_results, per_unit = decide_awards(
         compiled.ruleset.awards, ordered, cluster, members=len(subs)
     )
-    ordered = [dataclasses.replace(u, awards=per_unit.get(u.unit_id, ())) for u in ordered]
+    ordered = [
+        dataclasses.replace(u, awards=per_unit[u.unit_id]) if per_unit.get(u.unit_id) else u
+        for u in ordered
+    ]
     all_rejected.sort(key=lambda r: (r.unit_id, r.issues[0].code if r.issues else ""))
     return ClusterResult(
         ruleset_id=compiled.id,
