@@ -23,7 +23,7 @@ GUIDES = sorted(
 #: (value, applicable, maximum, record), temporaries, and the constants ``tkN`` / ``pkN``.
 ALLOWED_NAME = re.compile(
     r"(names|cohort|S|ZERO|NA|NUM|FB|tuple|abs|ctx|ds|[vamr]\d+|[tp]k\d+"
-    r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|o\d+)"
+    r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|d|o\d+)"
 )
 
 

@@ -164,6 +164,8 @@ class _Writer:
         self._by_key: dict[tuple[Any, ...], str] = {}
         self.prefix = "t" if traced else "p"
         self.temporaries = 0
+        #: While a single-line leaf is written: the note of its cap line (else None).
+        self.single: str | None = None
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -379,8 +381,38 @@ class _Writer:
         terms = "".join(f" + ({self.k(cmax)} - {self.m(c)})" for cmax, c in removed)
         return f"{self.k(node.max)} - (ZERO{terms})"
 
+    def single_line_leaf(self, i: int, node: Node) -> None:
+        """A leaf whose only possible line is its construct's cap: no list, no loop."""
+        w = self.w
+        self.single = ""
+        self.construct(node)
+        note, self.single = self.single, None
+        w("if d is None:")
+        w("    v = raw")
+        w("else:")
+        w("    v = raw + d")
+        w("    if ZERO + raw + d != v:")
+        w("        raise FB")
+        if node.kind in ("bonus", "deduction"):
+            w(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
+            w("    raise FB")
+        w(f"v{i} = v")
+        if self.traced:
+            line = f"({self.k('cap_line')}, d, {self.k(note)})"
+            w(f"r{i} = raw if d is None else ({self.k(SCORED)}, raw, ({line},), None, ())")
+
     def body(self, i: int, node: Node, facts: str) -> None:
         w = self.w
+        if (
+            isinstance(node.construct, PerEventC | ProportionalC)
+            and (not isinstance(node.construct, PerEventC) or node.construct.cap is not None)
+            and not node.cluster
+            and not node.adjust_children
+            and node.forfeit_if is None
+            and not node.has_limits
+        ):
+            self.single_line_leaf(i, node)
+            return
         lined = self.may_have_lines(node)
         if lined:
             w("L = []")
@@ -424,7 +456,7 @@ class _Writer:
         if node.has_limits:
             self.limits(node)
         if node.kind in ("bonus", "deduction"):
-            w(f"if v {'<' if node.kind == 'bonus' else '>'} 0:")
+            w(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
             w("    raise FB")
         if lined:
             w("if L:")
@@ -463,7 +495,7 @@ class _Writer:
             if node.combine == "highest":
                 w(f"if {self.a(c)} and (cv is None or {self.v(c)} > cv):")
             else:  # first
-                w(f"if cv is None and {self.a(c)} and {self.v(c)} != 0:")
+                w(f"if cv is None and {self.a(c)} and {self.v(c)} != ZERO:")
             w(f"    cid = {self.k(c)}")
             w(f"    cv = {self.v(c)}")
         w("if cv is None:")
@@ -480,24 +512,24 @@ class _Writer:
             w("pd = ZERO")
             for c, child in children:
                 if not child.requires_benchmark:
-                    w(f"if {self.a(c)} and {self.v(c)} < 0:")
+                    w(f"if {self.a(c)} and {self.v(c)} < ZERO:")
                     w(f"    pd = pd + {self.v(c)}")
             if node.max is None:
                 w("bm = False")
             else:
-                w(f"bm = v == {self.k(node.max)} and pd == 0")
+                w(f"bm = v == {self.k(node.max)} and pd == ZERO")
         w("neg = ZERO")
         w("pos = ZERO")
         for c, child in children:
             w(f"if {self.a(c)}:")
             if child.requires_benchmark:
                 note = f"{c}: chỉ cộng khi đạt đủ điểm chuẩn"
-                w(f"    if not bm and {self.v(c)} != 0:")
+                w(f"    if not bm and {self.v(c)} != ZERO:")
                 code = self.k("benchmark_not_met")
                 w(f"        L.append(({code}, -{self.v(c)}, {self.k(note)}))")
-                w(f"    elif {self.v(c)} < 0:")
+                w(f"    elif {self.v(c)} < ZERO:")
             else:
-                w(f"    if {self.v(c)} < 0:")
+                w(f"    if {self.v(c)} < ZERO:")
             w(f"        neg = neg + {self.v(c)}")
             w("    else:")
             w(f"        pos = pos + {self.v(c)}")
@@ -517,7 +549,7 @@ class _Writer:
         cap = node.cap_adjustments
         if cap is not None:
             w(f"if abs(cmb) > {self.k(cap)}:")
-            w(f"    b = {self.k(cap)} if cmb > 0 else {self.k(-cap)}")
+            w(f"    b = {self.k(cap)} if cmb > ZERO else {self.k(-cap)}")
             note = f"điểm trừ, cộng tối đa {cap}"
             w(f"    L.append(({self.k('cap_adjustments')}, b - cmb, {self.k(note)}))")
             w("    cmb = b")
@@ -548,10 +580,17 @@ class _Writer:
 
     # -- constructs: set ``raw`` (the part) and ``v`` (the part and its cap line) -------------
 
+    def cap_line(self, amount: str, note: str) -> None:
+        """The construct's own cap line: into ``L``, or into ``d`` for a single-line leaf."""
+        if self.single is not None:
+            self.w(f"    d = {amount}")
+            self.single = note
+        else:
+            self.w(f"    L.append(({self.k('cap_line')}, {amount}, {self.k(note)}))")
+
     def construct(self, node: Node) -> None:
         w = self.w
         c = node.construct
-        cap_line = self.k("cap_line")
         if isinstance(c, TargetC | RankPointsC):
             w("raw = e.value")
         elif isinstance(c, Met):
@@ -564,26 +603,28 @@ class _Writer:
         elif isinstance(c, FormulaC):
             self.number(c.expression, "raw")
         elif isinstance(c, PerEventC):
+            if self.single is not None:
+                w("d = None")
             self.number(c.count, "x")
             w(f"raw = x * {self.k(c.points)}")
             w("if not raw:")
             w("    raw = ZERO")
             if c.cap is not None:
                 w(f"elif abs(raw) > {self.k(c.cap)}:")
-                w(
-                    f"    L.append(({cap_line}, ({self.k(c.cap)} if raw > 0 else "
-                    f"{self.k(-c.cap)}) - raw, {self.k(f'tối đa {c.cap}')}))"
-                )
+                amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
+                self.cap_line(amount, f"tối đa {c.cap}")
         elif isinstance(c, ProportionalC):
             assert node.max is not None
             self.number(c.achieved, "x")
             self.number(c.target, "y")
-            w("if y == 0:")
+            w("if not y:")
             w("    raise FB")
+            if self.single is not None:
+                w("d = None")
             w(f"raw = {self.k(node.max * c.factor)} * x / y")
             cap = c.cap if c.cap is not None else node.max * c.factor
             w(f"if raw > {self.k(cap)}:")
-            w(f"    L.append(({cap_line}, {self.k(cap)} - raw, {self.k(f'tối đa {cap}')}))")
+            self.cap_line(f"{self.k(cap)} - raw", f"tối đa {cap}")
         elif isinstance(c, BandsC):
             self.number(c.of, "x")
             for number, band in enumerate(c.bands):
@@ -602,6 +643,8 @@ class _Writer:
         else:  # table, increment, deadline, lookup: the interpreter's own functions
             function = self.constructs[type(c)]
             w(f"raw = {self.k(function)}(ctx, {self.k(node)}, {self.k(c)}, L)")
+        if self.single is not None:
+            return
         w("v = raw")
         if _construct_lines(node):
             w("for l in L:")
