@@ -13,10 +13,10 @@ the code's own text is made of local names, those constant names and fixed Pytho
 test parses every generated program and checks that it holds no other literal). Expressions
 run as the closures the sandbox compiled from their checked trees.
 
-The functions return the values, applicability and applicable maxima of every criterion in
-the compiled order, the unit's capped deductions and, with the trace, one small record per
-criterion ``(status, parts, lines, note, facts)``, or, for the usual criterion scored with no
-adjustment line, its part alone (a decimal or None: no tuple for the garbage collector to
+The functions return the value of every criterion by id, its applicability and applicable
+maximum in the compiled order, the unit's capped deductions and, with the trace, one small
+record per criterion ``(status, parts, lines, note, facts)``, or, for the usual criterion
+scored with no adjustment line, its part alone (a decimal or None: no tuple for the collector to
 track); :class:`~emulation_rules.evaluator.TraceNode` objects are built from the records only
 when the trace is read.
 
@@ -74,7 +74,8 @@ class FastPathFailed(Exception):  # noqa: N818 - not an error the user sees
 class Program:
     """A guide compiled into Python functions, with the facts the evaluator needs around them."""
 
-    #: ``traced(names, cohort, S) -> (V, A, M, deductions, R)``.
+    #: ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: values by id, then
+    #: applicability and applicable maxima in the compiled order.
     traced: Callable[..., Any]
     #: ``plain(names, cohort, S) -> (V, A, M, deductions)``.
     plain: Callable[..., Any]
@@ -284,14 +285,14 @@ class _Writer:
         for ident in order:
             self.node(self.index[ident], self.nodes[ident])
         n = len(order)
-        values = ", ".join(f"v{i}" for i in range(n))
+        values = ", ".join(f"{self.k(ident)}: v{i}" for i, ident in enumerate(order))
         flags = ", ".join(f"a{i}" for i in range(n))
         maxima = ", ".join(f"m{i}" for i in range(n))
         if self.traced:
             records = ", ".join(f"r{i}" for i in range(n))
-            self.w(f"return [{values}], [{flags}], [{maxima}], ds, [{records}]")
+            self.w(f"return {{{values}}}, [{flags}], [{maxima}], ds, [{records}]")
         else:
-            self.w(f"return [{values}], [{flags}], [{maxima}], ds")
+            self.w(f"return {{{values}}}, [{flags}], [{maxima}], ds")
 
     # -- one criterion ------------------------------------------------------------------------
 

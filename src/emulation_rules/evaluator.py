@@ -775,7 +775,7 @@ class _LazyTrace:
         self,
         compiled: CompiledRuleset,
         names: Mapping[str, Any],
-        values: list[Decimal],
+        values: Mapping[str, Decimal],
         flags: list[bool],
         maxima: list[Decimal],
         records: list[Any],
@@ -831,16 +831,14 @@ class _LazyTrace:
                 if node.construct is not None:
                     shown = ((node.construct_name or "rule", parts),)
                 elif node.score_children:
-                    shown = tuple(
-                        [(c, values[index[c]]) for c in node.score_children if flags[index[c]]]
-                    )
+                    shown = tuple([(c, values[c]) for c in node.score_children if flags[index[c]]])
                 elif node.max is not None:
                     shown = (("benchmark", node.max),)
                 else:
                     shown = ()
                 if node.adjust_children:
                     shown += tuple(
-                        [(c, values[index[c]]) for c in node.adjust_children if flags[index[c]]]
+                        [(c, values[c]) for c in node.adjust_children if flags[index[c]]]
                     )
             built[ident] = TraceNode(
                 ident,
@@ -850,7 +848,7 @@ class _LazyTrace:
                 _plain_inputs(reads) if node.optional_reads else reads,
                 shown,
                 lines,
-                values[i],
+                values[ident],
                 maxima[i] if node.max is not None else None,
                 applicable=True,
                 status=status,
@@ -971,12 +969,12 @@ def program_unit(
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
     with decimal.localcontext(ENGINE_CONTEXT):
         if trace:
-            flat, flags, maxima, deductions, records = program.traced(names, cohort or {}, scores)
+            items, flags, maxima, deductions, records = program.traced(names, cohort or {}, scores)
         else:
-            flat, flags, maxima, deductions = program.plain(names, cohort or {}, scores)
+            items, flags, maxima, deductions = program.plain(names, cohort or {}, scores)
         totals = _totals(
             compiled,
-            [(r, flat[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
+            [(r, items[r], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
             deductions,
         )
         reasons = _gates(compiled.gates, names)
@@ -992,12 +990,16 @@ def program_unit(
         total=totals.total,
         max=totals.amax,
         percent=percent,
-        items=MappingProxyType(dict(zip(order, flat, strict=True))),
-        not_applicable=tuple([i for i, a in zip(order, flags, strict=True) if not a]),
+        items=MappingProxyType(items),
+        not_applicable=tuple([i for i, a in zip(order, flags, strict=True) if not a])
+        if False in flags
+        else (),
         deductions=totals.deductions,
         reasons=reasons,
         classification=label,
-        _trace=_LazyTrace(compiled, names, flat, flags, maxima, records, totals) if trace else None,
+        _trace=_LazyTrace(compiled, names, items, flags, maxima, records, totals)
+        if trace
+        else None,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores or {})),
         eligible=not ineligible,
