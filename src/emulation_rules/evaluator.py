@@ -912,12 +912,14 @@ def evaluate_values(
     cohort: Mapping[str, CohortEntry] | None = None,
     overrides: Mapping[str, AppliedOverride] | None = None,
     interpreter: bool = False,
+    owned: bool = False,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
 
     The guide's generated functions score the unit when they can (not with reviewers'
     overrides, nor with ``interpreter=True``); the interpreter scores it otherwise, and
     whenever the generated functions meet anything unusual. Both give identical results.
+    ``owned=True`` hands ``values`` over to the result (see :func:`program_unit`).
 
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
@@ -933,6 +935,7 @@ def evaluate_values(
                 issues=issues,
                 self_scores=self_scores,
                 cohort=cohort,
+                owned=owned,
             )
         except Exception:  # noqa: BLE001, S110 - the interpreter scores it again and says why
             pass
@@ -953,8 +956,13 @@ def program_unit(
     issues: tuple[Issue, ...] = (),
     self_scores: Mapping[str, Decimal] | None = None,
     cohort: Mapping[str, CohortEntry] | None = None,
+    owned: bool = False,
 ) -> UnitScore:
     """Score one unit with the guide's generated functions only.
+
+    With ``owned=True`` the caller hands ``values`` over and never changes it again (as
+    :func:`~emulation_rules.scoring.score` does with the values it validated): the unit's trace
+    then reads its inputs from it instead of from a copy.
 
     Raises:
         Exception: anything the generated functions meet (the interpreter then takes over in
@@ -962,8 +970,11 @@ def program_unit(
     """
     program = compiled.program
     assert program is not None
-    names: dict[str, Any] = dict(compiled.constants)
-    names.update(values)
+    if owned and not compiled.constants and not program.uses_score and type(values) is dict:
+        names = values  # handed over: the trace reads its inputs from it later
+    else:
+        names = dict(compiled.constants)
+        names.update(values)
     scores: dict[str, Decimal] = {}
     if program.uses_score:
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)

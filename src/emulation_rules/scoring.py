@@ -363,6 +363,7 @@ def _evaluate_all(
                 self_scores=sub.self_scores,
                 cohort=cohort[sub.unit_id],
                 overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
+                owned=values is not sub.values,  # validated here, for this unit only
             )
             if sub.unit_id in merged:
                 unit = _with_review(
