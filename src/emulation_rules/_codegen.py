@@ -120,6 +120,7 @@ def build_program(
         {
             "ZERO": ZERO,
             "NA": NOT_APPLICABLE,
+            "D": Decimal,
             "NUM": frozenset((Decimal, int)),
             "FB": FastPathFailed,
             "__builtins__": {"tuple": tuple, "abs": abs},
@@ -230,7 +231,7 @@ class _Writer:
         if isinstance(tree, ast.BinOp):
             left, right = self.operand(tree.left), self.operand(tree.right)
             if isinstance(tree.op, ast.Div):
-                return f"{self.k(_sandbox._div)}({left}, {right})"  # noqa: SLF001
+                return self.divide(left, right)
             symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}[type(tree.op)]
             return f"({left} {symbol} {right})"
         if isinstance(tree, ast.UnaryOp):
@@ -253,7 +254,20 @@ class _Writer:
         args = ", ".join(self.tree(a) for a in tree.args)
         if tree.func.id == "score":
             return f"names[{self.k(_sandbox.SCORE_KEY)}]({args})"
+        if tree.func.id in ("percent", "ratio") and len(tree.args) == 2:
+            # as the sandbox defines them: a percent is a division of the part times 100
+            part, whole = (self.tree(a) for a in tree.args)
+            if tree.func.id == "percent":
+                part = f"D({part}) * {self.k(100)}"
+            return self.divide(part, whole)
         return f"{self.k(_sandbox.FUNCTIONS[tree.func.id].impl)}({args})"
+
+    def divide(self, left: str, right: str) -> str:
+        """The sandbox's ``_div(left, right)``: a zero divisor goes to ``_div`` itself, to raise."""
+        self.temporaries += 1
+        name = f"o{self.temporaries}"
+        divide = self.k(_sandbox._div)  # noqa: SLF001
+        return f"(D({left}) / D({name}) if ({name} := {right}) else {divide}({left}, {name}))"
 
     def operand(self, tree: ast.expr) -> str:
         """An arithmetic operand, checked to be a number as the sandbox checks it."""
