@@ -52,6 +52,7 @@ from emulation_rules import (  # noqa: E402 - same order as the two imports abov
     load_submissions,
     score,
 )
+from emulation_rules.audit import build_record, record_bytes  # noqa: E402 - same
 
 TIENGIANG = REPO / "rulesets" / "tiengiang-stnmt-2022.yaml"
 POLICE = REPO / "rulesets" / "congan-cum347-2024.yaml"
@@ -359,6 +360,39 @@ def time_engines(bench: Bench, args: argparse.Namespace, zen_missing: str | None
                 "ms_30": little["median_s"] * 1000,
                 "loops_30": little["loops"],
             }
+    return out
+
+
+def time_deferred(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """What the flat trace defers: every TraceNode built, and the whole audit record.
+
+    ``score(trace=True)`` records the trace as flat per-criterion records and builds the
+    TraceNode tree when a trace is read; these rows read them all, and build (and serialise)
+    the audit record, so the deferred cost is measured too.
+    """
+    n = len(bench.subs)
+    small = min(SMALL, n)
+
+    def read_traces(k: int) -> None:
+        for unit in bench.ours(k, trace=True).units:
+            assert unit.trace is not None
+
+    def audit(k: int) -> None:
+        result = bench.ours(k, trace=True)
+        record_bytes(build_record(bench.guide, bench.subs[:k], result))
+
+    out: dict[str, Any] = {}
+    for label, fn in (("every trace read", read_traces), ("audit record built", audit)):
+        print(f"  timing emulation-rules, {label} ...", file=sys.stderr, flush=True)
+        big = measure(lambda fn=fn: fn(n), reps=args.reps, warmup=args.warmup)
+        little = measure(
+            lambda fn=fn: fn(small), reps=args.reps, warmup=args.warmup, min_time=args.min_time
+        )
+        out[label] = {
+            "ms_n": big["median_s"] * 1000,
+            "cpu_ms_n": big["cpu_s"] * 1000,
+            "ms_30": little["median_s"] * 1000,
+        }
     return out
 
 
@@ -698,6 +732,28 @@ def report(figures: dict[str, Any]) -> str:
             f"({ours['ms_n']:.1f} vs {off['ms_n']:.1f} ms per {n} units)."
         )
         lines.append("")
+    deferred = figures.get("deferred")
+    if deferred and t:
+        lines += [
+            (
+                "What the flat trace defers (emulation-rules, trace on): `score()` records each "
+                "criterion's trace as a flat record and builds the `TraceNode` tree when a trace "
+                "is read. These rows read every trace, and build and serialise the audit record:"
+            ),
+            "",
+            (
+                f"| emulation-rules, trace on | ms / {n} units | CPU ms / {n} units "
+                f"| ms / {SMALL} units |"
+            ),
+            "|---|---:|---:|---:|",
+            f"| `score()` | {ours['ms_n']:,.1f} | {ours['cpu_ms_n']:,.1f} | {ours['ms_30']:,.2f} |",
+            *(
+                f"| `score()`, then {label} | {row['ms_n']:,.1f} | {row['cpu_ms_n']:,.1f} | "
+                f"{row['ms_30']:,.2f} |"
+                for label, row in deferred.items()
+            ),
+            "",
+        ]
     loads = figures.get("loads")
     if loads:
         lines += [
@@ -930,6 +986,7 @@ def run_all(args: argparse.Namespace, argv: list[str] | None) -> int:
     steal0 = _steal_seconds()
     wall0 = time.perf_counter()
     figures["timing"] = time_engines(bench, args, zen_missing)
+    figures["deferred"] = time_deferred(bench, args)
     figures["calls"] = count_calls(bench)
     steal = _steal_seconds() - steal0
     figures["steal"] = (
