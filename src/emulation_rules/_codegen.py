@@ -85,6 +85,68 @@ class Program:
     roots: tuple[tuple[int, str, bool], ...]
     #: Whether any expression calls ``score(...)`` (then ``S`` must be in the names).
     uses_score: bool
+    #: What the trace builder needs of each criterion, in the compiled order (see
+    #: :func:`trace_plan`).
+    plan: tuple[PlanEntry, ...] = ()
+
+
+#: ``(id, title, kind, rule, reads, optional reads?, children, line, has a max?, how its parts
+#: are shown, score children, adjust children, the benchmark part, the construct's label)``;
+#: children as indexes in the compiled order.
+PlanEntry = tuple[
+    str,
+    str,
+    str,
+    str,
+    tuple[str, ...],
+    bool,
+    tuple[int, ...],
+    "int | None",
+    bool,
+    str,
+    tuple[tuple[str, int], ...],
+    tuple[tuple[str, int], ...],
+    "tuple[tuple[str, Decimal], ...]",
+    str,
+]
+
+
+def trace_plan(
+    nodes: Mapping[str, Node], order: tuple[str, ...], index: Mapping[str, int]
+) -> tuple[PlanEntry, ...]:
+    """The static facts of every criterion that a trace node shows."""
+    plan = []
+    for ident in order:
+        node = nodes[ident]
+        if node.combine != "sum" and node.children:
+            shown = "chosen"
+        elif node.construct is not None:
+            shown = "construct"
+        elif node.score_children:
+            shown = "children"
+        elif node.max is not None:
+            shown = "benchmark"
+        else:
+            shown = "nothing"
+        plan.append(
+            (
+                ident,
+                node.title,
+                node.kind,
+                node.rule,
+                node.reads,
+                bool(node.optional_reads),
+                tuple(index[c] for c in node.children),
+                node.line,
+                node.max is not None,
+                shown,
+                tuple((c, index[c]) for c in node.score_children),
+                tuple((c, index[c]) for c in node.adjust_children),
+                (("benchmark", node.max),) if node.max is not None else (),
+                node.construct_name or "rule",
+            )
+        )
+    return tuple(plan)
 
 
 def build_program(
@@ -132,7 +194,14 @@ def build_program(
     code = compile(source, "<emulation-rules program>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated code, see above
     root_info = tuple((index[r], r, nodes[r].kind == "score") for r in roots)
-    return Program(namespace["traced"], namespace["plain"], source, root_info, uses_score)
+    return Program(
+        namespace["traced"],
+        namespace["plain"],
+        source,
+        root_info,
+        uses_score,
+        trace_plan(nodes, order, index),
+    )
 
 
 def _expressions(node: Node) -> list[CheckedExpression]:

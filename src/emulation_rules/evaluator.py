@@ -791,73 +791,44 @@ class _LazyTrace:
 
     def build(self) -> TraceNode:
         compiled, names = self.compiled, self.names
-        nodes, order = compiled.nodes, compiled.order
+        assert compiled.program is not None
         values, flags, maxima, records = self.values, self.flags, self.maxima, self.records
-        index = {ident: i for i, ident in enumerate(order)}
-        built: dict[str, TraceNode] = {}
-        for i, ident in enumerate(order):
-            node = nodes[ident]
+        new = tuple.__new__  # TraceNode's fields in order, without its keyword handling
+        built: list[TraceNode] = []
+        for i, entry in enumerate(compiled.program.plan):
+            (ident, title, kind, rule, reads, optional, children, line, has_max, shown) = entry[:10]
             record = records[i]
             if type(record) is tuple:
                 status, parts, lines, note, facts = record
             else:  # scored, no adjustment line: the record is the part
                 status, parts, lines, note, facts = "scored", record, (), None, ()
-            reads = tuple([(n, names[n]) for n in node.reads]) if node.reads else ()
-            children = tuple([built[c] for c in node.children]) if node.children else ()
+            inputs = tuple([(n, names[n]) for n in reads]) if reads else ()
+            kids = tuple([built[c] for c in children]) if children else ()
             if not flags[i]:
-                built[ident] = TraceNode(
-                    ident,
-                    node.title,
-                    node.kind,
-                    node.rule,
-                    _plain_inputs(reads),
-                    (),
-                    (),
-                    ZERO,
-                    ZERO,
-                    applicable=False,
-                    status=status,
-                    note=note,
-                    children=children,
-                    line=node.line,
-                    cohort=facts,
-                )
+                fields: tuple[Any, ...] = (ident, title, kind, rule, _plain_inputs(inputs))
+                fields += ((), (), ZERO, ZERO, False, status, note, kids, line, facts, None)
+                built.append(new(TraceNode, fields))
                 continue
             if status in ("condition_not_met", "waived"):
-                shown: tuple[tuple[str, Decimal], ...] = ()
-            elif node.combine != "sum" and node.children:  # the case chosen
-                shown = parts
+                items: tuple[tuple[str, Decimal], ...] = ()
+            elif shown == "chosen":
+                items = parts
             else:  # the interpreter's base, then its adjustments
-                if node.construct is not None:
-                    shown = ((node.construct_name or "rule", parts),)
-                elif node.score_children:
-                    shown = tuple([(c, values[c]) for c in node.score_children if flags[index[c]]])
-                elif node.max is not None:
-                    shown = (("benchmark", node.max),)
-                else:
-                    shown = ()
-                if node.adjust_children:
-                    shown += tuple(
-                        [(c, values[c]) for c in node.adjust_children if flags[index[c]]]
-                    )
-            built[ident] = TraceNode(
-                ident,
-                node.title,
-                node.kind,
-                node.rule,
-                _plain_inputs(reads) if node.optional_reads else reads,
-                shown,
-                lines,
-                values[ident],
-                maxima[i] if node.max is not None else None,
-                applicable=True,
-                status=status,
-                note=note,
-                children=children,
-                line=node.line,
-                cohort=facts,
-            )
-        return _root_trace(compiled, self.totals, tuple(built[r] for r in compiled.roots))
+                if shown == "construct":
+                    items = ((entry[13], parts),)
+                elif shown == "children":
+                    items = tuple([(c, values[c]) for c, k in entry[10] if flags[k]])
+                else:  # the benchmark, or nothing
+                    items = entry[12]
+                if entry[11]:
+                    items += tuple([(c, values[c]) for c, k in entry[11] if flags[k]])
+            if optional:
+                inputs = _plain_inputs(inputs)
+            fields = (ident, title, kind, rule, inputs, items, lines, values[ident])
+            fields += (maxima[i] if has_max else None, True, status, note, kids, line, facts, None)
+            built.append(new(TraceNode, fields))
+        roots = tuple(built[i] for i, _, _ in compiled.program.roots)
+        return _root_trace(compiled, self.totals, roots)
 
     def __eq__(self, other: object) -> bool:
         built = self.build()
