@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import filterfalse
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic_core import PydanticCustomError
@@ -14,10 +17,24 @@ from emulation_rules._text import find_invisible, nfc
 from emulation_rules.model import MAX_MAGNITUDE, parse_number_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
     from emulation_rules._sandbox import ExprType
     from emulation_rules.model import InputSpec, InputType
 
-__all__ = ["NOT_APPLICABLE", "InputField", "ValueProblem", "coerce_value", "expr_type"]
+    #: Whether ``coerce_value`` keeps every value of a group of inputs as it is (see _KEPT).
+    _GroupCheck = Callable[[tuple[Any, ...]], int]
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "InputField",
+    "InputPlan",
+    "ValueProblem",
+    "coerce_value",
+    "expr_type",
+    "field_checker",
+    "input_plan",
+]
 
 #: Longest text value accepted in a submission.
 MAX_TEXT = 2000
@@ -231,3 +248,345 @@ def coerce_value(field: InputField, raw: Any) -> Any:
     if find_invisible(text) >= 0:
         raise ValueProblem("invisible-char", "the text contains an invisible character")
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# Validating many submissions against one guide: a plan built once per guide (issue 8).
+#
+# ``coerce_value`` is the rule. Everything below only finds, faster, the values that
+# ``coerce_value`` would accept unchanged, and hands every other value to ``coerce_value``
+# itself, so the values and the problems are those of ``coerce_value`` by construction
+# (tests/test_input_plan.py checks it on random values).
+
+
+def _int_bound(bound: Decimal | None) -> int | Decimal | None:
+    """An integral bound as an ``int``: an ``int`` compares with an ``int`` faster, and alike."""
+    if isinstance(bound, Decimal) and bound.is_finite() and bound == bound.to_integral_value():
+        return int(bound)
+    return bound
+
+
+def _places_ok(value: Decimal, places: int) -> bool:
+    """The places rule of :func:`coerce_value`, word for word."""
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= places
+
+
+def _quantum(places: int) -> Decimal:
+    """``1E-places``: a finite value has exactly ``places`` places iff it has this quantum."""
+    return Decimal((0, (1,), -places))
+
+
+def field_checker(field: InputField) -> Callable[[Any], Any]:
+    """A function equal to ``coerce_value(field, raw)``, specialised for ``field``.
+
+    It returns a well-typed value that is within the field's bounds straight away, with the
+    same conditions as the fast paths of :func:`coerce_value` checked in the same order, and
+    calls :func:`coerce_value` for anything else: same value, same :class:`ValueProblem`.
+    """
+    kind = field.type
+    if kind == "bool":
+
+        def check_bool(raw: Any) -> Any:
+            if raw is True or raw is False:  # bool has these two instances and no subclass
+                return raw
+            return coerce_value(field, raw)
+
+        return check_bool
+    if kind == "count":
+        return _count_checker(field)
+    if kind in ("decimal", "percent"):
+        return _decimal_checker(field)
+    return functools.partial(coerce_value, field)
+
+
+def _count_checker(field: InputField) -> Callable[[Any], Any]:
+    # for an int x and an integral bound b, x >= b and x >= int(b) are the same test
+    low, high = _int_bound(field.min), _int_bound(field.max)
+    if low is not None and high is not None:
+        least, most = low, high
+
+        def check_count(raw: Any) -> Any:
+            if type(raw) is int and raw >= least and raw <= most:
+                return raw
+            return coerce_value(field, raw)
+
+    elif low is not None:
+        floor = low
+
+        def check_count(raw: Any) -> Any:
+            if type(raw) is int and raw >= floor:
+                return raw
+            return coerce_value(field, raw)
+
+    elif high is not None:
+        ceiling = high
+
+        def check_count(raw: Any) -> Any:
+            if type(raw) is int and raw <= ceiling:
+                return raw
+            return coerce_value(field, raw)
+
+    else:
+
+        def check_count(raw: Any) -> Any:
+            if type(raw) is int:
+                return raw
+            return coerce_value(field, raw)
+
+    return check_count
+
+
+def _decimal_checker(field: InputField) -> Callable[[Any], Any]:
+    places, low, high = field.places, field.min, field.max
+    # same_quantum is ~6x cheaper than as_tuple(); the exact rule decides the other exponents
+    quantum = _quantum(places) if places is not None else None
+
+    def check_decimal(raw: Any) -> Any:
+        if (
+            type(raw) is Decimal
+            and raw.is_finite()
+            and (
+                places is None
+                or (quantum is not None and quantum.same_quantum(raw))
+                or _places_ok(raw, places)
+            )
+            and (low is None or raw >= low)
+            and (high is None or raw <= high)
+            and raw.copy_abs() < MAX_MAGNITUDE
+        ):
+            return raw if raw != 0 else abs(raw)
+        return coerce_value(field, raw)
+
+    return check_decimal
+
+
+_is_finite = Decimal.is_finite
+#: What a group check says: a value is not kept as is; every value is kept as is; every
+#: value is kept, but a Decimal zero may be among them (coerce_value makes a zero positive).
+_REJECTED, _KEPT, _ZERO_MAYBE = 0, 1, 2
+
+
+def _count_group(low: int | Decimal | None, high: int | Decimal | None) -> _GroupCheck:
+    def check(values: tuple[Any, ...]) -> int:
+        # ints (tested before) within the bounds: coerce_value returns each one unchanged
+        if (low is None or min(values) >= low) and (high is None or max(values) <= high):
+            return _KEPT
+        return _REJECTED
+
+    return check
+
+
+def _decimal_group(low: Decimal | None, high: Decimal | None, places: int | None) -> _GroupCheck:
+    # the exponents -places … 0 pass one sieve each (C loops); as_tuple() decides the rest
+    sieves = (
+        tuple(_quantum(p).same_quantum for p in range(places, max(places - 3, -1), -1))
+        if places is not None
+        else ()
+    )
+    # a bound inside ±MAX_MAGNITUDE makes the magnitude test on that side redundant
+    floor = low if low is not None and low > -MAX_MAGNITUDE else None
+    ceiling = high if high is not None and high < MAX_MAGNITUDE else None
+
+    def check(values: tuple[Decimal, ...]) -> int:
+        # Decimals (tested before), finite, within their places, bounds and magnitude:
+        # coerce_value returns each one unchanged (a zero made positive: see InputPlan)
+        if places is None:
+            if not all(map(_is_finite, values)):
+                return _REJECTED
+        else:
+            rest: Iterable[Decimal] = values
+            for sieve in sieves:
+                rest = filterfalse(sieve, rest)
+            for value in rest:  # _places_ok is False for NaN and Infinity
+                if not _places_ok(value, places):
+                    return _REJECTED
+        least = min(values)
+        most = max(values)
+        if (least >= floor if floor is not None else least > -MAX_MAGNITUDE) and (
+            most <= ceiling if ceiling is not None else most < MAX_MAGNITUDE
+        ):
+            return _ZERO_MAYBE if least <= 0 <= most else _KEPT
+        return _REJECTED
+
+    return check
+
+
+def _finite(bound: Decimal | None) -> bool:
+    return bound is None or (isinstance(bound, Decimal) and bound.is_finite())
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if not names:
+        return lambda _values: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda values: (values[name],)
+    return itemgetter(*names)
+
+
+class InputPlan:
+    """How to validate values for one guide's inputs fast; built once per guide.
+
+    :meth:`typed` gives the typed values exactly as converting each value with
+    :func:`coerce_value` and filling the missing ones would, or None when some value would
+    be reported (unknown, wrong, or a required one missing): the caller then takes the
+    reporting path, which finds the issues.
+    """
+
+    __slots__ = (
+        "_checkers",
+        "_checks",
+        "_count",
+        "_fill",
+        "_get",
+        "_others",
+        "_types",
+        "evidence",
+        "inputs",
+    )
+
+    def __init__(self, inputs: Mapping[str, InputField]) -> None:
+        self.inputs = inputs
+        self._count = len(inputs)
+        self._checkers = {name: field_checker(spec) for name, spec in inputs.items()}
+        #: In the declared order: how to fill a missing value (the order of the result).
+        self._fill = tuple((name, spec.required, spec.missing) for name, spec in inputs.items())
+        #: The inputs that need evidence for a value that claims something.
+        self.evidence = tuple((name, spec) for name, spec in inputs.items() if spec.evidence)
+        # inputs with the same test, side by side: bools, counts, decimals (by bounds, places)
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        others: list[str] = []
+        for name, spec in inputs.items():
+            key: tuple[Any, ...] | None = None
+            if spec.type == "bool":
+                key = (bool,)
+            elif _finite(spec.min) and _finite(spec.max):
+                if spec.type == "count":
+                    key = (int, _int_bound(spec.min), _int_bound(spec.max))
+                elif spec.type in ("decimal", "percent"):
+                    key = (Decimal, spec.min, spec.max, spec.places)
+            if key is None:
+                others.append(name)
+            else:
+                groups.setdefault(key, []).append(name)
+        order: list[str] = []
+        types: list[type] = []
+        checks: list[tuple[int, int, _GroupCheck, tuple[str, ...] | None]] = []
+        for key, names in groups.items():
+            start = len(order)
+            order.extend(names)
+            types.extend([key[0]] * len(names))
+            if key[0] is Decimal:
+                check = _decimal_group(key[1], key[2], key[3])
+                checks.append((start, len(order), check, tuple(names)))
+            elif key[0] is int and (key[1] is not None or key[2] is not None):
+                checks.append((start, len(order), _count_group(key[1], key[2]), None))
+        #: The values of the grouped inputs, in group order (KeyError if one is not given).
+        self._get = _getter(tuple(order))
+        #: The exact type each of those values must have (as in coerce_value's fast paths).
+        self._types = tuple(types)
+        #: Each group's slice of those values and its test; the names of decimal groups.
+        self._checks = tuple(checks)
+        #: The other inputs (dates, texts, non-finite bounds): one checker each.
+        self._others = tuple((name, self._checkers[name]) for name in others)
+
+    def typed(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The typed values, missing ones filled, in the order ``validate_submission`` gives.
+
+        None when a value is unknown, does not fit its input, or a required one is missing.
+        """
+        typed = self._all_given(values)
+        return typed if typed is not None else self._each(values)
+
+    def _all_given(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Every input given, every value well typed: checked a group of inputs at a time.
+
+        None when that is not so (then :meth:`_each` decides).
+        """
+        if len(values) != self._count:  # with every input given: another key is not one
+            return None
+        try:
+            given = self._get(values)
+        except KeyError:  # an input is not given
+            return None
+        if tuple(map(type, given)) != self._types:
+            return None
+        zeros: list[tuple[tuple[str, ...], tuple[Any, ...]]] = []
+        for start, stop, check, names in self._checks:
+            group = given[start:stop]
+            verdict = check(group)
+            if verdict == _REJECTED:
+                return None
+            if verdict == _ZERO_MAYBE and names is not None:
+                zeros.append((names, group))
+        typed = dict(values)  # same keys, same order: each value is its typed value…
+        for names, group in zeros:  # … but a Decimal zero, which loses its sign
+            for name, value in zip(names, group, strict=True):
+                if value == 0:
+                    typed[name] = abs(value)
+        try:
+            for name, check_other in self._others:
+                raw = values[name]
+                if raw is None:
+                    return None
+                typed[name] = check_other(raw)
+        except Exception:  # noqa: BLE001 - any trouble: _each meets it again, in order
+            return None
+        return typed
+
+    def _each(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """One value at a time, in the submission's order, as ``validate_submission`` does."""
+        checkers = self._checkers
+        typed: dict[str, Any] = {}
+        try:
+            for name, raw in values.items():
+                check = checkers.get(name)
+                if check is None:
+                    return None
+                if raw is None:
+                    continue
+                typed[name] = check(raw)
+        except ValueProblem:
+            return None
+        if len(typed) < self._count:
+            for name, required, missing in self._fill:
+                if name not in typed:
+                    if required:
+                        return None
+                    typed[name] = missing
+        return typed
+
+
+class _Same:
+    """A hashable handle that compares by identity and keeps its object alive."""
+
+    __slots__ = ("_hash", "obj")
+
+    def __init__(self, obj: Mapping[str, InputField]) -> None:
+        self.obj = obj
+        self._hash = id(obj)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+# Why an lru_cache on the identity of the inputs mapping:
+# - the plan depends on the inputs only, and a compiled guide never changes them (a frozen
+#   CompiledRuleset holding a read-only MappingProxyType), so one plan serves every
+#   submission scored against that guide, with no field added to CompiledRuleset;
+# - the key holds the mapping itself, so the mapping lives as long as its entry and no other
+#   object can take its id meanwhile: a plan is never served for another guide's inputs;
+# - bounded (8 guides, a few hundred small objects each) and thread-safe (functools.lru_cache
+#   locks its own bookkeeping; two threads missing at once both build equal, immutable plans).
+@functools.lru_cache(maxsize=8)
+def _plan(key: _Same) -> InputPlan:
+    return InputPlan(key.obj)
+
+
+def input_plan(inputs: Mapping[str, InputField]) -> InputPlan:
+    """The validation plan of a guide's inputs (``compiled.inputs``), built once and kept."""
+    return _plan(_Same(inputs))

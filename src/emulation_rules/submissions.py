@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value
+from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
 from emulation_rules._sandbox import CheckedExpression, evaluate_expression
 from emulation_rules._text import decode_source, find_invisible, nfc, read_source, suggest
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
@@ -332,6 +332,68 @@ def validate_submission(
     Returns the typed values (missing values filled as the guide declares) and the issues;
     values are ``None`` when an error stops the unit from being scored.
     """
+    typed = _without_issues(compiled, submission, allow_version_mismatch=allow_version_mismatch)
+    if typed is not None:
+        return typed, []
+    return _validate_reporting(compiled, submission, allow_version_mismatch=allow_version_mismatch)
+
+
+def _without_issues(
+    compiled: CompiledRuleset, submission: Submission, *, allow_version_mismatch: bool
+) -> dict[str, Any] | None:
+    """The typed values of a submission that has nothing to report; else None.
+
+    The fast path of :func:`validate_submission`: the same tests as
+    :func:`_validate_reporting`, in the same order, with the values checked through the
+    guide's :class:`~emulation_rules._inputs.InputPlan`; at the first thing that would be
+    reported it gives up, and :func:`_validate_reporting` finds and words the issues.
+    """
+    if (
+        (submission.ruleset is not None and submission.ruleset != compiled.id)
+        or (
+            submission.ruleset_version is not None
+            and submission.ruleset_version != compiled.version
+            and not allow_version_mismatch
+        )
+        or (submission.period is not None and submission.period != compiled.ruleset.period)
+    ):
+        return None
+    plan = input_plan(compiled.inputs)
+    typed = plan.typed(submission.values)
+    if typed is None:
+        return None
+    for field_name, spec in plan.evidence:
+        value = typed.get(field_name)
+        if (
+            value is not NOT_APPLICABLE
+            and spec.claims(value)
+            and field_name in submission.values
+            and not submission.evidence.get(field_name)
+        ):
+            return None
+    if submission.self_scores:
+        nodes = compiled.nodes
+        if any(ident not in nodes for ident in submission.self_scores):
+            return None
+    if submission.evidence:
+        inputs = compiled.inputs
+        if any(name not in inputs for name in submission.evidence):
+            return None
+    for check in compiled.checks:
+        if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
+            continue
+        if not _holds(compiled, check.when, typed):
+            return None
+    return typed
+
+
+def _validate_reporting(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """:func:`validate_submission`, value by value, with every issue (the reference path)."""
     issues: list[Issue] = []
     unit = submission.unit_id
 
