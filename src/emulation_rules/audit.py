@@ -24,7 +24,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emulation_rules._canonical import canonical_bytes, canonical_value, digest
+from emulation_rules._canonical import (
+    canonical_bytes,
+    canonical_json_digest,
+    canonical_value,
+    digest,
+)
 from emulation_rules._version import __version__
 from emulation_rules.errors import EmulationRulesError, Issue
 
@@ -117,11 +122,28 @@ def build_record(
         },
         "as_of": as_of.isoformat() if as_of else None,
         "inputs": inputs,
-        "input_digest": digest(inputs),
+        "input_digest": canonical_json_digest(inputs),  # canonical already
         "result": result.to_dict(trace=True),
     }
-    body["digest"] = record_digest(body)
+    # the digest of the body (without "digest"): the inputs and the result of a ClusterResult
+    # are canonical already and are not walked again, the rest is small
+    hashed = {k: canonical_value(v) for k, v in body.items() if k not in _CANONICAL_PARTS}
+    hashed["inputs"] = inputs
+    result_data = body["result"]
+    hashed["result"] = result_data if _canonical_result(result) else canonical_value(result_data)
+    body["digest"] = canonical_json_digest(hashed)
     return body
+
+
+#: The parts of a record :func:`build_record` builds canonical.
+_CANONICAL_PARTS = ("inputs", "result")
+
+
+def _canonical_result(result: ClusterResult) -> bool:
+    """Whether ``result.to_dict`` is the one that returns canonical data."""
+    from emulation_rules.scoring import ClusterResult  # noqa: PLC0415 - import cycle
+
+    return type(result).to_dict is ClusterResult.to_dict
 
 
 def _bases(compiled: CompiledRuleset) -> list[dict[str, str]]:

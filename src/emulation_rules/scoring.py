@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +12,12 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from emulation_rules._canonical import canonical_value
+from emulation_rules._canonical import (
+    canonical_dict,
+    canonical_json_text,
+    canonical_value,
+    exact_decimal_text,
+)
 from emulation_rules._text import suggest
 from emulation_rules._version import __version__
 from emulation_rules.awards import AwardResult, ClusterData, decide_awards, result_dict
@@ -78,111 +82,142 @@ class ClusterResult:
 
     def to_dict(self, *, trace: bool = False) -> dict[str, Any]:
         """The result as JSON-ready data: decimals as strings, sorted by the result order."""
-        data: dict[str, Any] = {
-            "ruleset": {
-                "id": self.ruleset_id,
-                "version": self.ruleset_version,
-                "title": self.ruleset_title,
-                "digest": self.ruleset_digest,
-                "source_digest": self.ruleset_source_digest,
-            },
-            "engine": {"name": "emulation-rules", "version": self.engine_version},
-            "units": [_unit_dict(u, trace=trace) for u in self.units],
-            "rejected": [
-                {
-                    "unit_id": r.unit_id,
-                    "name": r.name,
-                    "status": "rejected",
-                    "issues": [i.as_dict() for i in r.issues],
-                }
-                for r in self.rejected
-            ],
-            "ties": [
-                {"rank": t.rank, "unit_ids": list(t.unit_ids), "keys": dict(t.keys)}
-                for t in self.ties
-            ],
-            "issues": [i.as_dict() for i in self.issues],
-            "awards": [result_dict(a) for a in self.awards],
-            "cluster": self.cluster.model_dump(mode="json") if self.cluster else None,
-            "as_of": self.as_of,
-        }
-        return canonical_value(data)  # type: ignore[no-any-return]
+        # each part is made canonical once; the units (and their traces) are built canonical.
+        # Many acyclic dicts and lists: the collector, triggered by them, would find nothing.
+        with _gc_paused():
+            return {
+                "ruleset": canonical_value(
+                    {
+                        "id": self.ruleset_id,
+                        "version": self.ruleset_version,
+                        "title": self.ruleset_title,
+                        "digest": self.ruleset_digest,
+                        "source_digest": self.ruleset_source_digest,
+                    }
+                ),
+                "engine": canonical_value(
+                    {"name": "emulation-rules", "version": self.engine_version}
+                ),
+                "units": [_unit_dict(u, trace=trace) for u in self.units],
+                "rejected": canonical_value(
+                    [
+                        {
+                            "unit_id": r.unit_id,
+                            "name": r.name,
+                            "status": "rejected",
+                            "issues": [i.as_dict() for i in r.issues],
+                        }
+                        for r in self.rejected
+                    ]
+                ),
+                "ties": canonical_value(
+                    [
+                        {"rank": t.rank, "unit_ids": list(t.unit_ids), "keys": dict(t.keys)}
+                        for t in self.ties
+                    ]
+                ),
+                "issues": canonical_value([i.as_dict() for i in self.issues]),
+                "awards": canonical_value([result_dict(a) for a in self.awards]),
+                "cluster": canonical_value(self.cluster.model_dump(mode="json"))
+                if self.cluster
+                else None,
+                "as_of": canonical_value(self.as_of),
+            }
 
     def to_json(self, *, trace: bool = False, indent: int | None = 2) -> str:
         """The result as JSON text (sorted keys, decimals as strings)."""
         separators = (",", ": ") if indent else (",", ":")
-        return json.dumps(
-            self.to_dict(trace=trace),
-            ensure_ascii=False,
-            sort_keys=True,
-            indent=indent,
-            separators=separators,
-        )
+        with _gc_paused():
+            return canonical_json_text(self.to_dict(trace=trace), indent, separators)
 
 
 def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "unit_id": unit.unit_id,
-        "name": unit.name,
-        "status": unit.status,
-        "rank": unit.rank,
-        "total": unit.total,
-        "max": unit.max,
-        "percent": unit.percent,
-        "classification": unit.classification,
-        "reasons": list(unit.reasons),
-        "deductions": unit.deductions,
-        "items": dict(unit.items),
-        "not_applicable": list(unit.not_applicable),
-        "rank_keys": dict(unit.rank_keys),
-        "rank_decided_by": unit.rank_decided_by,
-        "eligible": unit.eligible,
-        "eligibility_reasons": list(unit.eligibility_reasons),
-        "awards": list(unit.awards),
-        "self_scores": dict(unit.self_scores),
-        "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
-        "computed_total": unit.computed_total,
-        "departures": [d.as_dict() for d in unit.departures],
-        "reviews": [list(r) for r in unit.reviews],
-        "corrected": {k: list(v) for k, v in unit.corrected.items()},
-        "issues": [i.as_dict() for i in unit.issues],
-    }
+    """A unit as canonical data (as ``canonical_value`` writes it)."""
+    data: dict[str, Any] = canonical_value(
+        {
+            "unit_id": unit.unit_id,
+            "name": unit.name,
+            "status": unit.status,
+            "rank": unit.rank,
+            "total": unit.total,
+            "max": unit.max,
+            "percent": unit.percent,
+            "classification": unit.classification,
+            "reasons": list(unit.reasons),
+            "deductions": unit.deductions,
+            "items": dict(unit.items),
+            "not_applicable": list(unit.not_applicable),
+            "rank_keys": dict(unit.rank_keys),
+            "rank_decided_by": unit.rank_decided_by,
+            "eligible": unit.eligible,
+            "eligibility_reasons": list(unit.eligibility_reasons),
+            "awards": list(unit.awards),
+            "self_scores": dict(unit.self_scores),
+            "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
+            "computed_total": unit.computed_total,
+            "departures": [d.as_dict() for d in unit.departures],
+            "reviews": [list(r) for r in unit.reviews],
+            "corrected": {k: list(v) for k, v in unit.corrected.items()},
+            "issues": [i.as_dict() for i in unit.issues],
+        }
+    )
     if trace and unit.trace is not None:
-        data["trace"] = trace_to_dict(unit.trace)
+        data["trace"] = trace_to_dict(unit.trace)  # canonical already
     return data
 
 
 def trace_to_dict(node: TraceNode) -> dict[str, Any]:
-    """A trace tree as JSON-ready data."""
+    """A trace tree as JSON-ready data (canonical: as ``canonical_value`` writes it)."""
+    # built canonical field by field, without a second walk: the usual exact types inline
+    cv = canonical_value
+    text = exact_decimal_text
     out: dict[str, Any] = {}
     stack: list[tuple[TraceNode, dict[str, Any]]] = [(node, out)]
     while stack:
         current, target = stack.pop()
+        ident, title, kind, rule = current.id, current.title, current.kind, current.rule
+        status, note, layer = current.status, current.note, current.layer
+        value, amax, line = current.value, current.max, current.line
+        inputs, parts, cohort = current.inputs, current.parts, current.cohort
+        applicable, adjustments = current.applicable, current.adjustments
+        children: list[dict[str, Any]] = []
         target.update(
             {
-                "id": current.id,
-                "title": current.title,
-                "kind": current.kind,
-                "rule": current.rule,
-                "inputs": dict(current.inputs),
-                "parts": [[label, amount] for label, amount in current.parts],
-                "adjustments": [[code, amount, note] for code, amount, note in current.adjustments],
-                "value": current.value,
-                "max": current.max,
-                "applicable": current.applicable,
-                "status": current.status,
-                "note": current.note,
-                "line": current.line,
-                "cohort": dict(current.cohort),
-                "layer": current.layer,
-                "children": [],
+                "id": ident if type(ident) is str else cv(ident),
+                "title": title if type(title) is str else cv(title),
+                "kind": kind if type(kind) is str else cv(kind),
+                "rule": rule if type(rule) is str else cv(rule),
+                "inputs": canonical_dict(dict(inputs)) if inputs else {},
+                "parts": [
+                    [
+                        label if type(label) is str else cv(label),
+                        text(amount) if type(amount) is Decimal else cv(amount),
+                    ]
+                    for label, amount in parts
+                ]
+                if parts
+                else [],
+                "adjustments": [
+                    [cv(code), cv(amount), cv(why)] for code, amount, why in adjustments
+                ]
+                if adjustments
+                else [],
+                "value": text(value) if type(value) is Decimal else cv(value),
+                "max": text(amax) if type(amax) is Decimal else cv(amax),
+                "applicable": applicable if type(applicable) is bool else cv(applicable),
+                "status": status if type(status) is str else cv(status),
+                "note": note if note is None or type(note) is str else cv(note),
+                "line": line if line is None else cv(line),
+                "cohort": canonical_dict(dict(cohort)) if cohort else {},
+                "layer": layer if layer is None or type(layer) is str else cv(layer),
+                "children": children,
             }
         )
         for child in current.children:
             slot: dict[str, Any] = {}
-            target["children"].append(slot)
+            children.append(slot)
             stack.append((child, slot))
-    return canonical_value(out)  # type: ignore[no-any-return]
+    return out
 
 
 def evaluate(
