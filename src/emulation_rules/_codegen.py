@@ -166,7 +166,7 @@ def build_program(
     """
     expressions = [e for n in nodes.values() for e in _expressions(n)]
     expressions += [g.when for g in gates]
-    if any(e.fn is None for e in expressions):
+    if any(e.fn is None for e in expressions) or not order:
         return None
     uses_score = any(e.refs for e in expressions)
     index = {ident: i for i, ident in enumerate(order)}
@@ -373,9 +373,9 @@ class _Writer:
         maxima = ", ".join(f"m{i}" for i in range(n))
         if self.traced:
             records = ", ".join(f"r{i}" for i in range(n))
-            self.w(f"return {{{values}}}, [{flags}], [{maxima}], ds, [{records}]")
+            self.w(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},)")
         else:
-            self.w(f"return {{{values}}}, [{flags}], [{maxima}], ds")
+            self.w(f"return {{{values}}}, ({flags},), ({maxima},), ds")
 
     # -- one criterion ------------------------------------------------------------------------
 

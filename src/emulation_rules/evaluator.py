@@ -39,7 +39,7 @@ from emulation_rules.compiler import (
 from emulation_rules.errors import EvaluationError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from emulation_rules.cluster import CohortEntry
     from emulation_rules.compiler import CompiledRuleset, GateC, Node
@@ -78,6 +78,8 @@ STAGE_WORDS = {
     "agreed": "thống nhất",
 }
 ZERO = Decimal(0)
+#: The empty read-only mapping every unit without self-scores or corrections shares.
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
 class TraceNode(NamedTuple):
@@ -147,7 +149,7 @@ class UnitScore:
     #: The trace, or its flat records until it is read (see :attr:`trace`).
     _trace: TraceNode | _LazyTrace | None = field(repr=False)
     issues: tuple[Issue, ...]
-    self_scores: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
+    self_scores: Mapping[str, Decimal] = field(default_factory=lambda: _NOTHING)
     rank: int | None = None
     #: The ranking keys of this unit, as used, e.g. ``(("total", "97.5"), ("score:TC1", "80"))``.
     rank_keys: tuple[tuple[str, str], ...] = ()
@@ -168,9 +170,7 @@ class UnitScore:
     #: The reviews applied, in order: ``(stage, reviewer, at)``.
     reviews: tuple[tuple[str, str, str], ...] = ()
     #: Inputs corrected by a review: ``input → (reviewer, stage, at)``.
-    corrected: Mapping[str, tuple[str, str, str]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    corrected: Mapping[str, tuple[str, str, str]] = field(default_factory=lambda: _NOTHING)
 
     @property
     def trace(self) -> TraceNode | None:
@@ -776,9 +776,9 @@ class _LazyTrace:
         compiled: CompiledRuleset,
         names: Mapping[str, Any],
         values: Mapping[str, Decimal],
-        flags: list[bool],
-        maxima: list[Decimal],
-        records: list[Any],
+        flags: Sequence[bool],
+        maxima: Sequence[Decimal],
+        records: Sequence[Any],
         totals: _Totals,
     ) -> None:
         self.compiled = compiled
@@ -866,7 +866,7 @@ def failed_unit(
         classification=None,
         _trace=None,
         issues=issues,
-        self_scores=MappingProxyType(dict(self_scores or {})),
+        self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
         eligible=False,
     )
 
@@ -983,7 +983,7 @@ def program_unit(
         if trace
         else None,
         issues=issues,
-        self_scores=MappingProxyType(dict(self_scores or {})),
+        self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
         eligible=not ineligible,
         eligibility_reasons=ineligible,
     )
@@ -1039,7 +1039,7 @@ def _evaluate_unit(
         classification=label,
         _trace=root_trace,
         issues=issues,
-        self_scores=MappingProxyType(dict(self_scores or {})),
+        self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
         eligible=not ineligible,
         eligibility_reasons=ineligible,
     )
