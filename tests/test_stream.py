@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset, load_submissions, score
+from emulation_rules._canonical import canonical_value
 from emulation_rules._yaml import parse_yaml
 from emulation_rules.stream import stream_score
 
@@ -67,3 +68,16 @@ def test_lines_without_cluster_have_no_rank_and_bad_lines_are_rejected():
     assert results[2]["status"] == "rejected"
     assert results[2]["issues"][0]["line"] == 3
     assert all(r.get("rank") is None for r in results)
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_each_line_is_canonical_json(trace):
+    lines = [*_lines(1), "not json", json.dumps({"unit_id": "x", "values": "wrong"})]
+    buffer = io.StringIO()
+    stream_score(str(GUIDE), lines, buffer, trace=trace)
+    written = buffer.getvalue().splitlines()
+    assert len(written) == len(lines)
+    for line in written:  # decimals and dates as text, keys sorted: re-canonicalising is a no-op
+        data = json.loads(line)
+        assert json.dumps(canonical_value(data), ensure_ascii=False, sort_keys=True) == line
+    assert trace == ("trace" in json.loads(written[0]))

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._canonical import canonical_value
 from emulation_rules.errors import Issue
 from emulation_rules.submissions import Rejected, Submission
 
@@ -131,7 +130,8 @@ def _score_task(task: tuple[bool, list[tuple[int, str]]]) -> list[str]:
     for unit_id in order:
         unit = by_unit.get(unit_id)
         if unit is not None:
-            out.append(json.dumps(canonical_value(unit), ensure_ascii=False, sort_keys=True))
+            # to_dict() gives canonical data already (decimals and dates as text)
+            out.append(json.dumps(unit, ensure_ascii=False, sort_keys=True))
     return out
 
 
