@@ -203,6 +203,18 @@ def test_field_checker_keeps_well_typed_values(field: InputField, raw: Any, expe
     assert repr(field_checker(field)(raw)) == expected == repr(coerce_value(field, raw))
 
 
+@pytest.mark.parametrize("kind", ["bool", "count", "decimal", "percent"])
+@pytest.mark.parametrize(("low", "high"), [(None, None), (D(0), None), (None, D(5)), (D(0), D(5))])
+@pytest.mark.parametrize(
+    "raw",
+    [True, False, 0, 1, 3, OddInt(3), D(3), D("3.0"), OddDecimal(3), OddDecimal("-0"), 3.0, "3"],
+)
+def test_checkers_want_exactly_the_type(kind: str, low: Any, high: Any, raw: Any) -> None:
+    """A bool for a count, an int for a decimal, subclasses: what coerce_value says."""
+    field = InputField("x", kind, "Nhãn", True, None, low, high, 2, (), False)
+    assert outcome(field_checker(field), raw) == outcome(coerce_value, field, raw)
+
+
 # --------------------------------------------------------------------------------------------
 # All the inputs of a guide: InputPlan.typed is "coerce every value, then fill the missing"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -458,6 +459,7 @@ class InputPlan:
         groups: dict[tuple[Any, ...], list[str]] = {}
         others: list[str] = []
         for name, spec in inputs.items():
+            name = sys.intern(name)  # noqa: PLW2901 - as the JSON loader interns its keys
             key: tuple[Any, ...] | None = None
             if spec.type == "bool":
                 key = (bool,)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import decimal
 import difflib
 import json
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -149,7 +150,9 @@ def _reject_duplicates(
 ) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
-        normal = nfc(key)  # "giá" typed composed and decomposed is the same key
+        # "giá" typed composed and decomposed is the same key; interned, it is the very object
+        # the guide's validation plan looks values up with (InputPlan), which is faster
+        normal = sys.intern(nfc(key))
         if normal in result:
             msg = f"key {normal!r} appears twice"
             raise _DuplicateKeyError(msg)
