@@ -222,8 +222,9 @@ def exactly(result: tuple[list[UnitScore], Any, Any]) -> tuple[Any, ...]:
 
 
 def test_the_units_here_take_the_fast_copy() -> None:
-    copy = ranking_module._ranked_copier(UnitScore)
-    assert copy.__name__ == "copy", "UnitScore no longer qualifies for the slot-by-slot copy"
+    plan = ranking_module._slot_fields(UnitScore)
+    assert plan is not None, "UnitScore no longer qualifies for the slot-by-slot copy"
+    assert [name for name, _read, _store in plan] == [f.name for f in dataclasses.fields(UnitScore)]
 
 
 @PROPERTY
