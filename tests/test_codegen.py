@@ -31,6 +31,9 @@ ALLOWED_NAME = re.compile(
 def test_generated_text_holds_nothing_from_the_guide(path: Path) -> None:
     compiled = load_ruleset(path)
     assert compiled.program is not None
+    assert not compiled.program._functions  # compiled when first used
+    for traced in (True, False):
+        assert callable(compiled.program.function(traced=traced))
     tree = ast.parse(compiled.program.source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant):

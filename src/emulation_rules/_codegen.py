@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import ast
 import decimal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules import _sandbox
@@ -74,13 +75,10 @@ class FastPathFailed(Exception):  # noqa: N818 - not an error the user sees
 class Program:
     """A guide compiled into Python functions, with the facts the evaluator needs around them."""
 
-    #: ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: values by id, then
-    #: applicability and applicable maxima in the compiled order.
-    traced: Callable[..., Any]
-    #: ``plain(names, cohort, S) -> (V, A, M, deductions)``.
-    plain: Callable[..., Any]
-    #: The generated text of ``traced`` and ``plain`` (for tests and curious readers).
-    source: str
+    #: The generated text of the functions ``traced`` and ``plain``.
+    sources: Mapping[str, str]
+    #: The constants and helpers the text names.
+    namespace: Mapping[str, Any]
     #: ``(index in the order, id, is of kind score)`` of every top-level criterion.
     roots: tuple[tuple[int, str, bool], ...]
     #: Whether any expression calls ``score(...)`` (then ``S`` must be in the names).
@@ -88,6 +86,33 @@ class Program:
     #: What the trace builder needs of each criterion, in the compiled order (see
     #: :func:`trace_plan`).
     plan: tuple[PlanEntry, ...] = ()
+    _functions: dict[str, Callable[..., Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def source(self) -> str:
+        """The generated text of both functions (for tests and curious readers)."""
+        return "\n\n".join(self.sources.values()) + "\n"
+
+    def function(self, *, traced: bool) -> Callable[..., Any]:
+        """The function with or without the trace, compiled the first time it is asked for.
+
+        ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: the values by id, then the
+        applicability and applicable maxima in the compiled order, the capped deductions and
+        the records; ``plain`` returns the same without the records. Compiling costs some
+        20 ms for a guide of 200 criteria, so a guide that is only checked never pays it.
+        """
+        name = "traced" if traced else "plain"
+        function = self._functions.get(name)
+        if function is None:  # two threads may both compile it: the results are the same
+            namespace = dict(self.namespace)
+            # The text is built from local names, constant names and fixed syntax only:
+            # nothing of the guide is in it (tests/test_codegen.py parses it and checks).
+            code = compile(self.sources[name], "<emulation-rules program>", "exec")
+            exec(code, namespace)  # noqa: S102 - our own generated code, see above
+            function = self._functions[name] = namespace[name]
+        return function
 
 
 #: ``(id, title, kind, rule, reads, optional reads?, children, line, has a max?, how its parts
@@ -171,12 +196,12 @@ def build_program(
     uses_score = any(e.refs for e in expressions)
     index = {ident: i for i, ident in enumerate(order)}
     with decimal.localcontext(engine_context):
-        sources = []
+        sources = {}
         namespace: dict[str, Any] = {}
         for traced in (True, False):
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
             writer.function(order, constructs, context_class)
-            sources.append("\n".join(writer.out))
+            sources["traced" if traced else "plain"] = "\n".join(writer.out) + "\n"
             namespace.update(writer.constants)
     namespace.update(
         {
@@ -188,16 +213,10 @@ def build_program(
             "__builtins__": {"tuple": tuple, "abs": abs},
         }
     )
-    source = "\n\n".join(sources) + "\n"
-    # The text is built above from local names, constant names and fixed syntax only: nothing
-    # of the guide is in it (tests/test_codegen.py parses it and checks).
-    code = compile(source, "<emulation-rules program>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own generated code, see above
     root_info = tuple((index[r], r, nodes[r].kind == "score") for r in roots)
     return Program(
-        namespace["traced"],
-        namespace["plain"],
-        source,
+        MappingProxyType(sources),
+        MappingProxyType(namespace),
         root_info,
         uses_score,
         trace_plan(nodes, order, index),

@@ -951,9 +951,11 @@ def program_unit(
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
     with decimal.localcontext(ENGINE_CONTEXT):
         if trace:
-            items, flags, maxima, deductions, records = program.traced(names, cohort or {}, scores)
+            run = program.function(traced=True)
+            items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
         else:
-            items, flags, maxima, deductions = program.plain(names, cohort or {}, scores)
+            run = program.function(traced=False)
+            items, flags, maxima, deductions = run(names, cohort or {}, scores)
         totals = _totals(
             compiled,
             [(r, items[r], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
