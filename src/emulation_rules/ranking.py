@@ -218,6 +218,13 @@ def rank(
         dense += 1
         shown = shown_by_unit[ordered[index]]
         size = end - index
+        if size == 1:  # a unit alone: the usual case
+            places.append(dense if method == "dense" else position + 1)
+            shown_keys.append(shown)
+            decided.append(decided_by)
+            position += 1
+            index = end
+            continue
         if method == "competition":
             places.extend(repeat(position + 1, size))
         elif method == "dense":
@@ -226,22 +233,20 @@ def rank(
             places.extend(range(position + 1, position + size + 1))
         shown_keys.extend(repeat(shown, size))
         decided.extend(repeat(decided_by, size))
-        if size > 1:
-            ids = tuple(u.unit_id for u in in_order[index:end])
-            shared = position + 1 if method != "dense" else dense
-            ties.append(Tie(shared, ids, shown))
-            how = (
-                "they are listed by unit id" if method == "ordinal" else f"they share rank {shared}"
+        # a tie: the units share the group's keys, and the result reports it
+        ids = tuple(u.unit_id for u in in_order[index:end])
+        shared = position + 1 if method != "dense" else dense
+        ties.append(Tie(shared, ids, shown))
+        how = "they are listed by unit id" if method == "ordinal" else f"they share rank {shared}"
+        issues.append(
+            Issue(
+                "tie-unresolved",
+                f"units {', '.join(ids)} are equal on every ranking key "
+                f"({', '.join(f'{n} {v}' for n, v in shown)}); {how}",
+                severity="warning",
+                hint="add a tie-break key to 'ranking.by' if the guide has one",
             )
-            issues.append(
-                Issue(
-                    "tie-unresolved",
-                    f"units {', '.join(ids)} are equal on every ranking key "
-                    f"({', '.join(f'{n} {v}' for n, v in shown)}); {how}",
-                    severity="warning",
-                    hint="add a tie-break key to 'ranking.by' if the guide has one",
-                )
-            )
+        )
         position += size
         index = end
     out = _ranked(in_order, places, shown_keys, decided)
