@@ -561,7 +561,14 @@ class _Writer:
         if node.kind in ("bonus", "deduction"):
             w(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
             w("    raise FB")
-        if lined:
+        if self.always_check(node):  # the sum of the parts may round differently
+            w(f"t = {check}")
+            if lined:
+                w("for l in L:")
+                w("    t += l[1]")
+            w("if t != v:")
+            w("    raise FB")
+        elif lined:  # with no line the value is its part, exactly
             w("if L:")
             w(f"    t = {check}")
             w("    for l in L:")
@@ -578,6 +585,30 @@ class _Writer:
             w(f"r{i} = ({status}, {parts}, tuple(L), None, ()) if L else {parts}")
         else:
             w(f"r{i} = {parts}")
+
+    def always_check(self, node: Node) -> bool:
+        """Whether the interpreter's check (value = sum of parts and lines) can fail without a line.
+
+        Sums round to the engine's 28 digits: a part with more digits (an input given with 31
+        digits, read by a formula) or parts summed in another order (a group with adjustments)
+        can make the check fail where the value has no line at all.
+        """
+        c = node.construct
+        if node.combine != "sum" and node.children:
+            return True
+        if c is None:
+            if node.adjust_children:
+                return True
+            return node.max is not None and not node.score_children and _inexact(node.max)
+        if isinstance(c, Points):
+            return _inexact(c.points)
+        if isinstance(c, Met):
+            return node.max is not None and _inexact(node.max)
+        if isinstance(c, BandsC):
+            points = [b.points for b in c.bands if b.points is not None]
+            return any(_inexact(p) for p in [*points, *([c.otherwise] if c.otherwise else [])])
+        # the single-line leaves compute their part (rounded); the others may pass a value on
+        return not isinstance(c, PerEventC | ProportionalC)
 
     def may_have_lines(self, node: Node) -> bool:
         if node.construct is not None and _construct_lines(node):
@@ -775,6 +806,11 @@ _COMPARE_TEXT = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
+
+
+def _inexact(value: Decimal) -> bool:
+    """Whether adding it to zero in the engine's context changes it (more than 28 digits)."""
+    return ZERO + value != value
 
 
 def _depth(tree: ast.expr) -> int:
