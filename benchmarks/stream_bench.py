@@ -39,7 +39,9 @@ def write_lines(path: Path, work, units: int) -> None:  # noqa: ANN001 - benchma
                     values[item.fields[0]] = rng.random() < 0.5
                 elif item.kind == "prop":
                     target = Decimal(rng.randint(1000, 20000)) / 100
-                    achieved = (target * Decimal(rng.randint(20, 120)) / 100).quantize(Decimal("0.01"))
+                    achieved = (target * Decimal(rng.randint(20, 120)) / 100).quantize(
+                        Decimal("0.01")
+                    )
                     values[item.fields[0]] = str(achieved)
                     values[item.fields[1]] = str(target)
                 elif item.kind == "step":
@@ -61,8 +63,17 @@ def run(guide: Path, lines: Path, jobs: int) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "emulation_rules", "score", str(guide), str(lines), "--stream",
-         "--jobs", str(jobs)],
+        [
+            sys.executable,
+            "-m",
+            "emulation_rules",
+            "score",
+            str(guide),
+            str(lines),
+            "--stream",
+            "--jobs",
+            str(jobs),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         check=False,
@@ -90,7 +101,9 @@ def main() -> None:
             write_lines(lines, work, units)
             for jobs in args.jobs:
                 elapsed, peak = run(guide, lines, jobs)
-                print(f"| {units:,} | {jobs} | {elapsed:.1f} | {units / elapsed:,.0f} | {peak:.0f} |")
+                print(
+                    f"| {units:,} | {jobs} | {elapsed:.1f} | {units / elapsed:,.0f} | {peak:.0f} |"
+                )
             lines.unlink()
 
 
