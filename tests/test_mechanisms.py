@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from emulation_rules import RulesetError, Submission, score
+from emulation_rules.evaluator import evaluate_values
 
 # --------------------------------------------------------------------------------------------
 # Structure and totals
@@ -768,6 +769,32 @@ def test_27_forfeit_the_whole_item(make_guide, run_unit):
     assert node is not None
     assert node.status == "forfeited"
     assert node.adjustments[-1] == ("forfeit", D("-1.8"), "not co_cong_van")
+    # it loses its points but adds no deduction (a "fewer deductions" tie-break must not
+    # count the missing documents of an item that scored nothing)
+    assert unit.deductions == 0
+    assert run_unit(guide, co_cong_van=True, thieu_tai_lieu=2).deductions == D("0.2")
+
+
+@pytest.mark.parametrize("interpreter", [False, True])
+def test_rounding_a_formula_over_counts(make_guide, interpreter):
+    guide = make_guide(
+        """
+        inputs:
+          a: {type: count, label: Số việc A, missing: 0}
+          b: {type: count, label: Số việc B, missing: 0}
+        criteria:
+          - id: T
+            title: Tổng số việc
+            max: 10
+            formula: a + b
+            rounding: {places: 1}
+        """,
+        scale=10,
+    )
+    unit = evaluate_values(guide, "u", "U", {"a": 3, "b": 4}, interpreter=interpreter)
+    assert unit.status == "scored"
+    assert unit.items["T"] == 7
+    assert str(unit.items["T"]) == "7.0"
 
 
 TG_A4 = """

@@ -542,8 +542,6 @@ class _Writer:
             if node.adjust_children:
                 self.adjust(node)
                 w("v = v + cmb")
-                if node.kind == "score":
-                    w("ds = ds + cn")
                 check += "".join(f" + {self.v(c)}" for c in node.adjust_children)
         status = self.k(SCORED)
         if node.forfeit_if is not None:
@@ -556,6 +554,10 @@ class _Writer:
             )
             w(f"    v = {self.k(node.forfeit_value)}")
             w(f"    st = {self.k('forfeited')}")
+            if node.adjust_children:
+                w("    cn = ZERO")  # it loses its points but adds no deduction
+        if node.adjust_children and node.kind == "score" and node.combine == "sum":
+            w("ds = ds + cn")
         if node.has_limits:
             self.limits(node)
         if node.kind in ("bonus", "deduction"):
@@ -706,7 +708,7 @@ class _Writer:
         if node.rounding is not None:
             places, mode = node.rounding
             exponent = self.k(Decimal(1).scaleb(-places))
-            w(f"rd = v.quantize({exponent}, rounding={self.k(ROUNDING_MODES[mode])})")
+            w(f"rd = D(v).quantize({exponent}, rounding={self.k(ROUNDING_MODES[mode])})")
             w("if rd != v:")
             note = f"làm tròn {places} chữ số ({mode})"
             w(f"    L.append(({self.k('rounding')}, rd - v, {self.k(note)}))")

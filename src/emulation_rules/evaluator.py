@@ -422,6 +422,7 @@ class _Unit(_Context):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
             value = node.forfeit_value
             status = "forfeited"
+            deductions = ZERO  # it loses its points but adds no deduction
         if node.has_limits:
             value = self.limits(node, value, lines)
         if node.kind != "score" and not (self.overrides and node.id in self.overrides):
@@ -645,7 +646,9 @@ class _Unit(_Context):
             value = node.floor
         if node.rounding is not None:
             places, mode = node.rounding
-            rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode])
+            # a formula over counts gives an int: Decimal(int) is exact
+            exponent = Decimal(1).scaleb(-places)
+            rounded = Decimal(value).quantize(exponent, rounding=ROUNDING_MODES[mode])
             if rounded != value:
                 lines.append(("rounding", rounded - value, f"làm tròn {places} chữ số ({mode})"))
             value = rounded
