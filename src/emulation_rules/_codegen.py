@@ -15,8 +15,9 @@ run as the closures the sandbox compiled from their checked trees.
 
 The functions return the value of every criterion by id, its applicability and applicable
 maximum in the compiled order, the unit's capped deductions and, with the trace, one small
-record per criterion ``(status, parts, lines, note, facts)``, or, for the usual criterion
-scored with no adjustment line, its part alone (a decimal or None: no tuple for the collector to
+record per criterion ``(status, parts, lines, note, facts)``; for a leaf capped by its own
+construct, ``(part, amount of the cap line)``; for the usual criterion scored with no
+adjustment line, its part alone (a decimal or None: no tuple for the collector to
 track); :class:`~emulation_rules.evaluator.TraceNode` objects are built from the records only
 when the trace is read.
 
@@ -116,8 +117,9 @@ class Program:
 
 
 #: ``(id, title, kind, rule, reads, optional reads?, children, line, has a max?, how its parts
-#: are shown, score children, adjust children, the benchmark part, the construct's label)``;
-#: children as indexes in the compiled order.
+#: are shown, score children, adjust children, the benchmark part, the construct's label, the
+#: note of its cap line when its record of a capped value is ``(part, amount)``)``; children
+#: as indexes in the compiled order.
 PlanEntry = tuple[
     str,
     str,
@@ -133,14 +135,22 @@ PlanEntry = tuple[
     tuple[tuple[str, int], ...],
     "tuple[tuple[str, Decimal], ...]",
     str,
+    "str | None",
 ]
 
 
 def trace_plan(
-    nodes: Mapping[str, Node], order: tuple[str, ...], index: Mapping[str, int]
+    nodes: Mapping[str, Node],
+    order: tuple[str, ...],
+    index: Mapping[str, int],
+    cap_notes: Mapping[int, str],
 ) -> tuple[PlanEntry, ...]:
-    """The static facts of every criterion that a trace node shows."""
-    plan = []
+    """The static facts of every criterion that a trace node shows.
+
+    ``cap_notes`` are the notes of the leaves whose record of a capped value is
+    ``(part, amount of the cap line)``.
+    """
+    plan: list[PlanEntry] = []
     for ident in order:
         node = nodes[ident]
         if node.combine != "sum" and node.children:
@@ -169,6 +179,7 @@ def trace_plan(
                 tuple((c, index[c]) for c in node.adjust_children),
                 (("benchmark", node.max),) if node.max is not None else (),
                 node.construct_name or "rule",
+                cap_notes.get(len(plan)),
             )
         )
     return tuple(plan)
@@ -197,12 +208,14 @@ def build_program(
     index = {ident: i for i, ident in enumerate(order)}
     with decimal.localcontext(engine_context):
         sources = {}
+        cap_notes: dict[int, str] = {}
         namespace: dict[str, Any] = {}
         for traced in (True, False):
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
             writer.function(order, constructs, context_class)
             sources["traced" if traced else "plain"] = "\n".join(writer.out) + "\n"
             namespace.update(writer.constants)
+            cap_notes.update(writer.cap_notes)
     namespace.update(
         {
             "ZERO": ZERO,
@@ -219,7 +232,7 @@ def build_program(
         MappingProxyType(namespace),
         root_info,
         uses_score,
-        trace_plan(nodes, order, index),
+        trace_plan(nodes, order, index, cap_notes),
     )
 
 
@@ -256,6 +269,8 @@ class _Writer:
         self.temporaries = 0
         #: While a single-line leaf is written: the note of its cap line (else None).
         self.single: str | None = None
+        #: The note of each single-line leaf's cap line, by index in the order.
+        self.cap_notes: dict[int, str] = {}
 
     # -- text ---------------------------------------------------------------------------------
 
@@ -500,9 +515,9 @@ class _Writer:
             w(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
             w("    raise FB")
         w(f"v{i} = v")
-        if self.traced:
-            line = f"({self.k('cap_line')}, d, {self.k(note)})"
-            w(f"r{i} = raw if d is None else ({self.k(SCORED)}, raw, ({line},), None, ())")
+        if self.traced:  # the builder knows the line's code and note: record the amount only
+            self.cap_notes[i] = note
+            w(f"r{i} = raw if d is None else (raw, d)")
 
     def body(self, i: int, node: Node, facts: str) -> None:
         w = self.w

@@ -801,10 +801,14 @@ class _LazyTrace:
         for i, entry in enumerate(compiled.program.plan):
             (ident, title, kind, rule, reads, optional, children, line, has_max, shown) = entry[:10]
             record = records[i]
-            if type(record) is tuple:
-                status, parts, lines, note, facts = record
-            else:  # scored, no adjustment line: the record is the part
+            lines: tuple[tuple[str, Any, Any], ...]
+            if type(record) is not tuple:  # scored, no adjustment line: the record is the part
                 status, parts, lines, note, facts = "scored", record, (), None, ()
+            elif len(record) == 2:  # a leaf capped by its construct: (part, amount)
+                parts, amount = record
+                status, lines, note, facts = "scored", (("cap_line", amount, entry[14]),), None, ()
+            else:
+                status, parts, lines, note, facts = record
             inputs = tuple([(n, names[n]) for n in reads]) if reads else ()
             kids = tuple([built[c] for c in children]) if children else ()
             if not flags[i]:
