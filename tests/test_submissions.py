@@ -88,6 +88,8 @@ def test_typed_values_and_missing_meanings(guide, run_unit):
         ("ty_le", D("Infinity"), "number-format"),
         ("ty_le", 95.5, "value-type"),
         ("ty_le", D("95.555"), "number-places"),
+        ("diem", D("1.23456789012"), "number-places"),  # no places declared: at most 10
+        ("diem", "0.1234567890123456789012345678901", "number-places"),
         ("ty_le", D("100.01"), "out-of-range"),
         ("ty_le", D("1e400"), "out-of-range"),
         ("diem", -6, "out-of-range"),
@@ -113,6 +115,22 @@ def test_typed_values_and_missing_meanings(guide, run_unit):
 def test_bad_values_are_refused_with_code_and_field(guide, field, value, code):
     values = {"co_bao_cao": True, field: value}
     assert (code, field) in problems(guide, **values)
+
+
+def test_a_number_without_declared_places_has_at_most_ten(guide, run_unit):
+    unit = run_unit(guide, co_bao_cao=True, diem=D("1.2345678901"))
+    assert unit.items["A.2"] == D("1.2345678901")
+    with pytest.raises(SubmissionError) as caught:
+        evaluate(
+            guide,
+            Submission(
+                unit_id="u", name="U", values={"co_bao_cao": True, "diem": D("0.12345678912")}
+            ),
+        )
+    assert caught.value.issues[0].message == (
+        "Điểm thẩm định: 0.12345678912 has more than 10 decimal places, the most a number may "
+        "have; it is not rounded for you"
+    )
 
 
 def test_decimal_comma_message_shows_the_fix(guide):

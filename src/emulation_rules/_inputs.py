@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._text import find_invisible, nfc
-from emulation_rules.model import MAX_MAGNITUDE, parse_number_text
+from emulation_rules.model import MAX_MAGNITUDE, MAX_PLACES, parse_number_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -192,7 +192,7 @@ def coerce_value(field: InputField, raw: Any) -> Any:
     elif cls is Decimal and kind in ("decimal", "percent") and raw.is_finite():
         exponent = raw.as_tuple().exponent
         if (
-            (field.places is None or (isinstance(exponent, int) and -exponent <= field.places))
+            (isinstance(exponent, int) and -exponent <= _places(field))
             and (field.min is None or raw >= field.min)
             and (field.max is None or raw <= field.max)
             and raw.copy_abs() < MAX_MAGNITUDE
@@ -218,7 +218,13 @@ def coerce_value(field: InputField, raw: Any) -> Any:
     if kind in ("decimal", "percent"):
         value = _number(raw)
         exponent = value.as_tuple().exponent
-        if field.places is not None and isinstance(exponent, int) and -exponent > field.places:
+        if isinstance(exponent, int) and -exponent > _places(field):
+            if field.places is None:  # more than the engine computes exactly with 28 digits
+                raise ValueProblem(
+                    "number-places",
+                    f"{raw} has more than {MAX_PLACES} decimal places, the most a number may "
+                    "have; it is not rounded for you",
+                )
             raise ValueProblem(
                 "number-places",
                 f"{raw} has more than {field.places} decimal places; it is not rounded for you",
@@ -265,6 +271,15 @@ def _int_bound(bound: Decimal | None) -> int | Decimal | None:
     if isinstance(bound, Decimal) and bound.is_finite() and bound == bound.to_integral_value():
         return int(bound)
     return bound
+
+
+def _places(field: InputField) -> int:
+    """The most decimal places a value of the input may have.
+
+    Its own ``places``, else ``MAX_PLACES``: with at most 15 digits before the point, a value
+    then has at most 25 significant digits, so the engine's 28-digit sums of a few stay exact.
+    """
+    return field.places if field.places is not None else MAX_PLACES
 
 
 def _places_ok(value: Decimal, places: int) -> bool:
@@ -339,19 +354,15 @@ def _count_checker(field: InputField) -> Callable[[Any], Any]:
 
 
 def _decimal_checker(field: InputField) -> Callable[[Any], Any]:
-    places, low, high = field.places, field.min, field.max
+    places, low, high = _places(field), field.min, field.max
     # same_quantum is ~6x cheaper than as_tuple(); the exact rule decides the other exponents
-    quantum = _quantum(places) if places is not None else None
+    quantum = _quantum(places)
 
     def check_decimal(raw: Any) -> Any:
         if (
             type(raw) is Decimal
             and raw.is_finite()
-            and (
-                places is None
-                or (quantum is not None and quantum.same_quantum(raw))
-                or _places_ok(raw, places)
-            )
+            and (quantum.same_quantum(raw) or _places_ok(raw, places))
             and (low is None or raw >= low)
             and (high is None or raw <= high)
             and raw.copy_abs() < MAX_MAGNITUDE
@@ -467,7 +478,7 @@ class InputPlan:
                 if spec.type == "count":
                     key = (int, _int_bound(spec.min), _int_bound(spec.max))
                 elif spec.type in ("decimal", "percent"):
-                    key = (Decimal, spec.min, spec.max, spec.places)
+                    key = (Decimal, spec.min, spec.max, _places(spec))
             if key is None:
                 others.append(name)
             else:
