@@ -390,9 +390,14 @@ def _count_group(low: int | Decimal | None, high: int | Decimal | None) -> _Grou
 
 
 def _decimal_group(low: Decimal | None, high: Decimal | None, places: int | None) -> _GroupCheck:
-    # the exponents -places … 0 pass one sieve each (C loops); as_tuple() decides the rest
+    # the usual exponents (0 to -2, and the input's own places) pass one sieve each (C loops);
+    # as_tuple() decides the rest
     sieves = (
-        tuple(_quantum(p).same_quantum for p in range(places, max(places - 3, -1), -1))
+        tuple(
+            _quantum(p).same_quantum
+            for p in dict.fromkeys((places, 2, 0, 1, places - 1, places - 2))
+            if 0 <= p <= places
+        )
         if places is not None
         else ()
     )
