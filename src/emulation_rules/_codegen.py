@@ -90,6 +90,24 @@ class Program:
     _functions: dict[str, Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: The applicability and maxima of a unit to which every criterion applies: the same for
+    #: every such unit (computed from the guide's constants alone), so all of them share one.
+    _everything_applies: list[tuple[tuple[bool, ...], tuple[Decimal, ...]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
+
+    def shared(
+        self, flags: tuple[bool, ...], maxima: tuple[Decimal, ...]
+    ) -> tuple[tuple[bool, ...], tuple[Decimal, ...]]:
+        """``(flags, maxima)``, or the equal pair all units share when every criterion applies.
+
+        A unit keeps fewer objects alive, and the garbage collector has fewer to walk.
+        """
+        if False in flags:
+            return flags, maxima
+        if not self._everything_applies:  # two threads may both store it: they are equal
+            self._everything_applies.append((flags, maxima))
+        return self._everything_applies[0]
 
     @property
     def source(self) -> str:

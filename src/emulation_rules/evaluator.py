@@ -963,6 +963,7 @@ def program_unit(
         else:
             run = program.function(traced=False)
             items, flags, maxima, deductions = run(names, cohort or {}, scores)
+        flags, maxima = program.shared(flags, maxima)
         totals = _totals(
             compiled,
             [(r, items[r], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
