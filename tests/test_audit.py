@@ -165,6 +165,13 @@ def test_record_is_canonical_and_carries_its_digest(guide, batch, reviews):
     assert record["input_digest"].startswith("sha256:")
 
 
+@pytest.mark.parametrize("text", ['{"a": 1' + "9" * 5000 + "}", "[" * 100000])
+def test_a_hostile_record_is_refused_not_a_crash(text):
+    with pytest.raises(AuditError) as caught:
+        parse_record(text)
+    assert caught.value.issues[0].code in ("audit-format", "audit-digest")
+
+
 def test_record_is_byte_identical_in_any_order(guide, batch, reviews):
     forward = record_bytes(record_for(guide, batch, reviews))
     backward = record_bytes(

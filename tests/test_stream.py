@@ -81,3 +81,17 @@ def test_each_line_is_canonical_json(trace):
         data = json.loads(line)
         assert json.dumps(canonical_value(data), ensure_ascii=False, sort_keys=True) == line
     assert trace == ("trace" in json.loads(written[0]))
+
+
+def test_a_number_too_long_for_python_rejects_its_unit_only():
+    big = json.dumps({"unit_id": "big", "name": "B", "values": {"c33_so_ho_so_tiep_nhan": 1}})
+    big = big.replace(": 1}", ": " + "9" * 5000 + "}")
+    lines = [*_lines(1), big]
+    buffer = io.StringIO()
+    stats = stream_score(str(GUIDE), lines, buffer)
+    written = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert stats.rejected == 1
+    assert len(written) == len(lines)
+    refused = written[-1]
+    assert refused["unit_id"] == "big"
+    assert "out-of-range" in [i["code"] for i in refused["issues"]]

@@ -212,6 +212,25 @@ def test_yaml_submission_file_errors_carry_line_and_unit(tmp_path, guide):
     assert "(write true or false)" in rendered["value-type"]
 
 
+def test_a_json_number_too_long_for_python_is_refused_with_its_unit(tmp_path, guide):
+    path = tmp_path / "big.json"
+    path.write_text(
+        '{"ruleset": "thu-nghiem", "ruleset_version": "1", "units": ['
+        '{"unit_id": "a", "name": "A", "values": {"co_bao_cao": true, "so_ca": '
+        + "9"
+        * 5000
+        + "}},"
+        '{"unit_id": "b", "name": "B", "values": {"co_bao_cao": true}}]}',
+        encoding="utf-8",
+    )
+    batch = load_submissions([path])
+    result = score(guide, batch.submissions, rejected=batch.rejected)
+    assert [u.unit_id for u in result.units] == ["b"]
+    [refused] = result.rejected
+    assert refused.unit_id == "a"
+    assert [i.code for i in refused.issues] == ["out-of-range"]
+
+
 def test_json_submissions_are_exact_and_strict(tmp_path, guide):
     good = tmp_path / "good.json"
     good.write_text(

@@ -6,6 +6,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ __all__ = [
     "check_characters",
     "decode_source",
     "find_invisible",
+    "json_integer",
     "nfc",
     "read_source",
     "suggest",
@@ -179,3 +181,18 @@ def decode_source(
     if issue is not None:
         return None, issue
     return SourceText(name, text), None
+
+
+#: Python refuses to convert longer digit strings to int (a guard against slow conversions).
+_INT_DIGITS = 4300
+
+
+def json_integer(text: str) -> int | Decimal:
+    """``parse_int`` for ``json.loads``: an int, or a Decimal for more digits than Python converts.
+
+    Such a number is then refused by validation as far too large, with its place, instead of
+    the whole file failing with a ``ValueError``.
+    """
+    if len(text.lstrip("-")) < _INT_DIGITS:
+        return int(text)
+    return Decimal(text)

@@ -30,6 +30,7 @@ from emulation_rules._canonical import (
     canonical_value,
     digest,
 )
+from emulation_rules._text import json_integer
 from emulation_rules._version import __version__
 from emulation_rules.errors import EmulationRulesError, Issue
 
@@ -212,8 +213,8 @@ def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]
         ``audit-digest`` when its content does not match its digest (it was altered).
     """
     try:
-        record = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        record = json.loads(data, parse_int=json_integer)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         raise AuditError(
             "not an audit record",
             (Issue("audit-format", f"the record is not JSON: {exc}", source=name),),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._text import json_integer
 from emulation_rules.errors import Issue
 from emulation_rules.submissions import Rejected, Submission
 
@@ -60,8 +61,8 @@ def _init_worker(source: str, trace: bool) -> None:
 
 def _parse(number: int, line: str) -> dict[str, Any] | Rejected:
     try:
-        data = json.loads(line, parse_float=Decimal)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        data = json.loads(line, parse_float=Decimal, parse_int=json_integer)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
         return Rejected(
             f"line-{number}",
             None,
@@ -164,8 +165,8 @@ def _cluster_of(line: str) -> str | None:
     if match is not None:
         return match.group(1)
     try:  # an unusual form (a number, escapes): parse it properly
-        value = json.loads(line).get("cluster")
-    except (json.JSONDecodeError, AttributeError, RecursionError):
+        value = json.loads(line, parse_int=json_integer).get("cluster")
+    except (json.JSONDecodeError, AttributeError, RecursionError, ValueError):
         return None
     return str(value) if value is not None else None
 

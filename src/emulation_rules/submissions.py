@@ -31,7 +31,14 @@ from pydantic_core import PydanticCustomError
 
 from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
 from emulation_rules._sandbox import CheckedExpression, evaluate_expression
-from emulation_rules._text import decode_source, find_invisible, nfc, read_source, suggest
+from emulation_rules._text import (
+    decode_source,
+    find_invisible,
+    json_integer,
+    nfc,
+    read_source,
+    suggest,
+)
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.awards import ClusterData
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
@@ -179,6 +186,7 @@ def _parse_json(text: str, name: str) -> tuple[Any, list[Issue]]:
             text,
             object_pairs_hook=_reject_duplicates,
             parse_float=Decimal,
+            parse_int=json_integer,
             parse_constant=_bad_constant,
         )
     except _DuplicateKeyError as exc:
