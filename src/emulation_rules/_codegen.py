@@ -256,17 +256,26 @@ def build_program(
 
 def _expressions(node: Node) -> list[CheckedExpression]:
     out = [e for e in (node.when, node.waive_if, node.forfeit_if, node.applicable_if) if e]
-    c = node.construct
-    if c is not None:
-        for name in ("condition", "count", "achieved", "target", "of", "expression", "when"):
-            value = getattr(c, name, None)
-            if value is not None and hasattr(value, "fn"):
-                out.append(value)
-        for name in ("rows_of", "columns_of", "due"):
-            value = getattr(c, name, None)
-            if value is not None and hasattr(value, "fn"):
-                out.append(value)
+    for name in _EXPRESSION_FIELDS:
+        value = getattr(node.construct, name, None)
+        if value is not None and hasattr(value, "fn"):  # a deadline's due may be a date
+            out.append(value)
     return out
+
+
+#: The fields of the constructs that hold an expression.
+_EXPRESSION_FIELDS = (
+    "condition",
+    "count",
+    "achieved",
+    "target",
+    "of",
+    "expression",
+    "when",
+    "rows_of",
+    "columns_of",
+    "due",
+)
 
 
 class _Writer:

@@ -373,7 +373,6 @@ def _decimal_checker(field: InputField) -> Callable[[Any], Any]:
     return check_decimal
 
 
-_is_finite = Decimal.is_finite
 #: What a group check says: a value is not kept as is; every value is kept as is; every
 #: value is kept, but a Decimal zero may be among them (coerce_value makes a zero positive).
 _REJECTED, _KEPT, _ZERO_MAYBE = 0, 1, 2
@@ -389,17 +388,13 @@ def _count_group(low: int | Decimal | None, high: int | Decimal | None) -> _Grou
     return check
 
 
-def _decimal_group(low: Decimal | None, high: Decimal | None, places: int | None) -> _GroupCheck:
+def _decimal_group(low: Decimal | None, high: Decimal | None, places: int) -> _GroupCheck:
     # the usual exponents (0 to -2, and the input's own places) pass one sieve each (C loops);
     # as_tuple() decides the rest
-    sieves = (
-        tuple(
-            _quantum(p).same_quantum
-            for p in dict.fromkeys((places, 2, 0, 1, places - 1, places - 2))
-            if 0 <= p <= places
-        )
-        if places is not None
-        else ()
+    sieves = tuple(
+        _quantum(p).same_quantum
+        for p in dict.fromkeys((places, 2, 0, 1, places - 1, places - 2))
+        if 0 <= p <= places
     )
     # a bound inside ±MAX_MAGNITUDE makes the magnitude test on that side redundant
     floor = low if low is not None and low > -MAX_MAGNITUDE else None
@@ -408,16 +403,12 @@ def _decimal_group(low: Decimal | None, high: Decimal | None, places: int | None
     def check(values: tuple[Decimal, ...]) -> int:
         # Decimals (tested before), finite, within their places, bounds and magnitude:
         # coerce_value returns each one unchanged (a zero made positive: see InputPlan)
-        if places is None:
-            if not all(map(_is_finite, values)):
+        rest: Iterable[Decimal] = values
+        for sieve in sieves:
+            rest = filterfalse(sieve, rest)
+        for value in rest:  # _places_ok is False for NaN and Infinity
+            if not _places_ok(value, places):
                 return _REJECTED
-        else:
-            rest: Iterable[Decimal] = values
-            for sieve in sieves:
-                rest = filterfalse(sieve, rest)
-            for value in rest:  # _places_ok is False for NaN and Infinity
-                if not _places_ok(value, places):
-                    return _REJECTED
         least = min(values)
         most = max(values)
         if (least >= floor if floor is not None else least > -MAX_MAGNITUDE) and (

@@ -971,10 +971,39 @@ def program_unit(
         )
         reasons = _gates(compiled.gates, names)
         ineligible = _gates(compiled.eligibility, names)
-        percent = totals.total * 100 / totals.amax if totals.amax else None
-        label = None if reasons else _classify(compiled, totals.total, percent)
-    names.pop(SCORE_KEY, None)
-    order = compiled.order
+        names.pop(SCORE_KEY, None)
+        return _scored_unit(
+            compiled,
+            unit_id,
+            name,
+            totals,
+            reasons,
+            ineligible,
+            items,
+            tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a])
+            if False in flags
+            else (),
+            _LazyTrace(compiled, names, items, flags, maxima, records, totals) if trace else None,
+            issues,
+            self_scores,
+        )
+
+
+def _scored_unit(
+    compiled: CompiledRuleset,
+    unit_id: str,
+    name: str,
+    totals: _Totals,
+    reasons: tuple[str, ...],
+    ineligible: tuple[str, ...],
+    items: dict[str, Decimal],
+    not_applicable: tuple[str, ...],
+    trace: TraceNode | _LazyTrace | None,
+    issues: tuple[Issue, ...],
+    self_scores: Mapping[str, Decimal] | None,
+) -> UnitScore:
+    """The unit's result from its totals and gates (in the engine's decimal context)."""
+    percent = totals.total * 100 / totals.amax if totals.amax else None
     return UnitScore(
         unit_id=unit_id,
         name=name,
@@ -983,15 +1012,11 @@ def program_unit(
         max=totals.amax,
         percent=percent,
         items=MappingProxyType(items),
-        not_applicable=tuple([i for i, a in zip(order, flags, strict=True) if not a])
-        if False in flags
-        else (),
+        not_applicable=not_applicable,
         deductions=totals.deductions,
         reasons=reasons,
-        classification=label,
-        _trace=_LazyTrace(compiled, names, items, flags, maxima, records, totals)
-        if trace
-        else None,
+        classification=None if reasons else _classify(compiled, totals.total, percent),
+        _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
         eligible=not ineligible,
@@ -1029,30 +1054,22 @@ def _evaluate_unit(
                 for i in exc.issues
             )
             return failed_unit(unit_id, name, issues + located, self_scores)
-        percent = totals.total * 100 / totals.amax if totals.amax else None
-        status: UnitStatus = "not_classified" if reasons else "scored"
-        label = None if reasons else _classify(compiled, totals.total, percent)
-    root_trace = None
-    if trace:
-        root_trace = _root_trace(compiled, totals, tuple(unit.traces[r] for r in compiled.roots))
-    return UnitScore(
-        unit_id=unit_id,
-        name=name,
-        status=status,
-        total=totals.total,
-        max=totals.amax,
-        percent=percent,
-        items=MappingProxyType({i: unit.states[i].value for i in compiled.order}),
-        not_applicable=tuple(i for i in compiled.order if not unit.states[i].applicable),
-        deductions=totals.deductions,
-        reasons=reasons,
-        classification=label,
-        _trace=root_trace,
-        issues=issues,
-        self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
-        eligible=not ineligible,
-        eligibility_reasons=ineligible,
-    )
+        states = unit.states
+        return _scored_unit(
+            compiled,
+            unit_id,
+            name,
+            totals,
+            reasons,
+            ineligible,
+            {i: states[i].value for i in compiled.order},
+            tuple(i for i in compiled.order if not states[i].applicable),
+            _root_trace(compiled, totals, tuple(unit.traces[r] for r in compiled.roots))
+            if trace
+            else None,
+            issues,
+            self_scores,
+        )
 
 
 def _gates(gates: tuple[GateC, ...], names: Mapping[str, Any]) -> tuple[str, ...]:
