@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import yaml
 
+from emulation_rules import _yaml
 from emulation_rules._yaml import parse_yaml
 
 
@@ -77,6 +79,47 @@ def test_refusals_are_located(text, expected):
 def test_deep_nesting_is_refused_without_recursion_error():
     _, issues = parse("[" * 1000 + "]" * 1000)
     assert issues == [("too-deep", 1, 101)]
+
+
+class _NestLimitedLoader(yaml.SafeLoader):
+    """The pure-Python parser with the nesting limit that PyYAML 6.0.4's libyaml has."""
+
+    def fetch_flow_collection_start(self, TokenClass):  # noqa: N803 - PyYAML's name
+        if self.flow_level >= 1000:
+            raise yaml.scanner.ScannerError(
+                None,
+                None,
+                "exceeded maximum nesting depth while increasing flow level",
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(TokenClass)
+
+
+_LOADERS = [
+    pytest.param(yaml.SafeLoader, id="no-limit"),
+    pytest.param(_NestLimitedLoader, id="pyyaml-limit"),
+] + ([pytest.param(yaml.CSafeLoader, id="libyaml")] if hasattr(yaml, "CSafeLoader") else [])
+
+
+@pytest.mark.parametrize("loader", _LOADERS)
+@pytest.mark.parametrize("depth", [150, 1000, 1100, 5000])
+def test_our_depth_limit_fires_first_under_either_parser(loader, depth):
+    # libyaml (bundled with PyYAML >= 6.0.4) stops at 1,000 levels while scanning up to 1,024
+    # characters ahead of the events we read; with or without that limit, the issue is ours,
+    # at our limit's place.
+    text = "notes:\n  - x: " + "[" * depth + "]" * depth + "\n"
+    _, found = _yaml._parse_within_our_limit(text, "g.yaml", 100, True, loader)
+    assert [(i.code, i.line, i.column) for i in found] == [("too-deep", 2, 105)]
+
+
+def test_a_limit_above_pyyamls_reports_pyyamls_refusal_as_too_deep():
+    text = "[" * 1500 + "]" * 1500
+    _, found = _yaml._parse_within_our_limit(text, "g.yaml", 2000, True, _NestLimitedLoader)
+    assert [(i.code, i.line) for i in found] == [("too-deep", 1)]
+    assert "1000 levels" in found[0].message
+    document, found = _yaml._parse_within_our_limit(text, "g.yaml", 2000, True, yaml.SafeLoader)
+    assert found == []
+    assert document is not None
 
 
 def test_billion_laughs_is_refused_at_the_first_anchor():

@@ -287,9 +287,48 @@ def parse_yaml(
     Returns the document (or ``None`` when it could not be built) and every issue found.
     With ``check_invisible``, an invisible (zero-width or bidi) character in any key or value
     is an issue at its position; comments are not values and are not checked.
+
+    The nesting limit is ours, whatever PyYAML does: see :func:`_parse_within_our_limit`.
     """
+    return _parse_within_our_limit(text, name, max_depth, check_invisible, _Parser)
+
+
+def _parse_within_our_limit(
+    text: str, name: str, max_depth: int, check_invisible: bool, loader: Any
+) -> tuple[YamlDocument | None, list[Issue]]:
+    """Parse with ``loader``; our nesting limit fires first, at its own place.
+
+    Since PyYAML 6.0.4, its bundled libyaml refuses nesting deeper than 1,000 levels. Its
+    scanner reads up to 1,024 characters ahead of the events we consume, so on ``[[[[…`` it
+    can fail at column 1,007 before our limit (100 levels, column 107) sees the event. When
+    that happens, the text up to PyYAML's failure is parsed again: PyYAML's limit cannot fire
+    within it, so ours fires at exactly the place where it fires under any other PyYAML.
+    """
+    document, issues, nest_mark = _parse(text, name, max_depth, check_invisible, loader)
+    if nest_mark is None:
+        return document, issues
+    head = text[: nest_mark.index]
+    document, issues, again = _parse(head, name, max_depth, check_invisible, loader)
+    if again is None and any(i.code == "too-deep" for i in issues):
+        return None, issues
+    # our limit is above PyYAML's (a caller's choice): PyYAML's refusal is the depth issue
+    builder = _Builder(name, max_depth)
+    builder.issue(
+        "too-deep", f"the document nests deeper than {_PYYAML_NEST_LIMIT} levels", nest_mark
+    )
+    return None, builder.issues
+
+
+#: The nesting limit of the libyaml bundled with PyYAML 6.0.4 and later.
+_PYYAML_NEST_LIMIT = 1000
+
+
+def _parse(
+    text: str, name: str, max_depth: int, check_invisible: bool, loader: Any
+) -> tuple[YamlDocument | None, list[Issue], Any]:
+    """Parse once; the third value is PyYAML's mark when its own nesting limit stopped it."""
     builder = _Builder(name, max_depth, check_invisible=check_invisible)
-    parser = _Parser(text)
+    parser = loader(text)
     try:
         while True:
             event = parser.get_event()
@@ -300,23 +339,26 @@ def parse_yaml(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "cannot parse"
+        if "maximum nesting depth" in problem and mark is not None:
+            return None, builder.issues, mark
         context = f" {exc.context}" if exc.context else ""
         hint = _syntax_hint(problem, text, mark)
         builder.issue("yaml-syntax", f"{problem}{context}".strip(), mark, hint=hint)
-        return None, builder.issues
+        return None, builder.issues, None
     except Exception as exc:  # noqa: BLE001 - the parser is third-party; nothing may escape raw
         builder.issue("yaml-syntax", f"cannot parse the YAML ({type(exc).__name__})", None)
-        return None, builder.issues
+        return None, builder.issues, None
     finally:
         parser.dispose()
     if any(i.code in {"too-deep", "multiple-documents"} for i in builder.issues):
-        return None, builder.issues
+        return None, builder.issues, None
     if builder.documents == 0 or builder.root is None:
         builder.issues.append(
             Issue("empty-document", "the document is empty", source=name, line=1, column=1)
         )
-        return None, builder.issues
-    return YamlDocument(builder.root, builder.positions, frozenset(builder.dropped)), builder.issues
+        return None, builder.issues, None
+    document = YamlDocument(builder.root, builder.positions, frozenset(builder.dropped))
+    return document, builder.issues, None
 
 
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
