@@ -1,55 +1,80 @@
 # The two commands of the README's quick start: `make demo` and `make test`.
 # Both create the virtual environment in .venv first (Python 3.11+ and make are all you need).
+# They install the exact versions locked in requirements/ (refreshed by `make lock`); the
+# ranges in pyproject.toml stay open for the library's users.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV_VERSION := 0.13.9
 
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck guides pytest bench clean
+.PHONY: setup demo test lint format typecheck guides pytest bench lock clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
 
-setup: $(STAMP)
+# What the demo needs: the runtime dependencies only.
+$(VENV)/.run-stamp: $(BIN)/python requirements/run.txt requirements/build.txt pyproject.toml
+	$(PIP) -r requirements/build.txt -r requirements/run.txt
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+# What the suite needs: the development tools and every optional extra it tests.
+$(VENV)/.dev-stamp: $(VENV)/.run-stamp requirements/dev.txt
+	$(PIP) -r requirements/dev.txt
+	touch $@
+
+setup: $(VENV)/.dev-stamp
 
 ## Score the shipped example cluster and print the ranked table.
-demo: $(STAMP)
+demo: $(VENV)/.run-stamp
 	$(BIN)/emulation-rules score $(DEMO_GUIDE) $(DEMO_SUBMISSIONS)
 
 ## The whole suite: lint, format check, types, shipped guides, tests.
 test: lint typecheck guides pytest
 
-lint: $(STAMP)
+lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
-format: $(STAMP)
+format: $(VENV)/.dev-stamp
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
-guides: $(STAMP)
+guides: $(VENV)/.dev-stamp
 	$(BIN)/emulation-rules check rulesets/*.yaml rulesets/templates/*.yaml
 
-pytest: $(STAMP)
+pytest: $(VENV)/.dev-stamp
 	$(BIN)/pytest
 
 ## The benchmark of issue 8 (docs/performance.md). Not a test; a few minutes.
-## Installs the optional baseline (zen-engine) if it is missing; `make bench BENCH_ARGS=--quick`.
-bench: $(STAMP)
+## Installs the locked baseline (zen-engine) if it is missing; `make bench BENCH_ARGS=--quick`.
+bench: $(VENV)/.dev-stamp
 	$(BIN)/python -c 'import zen' 2>/dev/null \
-		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]' \
+		|| $(PIP) -r requirements/bench.txt \
 		|| echo 'zen-engine could not be installed: its baseline will be skipped'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+## Refresh the locked versions in requirements/ from pyproject.toml (newest that the ranges allow).
+lock: $(BIN)/python
+	$(PIP) 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
+		--custom-compile-command 'make lock' requirements/build.in -o requirements/build.txt
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
+		--custom-compile-command 'make lock' pyproject.toml -o requirements/run.txt
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
+		--custom-compile-command 'make lock' pyproject.toml --extra dev -o requirements/dev.txt
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
+		--custom-compile-command 'make lock' pyproject.toml --extra dev --extra bench \
+		-o requirements/bench.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
