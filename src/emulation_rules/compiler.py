@@ -8,6 +8,7 @@ here, and every issue is collected before anything is raised.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import difflib
 import hashlib
 import itertools
@@ -1287,13 +1288,16 @@ def compile_ruleset(
     loaded = ruleset if isinstance(ruleset, LoadedRuleset) else None
     model = loaded.ruleset if loaded else ruleset
     assert not isinstance(model, LoadedRuleset)
-    compiled, issues = _compile(
-        model,
-        source=loaded.source if loaded else None,
-        positions=loaded.positions if loaded else None,
-        text=loaded.text if loaded else None,
-        config=config or SandboxConfig(),
-    )
+    from emulation_rules.evaluator import ENGINE_CONTEXT  # noqa: PLC0415 - see _compile
+
+    with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
+        compiled, issues = _compile(
+            model,
+            source=loaded.source if loaded else None,
+            positions=loaded.positions if loaded else None,
+            text=loaded.text if loaded else None,
+            config=config or SandboxConfig(),
+        )
     if compiled is None:
         only_expr = all(i.code.startswith("expr-") for i in issues.errors)
         cls = ExpressionError if only_expr else RulesetSchemaError

@@ -9,6 +9,7 @@ result reports the tie.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulation_rules._canonical import decimal_text
 from emulation_rules.errors import Issue
+from emulation_rules.evaluator import ENGINE_CONTEXT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -99,7 +101,8 @@ def rank_key(unit: UnitScore, ranking: Ranking) -> tuple[Decimal, ...]:
     (fewer deductions is better) unless its ``order`` is ``desc``. The unit id is *not* part of
     the key: units with equal keys tie.
     """
-    return _rows(_key_columns([unit], ranking)[1], 1)[0]
+    with decimal.localcontext(ENGINE_CONTEXT):
+        return _rows(_key_columns([unit], ranking)[1], 1)[0]
 
 
 _RANK_FIELDS = ("rank", "rank_keys", "rank_decided_by")
@@ -169,8 +172,16 @@ def rank(
     """Rank the units whose status is ``scored``; the others keep ``rank=None``.
 
     Returns the units in result order (ranked ones by rank then unit id, then the others by
-    status and unit id), the ties, and a warning issue per tie.
+    status and unit id), the ties, and a warning issue per tie. The arithmetic runs under
+    the engine's own decimal context, whatever the caller's.
     """
+    with decimal.localcontext(ENGINE_CONTEXT):
+        return _rank(units, ranking)
+
+
+def _rank(
+    units: Sequence[UnitScore], ranking: Ranking
+) -> tuple[list[UnitScore], tuple[Tie, ...], tuple[Issue, ...]]:
     names = key_names(ranking)
     method = ranking.method
     scored = [u for u in units if u.status == "scored"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import gc
 import threading
 from contextlib import contextmanager
@@ -23,7 +24,13 @@ from emulation_rules._version import __version__
 from emulation_rules.awards import AwardResult, ClusterData, decide_awards, result_dict
 from emulation_rules.cluster import cohort_values
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
-from emulation_rules.evaluator import TraceNode, UnitScore, evaluate_values, failed_unit
+from emulation_rules.evaluator import (
+    ENGINE_CONTEXT,
+    TraceNode,
+    UnitScore,
+    evaluate_values,
+    failed_unit,
+)
 from emulation_rules.ranking import Tie, rank
 from emulation_rules.reviews import Departure, Review, Reviews, merge_reviews
 from emulation_rules.submissions import Rejected, Submission, validate_submission
@@ -345,10 +352,11 @@ def score(
         valid.append((sub, values, tuple(unit_issues)))
     with _gc_paused():
         scored = _evaluate_all(compiled, valid, merged, trace=trace, on_error=on_error)
-    ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
-    award_results, per_unit = decide_awards(
-        compiled.ruleset.awards, ordered, cluster, members=len(subs)
-    )
+    with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
+        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
+        award_results, per_unit = decide_awards(
+            compiled.ruleset.awards, ordered, cluster, members=len(subs)
+        )
     ordered = [
         dataclasses.replace(u, awards=per_unit[u.unit_id]) if per_unit.get(u.unit_id) else u
         for u in ordered
