@@ -297,3 +297,15 @@ def test_closures_agree_with_simpleeval(source, a, b, ok):
     assert checked is not None, issues
     values = {"a": a, "b": b, "ok": ok, "d": date(2022, 1, 1), "muc": "x"}
     assert _outcome(checked, values, reference=False) == _outcome(checked, values, reference=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "folded"),
+    [("ｓｏ + 1", "so"), ("𝐚 * 2", "a"), ("ª + 1", "a"), ("ⁿ", "n"), ("ｍｉｎ(so, 1)", "min")],
+)
+def test_names_python_would_fold_are_refused(source, folded):
+    # Python reads identifiers through NFKC: without this check, 'ｓｏ' would read the input 'so'
+    checked, issues = check_expression(source, names={"so": "number", "a": "number", "n": "number"})
+    assert checked is None
+    assert [(i.code, i.column) for i in issues] == [("expr-lookalike", 1)]
+    assert repr(folded) in issues[0].message

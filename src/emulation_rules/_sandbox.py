@@ -292,6 +292,8 @@ class _Checker:
 
     def _allowed(self, node: ast.AST, parent: ast.AST | None = None) -> bool:
         kind = type(node)
+        if kind is ast.Name:
+            return self._plain_name(node)  # type: ignore[arg-type]
         if kind in _NODE_NAMES:
             self.fail("expr-forbidden", f"not allowed: {_NODE_NAMES[kind]}", node)
             return False
@@ -442,6 +444,19 @@ class _Checker:
             self.fail("expr-forbidden", "a tuple is allowed only after 'in'", node)
             return "any"
         return "any"
+
+    def _plain_name(self, node: ast.Name) -> bool:
+        """Refuse a name Python folded to another (NFKC): ``ｓｏ``, ``𝐚``, ``ª`` read ``so``, ``a``."""
+        written = ast.get_source_segment(self.source, node)
+        if written is None or written == node.id:
+            return True
+        self.fail(
+            "expr-lookalike",
+            f"{written!r} is not written in plain letters: Python would read it as {node.id!r}",
+            node,
+            hint=f"write {node.id!r} with ordinary letters",
+        )
+        return False
 
     def _name(self, node: ast.Name) -> ExprType:
         if node.id in self.names:

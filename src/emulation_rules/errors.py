@@ -91,6 +91,7 @@ CODES: dict[str, str] = {
     "expr-not-expression": "Assignments and several statements are not expressions.",
     "expr-forbidden": "The expression uses syntax outside the allowed set.",
     "expr-unknown-name": "The expression names something that is neither an input nor a constant.",
+    "expr-lookalike": "A name in the expression is written with look-alike characters.",
     "expr-unknown-function": "The expression calls a function outside the engine's table.",
     "expr-too-long": "The expression is longer than the limit.",
     "expr-too-complex": "The expression has too many nodes or nests too deeply.",
