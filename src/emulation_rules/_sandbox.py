@@ -446,7 +446,7 @@ class _Checker:
         return "any"
 
     def _plain_name(self, node: ast.Name) -> bool:
-        """Refuse a name Python folded to another (NFKC): ``ｓｏ``, ``𝐚``, ``ª`` read ``so``, ``a``."""
+        """Refuse a name that Python folded (NFKC): ``ｓｏ``, ``𝐚`` and ``ª`` read ``so``, ``a``."""
         written = ast.get_source_segment(self.source, node)
         if written is None or written == node.id:
             return True
