@@ -250,6 +250,28 @@ def read_submission_document(
     return parse_yaml(text.text, display, check_invisible=False)
 
 
+def _unit_locations(
+    positions: dict[tuple[str | int, ...], tuple[int, int]],
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Each unit's value, self-score and evidence positions, indexed in one pass over the file.
+
+    Keys are ``"name"`` for ``units[i].values.name`` and ``"self_scores.x"``/``"evidence.x"``
+    for those sections: the locations a unit's issues are reported at.
+    """
+    by_unit: dict[int, dict[str, tuple[int, int]]] = {}
+    for path, position in positions.items():
+        if len(path) != 4 or path[0] != "units":
+            continue
+        _, index, section, key = path
+        if not isinstance(index, int) or not isinstance(key, str):
+            continue
+        if section == "values":
+            by_unit.setdefault(index, {})[key] = position
+        elif section in ("self_scores", "evidence"):
+            by_unit.setdefault(index, {})[f"{section}.{key}"] = position
+    return by_unit
+
+
 def load_submissions(
     sources: Iterable[str | Path],
 ) -> SubmissionBatch:
@@ -288,6 +310,7 @@ def load_submissions(
         except ValidationError as exc:
             file_issues.extend(pydantic_issues(exc, document, name, SubmissionFile))
             continue
+        unit_locations = _unit_locations(document.positions.values)
         for index, raw in enumerate(envelope.units):
             path: tuple[str | int, ...] = ("units", index)
             raw_with_meta = {
@@ -296,19 +319,7 @@ def load_submissions(
                 "period": envelope.period,
                 "source": name,
                 "locations": {
-                    **{
-                        p[3]: v
-                        for p, v in document.positions.values.items()
-                        if len(p) == 4 and p[:3] == (*path, "values") and isinstance(p[3], str)
-                    },
-                    **{
-                        f"{p[2]}.{p[3]}": v
-                        for p, v in document.positions.values.items()
-                        if len(p) == 4
-                        and p[:2] == path
-                        and p[2] in ("self_scores", "evidence")
-                        and isinstance(p[3], str)
-                    },
+                    **unit_locations.get(index, {}),
                     "@unit": document.positions.values.get(path, (None, None)),
                     "@values": document.positions.values.get((*path, "values"), (None, None)),
                 },
