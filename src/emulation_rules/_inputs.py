@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic_core import PydanticCustomError
 
-from emulation_rules._text import find_invisible, nfc
+from emulation_rules._text import describe_control, find_control, find_invisible, nfc
 from emulation_rules.model import MAX_MAGNITUDE, MAX_PLACES, parse_number_text
 
 if TYPE_CHECKING:
@@ -254,6 +254,12 @@ def coerce_value(field: InputField, raw: Any) -> Any:
         raise ValueProblem("out-of-range", f"the text is longer than {MAX_TEXT} characters")
     if find_invisible(text) >= 0:
         raise ValueProblem("invisible-char", "the text contains an invisible character")
+    control = find_control(text, lines=True)
+    if control >= 0:
+        raise ValueProblem(
+            "control-char",
+            f"the text contains a control character ({describe_control(text[control])})",
+        )
     return text
 
 

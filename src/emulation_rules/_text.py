@@ -20,6 +20,8 @@ __all__ = [
     "SourceText",
     "check_characters",
     "decode_source",
+    "describe_control",
+    "find_control",
     "find_invisible",
     "json_integer",
     "nfc",
@@ -71,6 +73,28 @@ def suggest(name: str, options: Iterable[str]) -> str | None:
         folded = name.casefold()
         close = [o for o in pool if folded and folded in o.casefold()][:1]
     return f"did you mean {close[0]!r}?" if close else None
+
+
+#: Control characters refused in a value once its escapes are decoded ("\\e[2J" in a quoted
+#: YAML or JSON string): they would reach a terminal, or forge a row of a table.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: The same, in a value that may span lines (a note, a text input): tab and line feed allowed.
+_CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def find_control(text: str, *, lines: bool = False) -> int:
+    """Return the index of the first control character in ``text``, or -1.
+
+    With ``lines``, tab and line feed are allowed (multi-line notes and text values).
+    """
+    match = (_CONTROL_IN_LINES if lines else _CONTROL).search(text)
+    return -1 if match is None else match.start()
+
+
+def describe_control(char: str) -> str:
+    """``U+001B`` and, when Unicode names it, its name: for messages."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name.lower()})" if name else "")
 
 
 def find_invisible(text: str) -> int:

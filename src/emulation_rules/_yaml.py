@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from emulation_rules._text import find_invisible, nfc
+from emulation_rules._text import describe_control, find_control, find_invisible, nfc
 from emulation_rules.errors import Issue
 
 __all__ = ["Positions", "YamlDocument", "parse_yaml"]
@@ -163,6 +163,14 @@ class _Builder:
         frame[2] = _NO_KEY
 
     def _invisible(self, value: str, event: Any) -> None:
+        control = find_control(value, lines=True)
+        if control >= 0:  # decoded from an escape ("\\e", "\\x1b"): the raw text had none
+            self.issue(
+                "control-char",
+                f"control character {describe_control(value[control])} in {value[:60]!r}",
+                event.start_mark,
+                hint="delete it; a name or note is plain text",
+            )
         index = find_invisible(value)
         if index < 0:
             return

@@ -33,6 +33,8 @@ from emulation_rules._inputs import NOT_APPLICABLE, ValueProblem, coerce_value, 
 from emulation_rules._sandbox import CheckedExpression, evaluate_expression
 from emulation_rules._text import (
     decode_source,
+    describe_control,
+    find_control,
     find_invisible,
     json_integer,
     nfc,
@@ -95,6 +97,13 @@ def _evidence_list(value: Any) -> Any:
 def _no_invisible(value: str) -> str:
     if find_invisible(value) >= 0:
         raise PydanticCustomError("invisible-char", "the name contains an invisible character")
+    control = find_control(value)
+    if control >= 0:  # a line break would forge a row of the ranked table
+        raise PydanticCustomError(
+            "control-char",
+            "the name contains a control character ({char}); write it on one line, as plain text",
+            {"char": describe_control(value[control])},
+        )
     return value
 
 
