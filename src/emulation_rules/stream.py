@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._pool import Pool, WorkerError, WorkerLostError
 from emulation_rules._text import json_integer, nfc
-from emulation_rules.errors import Issue
+from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.submissions import (
     Rejected,
     Submission,
@@ -46,11 +46,20 @@ from emulation_rules.submissions import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from pathlib import Path
     from types import FrameType
 
     from emulation_rules.compiler import CompiledRuleset
 
-__all__ = ["MARKER_KEY", "StreamStats", "WorkerError", "available_cpus", "stream_score"]
+__all__ = [
+    "MARKER_KEY",
+    "ResumePoint",
+    "StreamStats",
+    "WorkerError",
+    "available_cpus",
+    "resume_point",
+    "stream_score",
+]
 
 #: Units scored together when lines name no cluster.
 BATCH = 256
@@ -98,6 +107,66 @@ class StreamStats:
                 "units": self.units_before + self.units,
             }
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ResumePoint:
+    """Where an earlier run's output ends: read from its ``stream_end`` marker."""
+
+    #: Whether that run completed (then there is nothing to resume).
+    complete: bool
+    #: The last input line whose result that output holds.
+    after_line: int
+    #: The unit lines that output holds.
+    units: int
+    #: The byte offset of the marker line: the output is cut there before appending.
+    offset: int
+
+
+#: The marker is short; a resumed output is read from its end, this many bytes at most.
+_TAIL = 65536
+
+
+def resume_point(path: str | Path) -> ResumePoint:
+    """Read the ``stream_end`` marker that ends the output of an earlier run.
+
+    Raises:
+        EmulationRulesError: the output cannot be read, or its last line is not a marker
+            (``stream-resume``).
+    """
+
+    def fail(message: str) -> EmulationRulesError:
+        issue = Issue("stream-resume", message, source=str(path))
+        return EmulationRulesError("cannot resume", (issue,))
+
+    try:
+        with open(path, "rb") as file:  # noqa: PTH123 - str or Path
+            size = file.seek(0, os.SEEK_END)
+            start = max(0, size - _TAIL)
+            file.seek(start)
+            tail = file.read()
+    except OSError as exc:
+        raise fail(f"không đọc được tệp kết quả: {exc.strerror or exc}") from None
+    body = tail.rstrip(b"\n")
+    cut = body.rfind(b"\n") + 1
+    try:
+        data = json.loads(body[cut:].decode("utf-8"))
+        end = data[MARKER_KEY]
+        point = ResumePoint(
+            complete=end["complete"] is True,
+            after_line=int(end["resume_after_line"]),
+            units=int(end["units"]),
+            offset=start + cut,
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError, ValueError):
+        message = (
+            f"dòng cuối không phải dòng kết thúc {{{MARKER_KEY!r}: …}} của một lần chấm "
+            "--stream (tệp bị cắt ngang hoặc không phải kết quả --stream)"
+        )
+        raise fail(message) from None
+    if point.after_line < 0 or point.units < 0:
+        raise fail("dòng kết thúc có số dòng hoặc số đơn vị âm")
+    return point
 
 
 def available_cpus() -> int:
