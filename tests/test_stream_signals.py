@@ -266,3 +266,15 @@ def test_an_input_without_units_is_an_error():
         "resume_after_line": 2,
         "units": 0,
     }
+
+
+def test_a_missing_input_leaves_the_output_to_resume_untouched(tmp_path):
+    out = tmp_path / "out.jsonl"
+    marker = {"stream_end": {"complete": False, "input_lines": 5, "reason": "SIGINT"}}
+    marker["stream_end"] |= {"resume_after_line": 5, "units": 5}
+    out.write_text(json.dumps(marker) + "\n", encoding="utf-8")
+    result = _run(str(tmp_path / "nowhere.jsonl"), "--stream", "--resume", str(out))
+    assert result.returncode == 1
+    assert b"file-not-found" in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert json.loads(out.read_text(encoding="utf-8")) == marker

@@ -68,6 +68,13 @@ def stream_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     if jobs is None:
         return EXIT_USAGE
     load_ruleset(args.guide)  # every problem of the guide before any line is read
+    missing = [s for s in args.submissions if s != "-" and not Path(s).is_file()]
+    if missing:  # before a resumed output is touched
+        issues = tuple(
+            Issue("file-not-found", "cannot read the file: No such file or directory", source=s)
+            for s in missing
+        )
+        raise EmulationRulesError("input not found", issues)
     skip = before = 0
     with contextlib.ExitStack() as stack:
         out = stdout
@@ -77,9 +84,9 @@ def stream_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
                 stderr.write(f"{args.resume}: lần chấm trước đã xong, không còn gì để chấm tiếp\n")
                 return EXIT_OK
             skip, before = point.after_line, point.units
-            out = stack.enter_context(Path(args.resume).open("r+", encoding="utf-8"))
-            out.seek(point.offset)  # the old marker goes; the new lines take its place
-            out.truncate()
+            with Path(args.resume).open("r+b") as old:  # the old marker goes
+                old.truncate(point.offset)
+            out = stack.enter_context(Path(args.resume).open("a", encoding="utf-8"))
         stats = stream_score(
             args.guide,
             _lines(args.submissions),

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import signal
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
@@ -443,6 +442,10 @@ class _Signals:
             self._raised = True  # once: a second Ctrl-C must not break the shutdown
             raise _Stop(self.pending)
 
+    def finish(self) -> None:
+        """Stop raising: the run is over, only its end is written now."""
+        self._raised = True
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Defer a signal until the block is done (a cluster's lines are written whole)."""
@@ -547,6 +550,9 @@ def stream_score(
                 results = ((task, _score_task(task)) for task in reader.tasks())
             for task, written in results:
                 writer.write(task, written)
+            if pool is not None:
+                pool.close()
+                pool = None
         except _Stop as stop:
             reason = signal.Signals(stop.signum).name
         except WorkerLostError as exc:
@@ -555,11 +561,9 @@ def stream_score(
         except WorkerError as exc:
             reason, error = "worker-error", exc
         finally:
-            if pool is not None:
-                if reason is None and sys.exc_info()[0] is None:
-                    pool.close()
-                else:  # stopped, or an exception on its way out: end the workers now
-                    pool.terminate()
+            signals.finish()  # from here on a signal cannot break the shutdown or the marker
+            if pool is not None:  # stopped, or an exception on its way out: end workers now
+                pool.terminate()
         stats = StreamStats(
             writer.units,
             writer.rejected,
