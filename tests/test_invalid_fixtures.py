@@ -51,6 +51,10 @@ NO_FIXTURE = {
     "total-mismatch",
     # a bad command line, not a bad file (tested in test_cli.py)
     "usage",
+    # the output of a streaming run, and a worker process killed (tested in
+    # test_stream_signals.py)
+    "stream-resume",
+    "stream-worker-lost",
     # a guide test case that fails, not a broken guide (tested in test_guidetests.py)
     "test-failed",
     # openpyxl not installed, not a bad file (tested in test_excel.py by hiding openpyxl)

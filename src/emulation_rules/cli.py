@@ -1,7 +1,8 @@
 """The ``emulation-rules`` command line: a thin layer over the public API.
 
 Exit codes: 0 success; 1 a problem the user can fix (a bad guide, a bad submission, a unit
-that failed); 2 a usage error; 3 an unexpected internal error; 130 interrupted.
+that failed); 2 a usage error; 3 an unexpected internal error; 130 interrupted (SIGINT, Ctrl-C);
+143 stopped by SIGTERM (``score --stream``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import TYPE_CHECKING, TextIO
 from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
+from emulation_rules._stream_command import stream_command
 from emulation_rules._version import __version__
 from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
-from emulation_rules.compiler import check_ruleset, load_ruleset
+from emulation_rules.compiler import check_ruleset
 from emulation_rules.errors import EmulationRulesError
 from emulation_rules.guidetests import check_suite, is_tests_file
 from emulation_rules.schemas import ruleset_schema
-from emulation_rules.stream import stream_score
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["main", "ruleset_schema", "run"]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: Exit code after SIGTERM (128 + 15), like a process the signal ended.
+EXIT_TERMINATED = 143
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +100,16 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         help="read JSON Lines submissions ('-' for standard input), write JSON Lines results",
     )
     run_score.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="with --stream: N processes"
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --stream: N processes (at most the number of CPUs)",
+    )
+    run_score.add_argument(
+        "--resume",
+        metavar="OUT",
+        help="with --stream: continue the interrupted run whose output is OUT, appending to it",
     )
     run_score.add_argument(
         "--allow-version-mismatch",
@@ -195,7 +207,7 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.stream:
-        return _stream(args, stdout, stderr)
+        return stream_command(args, stdout, stderr)
     scored = score_from_args(args)
     result = scored.result
     if args.audit_log or args.record:
@@ -221,27 +233,6 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if issue.severity == "error":
             stderr.write(issue.render() + "\n")
     return EXIT_OK if result.ok else EXIT_PROBLEM
-
-
-def _stream(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    load_ruleset(args.guide)  # every problem of the guide before any line is read
-    progress = stderr if stderr.isatty() else None
-    total = rejected = 0
-    for source in args.submissions:
-        if source == "-":
-            stats = stream_score(
-                args.guide, sys.stdin, stdout, jobs=args.jobs, trace=args.trace, progress=progress
-            )
-        else:
-            with Path(source).open(encoding="utf-8") as lines:
-                stats = stream_score(
-                    args.guide, lines, stdout, jobs=args.jobs, trace=args.trace, progress=progress
-                )
-        total += stats.units
-        rejected += stats.rejected
-    if rejected:
-        stderr.write(f"{rejected} of {total} unit(s) rejected\n")
-    return EXIT_PROBLEM if rejected else EXIT_OK
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:

@@ -127,6 +127,8 @@ CODES: dict[str, str] = {
     "test-failed": "A case of a guide's tests file does not give the result it expects.",
     # Command line
     "usage": "The command line is not valid.",
+    "stream-resume": "The output named by --resume does not end with a stream_end marker.",
+    "stream-worker-lost": "A worker process of score --stream died; its lines were not scored.",
     # Optional features
     "missing-dependency": "An optional dependency is not installed (openpyxl for Excel files).",
 }
