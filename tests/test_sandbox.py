@@ -309,3 +309,18 @@ def test_names_python_would_fold_are_refused(source, folded):
     assert checked is None
     assert [(i.code, i.column) for i in issues] == [("expr-lookalike", 1)]
     assert repr(folded) in issues[0].message
+
+
+@pytest.mark.parametrize("literal", ["1e-999999999", "0e-999999999", "0.000000000000000000001"])
+def test_literals_with_extreme_exponents_are_refused(literal):
+    # 1e-999999999 underflowed to a silent 0; 0e-999999999 printed a megabyte of zeros
+    checked, issues = check_expression(f"a * {literal}", names={"a": "number"})
+    assert checked is None
+    assert [i.code for i in issues] == ["expr-number"]
+    assert "decimal places" in issues[0].message
+
+
+def test_a_literal_with_twenty_places_is_still_a_number():
+    checked, issues = check_expression("a * 0.00000000000000000001", names={"a": "number"})
+    assert issues == []
+    assert checked is not None

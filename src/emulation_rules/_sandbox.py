@@ -53,6 +53,10 @@ ROUNDING_MODES: dict[str, str] = {
 }
 
 
+#: Decimal places a number literal may have: far beyond any rule, far from the context's limits.
+MAX_LITERAL_PLACES = 20
+
+
 @dataclass(frozen=True, slots=True)
 class SandboxConfig:
     """Limits on expressions, passed per call (never module globals)."""
@@ -386,6 +390,14 @@ class _Checker:
                     return node
                 if not number.is_finite() or number.copy_abs() >= Decimal("1e15"):
                     checker.fail("expr-number", f"the number {text} is too large", node)
+                    return node
+                if number.as_tuple().exponent < -MAX_LITERAL_PLACES:  # type: ignore[operator]
+                    # 1e-999999999 would underflow to 0; 0e-999999999 would print a megabyte
+                    checker.fail(
+                        "expr-number",
+                        f"the number {text} has more than {MAX_LITERAL_PLACES} decimal places",
+                        node,
+                    )
                     return node
                 # Decimal constants are this module's own extension of the tree
                 return ast.copy_location(ast.Constant(number), node)  # type: ignore[arg-type]
