@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._cli_common import score_from_args
+from emulation_rules._files import make_folder
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.excel import MissingDependencyError, write_template
 from emulation_rules.report import write_html, write_summary
@@ -90,8 +91,7 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     excel: Path | None = Path(args.excel) if args.excel else None
     page: Path | None = Path(args.html) if args.html else None
     if args.output_dir:
-        directory = Path(args.output_dir)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = make_folder(args.output_dir)
         guide_id = load_ruleset(args.guide).id
         excel = excel or directory / f"{guide_id}-bang-tong-hop.xlsx"
         page = page or directory / f"{guide_id}-bao-cao.html"

@@ -182,7 +182,14 @@ def read_source(
                 f"the file has {size} bytes; the limit is {max_bytes}",
                 source=name,
             )
-        data = file.read_bytes()
+        with file.open("rb") as stream:  # never more than the limit: /dev/zero has size 0
+            data = stream.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return None, Issue(
+                "file-too-large",
+                f"the file has more than {max_bytes} bytes, the limit",
+                source=name,
+            )
     except OSError as exc:
         return None, Issue("file-not-found", f"cannot read the file: {exc.strerror}", source=name)
     return decode_source(data, name, max_bytes=max_bytes)

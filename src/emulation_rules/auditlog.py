@@ -18,13 +18,14 @@ import hashlib
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules.audit import AuditError, parse_record, record_bytes
 from emulation_rules.errors import Issue
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterable
 
 __all__ = ["GENESIS", "LogEntry", "VerifyReport", "append_record", "read_record", "verify_log"]
 
@@ -66,9 +67,35 @@ class LogEntry:
 def _connect(path: str | Path) -> sqlite3.Connection:
     # the default rollback journal: every write takes the database lock in turn, and the busy
     # timeout makes concurrent writers wait for it instead of failing
-    connection = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-    connection.execute("PRAGMA synchronous=FULL")
+    if Path(path).is_dir():
+        raise _log_error(path, "file-write", "it is a folder, not an audit log file")
+    try:
+        connection = sqlite3.connect(_uri(path, "rwc"), timeout=60, isolation_level=None, uri=True)
+        connection.execute("PRAGMA synchronous=FULL")
+    except sqlite3.Error as exc:
+        code = "audit-format" if "not a database" in str(exc) else "file-write"
+        raise _log_error(path, code, f"cannot open the audit log: {exc}") from None
     return connection
+
+
+def _uri(path: str | Path, mode: str) -> str:
+    """A SQLite URI naming exactly ``path``: '#', '?' and '%' in a name are escaped."""
+    return f"{Path(path).resolve().as_uri()}?mode={mode}"
+
+
+def _read_only(path: str | Path) -> sqlite3.Connection:
+    """Open an existing log for reading; a missing file is not created."""
+    if not Path(path).is_file():
+        reason = "it is a folder" if Path(path).is_dir() else "no such file"
+        raise _log_error(path, "file-not-found", f"cannot read the audit log: {reason}")
+    try:
+        return sqlite3.connect(_uri(path, "ro"), uri=True)
+    except sqlite3.Error as exc:
+        raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+
+
+def _log_error(path: str | Path, code: str, message: str) -> AuditError:
+    return AuditError(message, (Issue(code, message, source=str(path)),))
 
 
 def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
@@ -76,7 +103,10 @@ def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
     body = record_bytes(record)
     digest = record["digest"]
     with closing(_connect(path)) as connection:
-        connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another writes
+        try:
+            connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another writes
+        except sqlite3.Error as exc:
+            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
         try:
             for statement in _SCHEMA:
                 connection.execute(statement)
@@ -91,6 +121,12 @@ def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
                 (seq, digest, previous, chain, record["ruleset"]["id"], record.get("as_of"), body),
             )
             connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            connection.execute("ROLLBACK")
+            code = "file-write" if isinstance(exc, sqlite3.OperationalError) else "audit-format"
+            if "no such" in str(exc) or "not a database" in str(exc):
+                code = "audit-format"
+            raise _log_error(path, code, f"cannot append to the audit log: {exc}") from None
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -112,18 +148,29 @@ def verify_log(path: str | Path) -> VerifyReport:
     """Check every record's digest and every link of the chain; name the first bad record."""
     name = str(path)
     issues: list[Issue] = []
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+    with closing(_read_only(path)) as connection:
+        try:
+            # one row at a time: memory stays constant, however long the log
             rows = connection.execute(
                 "SELECT seq, record_digest, prev_chain, chain, body FROM audit_log ORDER BY seq"
-            ).fetchall()
-    except sqlite3.Error as exc:
-        raise AuditError(
-            "unreadable log",
-            (Issue("audit-format", f"not an audit log: {exc}", source=name),),
-        ) from None
+            )
+            count, issues, head = _verify_rows(rows, name)
+        except sqlite3.Error as exc:
+            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+    return VerifyReport(not issues, count, head, tuple(issues))
+
+
+def _verify_rows(
+    rows: Iterable[tuple[int, str, str, str, bytes]], name: str
+) -> tuple[int, list[Issue], str]:
+    """Check each row's digest and link, stopping at the first broken one."""
+    issues: list[Issue] = []
+    count = 0
     previous, expected_seq, head = GENESIS, 1, GENESIS
     for seq, stored_digest, prev_chain, chain, body in rows:
+        count += 1
+        if issues:  # the first broken record is named; the rest are only counted
+            continue
         where = f"record {seq} ({stored_digest})"
         problem = _check_row(body, stored_digest, name)
         if seq != expected_seq:
@@ -140,9 +187,9 @@ def verify_log(path: str | Path) -> VerifyReport:
             problem = f"{where}: its chain digest is wrong (the chain was edited)"
         if problem is not None:
             issues.append(Issue("audit-chain", problem, source=name, path=("audit_log", seq)))
-            break
+            continue
         previous, expected_seq, head = chain, seq + 1, chain
-    return VerifyReport(not issues, len(rows), head, tuple(issues))
+    return count, issues, head
 
 
 def _check_row(body: bytes, stored_digest: str, name: str) -> str | None:
@@ -159,8 +206,11 @@ def _check_row(body: bytes, stored_digest: str, name: str) -> str | None:
 
 def read_record(path: str | Path, seq: int) -> dict[str, Any]:
     """Read record ``seq`` of a log (checking its own digest)."""
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-        row = connection.execute("SELECT body FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    with closing(_read_only(path)) as connection:
+        try:
+            row = connection.execute("SELECT body FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+        except sqlite3.Error as exc:
+            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
     if row is None:
         raise AuditError(
             "no such record",

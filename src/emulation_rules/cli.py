@@ -12,12 +12,12 @@ import json
 import os
 import sys
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
+from emulation_rules._files import write_atomic
 from emulation_rules._stream_command import stream_command
 from emulation_rules._version import __version__
 from emulation_rules.audit import build_record, record_bytes
@@ -221,7 +221,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             as_of=scored.as_of,
         )
         if args.record:
-            Path(args.record).write_bytes(record_bytes(record))
+            write_atomic(args.record, record_bytes(record))
         if args.audit_log:
             entry = append_record(args.audit_log, record)
             stderr.write(f"audit record {entry.seq} appended: {entry.record_digest}\n")

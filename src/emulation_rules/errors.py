@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     # Files and text
     "file-not-found": "The file does not exist or cannot be read.",
     "file-too-large": "The file is larger than the configured limit.",
+    "file-write": "An output file cannot be written (missing folder, permission, full disk).",
     "encoding": "The file is not valid UTF-8 (UTF-16 and legacy Vietnamese encodings too).",
     "control-char": "A NUL or other control character appears in the text.",
     "invisible-char": "An invisible (zero-width or bidi) character appears in an id or name.",
@@ -292,6 +293,10 @@ class ExpressionError(RulesetError):
 
 class SubmissionError(EmulationRulesError):
     """A unit's submission is wrong; whoever supplied the data fixes it."""
+
+
+class OutputError(EmulationRulesError):
+    """An output (a record, a report, a workbook, a log) cannot be written where asked."""
 
 
 class EvaluationError(EmulationRulesError):

@@ -33,6 +33,7 @@ only when a workbook is written or read, and its absence is a ``missing-dependen
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from emulation_rules._canonical import decimal_text
+from emulation_rules._files import write_atomic
 from emulation_rules._inputs import MAX_TEXT
 from emulation_rules._yaml import Positions, YamlDocument
 from emulation_rules.errors import EmulationRulesError, Issue
@@ -205,7 +207,9 @@ def write_template(
         MissingDependencyError: if openpyxl is not installed.
     """
     workbook = template_workbook(compiled, rows=rows)
-    workbook.save(Path(path))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomic(path, buffer.getvalue())
 
 
 def template_workbook(compiled: CompiledRuleset, *, rows: int = TEMPLATE_ROWS) -> Workbook:

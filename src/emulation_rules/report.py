@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._canonical import decimal_text
+from emulation_rules._files import write_atomic
 from emulation_rules._inputs import NOT_APPLICABLE
 from emulation_rules._version import __version__
 from emulation_rules.excel import excel_value, require_openpyxl
@@ -40,6 +41,7 @@ from emulation_rules.model import CONSTRUCTS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from pathlib import Path
 
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
@@ -185,7 +187,9 @@ def write_summary(compiled: CompiledRuleset, result: ClusterResult, path: str | 
     Raises:
         MissingDependencyError: if openpyxl is not installed.
     """
-    summary_workbook(compiled, result).save(Path(path))
+    buffer = io.BytesIO()
+    summary_workbook(compiled, result).save(buffer)
+    write_atomic(path, buffer.getvalue())
 
 
 def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbook:
@@ -584,7 +588,7 @@ footer{margin-top:32px;font-size:12px;color:#666;border-top:1px solid #ccc;paddi
 
 def write_html(compiled: CompiledRuleset, result: ClusterResult, path: str | Path) -> None:
     """Write the HTML report of a scored cluster (UTF-8, self-contained)."""
-    Path(path).write_text(render_html(compiled, result), encoding="utf-8")
+    write_atomic(path, render_html(compiled, result))
 
 
 def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emulation_rules._files import make_folder, write_atomic
+
 __all__ = ["FILES", "write_scaffold"]
 
 GUIDE = """\
@@ -241,7 +243,7 @@ def write_scaffold(folder: str | Path, *, force: bool = False) -> list[Path]:
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         raise FileExistsError(", ".join(str(p) for p in existing))
-    target.mkdir(parents=True, exist_ok=True)
+    make_folder(target)
     for path, text in zip(paths, FILES.values(), strict=True):
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
     return paths
