@@ -18,7 +18,7 @@ from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
 from emulation_rules._version import __version__
-from emulation_rules.audit import build_record, record_bytes
+from emulation_rules.audit import EVALUATORS, build_record, record_bytes
 from emulation_rules.auditlog import append_record
 from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError
@@ -98,6 +98,12 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     )
     run_score.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="with --stream: N processes"
+    )
+    run_score.add_argument(
+        "--reference",
+        action="store_true",
+        help="score with the independent reference evaluator (the interpreter and simpleeval; "
+        "slower): the same result, by another path",
     )
     run_score.add_argument(
         "--allow-version-mismatch",
@@ -195,9 +201,14 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.stream:
+        if args.reference:
+            stderr.write("emulation-rules score: usage: --reference cannot be used with --stream\n")
+            return EXIT_USAGE
         return _stream(args, stdout, stderr)
     scored = score_from_args(args)
     result = scored.result
+    if args.reference:  # on stderr: the result itself is the same bytes in either mode
+        stderr.write(f"bộ đánh giá: {EVALUATORS['reference']}\n")
     if args.audit_log or args.record:
         record = build_record(
             scored.guide,
