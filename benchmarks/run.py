@@ -94,8 +94,8 @@ class Bench:
         self.values = [(s.unit_id, dict(s.values)) for s in self.subs]
         self.zen_values = [(u, baselines.zen_inputs(v)) for u, v in self.values]
 
-    def ours(self, n: int, *, trace: bool) -> Any:
-        return score(self.guide, self.subs[:n], trace=trace)
+    def ours(self, n: int, *, trace: bool, reference: bool = False) -> Any:
+        return score(self.guide, self.subs[:n], trace=trace, reference=reference)
 
 
 def zen_available() -> str | None:
@@ -184,6 +184,12 @@ def verify(bench: Bench, n: int, zen_missing: str | None) -> Checker:
         and on["items"] == off["items"]
         and on["ranking"] == off["ranking"],
         "emulation-rules: trace on and off give the same totals, items and ranking",
+    )
+    ref = ours_view(bench.ours(n, trace=True, reference=True))
+    check.expect(
+        ref == on,
+        "emulation-rules reference mode (interpreter + simpleeval, issue 22): the same totals, "
+        "items, ranking and audit",
     )
     binding = sum(
         1 for u, items in on["items"].items() for g in bench.work.groups if items[g.id] == g.max
@@ -336,9 +342,13 @@ def time_engines(bench: Bench, args: argparse.Namespace, zen_missing: str | None
     if not zen_missing:
         z = baselines.Zen(bench.work)
         engines["zen-engine"] = lambda k, t: z.run(bench.zen_values[:k], trace=t)
+    traces: dict[str, tuple[bool, ...]] = dict.fromkeys(engines, (True, False))
+    if args.reference:  # the second opinion of issue 22: slow, but it must finish
+        engines["emulation-rules reference"] = lambda k, t: bench.ours(k, trace=t, reference=True)
+        traces["emulation-rules reference"] = (True,)
     out: dict[str, Any] = {}
     for name, run in engines.items():
-        for trace in (True, False):
+        for trace in traces[name]:
             row = f"{name} trace={'on' if trace else 'off'}"
             print(f"  timing {row} ...", file=sys.stderr, flush=True)
             big = measure(lambda run=run, t=trace: run(n, t), reps=args.reps, warmup=args.warmup)
@@ -732,6 +742,16 @@ def report(figures: dict[str, Any]) -> str:
             f"({ours['ms_n']:.1f} vs {off['ms_n']:.1f} ms per {n} units)."
         )
         lines.append("")
+        ref = t.get("emulation-rules reference trace=on")
+        if ref:
+            lines += [
+                (
+                    "Reference mode (`score(..., reference=True)`: the interpreter with "
+                    f"simpleeval, issue 22): {ref['ms_n']:,.1f} ms per {n} units with the trace, "
+                    f"{ref['ms_n'] / ours['ms_n']:.1f}× the usual path ({ours['ms_n']:,.1f} ms)."
+                ),
+                "",
+            ]
     deferred = figures.get("deferred")
     if deferred and t:
         lines += [
@@ -915,6 +935,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="whole-process runs of the command line (default 7, 2 with --quick)",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    p.add_argument(
+        "--no-reference",
+        dest="reference",
+        action="store_false",
+        help="skip timing the reference mode (score(reference=True), issue 22)",
+    )
     p.add_argument(
         "--no-loads", action="store_true", help="skip guide loading and the command line"
     )

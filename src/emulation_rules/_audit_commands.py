@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,6 +31,13 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     again.add_argument(
         "--ruleset", metavar="GUIDE", help="replay against this guide instead of the recorded one"
     )
+    again.add_argument(
+        "--reference",
+        action="store_true",
+        help="a second opinion: replay with the interpreter and simpleeval (slower), "
+        "never the generated code",
+    )
+    again.add_argument("--format", choices=("text", "json"), default="text")
     check = sub.add_parser(
         "verify", help="check an audit log's chain and every record's digest", stderr=stderr
     )
@@ -62,15 +70,22 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 ),
             ) from None
         record = parse_record(data, name=args.record)
-    report = replay(record, ruleset=args.ruleset)
+    report = replay(record, ruleset=args.ruleset, reference=args.reference)
+    if args.format == "json":
+        stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+        stdout.write("\n")
+        return EXIT_OK if report.identical else EXIT_PROBLEM
     if report.identical:
         stdout.write(f"identical: {report.recorded_digest}\n")
-        return EXIT_OK
-    stderr.writelines(
-        Issue("audit-replay", difference).render() + "\n" for difference in report.differences
-    )
-    stdout.write(f"differs: recorded {report.recorded_digest}, replayed {report.replayed_digest}\n")
-    return EXIT_PROBLEM
+    else:
+        stderr.writelines(
+            Issue("audit-replay", difference).render() + "\n" for difference in report.differences
+        )
+        stdout.write(
+            f"differs: recorded {report.recorded_digest}, replayed {report.replayed_digest}\n"
+        )
+    stdout.write(f"bộ đánh giá: {report.evaluator_text}\n")
+    return EXIT_OK if report.identical else EXIT_PROBLEM
 
 
 def _verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

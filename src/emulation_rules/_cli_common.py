@@ -67,5 +67,6 @@ def score_from_args(args: argparse.Namespace) -> Scored:
         cluster=cluster,
         reviews=reviews,
         as_of=date_,
+        reference=getattr(args, "reference", False),
     )
     return Scored(guide, batch, cluster, reviews, date_, result)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
+import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ __all__ = [
     "FUNCTIONS",
     "CheckedExpression",
     "ExprType",
+    "ReferenceEvaluator",
     "SandboxConfig",
     "check_expression",
     "evaluate_expression",
@@ -186,19 +188,16 @@ def _div(left: Decimal, right: Decimal) -> Decimal:
     return Decimal(left) / Decimal(right)
 
 
-def _ensure_number(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise TypeError(type(value).__name__)
-    return Decimal(value)
-
-
+#: The operators simpleeval applies: the same operations as the compiled closures (see
+#: :func:`compile_tree`), so that both give the same value of the same type (the sum of two
+#: counts stays an int, exact, in both).
 _OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: lambda a, b: _ensure_number(a) + _ensure_number(b),
-    ast.Sub: lambda a, b: _ensure_number(a) - _ensure_number(b),
-    ast.Mult: lambda a, b: _ensure_number(a) * _ensure_number(b),
-    ast.Div: _div,
-    ast.USub: lambda a: -_ensure_number(a),
-    ast.UAdd: lambda a: +_ensure_number(a),
+    ast.Add: lambda a, b: _number_value(a) + _number_value(b),
+    ast.Sub: lambda a, b: _number_value(a) - _number_value(b),
+    ast.Mult: lambda a, b: _number_value(a) * _number_value(b),
+    ast.Div: lambda a, b: _div(_number_value(a), _number_value(b)),
+    ast.USub: lambda a: -_number_value(a),
+    ast.UAdd: lambda a: +_number_value(a),
     ast.Not: lambda a: not a,
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
@@ -904,22 +903,44 @@ def evaluate_expression(
         env = dict(names)
         env[SCORE_KEY] = score
         return run_compiled(expression, env)
-    return _evaluate_reference(expression, names, score)
+    return ReferenceEvaluator(names, score).run(expression)
 
 
-def _evaluate_reference(
-    expression: CheckedExpression,
-    names: Mapping[str, Any],
-    score: Callable[[str], Decimal],
-) -> Any:
-    functions = {name: f.impl for name, f in FUNCTIONS.items()}
-    functions["score"] = score
-    evaluator = simpleeval.SimpleEval(
-        operators=_OPERATORS, functions=functions, names=names, allowed_attrs={}
-    )
-    try:
-        return evaluator.eval(expression.source, previously_parsed=expression.tree)
-    except EvaluationError:
-        raise
-    except (Exception, RecursionError) as exc:
-        raise _translated(exc, expression) from exc
+#: simpleeval's constructor swaps the process's warning filters in and out
+#: (``warnings.catch_warnings``), which is not safe when two threads do it at once: a thread
+#: could restore the other's temporary filters. Evaluators are made one at a time.
+_CONSTRUCTION = threading.Lock()
+
+
+class ReferenceEvaluator:
+    """simpleeval over checked trees: the independent second opinion on the closures.
+
+    One evaluator serves one unit (or one call), in one thread: simpleeval keeps per-call state
+    on its instance. ``names`` is read at every evaluation, so a mapping that the caller fills
+    as it goes (the interpreter's names) is seen as it is then. simpleeval only ever sees trees
+    :func:`check_expression` has checked (``previously_parsed``): it never parses guide text.
+    """
+
+    __slots__ = ("_evaluator",)
+
+    def __init__(self, names: Mapping[str, Any], score: Callable[[str], Decimal]) -> None:
+        functions = {name: f.impl for name, f in FUNCTIONS.items()}
+        functions["score"] = score
+        with _CONSTRUCTION:
+            self._evaluator = simpleeval.SimpleEval(
+                operators=_OPERATORS, functions=functions, names=names, allowed_attrs={}
+            )
+
+    def run(self, expression: CheckedExpression) -> Any:
+        """Evaluate ``expression`` with simpleeval, on its checked tree.
+
+        Raises:
+            EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
+            escapes.
+        """
+        try:
+            return self._evaluator.eval(expression.source, previously_parsed=expression.tree)
+        except EvaluationError:
+            raise
+        except (Exception, RecursionError) as exc:
+            raise _translated(exc, expression) from exc

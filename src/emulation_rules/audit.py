@@ -10,7 +10,9 @@ UTF-8, no insignificant whitespace) and carries its own digest, so the same inpu
 same bytes on every machine, in any order, in any process.
 
 :func:`replay` re-evaluates a record and reports ``identical``, or the first node that differs
-and why.
+and why. With ``reference=True`` it re-evaluates in the reference mode (the interpreter with
+simpleeval, see :func:`~emulation_rules.scoring.score`): a second opinion that shares no code
+path of expression evaluation with the generated code that usually writes a record.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._canonical import (
     canonical_bytes,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUDIT_FORMAT",
+    "EVALUATORS",
     "AuditError",
     "ReplayReport",
     "build_record",
@@ -247,6 +250,15 @@ def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]
     return record
 
 
+Evaluator = Literal["generated", "reference"]
+
+#: What each evaluator of a replay is, in the words of the reports.
+EVALUATORS: dict[Evaluator, str] = {
+    "generated": "thông thường (mã sinh từ hướng dẫn, trình thông dịch khi cần)",
+    "reference": "đánh giá độc lập (trình thông dịch + simpleeval)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ReplayReport:
     """The outcome of replaying a record."""
@@ -256,13 +268,35 @@ class ReplayReport:
     differences: tuple[str, ...]
     recorded_digest: str
     replayed_digest: str
+    #: Which evaluator replayed it: ``generated`` (as :func:`score` usually scores) or
+    #: ``reference`` (the interpreter with simpleeval).
+    evaluator: Evaluator = "generated"
+
+    @property
+    def evaluator_text(self) -> str:
+        """The evaluator in the words of the reports."""
+        return EVALUATORS[self.evaluator]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "identical": self.identical,
+            "differences": list(self.differences),
+            "recorded_digest": self.recorded_digest,
+            "replayed_digest": self.replayed_digest,
+            "evaluator": {"mode": self.evaluator, "description": self.evaluator_text},
+        }
 
 
-def replay(record: dict[str, Any], *, ruleset: str | bytes | None = None) -> ReplayReport:
+def replay(
+    record: dict[str, Any], *, ruleset: str | bytes | None = None, reference: bool = False
+) -> ReplayReport:
     """Re-evaluate a record and compare with what it recorded.
 
     ``ruleset`` replays against another guide file (or its bytes); by default the guide text
-    embedded in the record is used.
+    embedded in the record is used. ``reference=True`` re-evaluates in the reference mode: the
+    interpreter with every expression evaluated by simpleeval, never the generated code or the
+    compiled closures, so that a fault of the fast path that wrote the record is found.
 
     Raises:
         AuditError: when the record cannot be replayed at all.
@@ -272,14 +306,16 @@ def replay(record: dict[str, Any], *, ruleset: str | bytes | None = None) -> Rep
     recorded_rs = record["ruleset"]
     if ruleset is None:
         with _recorded_guide(recorded_rs) as guide:
-            return _replay_with(record, guide)
+            return _replay_with(record, guide, reference=reference)
     given = (
         load_ruleset(ruleset) if isinstance(ruleset, bytes) else load_ruleset(ruleset, name=ruleset)
     )
-    return _replay_with(record, given)
+    return _replay_with(record, given, reference=reference)
 
 
-def _replay_with(record: dict[str, Any], guide: CompiledRuleset) -> ReplayReport:
+def _replay_with(
+    record: dict[str, Any], guide: CompiledRuleset, *, reference: bool
+) -> ReplayReport:
     from emulation_rules.awards import ClusterData  # noqa: PLC0415 - import cycle
     from emulation_rules.reviews import Review  # noqa: PLC0415
     from emulation_rules.scoring import score  # noqa: PLC0415
@@ -309,6 +345,7 @@ def _replay_with(record: dict[str, Any], guide: CompiledRuleset) -> ReplayReport
         cluster=cluster,
         as_of=as_of,
         allow_version_mismatch=True,
+        reference=reference,
     )
     again = build_record(
         guide,
@@ -324,7 +361,13 @@ def _replay_with(record: dict[str, Any], guide: CompiledRuleset) -> ReplayReport
         differences.append(first)
     elif again["input_digest"] != record["input_digest"]:
         differences.append("the inputs' digest differs although the results agree")
-    return ReplayReport(not differences, tuple(differences), record["digest"], again["digest"])
+    return ReplayReport(
+        not differences,
+        tuple(differences),
+        record["digest"],
+        again["digest"],
+        "reference" if reference else "generated",
+    )
 
 
 def _issue(data: dict[str, Any]) -> Issue:

@@ -20,7 +20,7 @@ from emulation_rules._cli_common import score_from_args
 from emulation_rules._files import write_atomic
 from emulation_rules._stream_command import stream_command
 from emulation_rules._version import __version__
-from emulation_rules.audit import build_record, record_bytes
+from emulation_rules.audit import EVALUATORS, build_record, record_bytes
 from emulation_rules.auditlog import append_record
 from emulation_rules.compiler import check_ruleset
 from emulation_rules.errors import EmulationRulesError
@@ -110,6 +110,12 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         "--resume",
         metavar="OUT",
         help="with --stream: continue the interrupted run whose output is OUT, appending to it",
+    )
+    run_score.add_argument(
+        "--reference",
+        action="store_true",
+        help="score with the independent reference evaluator (the interpreter and simpleeval; "
+        "slower): the same result, by another path",
     )
     run_score.add_argument(
         "--allow-version-mismatch",
@@ -207,9 +213,14 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.stream:
+        if args.reference:
+            stderr.write("emulation-rules score: usage: --reference cannot be used with --stream\n")
+            return EXIT_USAGE
         return stream_command(args, stdout, stderr)
     scored = score_from_args(args)
     result = scored.result
+    if args.reference:  # on stderr: the result itself is the same bytes in either mode
+        stderr.write(f"bộ đánh giá: {EVALUATORS['reference']}\n")
     if args.audit_log or args.record:
         record = build_record(
             scored.guide,

@@ -58,11 +58,13 @@ def _names(compiled: CompiledRuleset, values: Mapping[str, Any]) -> dict[str, An
     return names
 
 
-def _number(expression: CheckedExpression, names: Mapping[str, Any]) -> Decimal | None:
+def _number(
+    expression: CheckedExpression, names: Mapping[str, Any], *, reference: bool
+) -> Decimal | None:
     """Evaluate a measure; ``None`` when an input it reads does not apply."""
     if any(names.get(n) is NOT_APPLICABLE for n in expression.names):
         return None
-    value = evaluate_expression(expression, names, _no_score)
+    value = evaluate_expression(expression, names, _no_score, reference=reference)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise EvaluationError(
             "not a number", (Issue("eval-error", f"{expression.source!r} did not give a number"),)
@@ -76,21 +78,25 @@ def _no_score(ident: str) -> Decimal:  # pragma: no cover - the compiler forbids
     )
 
 
-def _applicable(node: Node, names: Mapping[str, Any]) -> bool:
+def _applicable(node: Node, names: Mapping[str, Any], *, reference: bool) -> bool:
     if node.applicable_if is None:
         return True
     if any(names.get(n) is NOT_APPLICABLE for n in node.applicable_if.names):
         return False
-    return bool(evaluate_expression(node.applicable_if, names, _no_score))
+    return bool(evaluate_expression(node.applicable_if, names, _no_score, reference=reference))
 
 
 def cohort_values(
-    compiled: CompiledRuleset, units: Sequence[tuple[str, Mapping[str, Any]]]
+    compiled: CompiledRuleset,
+    units: Sequence[tuple[str, Mapping[str, Any]]],
+    *,
+    reference: bool = False,
 ) -> tuple[dict[str, dict[str, CohortEntry]], dict[str, Issue]]:
     """Compute every cluster-phase criterion for every unit.
 
     Returns ``entries[unit_id][criterion_id]`` and the units whose measures failed (a unit with
-    a failure is left out of the cohort and reported with a located issue).
+    a failure is left out of the cohort and reported with a located issue). With
+    ``reference=True`` simpleeval evaluates the measures instead of the compiled closures.
     """
     cluster_nodes = [compiled.nodes[i] for i in compiled.order if compiled.nodes[i].cluster]
     entries: dict[str, dict[str, CohortEntry]] = {unit_id: {} for unit_id, _ in units}
@@ -107,7 +113,9 @@ def cohort_values(
                 if unit_id in failures:
                     continue
                 try:
-                    measures[unit_id] = _measure(node, _names(compiled, values))
+                    measures[unit_id] = _measure(
+                        node, _names(compiled, values), reference=reference
+                    )
                 except EvaluationError as exc:
                     failures[unit_id] = exc.issues[0].evolve(
                         unit_id=unit_id,
@@ -128,14 +136,14 @@ def cohort_values(
     return entries, failures
 
 
-def _measure(node: Node, names: Mapping[str, Any]) -> _Measure | Decimal | None:
+def _measure(node: Node, names: Mapping[str, Any], *, reference: bool) -> _Measure | Decimal | None:
     construct = node.construct
-    applicable = _applicable(node, names)
+    applicable = _applicable(node, names, reference=reference)
     if isinstance(construct, TargetC):
         if not applicable:
             return _Measure(None, None, applicable=False)
-        achieved = _number(construct.achieved, names)
-        target = _number(construct.target, names)
+        achieved = _number(construct.achieved, names, reference=reference)
+        target = _number(construct.target, names, reference=reference)
         if target is not None and target <= 0:
             raise EvaluationError(
                 "zero target",
@@ -146,7 +154,7 @@ def _measure(node: Node, names: Mapping[str, Any]) -> _Measure | Decimal | None:
     if not applicable:
         return None
     if construct.of is not None:
-        return _number(construct.of, names)
+        return _number(construct.of, names, reference=reference)
     present = [
         Decimal(names[n])
         for n in construct.average_of

@@ -20,7 +20,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from emulation_rules._inputs import NOT_APPLICABLE
-from emulation_rules._sandbox import ROUNDING_MODES, SCORE_KEY, CheckedExpression, run_compiled
+from emulation_rules._sandbox import (
+    ROUNDING_MODES,
+    SCORE_KEY,
+    CheckedExpression,
+    ReferenceEvaluator,
+    run_compiled,
+)
 from emulation_rules.compiler import (
     BandsC,
     DeadlineC,
@@ -210,13 +216,7 @@ class _Context:
             if expression.bare_name is not None
             else run_compiled(expression, self.names)
         )
-        cls = type(value)
-        if cls is Decimal or cls is int:  # the usual case; a bool is not a number
-            return value  # type: ignore[no-any-return]
-        raise EvaluationError(
-            "not a number",
-            (Issue("eval-error", f"{expression.source!r} did not give a number"),),
-        )
+        return _as_number(expression, value)
 
     def condition(self, expression: CheckedExpression) -> bool:
         if expression.bare_name is not None:
@@ -363,6 +363,10 @@ class _Unit(_Context):
     def score_of(self, ident: str) -> Decimal:
         state = self.states.get(ident)
         return state.value if state is not None and state.applicable else ZERO
+
+    def close(self) -> None:
+        """Drop the references back to this unit (none is left for the cyclic collector)."""
+        self.names.pop(SCORE_KEY, None)
 
     # -- one criterion ------------------------------------------------------------------------
 
@@ -663,6 +667,52 @@ class _Unit(_Context):
             )
 
 
+class _ReferenceUnit(_Unit):
+    """The interpreter with every expression evaluated by simpleeval: the reference mode.
+
+    The same walk of the criteria as :class:`_Unit`, but no expression runs as a compiled
+    closure (nor as the generated code, which this class never calls): simpleeval evaluates
+    each checked tree, bare names included. Per call, like :class:`_Unit`.
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset,
+        values: Mapping[str, Any],
+        *,
+        trace: bool,
+        cohort: Mapping[str, CohortEntry] | None = None,
+        overrides: Mapping[str, AppliedOverride] | None = None,
+    ) -> None:
+        super().__init__(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
+        self.reference: ReferenceEvaluator | None = ReferenceEvaluator(self.names, self.score_of)
+
+    def run(self, expression: CheckedExpression) -> Any:
+        assert self.reference is not None
+        return self.reference.run(expression)
+
+    def number(self, expression: CheckedExpression) -> Decimal:
+        return _as_number(expression, self.run(expression))
+
+    def condition(self, expression: CheckedExpression) -> bool:
+        return bool(self.run(expression))
+
+    def close(self) -> None:
+        super().close()
+        self.reference = None  # it holds score_of, hence this unit: no cycle left
+
+
+def _as_number(expression: CheckedExpression, value: Any) -> Decimal:
+    """``value`` if it is a number (Decimal or int; a bool is not one)."""
+    cls = type(value)
+    if cls is Decimal or cls is int:  # the usual case
+        return value  # type: ignore[no-any-return]
+    raise EvaluationError(
+        "not a number",
+        (Issue("eval-error", f"{expression.source!r} did not give a number"),),
+    )
+
+
 _CONSTRUCTS: dict[type, Callable[..., Decimal]] = {
     TargetC: _Context.score_cohort,
     RankPointsC: _Context.score_cohort,
@@ -890,19 +940,22 @@ def evaluate_values(
     cohort: Mapping[str, CohortEntry] | None = None,
     overrides: Mapping[str, AppliedOverride] | None = None,
     interpreter: bool = False,
+    reference: bool = False,
     owned: bool = False,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
 
     The guide's generated functions score the unit when they can (not with reviewers'
-    overrides, nor with ``interpreter=True``); the interpreter scores it otherwise, and
-    whenever the generated functions meet anything unusual. Both give identical results.
+    overrides, nor with ``interpreter=True`` or ``reference=True``); the interpreter scores it
+    otherwise, and whenever the generated functions meet anything unusual. Both give identical
+    results. ``reference=True`` is the reference mode: the interpreter with every expression
+    evaluated by simpleeval, never by the generated code or the compiled closures.
     ``owned=True`` hands ``values`` over to the result (see :func:`program_unit`).
 
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
     """
-    if compiled.program is not None and not overrides and not interpreter:
+    if compiled.program is not None and not overrides and not interpreter and not reference:
         try:
             return program_unit(
                 compiled,
@@ -917,11 +970,12 @@ def evaluate_values(
             )
         except Exception:  # noqa: BLE001, S110 - the interpreter scores it again and says why
             pass
-    unit = _Unit(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
+    kind = _ReferenceUnit if reference else _Unit
+    unit = kind(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
     try:
         return _evaluate_unit(compiled, unit, unit_id, name, issues, self_scores, trace=trace)
     finally:
-        unit.names.pop(SCORE_KEY, None)  # no reference cycle left for the collector
+        unit.close()  # no reference cycle left for the collector
 
 
 def program_unit(
@@ -1039,8 +1093,8 @@ def _evaluate_unit(
             for ident in compiled.order:
                 unit.node(compiled.nodes[ident])
             totals = _unit_totals(compiled, unit)
-            reasons = _gates(compiled.gates, unit.names)
-            ineligible = _gates(compiled.eligibility, unit.names)
+            reasons = _gates(compiled.gates, unit.names, unit.run)
+            ineligible = _gates(compiled.eligibility, unit.names, unit.run)
         except EvaluationError as exc:
             node = unit.current
             located = tuple(
@@ -1072,12 +1126,17 @@ def _evaluate_unit(
         )
 
 
-def _gates(gates: tuple[GateC, ...], names: Mapping[str, Any]) -> tuple[str, ...]:
+def _gates(
+    gates: tuple[GateC, ...],
+    names: Mapping[str, Any],
+    run: Callable[[CheckedExpression], Any] | None = None,
+) -> tuple[str, ...]:
+    """The reasons of the gates that hold; ``run`` evaluates a condition (default: closures)."""
     reasons = []
     for gate in gates:
         if any(names.get(n) is NOT_APPLICABLE for n in gate.when.names):
             continue
-        if bool(run_compiled(gate.when, names)):
+        if bool(run(gate.when) if run is not None else run_compiled(gate.when, names)):
             reasons.append(f"{gate.id}: {gate.reason}")
     return tuple(reasons)
 

@@ -233,20 +233,23 @@ def evaluate(
     *,
     trace: bool = True,
     allow_version_mismatch: bool = False,
+    reference: bool = False,
 ) -> UnitScore:
     """Validate and score one unit (no ranking).
+
+    ``reference=True`` scores it in the reference mode (see :func:`score`).
 
     Raises:
         SubmissionError: if the submission does not fit the guide's inputs.
     """
     values, issues = validate_submission(
-        compiled, submission, allow_version_mismatch=allow_version_mismatch
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
     if values is None:
         raise SubmissionError(
             f"the submission of unit {submission.unit_id!r} is invalid", tuple(issues)
         )
-    cohort, failures = cohort_values(compiled, [(submission.unit_id, values)])
+    cohort, failures = cohort_values(compiled, [(submission.unit_id, values)], reference=reference)
     if submission.unit_id in failures:
         return failed_unit(
             submission.unit_id,
@@ -263,6 +266,7 @@ def evaluate(
         issues=tuple(issues),
         self_scores=submission.self_scores,
         cohort=cohort[submission.unit_id],
+        reference=reference,
     )
 
 
@@ -278,12 +282,19 @@ def score(
     cluster: ClusterData | None = None,
     reviews: Iterable[Review] = (),
     as_of: date | None = None,
+    reference: bool = False,
 ) -> ClusterResult:
     """Score every submission and rank the cluster.
 
     With ``on_error="record"`` (the default) a unit whose submission is wrong is listed in
     ``rejected`` and a unit whose evaluation fails has status ``error``; the other units are
     scored. With ``on_error="raise"`` the first problem raises.
+
+    ``reference=True`` is the reference mode, a second opinion for auditors: every unit is
+    scored by the interpreter with every expression (the guide's checks, the cluster-phase
+    measures, the rules, the gates) evaluated by simpleeval on its checked tree, never by the
+    guide's generated code nor the compiled closures. It is several times slower, and gives
+    the same result whenever both evaluators are right (docs/audit.md, "Reference mode").
 
     Raises:
         SubmissionError: with ``on_error="raise"``, for the first invalid submission.
@@ -325,7 +336,7 @@ def score(
             all_rejected.append(Rejected(sub.unit_id, sub.name, (problem,)))
             continue
         values, unit_issues = validate_submission(
-            compiled, sub, allow_version_mismatch=allow_version_mismatch
+            compiled, sub, allow_version_mismatch=allow_version_mismatch, reference=reference
         )
         if values is None:
             if on_error == "raise":
@@ -351,7 +362,9 @@ def score(
                 continue
         valid.append((sub, values, tuple(unit_issues)))
     with _gc_paused():
-        scored = _evaluate_all(compiled, valid, merged, trace=trace, on_error=on_error)
+        scored = _evaluate_all(
+            compiled, valid, merged, trace=trace, on_error=on_error, reference=reference
+        )
     with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
         ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
         award_results, per_unit = decide_awards(
@@ -386,9 +399,12 @@ def _evaluate_all(
     *,
     trace: bool,
     on_error: str,
+    reference: bool,
 ) -> list[UnitScore]:
     """The cluster phase, then every valid unit's evaluation."""
-    cohort, failures = cohort_values(compiled, [(s.unit_id, v) for s, v, _ in valid])
+    cohort, failures = cohort_values(
+        compiled, [(s.unit_id, v) for s, v, _ in valid], reference=reference
+    )
     scored: list[UnitScore] = []
     for sub, values, found in valid:
         if sub.unit_id in failures:
@@ -407,10 +423,16 @@ def _evaluate_all(
                 cohort=cohort[sub.unit_id],
                 overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
                 owned=values is not sub.values,  # validated here, for this unit only
+                reference=reference,
             )
             if sub.unit_id in merged:
                 unit = _with_review(
-                    compiled, unit, values, cohort[sub.unit_id], merged[sub.unit_id]
+                    compiled,
+                    unit,
+                    values,
+                    cohort[sub.unit_id],
+                    merged[sub.unit_id],
+                    reference=reference,
                 )
         if unit.status == "error" and on_error == "raise":
             raise EvaluationError(f"unit {sub.unit_id!r} failed", unit.issues)
@@ -465,11 +487,21 @@ def _with_review(
     values: dict[str, Any],
     cohort: Any,
     review: Reviews,
+    *,
+    reference: bool,
 ) -> UnitScore:
     """Add the rule's own values (no overrides) and the departures to a reviewed unit."""
     if unit.status == "error":
         return unit
-    plain = evaluate_values(compiled, unit.unit_id, unit.name, values, trace=False, cohort=cohort)
+    plain = evaluate_values(
+        compiled,
+        unit.unit_id,
+        unit.name,
+        values,
+        trace=False,
+        cohort=cohort,
+        reference=reference,
+    )
     departures = tuple(
         Departure(
             item,

@@ -357,20 +357,30 @@ def validate_submission(
     submission: Submission,
     *,
     allow_version_mismatch: bool = False,
+    reference: bool = False,
 ) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Check a submission against the guide's inputs.
 
     Returns the typed values (missing values filled as the guide declares) and the issues;
-    values are ``None`` when an error stops the unit from being scored.
+    values are ``None`` when an error stops the unit from being scored. With
+    ``reference=True`` the guide's checks are evaluated by simpleeval, not the closures.
     """
-    typed = _without_issues(compiled, submission, allow_version_mismatch=allow_version_mismatch)
+    typed = _without_issues(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
     if typed is not None:
         return typed, []
-    return _validate_reporting(compiled, submission, allow_version_mismatch=allow_version_mismatch)
+    return _validate_reporting(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
 
 
 def _without_issues(
-    compiled: CompiledRuleset, submission: Submission, *, allow_version_mismatch: bool
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool,
+    reference: bool = False,
 ) -> dict[str, Any] | None:
     """The typed values of a submission that has nothing to report; else None.
 
@@ -413,7 +423,7 @@ def _without_issues(
     for check in compiled.checks:
         if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
             continue
-        if not _holds(compiled, check.when, typed):
+        if not _holds(compiled, check.when, typed, reference=reference):
             return None
     return typed
 
@@ -423,6 +433,7 @@ def _validate_reporting(
     submission: Submission,
     *,
     allow_version_mismatch: bool = False,
+    reference: bool = False,
 ) -> tuple[dict[str, Any] | None, list[Issue]]:
     """:func:`validate_submission`, value by value, with every issue (the reference path)."""
     issues: list[Issue] = []
@@ -539,7 +550,7 @@ def _validate_reporting(
         for check in compiled.checks:
             if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
                 continue
-            if not _holds(compiled, check.when, typed):
+            if not _holds(compiled, check.when, typed, reference=reference):
                 fields = [n for n in check.when.names if n in submission.values]
                 issue(
                     "input-check",
@@ -551,12 +562,20 @@ def _validate_reporting(
     return typed, issues
 
 
-def _holds(compiled: CompiledRuleset, check: CheckedExpression, typed: Mapping[str, Any]) -> bool:
+def _holds(
+    compiled: CompiledRuleset,
+    check: CheckedExpression,
+    typed: Mapping[str, Any],
+    *,
+    reference: bool = False,
+) -> bool:
     names = dict(compiled.constants)
     names.update(typed)
     with decimal.localcontext(ENGINE_CONTEXT):
         try:
-            return bool(evaluate_expression(check, names, lambda _ident: Decimal(0)))
+            return bool(
+                evaluate_expression(check, names, lambda _ident: Decimal(0), reference=reference)
+            )
         except EvaluationError:
             return False
 
