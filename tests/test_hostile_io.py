@@ -136,3 +136,66 @@ def test_an_atomic_write_replaces_the_file_and_keeps_its_mode(tmp_path):
     assert target.read_text(encoding="utf-8") == "mới"
     assert target.stat().st_mode & 0o777 == 0o640
     assert Path(tmp_path).iterdir().__next__().name == "out.html"
+
+
+# -- records an auditor receives: untrusted -------------------------------------------------
+
+
+def _record(tmp_path: Path) -> dict:
+    from emulation_rules.audit import parse_record
+
+    path = tmp_path / "r.json"
+    guide = "rulesets/tinh-mau-stnmt-2022.yaml"  # extends a base guide: the record embeds it
+    assert cli("score", guide, SUBS, "--record", str(path))[0] == 0
+    return parse_record(path.read_bytes())
+
+
+def _write(tmp_path: Path, record: dict) -> Path:
+    from emulation_rules.audit import record_bytes, record_digest
+
+    record["digest"] = record_digest(record)  # anyone can recompute a plain sha256
+    path = tmp_path / "edited.json"
+    path.write_bytes(record_bytes(record))
+    return path
+
+
+@pytest.mark.parametrize("where", ["absolute", "climbing"])
+def test_replay_never_writes_outside_its_own_folder(tmp_path, where):
+    record = _record(tmp_path)
+    outside = tmp_path / "outside" / "pwned.yaml"
+    record["ruleset"]["bases"][0]["path"] = (
+        str(outside) if where == "absolute" else "../" * 40 + str(outside).lstrip("/")
+    )
+    code, out, err = cli("replay", str(_write(tmp_path, record)))
+    assert code == 1
+    assert "audit-format" in err
+    assert "identical" not in out
+    assert not outside.exists()
+
+
+def test_a_changed_guide_version_or_title_does_not_replay_identical(tmp_path):
+    record = _record(tmp_path)
+    record["ruleset"]["version"] = "2099.1"
+    record["result"]["ruleset"]["title"] = "Một hướng dẫn khác"
+    code, _, err = cli("replay", str(_write(tmp_path, record)))
+    assert code == 1
+    assert "ruleset.version differs" in err
+    assert "result.ruleset.title differs" in err
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r["inputs"]["submissions"][0]["evidence"].update({"x": [[]]}),
+        lambda r: r["inputs"].update({"submissions": "none"}),
+        lambda r: r.update({"ruleset": []}),
+        lambda r: r["result"].update({"units": 5}),
+        lambda r: r["inputs"]["submissions"][0].update({"values": []}),
+    ],
+)
+def test_a_malformed_record_is_audit_format_or_a_difference_never_exit_3(tmp_path, edit):
+    record = _record(tmp_path)
+    edit(record)
+    code, _, err = cli("replay", str(_write(tmp_path, record)))
+    assert code == 1, err
+    assert "internal error" not in err

@@ -26,6 +26,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import ValidationError
+
 from emulation_rules._canonical import (
     canonical_bytes,
     canonical_json_digest,
@@ -167,6 +169,10 @@ def _bases(compiled: CompiledRuleset) -> list[dict[str, str]]:
     return out
 
 
+#: How far up a recorded base guide may sit from the guide (``../../base.yaml`` is 2).
+_MAX_UPS = 8
+
+
 @contextmanager
 def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
     """The guide embedded in a record.
@@ -185,12 +191,22 @@ def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
     if not bases:
         yield load_ruleset(text.encode("utf-8"), name=recorded.get("source_name"))
         return
+    for base in bases:  # a record is untrusted: its base paths stay inside the replay folder
+        parts = Path(base["path"]).parts
+        if Path(base["path"]).is_absolute() or not parts or "\x00" in base["path"]:
+            raise _malformed(f"the base guide path {base['path']!r} is not a relative path")
+        if parts.count("..") > _MAX_UPS:
+            raise _malformed(f"the base guide path {base['path']!r} climbs too many folders")
     ups = max(Path(b["path"]).parts.count("..") for b in bases)
     with tempfile.TemporaryDirectory(prefix="emulation-rules-replay-") as tmp:
-        folder = Path(tmp).joinpath(*(["g"] * ups))
-        guide = folder / Path(recorded.get("source_name") or "guide.yaml").name
+        root = Path(tmp).resolve()
+        folder = root.joinpath(*(["g"] * ups))
+        name = Path(recorded.get("source_name") or "guide.yaml").name
+        guide = folder / (name if name not in ("", ".", "..") else "guide.yaml")
         for base in bases:
             target = (folder / base["path"]).resolve()
+            if not target.is_relative_to(root):
+                raise _malformed(f"the base guide path {base['path']!r} leaves the replay folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(base["text"], encoding="utf-8")
         folder.mkdir(parents=True, exist_ok=True)
@@ -303,6 +319,7 @@ def replay(
     """
     from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
 
+    _check_shape(record)
     recorded_rs = record["ruleset"]
     if ruleset is None:
         with _recorded_guide(recorded_rs) as guide:
@@ -328,15 +345,18 @@ def _replay_with(
             f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
             f"(guide {guide.id} version {guide.version})"
         )
-    inputs = record["inputs"]
-    submissions = [Submission.model_validate(s) for s in inputs["submissions"]]
-    reviews = [Review.model_validate(r) for r in inputs["reviews"]]
-    cluster = ClusterData.model_validate(inputs["cluster"]) if inputs["cluster"] else None
-    rejected = [
-        Rejected(r["unit_id"], r.get("name"), tuple(_issue(i) for i in r["issues"]))
-        for r in inputs["rejected_before_scoring"]
-    ]
-    as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    try:
+        inputs = record["inputs"]
+        submissions = [Submission.model_validate(s) for s in inputs["submissions"]]
+        reviews = [Review.model_validate(r) for r in inputs["reviews"]]
+        cluster = ClusterData.model_validate(inputs["cluster"]) if inputs["cluster"] else None
+        rejected = [
+            Rejected(r["unit_id"], r.get("name"), tuple(_issue(i) for i in r["issues"]))
+            for r in inputs["rejected_before_scoring"]
+        ]
+        as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _malformed(f"its inputs cannot be read back ({_reason(exc)})") from None
     result = score(
         guide,
         submissions,
@@ -356,11 +376,17 @@ def _replay_with(
         rejected_before=rejected,
         as_of=as_of,
     )
-    first = first_difference(record["result"], again["result"])
+    try:
+        first = first_difference(record["result"], again["result"])
+        header = _header_differences(record, again)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        first = f"the recorded result is malformed ({_reason(exc)}): it cannot match the replay"
+        header = []
     if first is not None:
         differences.append(first)
     elif again["input_digest"] != record["input_digest"]:
         differences.append("the inputs' digest differs although the results agree")
+    differences.extend(header)
     return ReplayReport(
         not differences,
         tuple(differences),
@@ -368,6 +394,78 @@ def _replay_with(
         again["digest"],
         "reference" if reference else "generated",
     )
+
+
+#: The fields of a record's guide header that replay recomputes and compares.
+_HEADER = ("id", "version", "title")
+
+
+def _header_differences(record: dict[str, Any], again: dict[str, Any]) -> list[str]:
+    """The guide header and the result's header, compared with what replay recomputed.
+
+    A record's digest is plain sha256, so anyone can edit the guide version or title and
+    recompute it; the guide text embedded in the record says what they really are.
+    """
+    found = []
+    for where, old, new in (
+        ("ruleset", record["ruleset"], again["ruleset"]),
+        ("result.ruleset", record["result"].get("ruleset", {}), again["result"]["ruleset"]),
+    ):
+        for key in _HEADER:
+            if key in new and (not isinstance(old, dict) or old.get(key) != new[key]):
+                shown = old.get(key) if isinstance(old, dict) else old
+                found.append(f"{where}.{key} differs: recorded {shown!r}, now {new[key]!r}")
+    return found
+
+
+def _check_shape(record: dict[str, Any]) -> None:
+    """Refuse a record whose parts replay reads are not of the recorded shape.
+
+    Raises:
+        AuditError: ``audit-format``, naming the first part that is wrong.
+    """
+    rs = record.get("ruleset")
+    if not isinstance(rs, dict):
+        raise _malformed("'ruleset' is not an object")
+    for key in ("id", "version", "title", "digest"):
+        if not isinstance(rs.get(key), str):
+            raise _malformed(f"'ruleset.{key}' is not text")
+    for key in ("source_text", "source_name"):
+        if not isinstance(rs.get(key), str | None):
+            raise _malformed(f"'ruleset.{key}' is not text")
+    bases = rs.get("bases") or []
+    if not isinstance(bases, list) or not all(
+        isinstance(b, dict) and isinstance(b.get("path"), str) and isinstance(b.get("text"), str)
+        for b in bases
+    ):
+        raise _malformed("'ruleset.bases' is not a list of {path, text}")
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict):
+        raise _malformed("'inputs' is not an object")
+    for key in ("submissions", "reviews", "rejected_before_scoring"):
+        if not isinstance(inputs.get(key), list):
+            raise _malformed(f"'inputs.{key}' is not a list")
+    if not isinstance(record.get("result"), dict):
+        raise _malformed("'result' is not an object")
+    if not isinstance(record.get("as_of"), str | None):
+        raise _malformed("'as_of' is not a date")
+
+
+def _malformed(message: str) -> AuditError:
+    return AuditError(
+        "malformed record",
+        (Issue("audit-format", f"the record is malformed: {message}"),),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _issue(data: dict[str, Any]) -> Issue:
