@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from emulation_rules import _audit_commands, _commands, _report_commands
 from emulation_rules._canonical import decimal_text
-from emulation_rules._cli_common import score_from_args
+from emulation_rules._cli_common import resolve_names, score_from_args
 from emulation_rules._version import __version__
 from emulation_rules.audit import build_record, record_bytes
 from emulation_rules.auditlog import append_record
@@ -24,11 +24,13 @@ from emulation_rules.compiler import check_ruleset, load_ruleset
 from emulation_rules.errors import EmulationRulesError
 from emulation_rules.guidetests import check_suite, is_tests_file
 from emulation_rules.schemas import ruleset_schema
+from emulation_rules.shipped import resolve_guide
 from emulation_rules.stream import stream_score
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from emulation_rules.errors import Issue
     from emulation_rules.scoring import ClusterResult
 
 __all__ = ["main", "ruleset_schema", "run"]
@@ -139,7 +141,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report)\n"
+            "(check, score, explain, test, diff, schema, init, template, report, guides)\n"
         )
         return EXIT_USAGE
     try:
@@ -170,11 +172,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_BUG
 
 
+def _check_one(guide: str) -> tuple[str, list[Issue]]:
+    """The guide's file (a shipped guide's for a name) and its issues."""
+    try:
+        guide = resolve_guide(guide)
+    except EmulationRulesError as exc:
+        return guide, list(exc.issues)
+    return guide, check_suite(guide) if is_tests_file(guide) else check_ruleset(guide)
+
+
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     failed = False
     report: list[dict[str, object]] = []
-    for guide in args.guides:
-        issues = check_suite(guide) if is_tests_file(guide) else check_ruleset(guide)
+    for given in args.guides:
+        guide, issues = _check_one(given)
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         failed = failed or bool(errors) or (args.strict and bool(warnings))
@@ -224,6 +235,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _stream(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    resolve_names(args)
     load_ruleset(args.guide)  # every problem of the guide before any line is read
     progress = stderr if stderr.isatty() else None
     total = rejected = 0
