@@ -1,7 +1,8 @@
 """Guides that extend a base guide (a ministry template): layers merged into one document.
 
-A guide with ``extends: base.yaml`` (a path relative to the guide) starts from the base and
-changes it::
+A guide with ``extends: base.yaml`` (a path relative to the guide, or when no such file exists
+the name of a template shipped with the package, see :mod:`emulation_rules.shipped`) starts
+from the base and changes it::
 
     extends: templates/bo-tnmt-mau-2022.yaml
     format: emulation-rules/v1
