@@ -10,6 +10,10 @@ submissions into exact, ranked results, and explain every point::
     result = score(guide, batch.submissions, rejected=batch.rejected)
     for unit in result.units:
         print(unit.rank, unit.name, unit.total)
+
+The guides and example submissions shipped with the package are reached by name, wherever it
+is installed: ``load_ruleset(find_guide("tiengiang-stnmt-2022").path)``,
+``find_example("tiengiang-2022").submissions``; :func:`shipped_guides` lists them.
 """
 
 from emulation_rules._sandbox import SandboxConfig
@@ -30,6 +34,14 @@ from emulation_rules.evaluator import TraceNode, UnitScore
 from emulation_rules.model import FORMAT_VERSION, Ruleset
 from emulation_rules.ranking import Tie, rank, rank_key
 from emulation_rules.scoring import ClusterResult, evaluate, score
+from emulation_rules.shipped import (
+    ShippedExample,
+    ShippedGuide,
+    find_example,
+    find_guide,
+    shipped_examples,
+    shipped_guides,
+)
 from emulation_rules.submissions import (
     Evidence,
     Rejected,
@@ -57,6 +69,8 @@ __all__ = [
     "RulesetLoadError",
     "RulesetSchemaError",
     "SandboxConfig",
+    "ShippedExample",
+    "ShippedGuide",
     "Submission",
     "SubmissionBatch",
     "SubmissionError",
@@ -67,10 +81,14 @@ __all__ = [
     "check_ruleset",
     "compile_ruleset",
     "evaluate",
+    "find_example",
+    "find_guide",
     "load_cluster",
     "load_ruleset",
     "load_submissions",
     "rank",
     "rank_key",
     "score",
+    "shipped_examples",
+    "shipped_guides",
 ]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._cli_common import resolve_names
 from emulation_rules.audit import AuditError, parse_record, replay
 from emulation_rules.auditlog import read_record, verify_log
 from emulation_rules.errors import Issue
@@ -52,6 +53,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    resolve_names(args)
     if args.seq is not None:
         record = read_record(args.record, args.seq)
     else:

@@ -10,6 +10,7 @@ from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.model import parse_iso_date
 from emulation_rules.reviews import load_reviews
 from emulation_rules.scoring import score
+from emulation_rules.shipped import resolve_example_file, resolve_guide
 from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
     from emulation_rules.compiler import CompiledRuleset
     from emulation_rules.reviews import Review
     from emulation_rules.scoring import ClusterResult
+    from emulation_rules.shipped import ExampleFile
     from emulation_rules.submissions import SubmissionBatch
 
-__all__ = ["Scored", "as_of", "score_from_args"]
+__all__ = ["Scored", "as_of", "resolve_names", "score_from_args"]
 
 
 def as_of(text: str | None) -> date | None:
@@ -38,6 +40,32 @@ def as_of(text: str | None) -> date | None:
         ) from None
 
 
+#: Arguments that name a guide: a file, or a shipped guide's name.
+_GUIDE_ARGUMENTS = ("guide", "old", "new", "ruleset")
+#: Arguments that name a submissions, cluster or reviews file, or a shipped example.
+_EXAMPLE_ARGUMENTS: tuple[tuple[str, ExampleFile], ...] = (
+    ("submissions", "submissions"),
+    ("cluster", "cluster"),
+    ("reviews", "reviews"),
+)
+
+
+def resolve_names(args: argparse.Namespace) -> None:
+    """Replace shipped names by their files, in place; a file that exists wins over a name."""
+    for name in _GUIDE_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, resolve_guide(value))
+    if getattr(args, "command", None) == "test":
+        args.guides = [resolve_guide(g) for g in args.guides]
+    for name, role in _EXAMPLE_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, resolve_example_file(value, role))
+        elif isinstance(value, list):
+            setattr(args, name, [resolve_example_file(v, role) for v in value])
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """The inputs read from the command line and the result of scoring them."""
@@ -51,7 +79,11 @@ class Scored:
 
 
 def score_from_args(args: argparse.Namespace) -> Scored:
-    """Load the guide, submissions, cluster file and reviews named in ``args``, and score."""
+    """Load the guide, submissions, cluster file and reviews named in ``args``, and score.
+
+    Shipped names among them are replaced by their files first (see :func:`resolve_names`).
+    """
+    resolve_names(args)
     guide = load_ruleset(args.guide)
     batch = load_submissions(args.submissions)
     cluster_file = getattr(args, "cluster", None)

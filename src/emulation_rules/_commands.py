@@ -1,4 +1,4 @@
-"""The rule authors' subcommands: test, explain, diff, schema, init.
+"""The rule authors' subcommands: test, explain, diff, schema, init, guides.
 
 :mod:`emulation_rules.cli` registers them with :func:`add_parsers` and runs them with
 :func:`dispatch`; each is a thin layer over a public module.
@@ -10,24 +10,28 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules import schemas
-from emulation_rules._cli_common import score_from_args
+from emulation_rules._cli_common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.diff import diff_guides
 from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.explain import explain_dict, explain_unit
 from emulation_rules.guidetests import coverage, load_suite, run_suite, tests_path_for
 from emulation_rules.scaffold import write_scaffold
+from emulation_rules.shipped import shipped_guides
 from emulation_rules.submissions import load_cluster, load_submissions
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
-__all__ = ["COMMANDS", "add_parsers", "dispatch"]
+    from emulation_rules.shipped import ShippedGuide
+
+__all__ = ["COMMANDS", "add_parsers", "dispatch", "render_guides"]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 #: The subcommands of this module.
-COMMANDS = ("test", "explain", "diff", "schema", "init")
+COMMANDS = ("test", "explain", "diff", "schema", "init", "guides")
 
 
 def add_parsers(sub: Any, stderr: TextIO) -> None:
@@ -88,6 +92,13 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     init.add_argument("directory", metavar="DIR")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
 
+    guides = sub.add_parser(
+        "guides",
+        help="list the guides, base templates and examples shipped with the package",
+        stderr=stderr,
+    )
+    guides.add_argument("--format", choices=("text", "json"), default="text")
+
 
 def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run the subcommand ``args.command``."""
@@ -97,6 +108,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         "diff": _diff,
         "schema": _schema,
         "init": _init,
+        "guides": _guides,
     }[args.command]
     return handler(args, stdout, stderr)
 
@@ -110,6 +122,7 @@ def _dump(data: Any, stdout: TextIO) -> None:
 
 
 def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    resolve_names(args)
     paths = list(dict.fromkeys(tests_path_for(g) for g in args.guides))
     failed = False
     report: list[dict[str, Any]] = []
@@ -207,6 +220,7 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    resolve_names(args)
     old, new = load_ruleset(args.old), load_ruleset(args.new)
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
@@ -223,6 +237,7 @@ def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    resolve_names(args)
     if args.what == "submission":
         if args.guide is None:
             stderr.write("emulation-rules schema: usage: 'schema submission GUIDE'\n")
@@ -257,3 +272,64 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         f"  emulation-rules test {tests} --coverage\n"
     )
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# guides
+
+
+def _guides(args: argparse.Namespace, stdout: TextIO, _stderr: TextIO) -> int:
+    found = shipped_guides()
+    if args.format == "json":
+        _dump(
+            [
+                {
+                    "name": g.name,
+                    "id": g.id,
+                    "version": g.version,
+                    "title": g.title,
+                    "path": str(g.path),
+                    "template": g.template,
+                    "examples": list(g.examples),
+                }
+                for g in found
+            ],
+            stdout,
+        )
+        return EXIT_OK
+    stdout.write(render_guides(found))
+    return EXIT_OK
+
+
+def render_guides(found: Sequence[ShippedGuide]) -> str:
+    """The shipped guides as a plain-text table, then how to use the names."""
+    # the title last: the titles are long, and a wrapped last column keeps the others aligned
+    header = ("Tên", "Phiên bản", "Ví dụ", "Tiêu đề")
+    rows = [
+        (
+            g.name,
+            g.version,
+            ", ".join(g.examples) or "—",
+            ("[mẫu chung, dùng với extends] " if g.template else "") + g.title,
+        )
+        for g in found
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, tuple("-" * w for w in widths), *rows]
+    ]
+    example = next((g for g in found if g.examples), None)
+    lines.append("")
+    lines.append("Dùng tên thay cho đường dẫn tệp (tệp có thật luôn được ưu tiên):")
+    if example is not None:
+        lines.append(f"  emulation-rules check {example.name}")
+        lines.append(f"  emulation-rules score {example.name} {example.examples[0]}")
+        lines.append(f"  emulation-rules test {example.name}")
+    template = next((g for g in found if g.template), None)
+    if template is not None:
+        lines.append(
+            f"Một hướng dẫn ở bất kỳ đâu có thể kế thừa mẫu chung: extends: {template.name}"
+        )
+    lines.append(f"Thư mục dữ liệu: {found[0].path.parent if found else '—'}")
+    return "\n".join(lines) + "\n"

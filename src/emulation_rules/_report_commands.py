@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._cli_common import score_from_args
+from emulation_rules._cli_common import resolve_names, score_from_args
 from emulation_rules._files import make_folder
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.excel import MissingDependencyError, write_template
@@ -81,6 +81,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _template(args: argparse.Namespace, stdout: TextIO) -> int:
+    resolve_names(args)
     guide = load_ruleset(args.guide)
     write_template(guide, args.output, rows=max(1, args.rows))
     stdout.write(f"{args.output}\n")
@@ -90,14 +91,16 @@ def _template(args: argparse.Namespace, stdout: TextIO) -> int:
 def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     excel: Path | None = Path(args.excel) if args.excel else None
     page: Path | None = Path(args.html) if args.html else None
+    if excel is None and page is None and not args.output_dir:
+        stderr.write("emulation-rules report: usage: give -o DIR, --excel FILE or --html FILE\n")
+        return EXIT_USAGE
+    resolve_names(args)
     if args.output_dir:
         directory = make_folder(args.output_dir)
         guide_id = load_ruleset(args.guide).id
         excel = excel or directory / f"{guide_id}-bang-tong-hop.xlsx"
         page = page or directory / f"{guide_id}-bao-cao.html"
-    if excel is None and page is None:
-        stderr.write("emulation-rules report: usage: give -o DIR, --excel FILE or --html FILE\n")
-        return EXIT_USAGE
+    assert excel is not None or page is not None
     scored = score_from_args(args)
     guide, result = scored.guide, scored.result
     failed = False

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.shipped import resolve_guide
 from emulation_rules.stream import available_cpus, resume_point, stream_score
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def stream_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
     jobs = _jobs(args.jobs, stderr)
     if jobs is None:
         return EXIT_USAGE
+    args.guide = resolve_guide(args.guide)  # a shipped guide's name; the lines are JSON Lines
     load_ruleset(args.guide)  # every problem of the guide before any line is read
     missing = [s for s in args.submissions if s != "-" and not Path(s).is_file()]
     if missing:  # before a resumed output is touched

@@ -157,13 +157,16 @@ def _bases(compiled: CompiledRuleset) -> list[dict[str, str]]:
     if compiled.source is None or len(compiled.layers) < 2:
         return []
     folder = Path(compiled.source).parent
+    # a shipped template reached by name is recorded where its name would be a file beside
+    # the guide: a replay writes it there, and a file that exists wins over the name
+    shipped = {source: (at, text) for source, at, text in compiled.shipped_bases}
     out = []
     for _ident, source in compiled.layers[:-1]:  # base first; the last layer is the guide
-        path = Path(source)
+        at, text = shipped.get(source, (source, None))
         out.append(
             {
-                "path": os.path.relpath(path, folder).replace(os.sep, "/"),
-                "text": path.read_text(encoding="utf-8"),
+                "path": os.path.relpath(Path(at), folder).replace(os.sep, "/"),
+                "text": text if text is not None else Path(source).read_text(encoding="utf-8"),
             }
         )
     return out

@@ -26,10 +26,12 @@ from emulation_rules.compiler import check_ruleset
 from emulation_rules.errors import EmulationRulesError
 from emulation_rules.guidetests import check_suite, is_tests_file
 from emulation_rules.schemas import ruleset_schema
+from emulation_rules.shipped import resolve_guide
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from emulation_rules.errors import Issue
     from emulation_rules.scoring import ClusterResult
 
 __all__ = ["main", "ruleset_schema", "run"]
@@ -157,7 +159,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report)\n"
+            "(check, score, explain, test, diff, schema, init, template, report, guides)\n"
         )
         return EXIT_USAGE
     try:
@@ -188,11 +190,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_BUG
 
 
+def _check_one(guide: str) -> tuple[str, list[Issue]]:
+    """The guide's file (a shipped guide's for a name) and its issues."""
+    try:
+        guide = resolve_guide(guide)
+    except EmulationRulesError as exc:
+        return guide, list(exc.issues)
+    return guide, check_suite(guide) if is_tests_file(guide) else check_ruleset(guide)
+
+
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     failed = False
     report: list[dict[str, object]] = []
-    for guide in args.guides:
-        issues = check_suite(guide) if is_tests_file(guide) else check_ruleset(guide)
+    for given in args.guides:
+        guide, issues = _check_one(given)
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         failed = failed or bool(errors) or (args.strict and bool(warnings))

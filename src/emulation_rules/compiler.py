@@ -308,6 +308,9 @@ class CompiledRuleset:
     text: str | None = None
     #: The layers of a composed guide, base first: ``(guide id, source file)``.
     layers: tuple[tuple[str, str], ...] = ()
+    #: The bases reached through a shipped template's name: ``(source file, where the name
+    #: puts it seen from the guide, text)`` (kept in audit records, see ``audit._bases``).
+    shipped_bases: tuple[tuple[str, str, str], ...] = ()
     #: The guide compiled into Python functions (see :mod:`emulation_rules._codegen`); None
     #: when the interpreter alone scores it.
     program: Program | None = field(default=None, compare=False, repr=False)
@@ -1269,6 +1272,7 @@ def _compile(
         issues=tuple(compiler.issues),
         text=text,
         layers=getattr(positions, "layers", ()),
+        shipped_bases=getattr(positions, "shipped_bases", ()),
         program=program,
     )
     return compiled, compiler.issues

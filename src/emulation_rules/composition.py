@@ -1,7 +1,8 @@
 """Guides that extend a base guide (a ministry template): layers merged into one document.
 
-A guide with ``extends: base.yaml`` (a path relative to the guide) starts from the base and
-changes it::
+A guide with ``extends: base.yaml`` (a path relative to the guide, or when no such file exists
+the name of a template shipped with the package, see :mod:`emulation_rules.shipped`) starts
+from the base and changes it::
 
     extends: templates/bo-tnmt-mau-2022.yaml
     format: emulation-rules/v1
@@ -30,15 +31,14 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from emulation_rules._text import read_source, suggest
 from emulation_rules._yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.errors import Issue
 from emulation_rules.model import CONSTRUCTS
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from emulation_rules.shipped import base_names, shipped_base
 
 __all__ = ["COMPOSITION_KEYS", "LayeredPositions", "compose"]
 
@@ -69,6 +69,9 @@ class LayeredPositions(Positions):
     criterion_layers: dict[DocPath, str] = field(default_factory=dict)
     #: The layers, base first: ``(guide id, source file)``.
     layers: tuple[tuple[str, str], ...] = ()
+    #: The bases reached through a shipped template's name, base first: ``(source file, where
+    #: the name puts it seen from the guide, text)``; a replay writes the text there.
+    shipped_bases: tuple[tuple[str, str, str], ...] = ()
 
     def source_at(self, path: DocPath) -> str | None:
         """The file the value at ``path`` (or its nearest known ancestor) comes from."""
@@ -96,12 +99,20 @@ class _Layer:
     path: Path
     text: str
     document: YamlDocument
+    #: Where the layer sits seen from the guide: ``path``, except for a shipped template
+    #: reached by name (and its own bases), which sits where its name would be a file.
+    placed: Path | None = None
     #: The layer's guide id (its file name when it has none), read before any merging.
     ident: str = ""
 
     def __post_init__(self) -> None:
         ident = self.data.get("id")
         self.ident = ident if isinstance(ident, str) else self.path.stem
+
+    @property
+    def at(self) -> Path:
+        """Where the layer sits seen from the guide (see ``placed``)."""
+        return self.placed if self.placed is not None else self.path
 
     @property
     def data(self) -> dict[str, Any]:
@@ -132,7 +143,11 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
             return layers, [
                 current.issue("wrong-type", "'extends' is the path of a guide file", ("extends",))
             ]
+        # where the base is written, relative to the guide: a replay puts it there again
+        base_at = current.at.parent / target
         base_path = current.path.parent / target
+        if not base_path.exists() and (shipped := shipped_base(target)) is not None:
+            base_path = shipped  # a shipped template by name; a file that exists wins
         resolved = base_path.resolve()
         if resolved in seen:
             names = [layer.source for layer in layers]
@@ -158,7 +173,7 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
                     "extend-missing",
                     f"the base guide {target!r} cannot be read: {detail}",
                     ("extends",),
-                    hint=f"the path is relative to the folder of {current.source}",
+                    hint=_missing_hint(target, current.source),
                 )
             ]
         document, issues = parse_yaml(text.text, display)
@@ -179,10 +194,19 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
             base_path,
             text.text,
             YamlDocument(copy.deepcopy(document.data), document.positions),
+            placed=base_at,
         )
         seen[resolved] = display
         layers.append(current)
     return layers, []
+
+
+def _missing_hint(target: str, source: str) -> str:
+    hint = f"the path is relative to the folder of {source}"
+    close = suggest(Path(target).name.removesuffix(".yaml"), base_names())
+    if close:
+        hint += f"; a shipped template is named by its name alone: {close}"
+    return hint
 
 
 # --------------------------------------------------------------------------------------------
@@ -474,6 +498,11 @@ def _positions(merge: _Merge, layers: list[_Layer]) -> LayeredPositions:
         texts={layer.source: layer.text for layer in layers},
         criterion_layers=criterion_layers,
         layers=tuple((layer.ident, layer.source) for layer in reversed(layers)),
+        shipped_bases=tuple(
+            (layer.source, str(layer.at), layer.text)
+            for layer in reversed(layers)
+            if layer.at != layer.path
+        ),
     )
 
 

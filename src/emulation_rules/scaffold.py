@@ -4,22 +4,35 @@
 standards using the common constructs), ``huong-dan.tests.yaml`` (its test cases) and
 ``bai-nop.yaml`` (an example submission of two units). The files check, score and pass their
 tests as written; a rule author edits them into the cluster's own guide.
+
+The guide and its tests start with the editor's schema line, pointing at the JSON Schema files
+installed with the package (:func:`schema_line`). The comments point at help the user has
+offline (``--help``, ``emulation-rules guides``), not at the repository's ``docs/``: a wheel
+does not carry the documentation, whose pages link to each other and to repository files.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from emulation_rules._files import make_folder, write_atomic
+from emulation_rules.shipped import schema_path
 
-__all__ = ["FILES", "write_scaffold"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["FILES", "schema_line", "write_scaffold"]
 
 GUIDE = """\
 # Hướng dẫn chấm điểm thi đua mẫu, do "emulation-rules init" tạo ra: sửa thành hướng dẫn của cụm.
 # Kiểm tra:  emulation-rules check huong-dan.yaml
 # Chấm điểm: emulation-rules score huong-dan.yaml bai-nop.yaml
 # Kiểm thử:  emulation-rules test huong-dan.yaml --coverage
-# Tài liệu:  docs/tutorial.md (từng bước từ bảng điểm Word), docs/constructs.md, docs/errors.md.
+# Trợ giúp:  emulation-rules --help, emulation-rules <lệnh> --help
+# Hướng dẫn mẫu đi kèm (đọc tệp nguồn để xem ví dụ đầy đủ): emulation-rules guides
+# Dòng đầu tệp trỏ tới lược đồ JSON đi kèm gói: trình soạn thảo (VS Code với tiện ích YAML của
+# Red Hat) dùng nó để gợi ý và kiểm tra khi gõ.
 
 format: emulation-rules/v1
 id: huong-dan-mau-2024
@@ -245,5 +258,24 @@ def write_scaffold(folder: str | Path, *, force: bool = False) -> list[Path]:
         raise FileExistsError(", ".join(str(p) for p in existing))
     make_folder(target)
     for path, text in zip(paths, FILES.values(), strict=True):
-        write_atomic(path, text)
+        write_atomic(path, _SCHEMA_LINES.get(path.name, _no_line)() + text)
     return paths
+
+
+def schema_line(what: Literal["ruleset", "guide-tests"]) -> str:
+    """The editor line that points at the installed JSON Schema file of ``what``.
+
+    yaml-language-server (VS Code's YAML extension and others) reads it; the file is the one
+    shipped inside the package, so the line works offline and matches the installed version.
+    """
+    return f"# yaml-language-server: $schema={schema_path(what).resolve().as_uri()}\n"
+
+
+def _no_line() -> str:
+    return ""
+
+
+_SCHEMA_LINES: dict[str, Callable[[], str]] = {
+    "huong-dan.yaml": lambda: schema_line("ruleset"),
+    "huong-dan.tests.yaml": lambda: schema_line("guide-tests"),
+}
