@@ -1,4 +1,4 @@
-"""The command line's audit subcommands: ``replay`` and ``verify``."""
+"""The command line's audit subcommands: ``replay``, ``verify`` and ``keygen``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._cli_common import resolve_names
+from emulation_rules._files import write_atomic
 from emulation_rules.audit import AuditError, parse_record, replay
 from emulation_rules.auditlog import read_record, verify_log
 from emulation_rules.errors import Issue
+from emulation_rules.signing import (
+    check_signature,
+    generate_keypair,
+    public_fingerprint,
+    sign_record,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -19,7 +26,7 @@ __all__ = ["COMMANDS", "add_parsers", "dispatch"]
 EXIT_OK, EXIT_PROBLEM = 0, 1
 
 #: The subcommands of this module.
-COMMANDS = ("replay", "verify")
+COMMANDS = ("replay", "verify", "keygen")
 
 
 def add_parsers(sub: Any, stderr: TextIO) -> None:
@@ -38,7 +45,23 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
         help="a second opinion: replay with the interpreter and simpleeval (slower), "
         "never the generated code",
     )
+    again.add_argument(
+        "--trust",
+        metavar="PUBLIC_KEY",
+        action="append",
+        default=[],
+        help="require a valid signature by this Ed25519 public key (PEM); may be repeated",
+    )
     again.add_argument("--format", choices=("text", "json"), default="text")
+    keys = sub.add_parser(
+        "keygen",
+        help="make an Ed25519 key pair to sign audit records (needs the 'sign' extra)",
+        stderr=stderr,
+    )
+    keys.add_argument("private", metavar="PRIVATE_KEY", help="where to write the private key")
+    keys.add_argument(
+        "--public", metavar="PUBLIC_KEY", help="where to write the public key (PRIVATE.pub.pem)"
+    )
     check = sub.add_parser(
         "verify", help="check an audit log's chain and every record's digest", stderr=stderr
     )
@@ -49,7 +72,43 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run the subcommand ``args.command``."""
     if args.command == "replay":
         return _replay(args, stdout, stderr)
+    if args.command == "keygen":
+        return _keygen(args, stdout)
     return _verify(args, stdout, stderr)
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise AuditError(
+            "unreadable",
+            (Issue("file-not-found", f"cannot read the {what}: {exc.strerror}", source=path),),
+        ) from None
+
+
+def sign(record: dict[str, Any], key_path: str, signer: str) -> dict[str, Any]:
+    """``record`` signed with the private key at ``key_path`` (``score --sign-key``)."""
+    return sign_record(record, _read(key_path, "key"), signer=signer, key_name=key_path)
+
+
+def _keygen(args: argparse.Namespace, stdout: TextIO) -> int:
+    private_path = Path(args.private)
+    public_path = Path(args.public) if args.public else private_path.with_suffix(".pub.pem")
+    for path in (private_path, public_path):
+        if path.exists():
+            message = "the file exists; a key is never overwritten"
+            raise AuditError(message, (Issue("file-write", message, source=str(path)),))
+    private_pem, public_pem = generate_keypair()
+    write_atomic(private_path, private_pem)
+    private_path.chmod(0o600)
+    write_atomic(public_path, public_pem)
+    stdout.write(
+        f"khóa bí mật: {private_path} (giữ kín, chỉ người ký dùng)\n"
+        f"khóa công khai: {public_path} (gửi cho người kiểm tra, kèm dấu khóa)\n"
+        f"dấu khóa: {public_fingerprint(public_pem)}\n"
+    )
+    return EXIT_OK
 
 
 def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -57,26 +116,25 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.seq is not None:
         record = read_record(args.record, args.seq)
     else:
-        path = Path(args.record)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise AuditError(
-                "unreadable",
-                (
-                    Issue(
-                        "file-not-found",
-                        f"cannot read the record: {exc.strerror}",
-                        source=args.record,
-                    ),
-                ),
-            ) from None
-        record = parse_record(data, name=args.record)
+        record = parse_record(_read(args.record, "record"), name=args.record)
+    trusted = [(key, _read(key, "public key")) for key in args.trust] or None
+    signature = check_signature(record, trusted)
+    signed_ok = signature.ok or (trusted is None and signature.status == "unsigned")
     report = replay(record, ruleset=args.ruleset, reference=args.reference)
+    ok = report.identical and signed_ok
     if args.format == "json":
-        stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+        shown = report.to_dict()
+        shown["signature"] = {
+            "status": signature.status,
+            "signer": signature.signer,
+            "fingerprint": signature.fingerprint,
+            "trusted_checked": signature.trusted_checked,
+        }
+        stdout.write(json.dumps(shown, ensure_ascii=False, indent=2, sort_keys=True))
         stdout.write("\n")
-        return EXIT_OK if report.identical else EXIT_PROBLEM
+        return EXIT_OK if ok else EXIT_PROBLEM
+    if not signed_ok:
+        stderr.write(Issue("audit-signature", f"chữ ký {signature.describe()}").render() + "\n")
     if report.identical:
         stdout.write(f"identical: {report.recorded_digest}\n")
     else:
@@ -87,7 +145,8 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"differs: recorded {report.recorded_digest}, replayed {report.replayed_digest}\n"
         )
     stdout.write(f"bộ đánh giá: {report.evaluator_text}\n")
-    return EXIT_OK if report.identical else EXIT_PROBLEM
+    stdout.write(f"chữ ký: {signature.describe()}\n")
+    return EXIT_OK if ok else EXIT_PROBLEM
 
 
 def _verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -218,8 +218,15 @@ def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
 
 
 def record_digest(record: dict[str, Any]) -> str:
-    """The digest of a record: sha256 of its canonical JSON without the ``digest`` key."""
-    return digest({k: v for k, v in record.items() if k != "digest"})
+    """The digest of a record: sha256 of its canonical JSON without ``digest`` and ``signature``.
+
+    A signature (:mod:`emulation_rules.signing`) signs this digest, so it stands outside it.
+    """
+    return digest({k: v for k, v in record.items() if k not in _UNDIGESTED})
+
+
+#: The keys of a record that its digest does not cover.
+_UNDIGESTED = frozenset({"digest", "signature"})
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:

@@ -97,6 +97,15 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     )
     run_score.add_argument("--record", metavar="FILE", help="write the audit record (JSON) here")
     run_score.add_argument(
+        "--sign-key",
+        metavar="KEY",
+        help="sign the audit record with this Ed25519 private key (see 'keygen'; needs the "
+        "'sign' extra)",
+    )
+    run_score.add_argument(
+        "--signer", metavar="NAME", help="with --sign-key: who signs, as written in the record"
+    )
+    run_score.add_argument(
         "--stream",
         action="store_true",
         help="read JSON Lines submissions ('-' for standard input), write JSON Lines results",
@@ -223,6 +232,14 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if bool(args.sign_key) != bool(args.signer) or (
+        args.sign_key and not (args.record or args.audit_log)
+    ):
+        stderr.write(
+            "emulation-rules score: usage: --sign-key and --signer go together, "
+            "with --record or --audit-log\n"
+        )
+        return EXIT_USAGE
     if args.stream:
         if args.reference:
             stderr.write("emulation-rules score: usage: --reference cannot be used with --stream\n")
@@ -242,6 +259,8 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             rejected_before=scored.batch.rejected,
             as_of=scored.as_of,
         )
+        if args.sign_key:
+            record = _audit_commands.sign(record, args.sign_key, args.signer)
         if args.record:
             write_atomic(args.record, record_bytes(record))
         if args.audit_log:

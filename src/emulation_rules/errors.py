@@ -124,6 +124,7 @@ CODES: dict[str, str] = {
     "audit-digest": "An audit record's content does not match its own digest: it was altered.",
     "audit-chain": "An audit log's chain is broken: a record was edited, deleted, added or moved.",
     "audit-replay": "Replaying an audit record does not reproduce it.",
+    "audit-signature": "An audit record's signature is missing, wrong, or not by a trusted key.",
     # Guide tests
     "test-failed": "A case of a guide's tests file does not give the result it expects.",
     # Command line

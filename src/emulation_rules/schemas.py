@@ -14,7 +14,7 @@ submissions; the schemas say so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -455,6 +455,17 @@ class AuditRuleset(_Doc):
     bases: list[dict[str, str]] = []
 
 
+class AuditSignature(_Doc):
+    """An Ed25519 signature of the record's digest and the signer's name."""
+
+    algorithm: Literal["ed25519"]
+    #: The signer's public key, raw 32 bytes in base64.
+    public_key: str
+    signer: str
+    #: The signature, 64 bytes in base64.
+    value: str
+
+
 class AuditDoc(_Doc):
     """An audit record: the guide, the inputs, the result, and their digests."""
 
@@ -466,6 +477,8 @@ class AuditDoc(_Doc):
     input_digest: str
     result: ResultDoc
     digest: str
+    #: Who wrote the record (``score --sign-key``): outside the digest, signing it.
+    signature: AuditSignature | None = None
 
 
 def audit_schema() -> dict[str, Any]:
