@@ -38,6 +38,7 @@ from emulation_rules.submissions import (
     load_cluster,
     load_submissions,
 )
+from emulation_rules.whatif import Comparison, Goal, WhatIfAnswer, compare_units, whatif
 
 __all__ = [
     "FORMAT_VERSION",
@@ -45,11 +46,13 @@ __all__ = [
     "AwardResult",
     "ClusterData",
     "ClusterResult",
+    "Comparison",
     "CompiledRuleset",
     "EmulationRulesError",
     "EvaluationError",
     "Evidence",
     "ExpressionError",
+    "Goal",
     "Issue",
     "Rejected",
     "Ruleset",
@@ -63,8 +66,10 @@ __all__ = [
     "Tie",
     "TraceNode",
     "UnitScore",
+    "WhatIfAnswer",
     "__version__",
     "check_ruleset",
+    "compare_units",
     "compile_ruleset",
     "evaluate",
     "load_cluster",
@@ -73,4 +78,5 @@ __all__ = [
     "rank",
     "rank_key",
     "score",
+    "whatif",
 ]

@@ -127,6 +127,7 @@ CODES: dict[str, str] = {
     "test-failed": "A case of a guide's tests file does not give the result it expects.",
     # Command line
     "usage": "The command line is not valid.",
+    "whatif-request": "A what-if names an unknown unit, input, label or award, or a bad goal.",
     # Optional features
     "missing-dependency": "An optional dependency is not installed (openpyxl for Excel files).",
 }

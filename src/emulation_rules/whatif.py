@@ -57,7 +57,7 @@ __all__ = [
     "ItemDifference",
     "Standing",
     "WhatIfAnswer",
-    "compare",
+    "compare_units",
     "parse_goal",
     "whatif",
 ]
@@ -418,8 +418,8 @@ class ItemDifference:
     second: Decimal
     #: ``first - second``.
     difference: Decimal
-    #: Whether this item alone outweighs the gap: were the two units equal on it, their
-    #: order would change (or tie).
+    #: Whether the item is one of the fewest items in the leader's favour, the largest first,
+    #: that make up the gap: were the units equal on them, the order would change (or tie).
     decisive: bool
 
 
@@ -476,12 +476,28 @@ class Comparison:
         return "\n".join(lines) + "\n"
 
 
+def _decisive(differences: list[tuple[str, Decimal]], gap: Decimal) -> set[str]:
+    """The fewest items in the leader's favour, the largest first, that make up ``gap``."""
+    if gap == 0:
+        return set()
+    sign = 1 if gap > 0 else -1
+    favour = sorted((d * sign, item) for item, d in differences if d * sign > 0)
+    chosen: set[str] = set()
+    covered = Decimal(0)
+    for amount, item in reversed(favour):
+        if covered >= abs(gap):
+            break
+        chosen.add(item)
+        covered += amount
+    return chosen
+
+
 def _signed(value: Decimal) -> str:
     text = vn_number(value)
     return text if text.startswith("-") or value == 0 else "+" + text
 
 
-def compare(
+def compare_units(
     compiled: CompiledRuleset,
     submissions: Iterable[Submission],
     first: str,
@@ -506,13 +522,15 @@ def compare(
     a, b = units
     gap = (a.total or Decimal(0)) - (b.total or Decimal(0))
     leaves = [i for i in compiled.order if not compiled.nodes[i].children]
-    diffs = []
-    for item in leaves:
-        x, y = a.items.get(item, Decimal(0)), b.items.get(item, Decimal(0))
-        if x != y:
-            diff = x - y
-            decisive = gap != 0 and (diff > 0) == (gap > 0) and abs(diff) >= abs(gap)
-            diffs.append(ItemDifference(item, compiled.nodes[item].title, x, y, diff, decisive))
+    found = [
+        (item, a.items.get(item, Decimal(0)), b.items.get(item, Decimal(0))) for item in leaves
+    ]
+    found = [(item, x, y) for item, x, y in found if x != y]
+    decisive = _decisive([(item, x - y) for item, x, y in found], gap)
+    diffs = [
+        ItemDifference(item, compiled.nodes[item].title, x, y, x - y, item in decisive)
+        for item, x, y in found
+    ]
     diffs.sort(key=lambda d: (-abs(d.difference), compiled.order.index(d.item)))
     return Comparison(
         Standing.of(result, first), Standing.of(result, second), first, second, gap, tuple(diffs)
