@@ -324,9 +324,9 @@ def run(search: Search) -> tuple[tuple[tuple[str, int], ...] | None, bool, str |
         v.name: search.outcome(((v.name, best[v.name]),)).margin for v in ordered if best[v.name]
     }
     helpful = [v for v in ordered if _helps(search, gains.get(v.name))]
-    everything = len(helpful) == len(ordered)
-    useful = ordered if everything else helpful[: search.limits.combine]
-    exact = everything
+    # a few inputs: every set of them; many: the most promising of those that help alone
+    exact = len(ordered) <= search.limits.combine
+    useful = ordered if exact else helpful[: search.limits.combine]
     for size in range(2, len(useful) + 1):
         sets = _subsets(useful, size, search.limits.subsets)
         if not sets:
