@@ -24,7 +24,7 @@ GROUPS = {
     "Submissions": ["ruleset-mismatch", "number-format", "evidence-missing"],
     "Evaluation and ranking": ["eval-div-zero", "total-mismatch", "tie-unresolved"],
     "Audit records and logs": ["audit-format", "audit-digest", "audit-chain", "audit-replay"],
-    "Command line": ["usage", "stream-resume", "stream-worker-lost"],
+    "Command line": ["usage", "stream-resume", "stream-worker-lost", "whatif-request"],
 }
 
 

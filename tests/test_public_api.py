@@ -23,6 +23,11 @@ def test_all_is_sorted_and_complete():
         assert isinstance(getattr(emulation_rules, name), types.ModuleType), name
 
 
+def test_whatif_is_public():
+    for name in ("Comparison", "Goal", "WhatIfAnswer", "compare_units", "whatif"):
+        assert name in emulation_rules.__all__, name
+
+
 def test_published_schema_is_current(root):
     published = json.loads((root / "docs/schema/ruleset-v1.json").read_text(encoding="utf-8"))
     assert published == ruleset_schema(), (

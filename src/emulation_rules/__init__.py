@@ -50,6 +50,7 @@ from emulation_rules.submissions import (
     load_cluster,
     load_submissions,
 )
+from emulation_rules.whatif import Comparison, Goal, WhatIfAnswer, compare_units, whatif
 
 __all__ = [
     "FORMAT_VERSION",
@@ -57,11 +58,13 @@ __all__ = [
     "AwardResult",
     "ClusterData",
     "ClusterResult",
+    "Comparison",
     "CompiledRuleset",
     "EmulationRulesError",
     "EvaluationError",
     "Evidence",
     "ExpressionError",
+    "Goal",
     "Issue",
     "Rejected",
     "Ruleset",
@@ -77,8 +80,10 @@ __all__ = [
     "Tie",
     "TraceNode",
     "UnitScore",
+    "WhatIfAnswer",
     "__version__",
     "check_ruleset",
+    "compare_units",
     "compile_ruleset",
     "evaluate",
     "find_example",
@@ -91,4 +96,5 @@ __all__ = [
     "score",
     "shipped_examples",
     "shipped_guides",
+    "whatif",
 ]

@@ -14,7 +14,7 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
-from emulation_rules import _audit_commands, _commands, _report_commands
+from emulation_rules import _audit_commands, _commands, _report_commands, _whatif_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
 from emulation_rules._files import write_atomic
@@ -137,6 +137,7 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     _commands.add_parsers(sub, stderr)
     _audit_commands.add_parsers(sub, stderr)
     _report_commands.add_parsers(sub, stderr)
+    _whatif_commands.add_parsers(sub, stderr)
     return parser
 
 
@@ -168,7 +169,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report, guides)\n"
+            "(check, score, explain, test, diff, schema, init, template, report, guides, whatif)\n"
         )
         return EXIT_USAGE
     try:
@@ -180,6 +181,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             return _audit_commands.dispatch(args, stdout, stderr)
         if args.command in _report_commands.COMMANDS:
             return _report_commands.dispatch(args, stdout, stderr)
+        if args.command in _whatif_commands.COMMANDS:
+            return _whatif_commands.dispatch(args, stdout, stderr)
         return _commands.dispatch(args, stdout, stderr)
     except EmulationRulesError as exc:
         stderr.writelines(issue.render() + "\n" for issue in exc.issues)

@@ -131,6 +131,7 @@ CODES: dict[str, str] = {
     "usage": "The command line is not valid.",
     "stream-resume": "The output named by --resume does not end with a stream_end marker.",
     "stream-worker-lost": "A worker process of score --stream died; its lines were not scored.",
+    "whatif-request": "A what-if names an unknown unit, input, label or award, or a bad goal.",
     # Optional features
     "missing-dependency": "An optional dependency is not installed (openpyxl for Excel files).",
 }
