@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from emulation_rules import _audit_commands, _commands, _report_commands
+from emulation_rules import _audit_commands, _commands, _report_commands, _table_commands
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
 from emulation_rules._version import __version__
@@ -108,6 +108,7 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     _commands.add_parsers(sub, stderr)
     _audit_commands.add_parsers(sub, stderr)
     _report_commands.add_parsers(sub, stderr)
+    _table_commands.add_parsers(sub, stderr)
     return parser
 
 
@@ -139,7 +140,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report)\n"
+            "(check, score, explain, test, diff, schema, init, template, report, import, export)\n"
         )
         return EXIT_USAGE
     try:
@@ -151,6 +152,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             return _audit_commands.dispatch(args, stdout, stderr)
         if args.command in _report_commands.COMMANDS:
             return _report_commands.dispatch(args, stdout, stderr)
+        if args.command in _table_commands.COMMANDS:
+            return _table_commands.dispatch(args, stdout, stderr)
         return _commands.dispatch(args, stdout, stderr)
     except EmulationRulesError as exc:
         stderr.writelines(issue.render() + "\n" for issue in exc.issues)
