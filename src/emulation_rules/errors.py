@@ -133,7 +133,7 @@ CODES: dict[str, str] = {
     "import-unreadable": "The file is not a Word .docx or Excel .xlsx file, or is damaged.",
     "import-no-table": "The file has no table with a scoring header (content and points columns).",
     "import-no-points-column": "The table has a content column but no points column.",
-    "import-several-tables": "Several tables look like scoring tables; the importer names the one it read.",
+    "import-several-tables": "Several tables look like scoring tables; the one read is named.",
     "import-merged-cells": "A points cell is merged over several rows: its row is ambiguous.",
     "import-split-row": "A row without number or points continues the cell above; it was joined.",
     "import-todo": "A row or cell of the table the draft guide could not turn into a rule.",
