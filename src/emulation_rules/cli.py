@@ -14,7 +14,13 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
-from emulation_rules import _audit_commands, _commands, _report_commands, _whatif_commands
+from emulation_rules import (
+    _audit_commands,
+    _commands,
+    _report_commands,
+    _table_commands,
+    _whatif_commands,
+)
 from emulation_rules._canonical import decimal_text
 from emulation_rules._cli_common import score_from_args
 from emulation_rules._files import write_atomic
@@ -138,6 +144,7 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     _audit_commands.add_parsers(sub, stderr)
     _report_commands.add_parsers(sub, stderr)
     _whatif_commands.add_parsers(sub, stderr)
+    _table_commands.add_parsers(sub, stderr)
     return parser
 
 
@@ -169,7 +176,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.command is None:
         stderr.write(
             "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report, guides, whatif)\n"
+            "(check, score, explain, test, diff, schema, init, template, report, guides, "
+            "whatif, import, export)\n"
         )
         return EXIT_USAGE
     try:
@@ -183,6 +191,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             return _report_commands.dispatch(args, stdout, stderr)
         if args.command in _whatif_commands.COMMANDS:
             return _whatif_commands.dispatch(args, stdout, stderr)
+        if args.command in _table_commands.COMMANDS:
+            return _table_commands.dispatch(args, stdout, stderr)
         return _commands.dispatch(args, stdout, stderr)
     except EmulationRulesError as exc:
         stderr.writelines(issue.render() + "\n" for issue in exc.issues)

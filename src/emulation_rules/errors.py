@@ -134,6 +134,14 @@ CODES: dict[str, str] = {
     "whatif-request": "A what-if names an unknown unit, input, label or award, or a bad goal.",
     # Optional features
     "missing-dependency": "An optional dependency is not installed (openpyxl for Excel files).",
+    # Word and Excel scoring tables (import, export)
+    "import-unreadable": "The file is not a Word .docx or Excel .xlsx file, or is damaged.",
+    "import-no-table": "The file has no table with a scoring header (content and points columns).",
+    "import-no-points-column": "The table has a content column but no points column.",
+    "import-several-tables": "Several tables look like scoring tables; the one read is named.",
+    "import-merged-cells": "A points cell is merged over several rows: its row is ambiguous.",
+    "import-split-row": "A row without number or points continues the cell above; it was joined.",
+    "import-todo": "A row or cell of the table the draft guide could not turn into a rule.",
 }
 
 
