@@ -57,6 +57,10 @@ NO_FIXTURE = {
     "stream-worker-lost",
     # a what-if request naming an unknown unit, label or award (tested in test_whatif.py)
     "whatif-request",
+    # an output that cannot be written (tested in test_hostile_io.py)
+    "file-write",
+    # a signed record edited, or not signed by a trusted key (tested in test_signing.py)
+    "audit-signature",
     # a guide test case that fails, not a broken guide (tested in test_guidetests.py)
     "test-failed",
     # openpyxl not installed, not a bad file (tested in test_excel.py by hiding openpyxl)
