@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck guides pytest bench clean
+.PHONY: setup demo test lint format typecheck guides pytest golden bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -42,6 +42,11 @@ guides: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## Refresh tests/golden/ (the shipped examples' results and records) after an intended change;
+## review the diff before committing it.
+golden: $(STAMP)
+	EMULATION_RULES_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
 ## The benchmark of issue 8 (docs/performance.md). Not a test; a few minutes.
 ## Installs the optional baseline (zen-engine) if it is missing; `make bench BENCH_ARGS=--quick`.
