@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from emulation_rules._yaml import parse_yaml
+from emulation_rules._support.yaml import parse_yaml
 
 
 def parse(text: str):

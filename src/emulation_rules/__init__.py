@@ -12,10 +12,18 @@ submissions into exact, ranked results, and explain every point::
         print(unit.rank, unit.name, unit.total)
 """
 
-from emulation_rules._sandbox import SandboxConfig
 from emulation_rules._version import __version__
-from emulation_rules.awards import AwardDecision, AwardResult, ClusterData
-from emulation_rules.compiler import CompiledRuleset, check_ruleset, compile_ruleset, load_ruleset
+from emulation_rules.compiler import (
+    CompiledRuleset,
+    check_ruleset,
+    compile_ruleset,
+    load_ruleset,
+)
+from emulation_rules.compiler.sandbox import SandboxConfig
+from emulation_rules.engine.awards import AwardDecision, AwardResult
+from emulation_rules.engine.evaluator import TraceNode, UnitScore
+from emulation_rules.engine.ranking import Tie, rank, rank_key
+from emulation_rules.engine.scoring import ClusterResult, evaluate, score
 from emulation_rules.errors import (
     EmulationRulesError,
     EvaluationError,
@@ -26,17 +34,15 @@ from emulation_rules.errors import (
     RulesetSchemaError,
     SubmissionError,
 )
-from emulation_rules.evaluator import TraceNode, UnitScore
-from emulation_rules.model import FORMAT_VERSION, Ruleset
-from emulation_rules.ranking import Tie, rank, rank_key
-from emulation_rules.scoring import ClusterResult, evaluate, score
-from emulation_rules.submissions import (
+from emulation_rules.guide.model import FORMAT_VERSION, Ruleset
+from emulation_rules.inputs.cluster_data import ClusterData
+from emulation_rules.inputs.read import load_submissions
+from emulation_rules.inputs.submissions import (
     Evidence,
     Rejected,
     Submission,
     SubmissionBatch,
     load_cluster,
-    load_submissions,
 )
 
 __all__ = [

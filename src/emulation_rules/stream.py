@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._text import json_integer
+from emulation_rules._support.text import json_integer
 from emulation_rules.errors import Issue
-from emulation_rules.submissions import Rejected, Submission
+from emulation_rules.inputs.submissions import Rejected, Submission
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from emulation_rules.compiler import CompiledRuleset
+    from emulation_rules.compiler.nodes import CompiledRuleset
 
 __all__ = ["StreamStats", "stream_score"]
 
@@ -82,7 +82,7 @@ def _score_task(task: tuple[bool, list[tuple[int, str]]]) -> list[str]:
     """Score one cluster (or one batch of independent units); return the output lines."""
     from pydantic import ValidationError  # noqa: PLC0415
 
-    from emulation_rules.scoring import score  # noqa: PLC0415
+    from emulation_rules.engine.scoring import score  # noqa: PLC0415
 
     clustered, lines = task
     compiled = _Guide.compiled

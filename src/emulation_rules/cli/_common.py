@@ -1,0 +1,72 @@
+"""What several subcommands share: reading the usual inputs and scoring them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from emulation_rules.compiler import load_ruleset
+from emulation_rules.engine.scoring import score
+from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.guide.model import parse_iso_date
+from emulation_rules.inputs.read import load_submissions
+from emulation_rules.inputs.reviews import load_reviews
+from emulation_rules.inputs.submissions import load_cluster
+
+if TYPE_CHECKING:
+    import argparse
+    from datetime import date
+
+    from emulation_rules.compiler.nodes import CompiledRuleset
+    from emulation_rules.engine.scoring import ClusterResult
+    from emulation_rules.inputs.cluster_data import ClusterData
+    from emulation_rules.inputs.reviews import Review
+    from emulation_rules.inputs.submissions import SubmissionBatch
+
+__all__ = ["Scored", "as_of", "score_from_args"]
+
+
+def as_of(text: str | None) -> date | None:
+    """The ``--as-of`` date, or None."""
+    if text is None:
+        return None
+    try:
+        return parse_iso_date(text)
+    except ValueError:
+        raise EmulationRulesError(
+            "bad --as-of",
+            (Issue("usage", f"--as-of {text!r} is not a date written YYYY-MM-DD"),),
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The inputs read from the command line and the result of scoring them."""
+
+    guide: CompiledRuleset
+    batch: SubmissionBatch
+    cluster: ClusterData | None
+    reviews: list[Review]
+    as_of: date | None
+    result: ClusterResult
+
+
+def score_from_args(args: argparse.Namespace) -> Scored:
+    """Load the guide, submissions, cluster file and reviews named in ``args``, and score."""
+    guide = load_ruleset(args.guide)
+    batch = load_submissions(args.submissions)
+    cluster_file = getattr(args, "cluster", None)
+    cluster = load_cluster(cluster_file) if cluster_file else None
+    reviews = [r for path in getattr(args, "reviews", []) for r in load_reviews(path).reviews]
+    date_ = as_of(getattr(args, "as_of", None))
+    result = score(
+        guide,
+        batch.submissions,
+        rejected=batch.rejected,
+        issues=batch.issues,
+        allow_version_mismatch=getattr(args, "allow_version_mismatch", False),
+        cluster=cluster,
+        reviews=reviews,
+        as_of=date_,
+    )
+    return Scored(guide, batch, cluster, reviews, date_, result)
