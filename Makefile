@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck guides pytest golden bench clean
+.PHONY: setup demo test lint format typecheck imports guides pytest golden bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/emulation-rules score $(DEMO_GUIDE) $(DEMO_SUBMISSIONS)
 
 ## The whole suite: lint, format check, types, shipped guides, tests.
-test: lint typecheck guides pytest
+test: lint typecheck imports guides pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -36,6 +36,10 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## The layer contract of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 
 guides: $(STAMP)
 	$(BIN)/emulation-rules check rulesets/*.yaml rulesets/templates/*.yaml
