@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck guides pytest bench lock clean
+.PHONY: setup demo test lint format typecheck imports guides pytest golden bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -36,7 +36,7 @@ demo: $(VENV)/.run-stamp
 	$(BIN)/emulation-rules score $(DEMO_GUIDE) $(DEMO_SUBMISSIONS)
 
 ## The whole suite: lint, format check, types, shipped guides, tests.
-test: lint typecheck guides pytest
+test: lint typecheck imports guides pytest
 
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check src tests
@@ -49,11 +49,20 @@ format: $(VENV)/.dev-stamp
 typecheck: $(VENV)/.dev-stamp
 	$(BIN)/mypy
 
+## The layer contract of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+imports: $(VENV)/.dev-stamp
+	$(BIN)/lint-imports --no-cache
+
 guides: $(VENV)/.dev-stamp
 	$(BIN)/emulation-rules check rulesets/*.yaml rulesets/templates/*.yaml
 
 pytest: $(VENV)/.dev-stamp
 	$(BIN)/pytest
+
+## Refresh tests/golden/ (the shipped examples' results and records) after an intended change;
+## review the diff before committing it.
+golden: $(VENV)/.dev-stamp
+	EMULATION_RULES_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
 ## The benchmark of issue 8 (docs/performance.md). Not a test; a few minutes.
 ## Installs the locked baseline (zen-engine) if it is missing; `make bench BENCH_ARGS=--quick`.
@@ -77,4 +86,4 @@ lock: $(BIN)/python
 		-o requirements/bench.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .grimp_cache

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 ZERO = Decimal(0)
 
-#: The engine's decimal context (emulation_rules.evaluator.ENGINE_CONTEXT): 28 digits, half-up.
+#: The engine's decimal context (emulation_rules._support.numbers.ENGINE_CONTEXT): 28 digits,
+#: half-up.
 CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_UP)
 
 

@@ -48,9 +48,9 @@ def where(filename: str) -> str:
 
 def stages(guide: Any, subs: list[Any], trace: bool, reps: int = 3) -> list[tuple[str, float]]:
     """Unprofiled CPU time of each stage of ``score`` (internal functions: may move)."""
-    from emulation_rules.evaluator import evaluate_values  # noqa: PLC0415 - internal, optional
-    from emulation_rules.ranking import rank  # noqa: PLC0415
-    from emulation_rules.submissions import validate_submission  # noqa: PLC0415
+    from emulation_rules.engine.evaluator import evaluate_values  # noqa: PLC0415 - internal, optional
+    from emulation_rules.engine.ranking import rank  # noqa: PLC0415
+    from emulation_rules.inputs.submissions import validate_submission  # noqa: PLC0415
 
     def best(fn: Callable[[], object]) -> float:
         times = []

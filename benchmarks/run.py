@@ -52,7 +52,7 @@ from emulation_rules import (  # noqa: E402 - same order as the two imports abov
     load_submissions,
     score,
 )
-from emulation_rules.audit import build_record, record_bytes  # noqa: E402 - same
+from emulation_rules.audit.records import build_record, record_bytes  # noqa: E402 - same
 
 TIENGIANG = REPO / "rulesets" / "tiengiang-stnmt-2022.yaml"
 POLICE = REPO / "rulesets" / "congan-cum347-2024.yaml"

@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from anchor import SUBMISSIONS_SEED, build_guide  # noqa: E402
+from anchor import SUBMISSIONS_SEED, build_guide
 
 CLUSTER = 30
 
 
-def write_lines(path: Path, work, units: int) -> None:  # noqa: ANN001 - benchmark helper
+def write_lines(path: Path, work, units: int) -> None:
     rng = random.Random(SUBMISSIONS_SEED)
     with path.open("w", encoding="utf-8") as out:
         for n in range(1, units + 1):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score, whatif
-from emulation_rules.reviews import load_reviews
+from emulation_rules.inputs.reviews import load_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = (

@@ -52,9 +52,9 @@ with atheris.instrument_imports(include=["emulation_rules"]):
         load_submissions,
         score,
     )
-    from emulation_rules._sandbox import check_expression, evaluate_expression
+    from emulation_rules.compiler.sandbox import check_expression, evaluate_expression
     from emulation_rules.errors import CODES
-    from emulation_rules.evaluator import ENGINE_CONTEXT
+    from emulation_rules.engine.evaluator import ENGINE_CONTEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_GUIDE = ROOT / "tests" / "data" / "invalid" / "submissions" / "_guide.yaml"

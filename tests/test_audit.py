@@ -15,9 +15,15 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset, load_submissions, score
-from emulation_rules.audit import AuditError, build_record, parse_record, record_bytes, replay
-from emulation_rules.auditlog import append_record, verify_log
-from emulation_rules.reviews import Review, load_reviews
+from emulation_rules.audit.log import append_record, verify_log
+from emulation_rules.audit.records import (
+    AuditError,
+    build_record,
+    parse_record,
+    record_bytes,
+    replay,
+)
+from emulation_rules.inputs.reviews import Review, load_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "rulesets/tiengiang-stnmt-2022.yaml"
@@ -324,7 +330,7 @@ def test_swapping_two_records_is_found(log):
 
 
 def test_a_failed_write_leaves_no_partial_record(log, guide, batch, monkeypatch):
-    import emulation_rules.auditlog as module
+    import emulation_rules.audit.log as module
 
     def boom(previous, digest):
         raise OSError("disk full")

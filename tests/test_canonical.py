@@ -25,19 +25,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulation_rules import _canonical, load_cluster, load_ruleset, load_submissions, score
-from emulation_rules._canonical import (
+from emulation_rules import load_cluster, load_ruleset, load_submissions, score
+from emulation_rules._support import canonical as _canonical
+from emulation_rules._support.canonical import (
     canonical_bytes,
     canonical_json_text,
     canonical_value,
     decimal_text,
     digest,
 )
-from emulation_rules.audit import build_record, record_bytes, record_digest
-from emulation_rules.awards import result_dict
-from emulation_rules.evaluator import TraceNode
-from emulation_rules.reviews import load_reviews
-from emulation_rules.scoring import ClusterResult, trace_to_dict
+from emulation_rules.audit.records import build_record, record_bytes, record_digest
+from emulation_rules.engine.awards import result_dict
+from emulation_rules.engine.evaluator import TraceNode
+from emulation_rules.engine.scoring import ClusterResult, trace_to_dict
+from emulation_rules.inputs.reviews import load_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2022, 12, 31)

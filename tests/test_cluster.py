@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from emulation_rules import RulesetError, Submission, evaluate, score
-from emulation_rules.awards import ClusterData
+from emulation_rules.inputs.cluster_data import ClusterData
 
 ARTICLE_6 = """
 inputs:

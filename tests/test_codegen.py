@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset
-from emulation_rules.evaluator import evaluate_values, program_unit
-from emulation_rules.submissions import load_submissions, validate_submission
+from emulation_rules.engine.evaluator import evaluate_values, program_unit
+from emulation_rules.inputs.read import load_submissions
+from emulation_rules.inputs.submissions import validate_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = sorted(

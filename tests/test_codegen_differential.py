@@ -1,6 +1,6 @@
 """Differential tests: the generated guide code (``compiled.program``) against the interpreter.
 
-The interpreter (``_Unit`` in :mod:`emulation_rules.evaluator`) is the reference. For random
+The interpreter (``_Unit`` in :mod:`emulation_rules.engine.evaluator`) is the reference. For random
 but valid submissions, built the way ``validate_submission`` builds them, the generated
 functions must give the identical :class:`UnitScore` — every field, and the whole trace,
 decimals compared by their text so that ``5``, ``5.0`` and ``5.00`` differ — including for
@@ -41,11 +41,9 @@ from emulation_rules import (
     load_submissions,
     score,
 )
-from emulation_rules._codegen import _INLINE_DEPTH, _depth
-from emulation_rules._inputs import NOT_APPLICABLE, InputField, ValueProblem, coerce_value
-from emulation_rules._sandbox import FUNCTIONS
-from emulation_rules.cluster import cohort_values
-from emulation_rules.compiler import (
+from emulation_rules.authoring.guidetests import TESTS_SUFFIX, _inputs, load_suite
+from emulation_rules.compiler.fields import NOT_APPLICABLE, InputField, ValueProblem, coerce_value
+from emulation_rules.compiler.nodes import (
     BandsC,
     DeadlineC,
     IncrementC,
@@ -54,11 +52,13 @@ from emulation_rules.compiler import (
     TableC,
     TargetC,
 )
-from emulation_rules.evaluator import evaluate_values, program_unit
-from emulation_rules.guidetests import TESTS_SUFFIX, _inputs, load_suite
-from emulation_rules.model import MAX_MAGNITUDE, MAX_PLACES
-from emulation_rules.reviews import Override, Review
-from emulation_rules.submissions import validate_submission
+from emulation_rules.compiler.sandbox import FUNCTIONS
+from emulation_rules.engine.cluster import cohort_values
+from emulation_rules.engine.codegen import _INLINE_DEPTH, _depth
+from emulation_rules.engine.evaluator import evaluate_values, program_unit
+from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES
+from emulation_rules.inputs.reviews import Override, Review
+from emulation_rules.inputs.submissions import validate_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"

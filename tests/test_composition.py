@@ -17,7 +17,7 @@ from emulation_rules import (
     score,
 )
 from emulation_rules.cli import run
-from emulation_rules.explain import explain_dict, explain_unit, with_layers
+from emulation_rules.reports.explain import explain_dict, explain_unit, with_layers
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = ROOT / "rulesets" / "tinh-mau-stnmt-2022.yaml"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset, load_submissions
+from emulation_rules.authoring.diff import diff_guides
 from emulation_rules.cli import run
-from emulation_rules.diff import diff_guides
 
 ROOT = Path(__file__).resolve().parent.parent
 TG = ROOT / "rulesets" / "tiengiang-stnmt-2022.yaml"

@@ -25,7 +25,7 @@ openpyxl = pytest.importorskip("openpyxl", reason="the 'excel' extra (openpyxl) 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score  # noqa: E402
 from emulation_rules.cli import run  # noqa: E402
 from emulation_rules.errors import CODES, EmulationRulesError  # noqa: E402
-from emulation_rules.excel import (  # noqa: E402
+from emulation_rules.inputs.excel import (  # noqa: E402
     FIRST_ROW,
     KEY_ROW,
     SHEET_GUIDE,
@@ -39,7 +39,7 @@ from emulation_rules.excel import (  # noqa: E402
     template_workbook,
     write_template,
 )
-from emulation_rules.submissions import read_submission_document  # noqa: E402
+from emulation_rules.inputs.submissions import read_submission_document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -676,7 +676,7 @@ def test_core_imports_without_openpyxl(root):
 
     code = (
         "import sys; sys.modules['openpyxl'] = None\n"
-        "import emulation_rules, emulation_rules.cli, emulation_rules.excel, emulation_rules.report\n"
+        "import emulation_rules, emulation_rules.cli, emulation_rules.inputs.excel, emulation_rules.reports.report\n"
         "print('ok')\n"
     )
     proc = subprocess.run(

@@ -52,9 +52,13 @@ from emulation_rules import (
     load_submissions,
     score,
 )
-from emulation_rules._sandbox import CheckedExpression, check_expression, evaluate_expression
+from emulation_rules.compiler.sandbox import (
+    CheckedExpression,
+    check_expression,
+    evaluate_expression,
+)
+from emulation_rules.engine.evaluator import ENGINE_CONTEXT
 from emulation_rules.errors import CODES
-from emulation_rules.evaluator import ENGINE_CONTEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
@@ -490,7 +494,7 @@ def _load_and_score(path: Path, guides: list[CompiledRuleset]) -> None:
 
 def _to_json_text(yaml_text: str) -> str:
     """The example submissions as JSON (decimals kept as their text)."""
-    from emulation_rules.submissions import read_submission_document
+    from emulation_rules.inputs.submissions import read_submission_document
 
     document, issues = read_submission_document(yaml_text.encode("utf-8"), name="s.yaml")
     assert document is not None, issues

@@ -24,7 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulation_rules import EmulationRulesError, load_ruleset, load_submissions, score
-from emulation_rules.audit import build_record, parse_record, record_bytes, record_digest, replay
+from emulation_rules.audit.records import (
+    build_record,
+    parse_record,
+    record_bytes,
+    record_digest,
+    replay,
+)
 from emulation_rules.stream import stream_score
 
 GUIDE = "rulesets/tinh-mau-stnmt-2022.yaml"

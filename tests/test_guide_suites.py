@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules.guidetests import (
+from emulation_rules.authoring.guidetests import (
     TESTS_SUFFIX,
     GuideSuite,
     coverage,

@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules import RulesetError, guidetests
+from emulation_rules import RulesetError
+from emulation_rules.authoring import guidetests
+from emulation_rules.authoring.guidetests import (
+    check_suite,
+    coverage,
+    load_suite,
+    run_case,
+    run_suite,
+)
 from emulation_rules.cli import run
-from emulation_rules.guidetests import check_suite, coverage, load_suite, run_case, run_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 TG = ROOT / "rulesets" / "tiengiang-stnmt-2022.yaml"

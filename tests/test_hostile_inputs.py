@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules import submissions
-from emulation_rules._yaml import Positions, YamlDocument
+from emulation_rules import load_submissions
+from emulation_rules._support.yaml import Positions, YamlDocument
+from emulation_rules.inputs import submissions
 
 
 class _CountingDict(dict):  # type: ignore[type-arg]
@@ -45,7 +46,7 @@ def test_positions_are_indexed_once_per_file_not_once_per_unit(tmp_path, monkeyp
 
     monkeypatch.setattr(submissions, "read_submission_document", counting)
     _CountingDict.passes = 0
-    batch = submissions.load_submissions([_file(tmp_path, 200)])
+    batch = load_submissions([_file(tmp_path, 200)])
     assert len(batch.submissions) == 200
     assert _CountingDict.passes <= 1
     located = batch.submissions[150].locations
@@ -55,7 +56,7 @@ def test_positions_are_indexed_once_per_file_not_once_per_unit(tmp_path, monkeyp
 
 @pytest.mark.parametrize("units", [1, 3])
 def test_locations_name_each_units_own_lines(tmp_path, units):
-    batch = submissions.load_submissions([_file(tmp_path, units)])
+    batch = load_submissions([_file(tmp_path, units)])
     for index, sub in enumerate(batch.submissions):
         assert sub.locations["a"][0] == 4 + 4 * index + 2
         assert sub.locations["@unit"][0] == 4 + 4 * index
@@ -107,19 +108,19 @@ def _one_unit(tmp_path: Path, name_yaml: str, suffix: str = ".yaml") -> Path:
     ],
 )
 def test_control_characters_decoded_from_escapes_reject_the_unit(tmp_path, name, suffix):
-    batch = submissions.load_submissions([_one_unit(tmp_path, name, suffix)])
+    batch = load_submissions([_one_unit(tmp_path, name, suffix)])
     assert not batch.submissions
     codes = [i.code for r in batch.rejected for i in r.issues] + [i.code for i in batch.issues]
     assert codes == ["control-char"]
 
 
 def test_a_plain_name_is_still_accepted(tmp_path):
-    batch = submissions.load_submissions([_one_unit(tmp_path, '"Đơn vị A"')])
+    batch = load_submissions([_one_unit(tmp_path, '"Đơn vị A"')])
     assert [s.name for s in batch.submissions] == ["Đơn vị A"]
 
 
 def test_a_control_character_in_a_guide_value_is_located(tmp_path):
-    from emulation_rules._yaml import parse_yaml
+    from emulation_rules._support.yaml import parse_yaml
 
     _, issues = parse_yaml('id: g\ntitle: "Bảng\\x1b[31m đỏ"\nnotes: "dòng 1\\ndòng 2"\n', "g.yaml")
     assert [(i.code, i.line, i.column) for i in issues] == [("control-char", 2, 8)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules import _files
+from emulation_rules._support import files as _files
 from emulation_rules.cli import run
 from emulation_rules.errors import OutputError
 
@@ -94,7 +94,7 @@ def test_verify_checks_the_file_named_even_with_uri_characters(tmp_path):
 
 def test_verify_reads_the_log_a_row_at_a_time(tmp_path, monkeypatch):
     # verify used to fetchall(): a log of 10,000 records took 3.9 GB
-    from emulation_rules import auditlog
+    from emulation_rules.audit import log as auditlog
 
     log = tmp_path / "log.sqlite"
     for _ in range(3):
@@ -142,7 +142,7 @@ def test_an_atomic_write_replaces_the_file_and_keeps_its_mode(tmp_path):
 
 
 def _record(tmp_path: Path) -> dict:
-    from emulation_rules.audit import parse_record
+    from emulation_rules.audit.records import parse_record
 
     path = tmp_path / "r.json"
     guide = "rulesets/tinh-mau-stnmt-2022.yaml"  # extends a base guide: the record embeds it
@@ -151,7 +151,7 @@ def _record(tmp_path: Path) -> dict:
 
 
 def _write(tmp_path: Path, record: dict) -> Path:
-    from emulation_rules.audit import record_bytes, record_digest
+    from emulation_rules.audit.records import record_bytes, record_digest
 
     record["digest"] = record_digest(record)  # anyone can recompute a plain sha256
     path = tmp_path / "edited.json"

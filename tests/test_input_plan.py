@@ -20,9 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulation_rules import Submission, load_ruleset
-from emulation_rules import _inputs as inputs_module
-from emulation_rules import submissions as submissions_module
-from emulation_rules._inputs import (
+from emulation_rules.compiler import fields as inputs_module
+from emulation_rules.compiler.fields import (
     NOT_APPLICABLE,
     InputField,
     ValueProblem,
@@ -30,7 +29,8 @@ from emulation_rules._inputs import (
     field_checker,
     input_plan,
 )
-from emulation_rules.submissions import _validate_reporting, validate_submission
+from emulation_rules.inputs import submissions as submissions_module
+from emulation_rules.inputs.submissions import _validate_reporting, validate_submission
 
 PROPERTY = settings(
     max_examples=400,

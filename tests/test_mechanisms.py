@@ -11,7 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from emulation_rules import RulesetError, Submission, score
-from emulation_rules.evaluator import evaluate_values
+from emulation_rules.engine.evaluator import evaluate_values
 
 # --------------------------------------------------------------------------------------------
 # Structure and totals

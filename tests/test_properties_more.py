@@ -40,7 +40,7 @@ from emulation_rules import (
     load_submissions,
     score,
 )
-from emulation_rules.model import parse_number_text
+from emulation_rules.guide.model import parse_number_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"

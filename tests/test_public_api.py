@@ -38,7 +38,7 @@ def test_published_schema_is_current(root):
 def test_every_shipped_guide_validates_against_the_schema(root):
     import jsonschema
 
-    from emulation_rules._yaml import parse_yaml
+    from emulation_rules._support.yaml import parse_yaml
 
     schema = ruleset_schema()
     for path in sorted((root / "rulesets").rglob("*.yaml")):

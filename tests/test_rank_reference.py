@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulation_rules import ranking as ranking_module
-from emulation_rules._canonical import decimal_text
+from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.numbers import ENGINE_CONTEXT
+from emulation_rules.engine import ranking as ranking_module
+from emulation_rules.engine.evaluator import UnitScore
+from emulation_rules.engine.ranking import Tie, key_names, rank, rank_key
 from emulation_rules.errors import Issue
-from emulation_rules.evaluator import ENGINE_CONTEXT, UnitScore
-from emulation_rules.model import Ranking
-from emulation_rules.ranking import Tie, key_names, rank, rank_key
+from emulation_rules.guide.model import Ranking
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -18,12 +18,15 @@ from typing import Any
 
 import pytest
 
-from emulation_rules import _codegen, _sandbox, evaluator, load_ruleset, load_submissions, score
-from emulation_rules.audit import build_record, parse_record, record_bytes, replay
+from emulation_rules import load_ruleset, load_submissions, score
+from emulation_rules.audit.records import build_record, parse_record, record_bytes, replay
 from emulation_rules.cli import run
-from emulation_rules.compiler import Met, Points
-from emulation_rules.reviews import load_reviews
-from emulation_rules.submissions import load_cluster
+from emulation_rules.compiler import sandbox as _sandbox
+from emulation_rules.compiler.nodes import Met, Points
+from emulation_rules.engine import codegen as _codegen
+from emulation_rules.engine import evaluator
+from emulation_rules.inputs.reviews import load_reviews
+from emulation_rules.inputs.submissions import load_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2022, 12, 31)

@@ -20,7 +20,7 @@ from emulation_rules import (
     score,
 )
 from emulation_rules.cli import run
-from emulation_rules.report import (
+from emulation_rules.reports.report import (
     SHEET_AWARDS,
     SHEET_DETAIL,
     SHEET_DIFFERENCES,
@@ -290,7 +290,7 @@ def test_html_explains_every_unit_with_overrides(guide, result):
 
 
 def test_html_shows_reviews_agreed_values_and_who_decided(guide):
-    from emulation_rules.reviews import Override, Review
+    from emulation_rules.inputs.reviews import Override, Review
 
     review = Review(
         unit_id="so-y-te",
@@ -362,7 +362,7 @@ openpyxl_needed = pytest.mark.skipif(
 def test_summary_sheet_cell_by_cell(guide, result, tmp_path):
     import openpyxl
 
-    from emulation_rules.excel import cell_number
+    from emulation_rules.inputs.excel import cell_number
 
     path = tmp_path / "tong-hop.xlsx"
     write_summary(guide, result, path)
@@ -486,7 +486,7 @@ def test_summary_awards_detail_and_info_sheets(guide, result, tmp_path):
 def test_summary_of_the_police_cluster_matches_the_result(tmp_path):
     import openpyxl
 
-    from emulation_rules.excel import cell_number
+    from emulation_rules.inputs.excel import cell_number
 
     compiled = load_ruleset(ROOT / "rulesets/congan-cum347-2024.yaml")
     batch = load_submissions([ROOT / "examples/congan-cum347/submissions.yaml"])

@@ -10,7 +10,7 @@ import pytest
 import simpleeval
 
 from emulation_rules import EvaluationError
-from emulation_rules._sandbox import (
+from emulation_rules.compiler.sandbox import (
     FUNCTIONS,
     SandboxConfig,
     check_expression,

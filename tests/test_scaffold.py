@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 from emulation_rules import check_ruleset, load_ruleset, load_submissions, score
+from emulation_rules.authoring.guidetests import coverage, load_suite, run_suite
+from emulation_rules.authoring.scaffold import FILES
 from emulation_rules.cli import run
-from emulation_rules.guidetests import coverage, load_suite, run_suite
-from emulation_rules.scaffold import FILES
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

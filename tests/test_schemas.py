@@ -10,18 +10,18 @@ import jsonschema
 import pytest
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score
-from emulation_rules._canonical import canonical_value
-from emulation_rules._yaml import parse_yaml
-from emulation_rules.audit import build_record
-from emulation_rules.cli import run
-from emulation_rules.guidetests import TESTS_SUFFIX
-from emulation_rules.schemas import (
+from emulation_rules._support.canonical import canonical_value
+from emulation_rules._support.yaml import parse_yaml
+from emulation_rules.audit.records import build_record
+from emulation_rules.authoring.guidetests import TESTS_SUFFIX
+from emulation_rules.authoring.schemas import (
     audit_schema,
     guide_tests_schema,
     result_schema,
     ruleset_schema,
     submission_schema,
 )
+from emulation_rules.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {

@@ -21,10 +21,10 @@ from emulation_rules import (
     shipped_examples,
     shipped_guides,
 )
-from emulation_rules.audit import build_record, parse_record, record_bytes, replay
+from emulation_rules.audit.records import build_record, parse_record, record_bytes, replay
+from emulation_rules.authoring.scaffold import schema_line
 from emulation_rules.cli import run
-from emulation_rules.scaffold import schema_line
-from emulation_rules.shipped import schema_path
+from emulation_rules.guide.shipped import schema_path
 
 DATA = Path(emulation_rules.__file__).parent / "data"
 
@@ -252,7 +252,7 @@ def test_a_record_of_a_guide_on_a_shipped_template_replays_alone(tmp_path, monke
     assert base["path"] == "bo-tnmt-mau-2022"  # where the name would be a file beside the guide
     assert base["text"] == find_guide("bo-tnmt-mau-2022").path.read_text(encoding="utf-8")
     # the replay reads the template from the record, not from the installed package
-    from emulation_rules import composition
+    from emulation_rules.guide import composition
 
     monkeypatch.setattr(composition, "shipped_base", lambda _target: None)
     assert replay(record).identical

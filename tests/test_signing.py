@@ -10,10 +10,10 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from emulation_rules.audit import parse_record, record_bytes, record_digest
-from emulation_rules.auditlog import verify_log
+from emulation_rules.audit.log import verify_log
+from emulation_rules.audit.records import parse_record, record_bytes, record_digest
+from emulation_rules.audit.signing import check_signature, generate_keypair, sign_record
 from emulation_rules.cli import run
-from emulation_rules.signing import check_signature, generate_keypair, sign_record
 
 GUIDE = "rulesets/tinh-mau-stnmt-2022.yaml"
 SUBS = "examples/tinh-mau-stnmt-2022/submissions.yaml"

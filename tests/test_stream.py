@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset, load_submissions, score
-from emulation_rules._canonical import canonical_value
-from emulation_rules._yaml import parse_yaml
+from emulation_rules._support.canonical import canonical_value
+from emulation_rules._support.yaml import parse_yaml
 from emulation_rules.stream import stream_score
 
 ROOT = Path(__file__).resolve().parent.parent

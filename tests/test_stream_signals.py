@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules._yaml import parse_yaml
+from emulation_rules._support.yaml import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "rulesets/tiengiang-stnmt-2022.yaml"

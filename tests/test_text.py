@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulation_rules._text import decode_source, nfc
+from emulation_rules._support.text import decode_source, nfc
 
 
 def decode(data: bytes, limit: int = 1000):

@@ -31,7 +31,7 @@ from emulation_rules import (
     whatif,
 )
 from emulation_rules.cli import run
-from emulation_rules.reviews import load_reviews
+from emulation_rules.inputs.reviews import load_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Example folder -> guide id, where they differ.

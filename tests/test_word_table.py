@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import check_ruleset, load_ruleset, load_submissions
-from emulation_rules._numbering import ascii_slug, parse_amount, parse_number
+from emulation_rules.authoring._numbering import ascii_slug, parse_amount, parse_number
+from emulation_rules.authoring.diff import diff_guides
+from emulation_rules.authoring.table_export import export_table, node_amount, table_rows
+from emulation_rules.authoring.table_import import import_table
 from emulation_rules.cli import run
 from emulation_rules.compiler import CompiledRuleset
-from emulation_rules.diff import diff_guides
 from emulation_rules.errors import CODES, EmulationRulesError
-from emulation_rules.table_export import export_table, node_amount, table_rows
-from emulation_rules.table_import import import_table
 
 pytest.importorskip("docx", reason="python-docx (the 'import' extra) is not installed")
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from emulation_rules import _yaml
-from emulation_rules._yaml import parse_yaml
+from emulation_rules._support import yaml as _yaml
+from emulation_rules._support.yaml import parse_yaml
 
 
 def parse(text: str):

@@ -16,10 +16,18 @@ is installed: ``load_ruleset(find_guide("tiengiang-stnmt-2022").path)``,
 ``find_example("tiengiang-2022").submissions``; :func:`shipped_guides` lists them.
 """
 
-from emulation_rules._sandbox import SandboxConfig
 from emulation_rules._version import __version__
-from emulation_rules.awards import AwardDecision, AwardResult, ClusterData
-from emulation_rules.compiler import CompiledRuleset, check_ruleset, compile_ruleset, load_ruleset
+from emulation_rules.compiler import (
+    CompiledRuleset,
+    check_ruleset,
+    compile_ruleset,
+    load_ruleset,
+)
+from emulation_rules.compiler.sandbox import SandboxConfig
+from emulation_rules.engine.awards import AwardDecision, AwardResult
+from emulation_rules.engine.evaluator import TraceNode, UnitScore
+from emulation_rules.engine.ranking import Tie, rank, rank_key
+from emulation_rules.engine.scoring import ClusterResult, evaluate, score
 from emulation_rules.errors import (
     EmulationRulesError,
     EvaluationError,
@@ -30,11 +38,8 @@ from emulation_rules.errors import (
     RulesetSchemaError,
     SubmissionError,
 )
-from emulation_rules.evaluator import TraceNode, UnitScore
-from emulation_rules.model import FORMAT_VERSION, Ruleset
-from emulation_rules.ranking import Tie, rank, rank_key
-from emulation_rules.scoring import ClusterResult, evaluate, score
-from emulation_rules.shipped import (
+from emulation_rules.guide.model import FORMAT_VERSION, Ruleset
+from emulation_rules.guide.shipped import (
     ShippedExample,
     ShippedGuide,
     find_example,
@@ -42,13 +47,14 @@ from emulation_rules.shipped import (
     shipped_examples,
     shipped_guides,
 )
-from emulation_rules.submissions import (
+from emulation_rules.inputs.cluster_data import ClusterData
+from emulation_rules.inputs.read import load_submissions
+from emulation_rules.inputs.submissions import (
     Evidence,
     Rejected,
     Submission,
     SubmissionBatch,
     load_cluster,
-    load_submissions,
 )
 from emulation_rules.whatif import Comparison, Goal, WhatIfAnswer, compare_units, whatif
 

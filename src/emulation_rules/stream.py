@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._pool import Pool, WorkerError, WorkerLostError
-from emulation_rules._text import json_integer, nfc
+from emulation_rules._support.pool import Pool, WorkerError, WorkerLostError
+from emulation_rules._support.text import json_integer, nfc
 from emulation_rules.errors import EmulationRulesError, Issue
-from emulation_rules.submissions import (
+from emulation_rules.inputs.submissions import (
     Rejected,
     Submission,
     _DuplicateKeyError,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import FrameType
 
-    from emulation_rules.compiler import CompiledRuleset
+    from emulation_rules.compiler.nodes import CompiledRuleset
 
 __all__ = [
     "MARKER_KEY",
@@ -245,7 +245,7 @@ def _parse(number: int, line: str) -> dict[str, Any] | Rejected:
 
 
 def _rejected_dict(compiled: CompiledRuleset, rejected: Rejected) -> dict[str, Any]:
-    from emulation_rules.scoring import score  # noqa: PLC0415
+    from emulation_rules.engine.scoring import score  # noqa: PLC0415
 
     return score(compiled, [], rejected=[rejected]).to_dict()["rejected"][0]  # type: ignore[no-any-return]
 
@@ -262,7 +262,7 @@ def _score_task(task: _Task) -> list[str]:
     """Score one cluster (or one batch of independent units); return the output lines."""
     from pydantic import ValidationError  # noqa: PLC0415
 
-    from emulation_rules.scoring import score  # noqa: PLC0415
+    from emulation_rules.engine.scoring import score  # noqa: PLC0415
 
     compiled = _Guide.compiled
     assert compiled is not None

@@ -1,0 +1,560 @@
+"""Audit records: one self-contained, canonical, digested record per evaluation of a cluster.
+
+A record holds everything needed to reproduce and challenge a result years later: the guide's
+exact text and digests, the validated inputs (submissions, reviews, cluster facts) and their
+digest, the as-of date (given, never read from the clock), and the whole result with every
+unit's trace (the rule of each criterion, its line in the guide, the inputs read, the parts,
+caps, rounding and overrides with who, when and why, the cluster-phase facts, the ranking keys
+and tie-breaks, the award arithmetic). It is canonical JSON (sorted keys, decimals as strings,
+UTF-8, no insignificant whitespace) and carries its own digest, so the same inputs give the
+same bytes on every machine, in any order, in any process.
+
+:func:`replay` re-evaluates a record and reports ``identical``, or the first node that differs
+and why. With ``reference=True`` it re-evaluates in the reference mode (the interpreter with
+simpleeval, see :func:`~emulation_rules.engine.scoring.score`): a second opinion that shares no code
+path of expression evaluation with the generated code that usually writes a record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
+
+from emulation_rules._support.canonical import (
+    canonical_bytes,
+    canonical_json_digest,
+    canonical_value,
+    digest,
+)
+from emulation_rules._support.text import json_integer
+from emulation_rules._version import __version__
+from emulation_rules.errors import EmulationRulesError, Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+    from emulation_rules.compiler.nodes import CompiledRuleset
+    from emulation_rules.engine.scoring import ClusterResult
+    from emulation_rules.inputs.cluster_data import ClusterData
+    from emulation_rules.inputs.reviews import Review
+    from emulation_rules.inputs.submissions import Rejected, Submission
+
+__all__ = [
+    "AUDIT_FORMAT",
+    "EVALUATORS",
+    "AuditError",
+    "ReplayReport",
+    "build_record",
+    "record_bytes",
+    "record_digest",
+    "replay",
+]
+
+#: The version of the audit record format.
+AUDIT_FORMAT = "emulation-rules/audit-v1"
+
+
+class AuditError(EmulationRulesError):
+    """An audit record or log is unreadable, altered, or does not reproduce."""
+
+
+def _submission_dict(sub: Submission) -> dict[str, Any]:
+    data = sub.model_dump(mode="json", exclude_none=True)
+    # where each value came from, so that a replay reports issues at the same places
+    data["source"] = sub.source
+    data["locations"] = {k: list(v) for k, v in sorted(sub.locations.items()) if v != (None, None)}
+    return canonical_value(data)  # type: ignore[no-any-return]
+
+
+def _rejected_dict(rejected: Rejected) -> dict[str, Any]:
+    return canonical_value(  # type: ignore[no-any-return]
+        {
+            "unit_id": rejected.unit_id,
+            "name": rejected.name,
+            "issues": [i.as_dict() for i in rejected.issues],
+        }
+    )
+
+
+def build_record(
+    compiled: CompiledRuleset,
+    submissions: Sequence[Submission],
+    result: ClusterResult,
+    *,
+    reviews: Iterable[Review] = (),
+    cluster: ClusterData | None = None,
+    rejected_before: Iterable[Rejected] = (),
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Build the audit record of one evaluation (a JSON-ready mapping with its ``digest``)."""
+    inputs = {
+        "submissions": sorted(
+            (_submission_dict(s) for s in submissions), key=lambda s: str(s["unit_id"])
+        ),
+        "rejected_before_scoring": sorted(
+            (_rejected_dict(r) for r in rejected_before), key=lambda r: str(r["unit_id"])
+        ),
+        "reviews": sorted(
+            (canonical_value(r.model_dump(mode="json")) for r in reviews),
+            key=lambda r: (str(r["unit_id"]), str(r["stage"]), str(r["at"]), str(r["reviewer"])),
+        ),
+        "cluster": canonical_value(cluster.model_dump(mode="json")) if cluster else None,
+    }
+    body: dict[str, Any] = {
+        "audit_format": AUDIT_FORMAT,
+        "engine": {
+            "name": "emulation-rules",
+            "version": __version__,
+            "expression_language": "v1",
+            "decimal_context": {"precision": 28, "rounding": "half_up"},
+        },
+        "ruleset": {
+            "id": compiled.id,
+            "version": compiled.version,
+            "title": compiled.ruleset.title,
+            "digest": compiled.digest,
+            "source_digest": compiled.source_digest,
+            "source_name": compiled.source,
+            "source_text": compiled.text,
+            "bases": _bases(compiled),
+        },
+        "as_of": as_of.isoformat() if as_of else None,
+        "inputs": inputs,
+        "input_digest": canonical_json_digest(inputs),  # canonical already
+        "result": result.to_dict(trace=True),
+    }
+    # the digest of the body (without "digest"): the inputs and the result of a ClusterResult
+    # are canonical already and are not walked again, the rest is small
+    hashed = {k: canonical_value(v) for k, v in body.items() if k not in _CANONICAL_PARTS}
+    hashed["inputs"] = inputs
+    result_data = body["result"]
+    hashed["result"] = result_data if _canonical_result(result) else canonical_value(result_data)
+    body["digest"] = canonical_json_digest(hashed)
+    return body
+
+
+#: The parts of a record :func:`build_record` builds canonical.
+_CANONICAL_PARTS = ("inputs", "result")
+
+
+def _canonical_result(result: ClusterResult) -> bool:
+    """Whether ``result.to_dict`` is the one that returns canonical data."""
+    from emulation_rules.engine.scoring import ClusterResult  # noqa: PLC0415 - import cycle
+
+    return type(result).to_dict is ClusterResult.to_dict
+
+
+def _bases(compiled: CompiledRuleset) -> list[dict[str, str]]:
+    """The base guides of a composed guide: their paths relative to the guide, and texts."""
+    if compiled.source is None or len(compiled.layers) < 2:
+        return []
+    folder = Path(compiled.source).parent
+    # a shipped template reached by name is recorded where its name would be a file beside
+    # the guide: a replay writes it there, and a file that exists wins over the name
+    shipped = {source: (at, text) for source, at, text in compiled.shipped_bases}
+    out = []
+    for _ident, source in compiled.layers[:-1]:  # base first; the last layer is the guide
+        at, text = shipped.get(source, (source, None))
+        out.append(
+            {
+                "path": os.path.relpath(Path(at), folder).replace(os.sep, "/"),
+                "text": text if text is not None else Path(source).read_text(encoding="utf-8"),
+            }
+        )
+    return out
+
+
+#: How far up a recorded base guide may sit from the guide (``../../base.yaml`` is 2).
+_MAX_UPS = 8
+
+
+@contextmanager
+def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
+    """The guide embedded in a record.
+
+    Its base guides, if any, are written to a private folder that lives as long as the replay.
+    """
+    from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
+
+    text = recorded.get("source_text")
+    if text is None:
+        raise AuditError(
+            "no guide",
+            (Issue("audit-format", "the record holds no guide text; give --ruleset"),),
+        )
+    bases = recorded.get("bases") or []
+    if not bases:
+        yield load_ruleset(text.encode("utf-8"), name=recorded.get("source_name"))
+        return
+    for base in bases:  # a record is untrusted: its base paths stay inside the replay folder
+        parts = Path(base["path"]).parts
+        if Path(base["path"]).is_absolute() or not parts or "\x00" in base["path"]:
+            raise _malformed(f"the base guide path {base['path']!r} is not a relative path")
+        if parts.count("..") > _MAX_UPS:
+            raise _malformed(f"the base guide path {base['path']!r} climbs too many folders")
+    ups = max(Path(b["path"]).parts.count("..") for b in bases)
+    with tempfile.TemporaryDirectory(prefix="emulation-rules-replay-") as tmp:
+        root = Path(tmp).resolve()
+        folder = root.joinpath(*(["g"] * ups))
+        name = Path(recorded.get("source_name") or "guide.yaml").name
+        guide = folder / (name if name not in ("", ".", "..") else "guide.yaml")
+        for base in bases:
+            target = (folder / base["path"]).resolve()
+            if not target.is_relative_to(root):
+                raise _malformed(f"the base guide path {base['path']!r} leaves the replay folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(base["text"], encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        guide.write_text(text, encoding="utf-8")
+        yield load_ruleset(guide)
+
+
+def record_digest(record: dict[str, Any]) -> str:
+    """The digest of a record: sha256 of its canonical JSON without ``digest`` and ``signature``.
+
+    A signature (:mod:`emulation_rules.audit.signing`) signs this digest, so it stands outside it.
+    """
+    return digest({k: v for k, v in record.items() if k not in _UNDIGESTED})
+
+
+#: The keys of a record that its digest does not cover.
+_UNDIGESTED = frozenset({"digest", "signature"})
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    """The canonical bytes of a record (what is stored and hashed)."""
+    return canonical_bytes(record)
+
+
+def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]:
+    """Read a record from JSON and check its format and its own digest.
+
+    Raises:
+        AuditError: ``audit-format`` for an unreadable record or unknown format,
+        ``audit-digest`` when its content does not match its digest (it was altered).
+    """
+    try:
+        record = json.loads(data, parse_int=json_integer)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        raise AuditError(
+            "not an audit record",
+            (Issue("audit-format", f"the record is not JSON: {exc}", source=name),),
+        ) from None
+    if not isinstance(record, dict) or record.get("audit_format") != AUDIT_FORMAT:
+        found = record.get("audit_format") if isinstance(record, dict) else None
+        raise AuditError(
+            "unknown audit format",
+            (
+                Issue(
+                    "audit-format",
+                    f"audit format {found!r} is not {AUDIT_FORMAT!r}",
+                    source=name,
+                ),
+            ),
+        )
+    expected = record_digest(record)
+    if record.get("digest") != expected:
+        raise AuditError(
+            "altered record",
+            (
+                Issue(
+                    "audit-digest",
+                    f"the record's content does not match its digest {record.get('digest')!r} "
+                    "(it was altered after it was written)",
+                    source=name,
+                ),
+            ),
+        )
+    return record
+
+
+Evaluator = Literal["generated", "reference"]
+
+#: What each evaluator of a replay is, in the words of the reports.
+EVALUATORS: dict[Evaluator, str] = {
+    "generated": "thông thường (mã sinh từ hướng dẫn, trình thông dịch khi cần)",
+    "reference": "đánh giá độc lập (trình thông dịch + simpleeval)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """The outcome of replaying a record."""
+
+    identical: bool
+    #: Why the replay differs, most important first (guide digest, then the first node).
+    differences: tuple[str, ...]
+    recorded_digest: str
+    replayed_digest: str
+    #: Which evaluator replayed it: ``generated`` (as :func:`score` usually scores) or
+    #: ``reference`` (the interpreter with simpleeval).
+    evaluator: Evaluator = "generated"
+
+    @property
+    def evaluator_text(self) -> str:
+        """The evaluator in the words of the reports."""
+        return EVALUATORS[self.evaluator]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "identical": self.identical,
+            "differences": list(self.differences),
+            "recorded_digest": self.recorded_digest,
+            "replayed_digest": self.replayed_digest,
+            "evaluator": {"mode": self.evaluator, "description": self.evaluator_text},
+        }
+
+
+def replay(
+    record: dict[str, Any], *, ruleset: str | bytes | None = None, reference: bool = False
+) -> ReplayReport:
+    """Re-evaluate a record and compare with what it recorded.
+
+    ``ruleset`` replays against another guide file (or its bytes); by default the guide text
+    embedded in the record is used. ``reference=True`` re-evaluates in the reference mode: the
+    interpreter with every expression evaluated by simpleeval, never the generated code or the
+    compiled closures, so that a fault of the fast path that wrote the record is found.
+
+    Raises:
+        AuditError: when the record cannot be replayed at all.
+    """
+    from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
+
+    _check_shape(record)
+    recorded_rs = record["ruleset"]
+    if ruleset is None:
+        with _recorded_guide(recorded_rs) as guide:
+            return _replay_with(record, guide, reference=reference)
+    given = (
+        load_ruleset(ruleset) if isinstance(ruleset, bytes) else load_ruleset(ruleset, name=ruleset)
+    )
+    return _replay_with(record, given, reference=reference)
+
+
+def _replay_with(
+    record: dict[str, Any], guide: CompiledRuleset, *, reference: bool
+) -> ReplayReport:
+    from emulation_rules.engine.scoring import score  # noqa: PLC0415
+    from emulation_rules.inputs.cluster_data import ClusterData  # noqa: PLC0415 - import cycle
+    from emulation_rules.inputs.reviews import Review  # noqa: PLC0415
+    from emulation_rules.inputs.submissions import Rejected, Submission  # noqa: PLC0415
+
+    recorded_rs = record["ruleset"]
+    differences: list[str] = []
+    if guide.digest != recorded_rs["digest"]:
+        differences.append(
+            f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
+            f"(guide {guide.id} version {guide.version})"
+        )
+    try:
+        inputs = record["inputs"]
+        submissions = [Submission.model_validate(s) for s in inputs["submissions"]]
+        reviews = [Review.model_validate(r) for r in inputs["reviews"]]
+        cluster = ClusterData.model_validate(inputs["cluster"]) if inputs["cluster"] else None
+        rejected = [
+            Rejected(r["unit_id"], r.get("name"), tuple(_issue(i) for i in r["issues"]))
+            for r in inputs["rejected_before_scoring"]
+        ]
+        as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _malformed(f"its inputs cannot be read back ({_reason(exc)})") from None
+    result = score(
+        guide,
+        submissions,
+        rejected=rejected,
+        reviews=reviews,
+        cluster=cluster,
+        as_of=as_of,
+        allow_version_mismatch=True,
+        reference=reference,
+    )
+    again = build_record(
+        guide,
+        submissions,
+        result,
+        reviews=reviews,
+        cluster=cluster,
+        rejected_before=rejected,
+        as_of=as_of,
+    )
+    try:
+        first = first_difference(record["result"], again["result"])
+        header = _header_differences(record, again)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        first = f"the recorded result is malformed ({_reason(exc)}): it cannot match the replay"
+        header = []
+    if first is not None:
+        differences.append(first)
+    elif again["input_digest"] != record["input_digest"]:
+        differences.append("the inputs' digest differs although the results agree")
+    differences.extend(header)
+    return ReplayReport(
+        not differences,
+        tuple(differences),
+        record["digest"],
+        again["digest"],
+        "reference" if reference else "generated",
+    )
+
+
+#: The fields of a record's guide header that replay recomputes and compares.
+_HEADER = ("id", "version", "title")
+
+
+def _header_differences(record: dict[str, Any], again: dict[str, Any]) -> list[str]:
+    """The guide header and the result's header, compared with what replay recomputed.
+
+    A record's digest is plain sha256, so anyone can edit the guide version or title and
+    recompute it; the guide text embedded in the record says what they really are.
+    """
+    found = []
+    for where, old, new in (
+        ("ruleset", record["ruleset"], again["ruleset"]),
+        ("result.ruleset", record["result"].get("ruleset", {}), again["result"]["ruleset"]),
+    ):
+        for key in _HEADER:
+            if key in new and (not isinstance(old, dict) or old.get(key) != new[key]):
+                shown = old.get(key) if isinstance(old, dict) else old
+                found.append(f"{where}.{key} differs: recorded {shown!r}, now {new[key]!r}")
+    return found
+
+
+def _check_shape(record: dict[str, Any]) -> None:
+    """Refuse a record whose parts replay reads are not of the recorded shape.
+
+    Raises:
+        AuditError: ``audit-format``, naming the first part that is wrong.
+    """
+    rs = record.get("ruleset")
+    if not isinstance(rs, dict):
+        raise _malformed("'ruleset' is not an object")
+    for key in ("id", "version", "title", "digest"):
+        if not isinstance(rs.get(key), str):
+            raise _malformed(f"'ruleset.{key}' is not text")
+    for key in ("source_text", "source_name"):
+        if not isinstance(rs.get(key), str | None):
+            raise _malformed(f"'ruleset.{key}' is not text")
+    bases = rs.get("bases") or []
+    if not isinstance(bases, list) or not all(
+        isinstance(b, dict) and isinstance(b.get("path"), str) and isinstance(b.get("text"), str)
+        for b in bases
+    ):
+        raise _malformed("'ruleset.bases' is not a list of {path, text}")
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict):
+        raise _malformed("'inputs' is not an object")
+    for key in ("submissions", "reviews", "rejected_before_scoring"):
+        if not isinstance(inputs.get(key), list):
+            raise _malformed(f"'inputs.{key}' is not a list")
+    if not isinstance(record.get("result"), dict):
+        raise _malformed("'result' is not an object")
+    if not isinstance(record.get("as_of"), str | None):
+        raise _malformed("'as_of' is not a date")
+
+
+def _malformed(message: str) -> AuditError:
+    return AuditError(
+        "malformed record",
+        (Issue("audit-format", f"the record is malformed: {message}"),),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _issue(data: dict[str, Any]) -> Issue:
+    fields = dict(data)
+    if "path" in fields:
+        fields["path"] = tuple(fields["path"])
+    return Issue(**fields)
+
+
+def first_difference(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """Describe the first place two results differ: a unit's criterion, or a cluster field.
+
+    A difference in values (a value, its parts, caps, status) is reported before a difference
+    in the wording of a rule only, because it is what changes a score.
+    """
+    return _first_difference(old, new, _VALUE_FIELDS) or _first_difference(old, new, _RULE_FIELDS)
+
+
+def _first_difference(
+    old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]
+) -> str | None:
+    old_units = {u["unit_id"]: u for u in old.get("units", [])}
+    new_units = {u["unit_id"]: u for u in new.get("units", [])}
+    for unit_id in [u["unit_id"] for u in old.get("units", [])]:
+        if unit_id not in new_units:
+            return f"unit {unit_id!r}: scored when recorded, not scored now"
+        found = _unit_difference(unit_id, old_units[unit_id], new_units[unit_id], fields)
+        if found:
+            return found
+    for unit_id in new_units:
+        if unit_id not in old_units:
+            return f"unit {unit_id!r}: scored now, not when recorded"
+    for key in sorted(set(old) | set(new)):
+        if key != "units" and old.get(key) != new.get(key):
+            return f"result field {key!r} differs: recorded {old.get(key)!r}, now {new.get(key)!r}"
+    return None
+
+
+def _unit_difference(
+    unit_id: str, old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]
+) -> str | None:
+    old_trace, new_trace = old.get("trace"), new.get("trace")
+    if old_trace is not None and new_trace is not None:
+        found = _node_difference(old_trace, new_trace, fields)
+        if found is not None:
+            return f"unit {unit_id!r}, {found}"
+    for key in sorted(set(old) | set(new)):
+        if key != "trace" and old.get(key) != new.get(key):
+            return (
+                f"unit {unit_id!r}: {key} differs: recorded {old.get(key)!r}, now {new.get(key)!r}"
+            )
+    return None
+
+
+_VALUE_FIELDS = ("value", "parts", "adjustments", "status", "max", "inputs", "cohort")
+_RULE_FIELDS = ("rule",)
+
+
+def _node_difference(
+    old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]
+) -> str | None:
+    """Depth first, children before the node: the deepest first cause is reported."""
+    old_children = {c["id"]: c for c in old.get("children", [])}
+    new_children = {c["id"]: c for c in new.get("children", [])}
+    for child in old.get("children", []):
+        other = new_children.get(child["id"])
+        if other is None:
+            return f"criterion {child['id']!r}: present when recorded, absent now"
+        found = _node_difference(child, other, fields)
+        if found is not None:
+            return found
+    for ident in new_children:
+        if ident not in old_children:
+            return f"criterion {ident!r}: absent when recorded, present now"
+    for key in fields:
+        if old.get(key) != new.get(key):
+            line = f" (guide line {new.get('line')})" if new.get("line") else ""
+            return (
+                f"criterion {old['id']!r}{line}: {key} differs: recorded {old.get(key)!r}, "
+                f"now {new.get(key)!r}"
+            )
+    return None

@@ -1,0 +1,1 @@
+"""Tools for the people who write guides: guide tests, diffs, JSON schemas, a new project."""

@@ -1,0 +1,493 @@
+"""JSON Schemas for editors and applications.
+
+- :func:`ruleset_schema`: the guide format (for the YAML language server of an editor);
+- :func:`submission_schema`: the submissions of one guide, generated from its declared inputs
+  (an application can build its input form from it: types, bounds, allowed values, what is
+  required, Vietnamese labels);
+- :func:`result_schema`: the JSON result of ``emulation-rules score --format json``;
+- :func:`audit_schema`: an audit record (``score --record``);
+- :func:`guide_tests_schema`: a guide's tests file (``<guide>.tests.yaml``).
+
+Decimals are written as text in results (``"97.50"``), and accepted as numbers or text in
+submissions; the schemas say so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from emulation_rules.authoring.guidetests import GuideTestsFile
+from emulation_rules.guide.model import Ruleset
+
+if TYPE_CHECKING:
+    from emulation_rules.compiler.fields import InputField
+    from emulation_rules.compiler.nodes import CompiledRuleset
+
+__all__ = [
+    "audit_schema",
+    "guide_tests_schema",
+    "result_schema",
+    "ruleset_schema",
+    "submission_schema",
+]
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+BASE = "https://emulation-rules.invalid/schema/"
+#: A decimal written as text, as results write them: ``97.5``, ``-0.25``, ``110``.
+DECIMAL_TEXT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
+_ID_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._\-]*[A-Za-z0-9])?$"
+_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _header(schema: dict[str, Any], name: str, title: str) -> dict[str, Any]:
+    schema["$schema"] = DRAFT
+    schema["$id"] = BASE + name
+    schema["title"] = title
+    return schema
+
+
+# --------------------------------------------------------------------------------------------
+# The guide format
+
+
+#: Keys a guide must have unless it extends a base guide (then the base gives them).
+_INHERITED_REQUIRED = ("title", "period", "scale", "criteria")
+
+
+def _composition(schema: dict[str, Any]) -> None:
+    """Add the keys of a guide that extends a base guide (see ``composition.py``)."""
+    criterion = schema["$defs"]["Criterion"]
+    fields = {k: v for k, v in criterion["properties"].items() if k != "children"}
+    schema["$defs"]["Override"] = {
+        "type": "object",
+        "description": "New values for fields of a criterion of the base guide, by its id; "
+        "null resets a field.",
+        "properties": {
+            key: value if key == "id" else {"anyOf": [value, {"type": "null"}]}
+            for key, value in fields.items()
+        },
+        "required": ["id"],
+        "additionalProperties": False,
+    }
+    schema["$defs"]["Addition"] = {
+        "type": "object",
+        "description": "A new criterion, under a parent of the base guide (or at the top).",
+        "properties": {
+            "parent": {"type": "string", "description": "The parent's id; none: top level."},
+            "after": {"type": "string", "description": "The sibling it follows; none: last."},
+            "criterion": {"$ref": "#/$defs/Criterion"},
+        },
+        "required": ["criterion"],
+        "additionalProperties": False,
+    }
+    props = schema["properties"]
+    props["extends"] = {
+        "type": "string",
+        "description": "The base guide (a template) this guide extends, relative to this file.",
+    }
+    props["overrides"] = {"type": "array", "items": {"$ref": "#/$defs/Override"}}
+    props["disable"] = {
+        "type": "array",
+        "description": "Ids of criteria of the base guide to remove, with their children.",
+        "items": {"type": "string"},
+    }
+    props["add"] = {"type": "array", "items": {"$ref": "#/$defs/Addition"}}
+    required = schema.get("required", [])
+    inherited = [key for key in _INHERITED_REQUIRED if key in required]
+    schema["required"] = [key for key in required if key not in inherited]
+    schema["if"] = {"not": {"required": ["extends"]}}
+    schema["then"] = {
+        "required": inherited,
+        "properties": dict.fromkeys(("overrides", "disable", "add"), False),
+    }
+
+
+def ruleset_schema() -> dict[str, Any]:
+    """The JSON Schema of the guide format (for editors and apps).
+
+    A guide that ``extends`` a base guide may leave out what the base gives (title, period,
+    scale, criteria) and may use ``overrides``, ``disable`` and ``add``; every other guide must
+    have them and may not.
+    """
+    schema = Ruleset.model_json_schema(by_alias=True, mode="validation")
+    _composition(schema)
+    return _header(schema, "ruleset-v1.json", "emulation-rules guide, format v1")
+
+
+# --------------------------------------------------------------------------------------------
+# A guide's submissions
+
+
+def _number_text(places: int | None) -> dict[str, Any]:
+    fraction = r"(\.[0-9]+)?" if places is None else rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    return {"type": "string", "pattern": rf"^-?(0|[1-9][0-9]*){fraction}$"}
+
+
+def _input_schema(field: InputField) -> dict[str, Any]:
+    """The schema of one declared input, with its Vietnamese label and help."""
+    out: dict[str, Any] = {"title": field.label}
+    if field.type == "bool":
+        out["type"] = "boolean"
+    elif field.type == "count":
+        out["type"] = "integer"
+    elif field.type in ("decimal", "percent"):
+        number: dict[str, Any] = {"type": "number"}
+        if field.places is not None:
+            out["x-decimal-places"] = field.places
+        out["anyOf"] = [number, _number_text(field.places)]
+    elif field.type == "date":
+        out.update(type="string", format="date", pattern=_DATE_PATTERN)
+    elif field.type == "enum":
+        out["enum"] = list(field.values)
+    else:
+        out.update(type="string", maxLength=2000)
+    if field.type in ("count", "decimal", "percent"):
+        for key, bound in (("minimum", field.min), ("maximum", field.max)):
+            if bound is not None:
+                out[key] = int(bound) if bound == bound.to_integral_value() else float(bound)
+    if field.evidence:
+        out["x-evidence"] = True
+    if not field.required and field.missing is not None and not _not_applicable(field):
+        default = field.missing
+        out["default"] = default.isoformat() if hasattr(default, "isoformat") else _json(default)
+    return out
+
+
+def _not_applicable(field: InputField) -> bool:
+    return type(field.missing).__name__ == "_NotApplicable"
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _describe(field: InputField, spec_description: str | None, unit: str | None) -> str:
+    parts = [spec_description] if spec_description else []
+    if unit:
+        parts.append(f"Đơn vị tính: {unit}.")
+    if field.required:
+        parts.append("Bắt buộc.")
+    elif _not_applicable(field):
+        parts.append("Không khai: mục chấm điểm dùng giá trị này không áp dụng cho đơn vị.")
+    else:
+        parts.append(f"Không khai: {_missing_text(field.missing)}.")
+    if field.places is not None:
+        parts.append(f"Tối đa {field.places} chữ số thập phân.")
+    if field.evidence:
+        parts.append("Cần minh chứng khi khai có sự việc.")
+    return " ".join(parts)
+
+
+def _missing_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "hiểu là không (false)"
+    return f"hiểu là {value}"
+
+
+def submission_schema(guide: CompiledRuleset) -> dict[str, Any]:
+    """The JSON Schema of the submissions of ``guide``, generated from its inputs."""
+    values: dict[str, Any] = {}
+    for name, field in guide.inputs.items():
+        spec = guide.ruleset.inputs[name]
+        prop = _input_schema(field)
+        prop["description"] = _describe(field, spec.description, spec.unit)
+        values[name] = prop
+    required = [name for name, field in guide.inputs.items() if field.required]
+    evidence_item = {
+        "anyOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "properties": {
+                    "document": {"type": "string"},
+                    "date": {"type": "string"},
+                    "file": {"type": "string"},
+                    "link": {"type": "string"},
+                    "note": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        ]
+    }
+    unit = {
+        "type": "object",
+        "title": "Đơn vị",
+        "properties": {
+            "unit_id": {"type": "string", "pattern": _ID_PATTERN, "title": "Mã đơn vị"},
+            "name": {"type": "string", "minLength": 1, "title": "Tên đơn vị"},
+            "values": {
+                "type": "object",
+                "title": "Số liệu tự khai",
+                "properties": values,
+                "required": required,
+                "additionalProperties": False,
+            },
+            "evidence": {
+                "type": "object",
+                "title": "Minh chứng theo từng số liệu",
+                "propertyNames": {"enum": list(values)},
+                "additionalProperties": {
+                    "anyOf": [evidence_item, {"type": "array", "items": evidence_item}]
+                },
+            },
+            "self_scores": {
+                "type": "object",
+                "title": "Điểm tự chấm theo từng mục",
+                "propertyNames": {"enum": list(guide.nodes)},
+                "additionalProperties": _number_or_text(),
+            },
+        },
+        "required": ["unit_id", "name"],
+        "additionalProperties": False,
+    }
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": f"Bài nộp theo hướng dẫn {guide.id} phiên bản {guide.version}: "
+        f"{guide.ruleset.title}",
+        "properties": {
+            "ruleset": {"const": guide.id, "title": "Mã hướng dẫn"},
+            "ruleset_version": {"const": guide.version, "title": "Phiên bản hướng dẫn"},
+            "period": {"const": guide.ruleset.period, "title": "Kỳ chấm điểm"},
+            "units": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/unit"}},
+        },
+        "required": ["ruleset", "ruleset_version", "units"],
+        "additionalProperties": False,
+        "$defs": {"unit": unit},
+    }
+    return _header(schema, f"submission/{guide.id}/{guide.version}.json", f"Bài nộp: {guide.id}")
+
+
+def _number_or_text() -> dict[str, Any]:
+    return {"anyOf": [{"type": "number"}, _number_text(None)]}
+
+
+# --------------------------------------------------------------------------------------------
+# Results and audit records, mirrored as pydantic models of the JSON
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+#: A decimal written as text.
+Dec = Annotated[str, Field(pattern=DECIMAL_TEXT)]
+
+
+class IssueDoc(_Doc):
+    """An issue, as ``Issue.as_dict()`` writes it (absent fields are left out)."""
+
+    code: str
+    message: str
+    source: str | None = None
+    path: list[str | int] | None = None
+    line: int | None = None
+    column: int | None = None
+    rule_id: str | None = None
+    unit_id: str | None = None
+    severity: str | None = None
+    hint: str | None = None
+
+
+class TraceDoc(_Doc):
+    """How one criterion got its value (``--trace``)."""
+
+    id: str
+    title: str
+    kind: str
+    rule: str
+    inputs: dict[str, Any]
+    parts: list[tuple[str, Dec]]
+    adjustments: list[tuple[str, Dec, str]]
+    value: Dec
+    max: Dec | None
+    applicable: bool
+    status: str
+    note: str | None
+    line: int | None
+    cohort: dict[str, Any]
+    children: list[TraceDoc]
+    layer: str | None = None
+
+
+class DepartureDoc(_Doc):
+    """An item whose agreed value departs from the written rule."""
+
+    item: str
+    computed: Dec
+    agreed: Dec
+    difference: Dec
+    reviewer: str | None
+    stage: str | None
+    at: str | None
+    reason: str | None
+    evidence: list[str]
+
+
+class UnitDoc(_Doc):
+    """One unit's result."""
+
+    unit_id: str
+    name: str
+    status: str
+    rank: int | None
+    total: Dec | None
+    max: Dec | None
+    percent: Dec | None
+    classification: str | None
+    reasons: list[str]
+    deductions: Dec
+    items: dict[str, Dec]
+    not_applicable: list[str]
+    rank_keys: dict[str, str]
+    rank_decided_by: str | None
+    eligible: bool
+    eligibility_reasons: list[str]
+    awards: list[str]
+    self_scores: dict[str, Dec]
+    computed: dict[str, Dec] | None = None
+    computed_total: Dec | None = None
+    departures: list[DepartureDoc] = []
+    reviews: list[list[str]] = []
+    corrected: dict[str, list[str]] = {}
+    issues: list[IssueDoc]
+    trace: TraceDoc | None = None
+
+
+class RejectedDoc(_Doc):
+    """A unit whose submission could not be scored."""
+
+    unit_id: str
+    name: str | None
+    status: str
+    issues: list[IssueDoc]
+
+
+class TieDoc(_Doc):
+    """Units sharing a rank that no key separates."""
+
+    rank: int
+    unit_ids: list[str]
+    keys: dict[str, Any]
+
+
+class DecisionDoc(_Doc):
+    """The decision on one unit for one award."""
+
+    unit_id: str
+    awarded: bool
+    reason: str
+
+
+class AwardDoc(_Doc):
+    """The decision on one award."""
+
+    id: str
+    title: str
+    quota: int | None
+    arithmetic: str
+    vote: str | None
+    awarded: list[str]
+    decisions: list[DecisionDoc]
+
+
+class RulesetRef(_Doc):
+    """The guide a result was scored against."""
+
+    id: str
+    version: str
+    title: str
+    digest: str
+    source_digest: str | None
+
+
+class EngineRef(_Doc):
+    """The engine that scored."""
+
+    name: str
+    version: str
+
+
+class ResultDoc(_Doc):
+    """The JSON result of scoring a cluster."""
+
+    ruleset: RulesetRef
+    engine: EngineRef
+    units: list[UnitDoc]
+    rejected: list[RejectedDoc]
+    ties: list[TieDoc]
+    issues: list[IssueDoc]
+    awards: list[AwardDoc]
+    cluster: dict[str, Any] | None
+    as_of: str | None = None
+
+
+def result_schema() -> dict[str, Any]:
+    """The JSON Schema of a cluster result (``score --format json [--trace]``)."""
+    schema = ResultDoc.model_json_schema(mode="validation")
+    return _header(schema, "result-v1.json", "emulation-rules result")
+
+
+class AuditEngine(_Doc):
+    """The engine named in an audit record."""
+
+    name: str
+    version: str
+    expression_language: str
+    decimal_context: dict[str, Any]
+
+
+class AuditRuleset(_Doc):
+    """The guide embedded in an audit record."""
+
+    id: str
+    version: str
+    title: str
+    digest: str
+    source_digest: str | None
+    source_name: str | None
+    source_text: str | None
+    #: The base guides of a guide that extends another: path (relative to it) and text.
+    bases: list[dict[str, str]] = []
+
+
+class AuditSignature(_Doc):
+    """An Ed25519 signature of the record's digest and the signer's name."""
+
+    algorithm: Literal["ed25519"]
+    #: The signer's public key, raw 32 bytes in base64.
+    public_key: str
+    signer: str
+    #: The signature, 64 bytes in base64.
+    value: str
+
+
+class AuditDoc(_Doc):
+    """An audit record: the guide, the inputs, the result, and their digests."""
+
+    audit_format: str
+    engine: AuditEngine
+    ruleset: AuditRuleset
+    as_of: str | None
+    inputs: dict[str, Any]
+    input_digest: str
+    result: ResultDoc
+    digest: str
+    #: Who wrote the record (``score --sign-key``): outside the digest, signing it.
+    signature: AuditSignature | None = None
+
+
+def audit_schema() -> dict[str, Any]:
+    """The JSON Schema of an audit record (``score --record``)."""
+    schema = AuditDoc.model_json_schema(mode="validation")
+    return _header(schema, "audit-v1.json", "emulation-rules audit record")
+
+
+def guide_tests_schema() -> dict[str, Any]:
+    """The JSON Schema of a guide's tests file (``<guide>.tests.yaml``)."""
+    schema = GuideTestsFile.model_json_schema(by_alias=True, mode="validation")
+    return _header(schema, "guide-tests-v1.json", "emulation-rules guide tests")

@@ -1,0 +1,548 @@
+"""Score a cluster: validate every submission, evaluate each unit, rank, assemble the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import gc
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date  # noqa: TC003 - a dataclass field type
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from emulation_rules._support.canonical import (
+    canonical_dict,
+    canonical_json_text,
+    canonical_value,
+    exact_decimal_text,
+)
+from emulation_rules._support.text import suggest
+from emulation_rules._version import __version__
+from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
+from emulation_rules.engine.cluster import cohort_values
+from emulation_rules.engine.evaluator import (
+    ENGINE_CONTEXT,
+    TraceNode,
+    UnitScore,
+    evaluate_values,
+    failed_unit,
+)
+from emulation_rules.engine.ranking import Tie, rank
+from emulation_rules.errors import EvaluationError, Issue, SubmissionError
+from emulation_rules.inputs.reviews import Departure, Review, Reviews, merge_reviews
+from emulation_rules.inputs.submissions import Rejected, Submission, validate_submission
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from emulation_rules.compiler.nodes import CompiledRuleset
+    from emulation_rules.inputs.cluster_data import ClusterData
+
+__all__ = ["ClusterResult", "evaluate", "score", "trace_to_dict"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterResult:
+    """The result of scoring a cluster against one guide."""
+
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_title: str
+    ruleset_digest: str
+    ruleset_source_digest: str | None
+    engine_version: str
+    #: Every unit that was scored, in rank order; units that were not ranked follow.
+    units: tuple[UnitScore, ...]
+    #: Units whose submission could not be scored, with the reasons.
+    rejected: tuple[Rejected, ...]
+    ties: tuple[Tie, ...]
+    #: Warnings about the cluster (ties) and file-level problems.
+    issues: tuple[Issue, ...]
+    #: The decision on every award of the guide, in the guide's order.
+    awards: tuple[AwardResult, ...] = ()
+    #: Cluster facts given with the submissions (members, meeting, next year's heads).
+    cluster: ClusterData | None = None
+    #: The date the evaluation is as of (given, never read from the clock).
+    as_of: date | None = None
+
+    def unit(self, unit_id: str) -> UnitScore:
+        """Return the score of ``unit_id``.
+
+        Raises:
+            KeyError: if no unit has that id (rejected units included).
+        """
+        for unit in self.units:
+            if unit.unit_id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every unit was scored (none rejected or failed) and no file failed."""
+        return (
+            not self.rejected
+            and all(u.status != "error" for u in self.units)
+            and not any(i.severity == "error" for i in self.issues)
+        )
+
+    def to_dict(self, *, trace: bool = False) -> dict[str, Any]:
+        """The result as JSON-ready data: decimals as strings, sorted by the result order."""
+        # each part is made canonical once; the units (and their traces) are built canonical.
+        # Many acyclic dicts and lists: the collector, triggered by them, would find nothing.
+        with _gc_paused():
+            return {
+                "ruleset": canonical_value(
+                    {
+                        "id": self.ruleset_id,
+                        "version": self.ruleset_version,
+                        "title": self.ruleset_title,
+                        "digest": self.ruleset_digest,
+                        "source_digest": self.ruleset_source_digest,
+                    }
+                ),
+                "engine": canonical_value(
+                    {"name": "emulation-rules", "version": self.engine_version}
+                ),
+                "units": [_unit_dict(u, trace=trace) for u in self.units],
+                "rejected": canonical_value(
+                    [
+                        {
+                            "unit_id": r.unit_id,
+                            "name": r.name,
+                            "status": "rejected",
+                            "issues": [i.as_dict() for i in r.issues],
+                        }
+                        for r in self.rejected
+                    ]
+                ),
+                "ties": canonical_value(
+                    [
+                        {"rank": t.rank, "unit_ids": list(t.unit_ids), "keys": dict(t.keys)}
+                        for t in self.ties
+                    ]
+                ),
+                "issues": canonical_value([i.as_dict() for i in self.issues]),
+                "awards": canonical_value([result_dict(a) for a in self.awards]),
+                "cluster": canonical_value(self.cluster.model_dump(mode="json"))
+                if self.cluster
+                else None,
+                "as_of": canonical_value(self.as_of),
+            }
+
+    def to_json(self, *, trace: bool = False, indent: int | None = 2) -> str:
+        """The result as JSON text (sorted keys, decimals as strings)."""
+        separators = (",", ": ") if indent else (",", ":")
+        with _gc_paused():
+            return canonical_json_text(self.to_dict(trace=trace), indent, separators)
+
+
+def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
+    """A unit as canonical data (as ``canonical_value`` writes it)."""
+    data: dict[str, Any] = canonical_value(
+        {
+            "unit_id": unit.unit_id,
+            "name": unit.name,
+            "status": unit.status,
+            "rank": unit.rank,
+            "total": unit.total,
+            "max": unit.max,
+            "percent": unit.percent,
+            "classification": unit.classification,
+            "reasons": list(unit.reasons),
+            "deductions": unit.deductions,
+            "items": dict(unit.items),
+            "not_applicable": list(unit.not_applicable),
+            "rank_keys": dict(unit.rank_keys),
+            "rank_decided_by": unit.rank_decided_by,
+            "eligible": unit.eligible,
+            "eligibility_reasons": list(unit.eligibility_reasons),
+            "awards": list(unit.awards),
+            "self_scores": dict(unit.self_scores),
+            "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
+            "computed_total": unit.computed_total,
+            "departures": [d.as_dict() for d in unit.departures],
+            "reviews": [list(r) for r in unit.reviews],
+            "corrected": {k: list(v) for k, v in unit.corrected.items()},
+            "issues": [i.as_dict() for i in unit.issues],
+        }
+    )
+    if trace and unit.trace is not None:
+        data["trace"] = trace_to_dict(unit.trace)  # canonical already
+    return data
+
+
+def trace_to_dict(node: TraceNode) -> dict[str, Any]:
+    """A trace tree as JSON-ready data (canonical: as ``canonical_value`` writes it)."""
+    # built canonical field by field, without a second walk: the usual exact types inline
+    cv = canonical_value
+    text = exact_decimal_text
+    out: dict[str, Any] = {}
+    stack: list[tuple[TraceNode, dict[str, Any]]] = [(node, out)]
+    while stack:
+        current, target = stack.pop()
+        ident, title, kind, rule = current.id, current.title, current.kind, current.rule
+        status, note, layer = current.status, current.note, current.layer
+        value, amax, line = current.value, current.max, current.line
+        inputs, parts, cohort = current.inputs, current.parts, current.cohort
+        applicable, adjustments = current.applicable, current.adjustments
+        children: list[dict[str, Any]] = []
+        target.update(
+            {
+                "id": ident if type(ident) is str else cv(ident),
+                "title": title if type(title) is str else cv(title),
+                "kind": kind if type(kind) is str else cv(kind),
+                "rule": rule if type(rule) is str else cv(rule),
+                "inputs": canonical_dict(dict(inputs)) if inputs else {},
+                "parts": [
+                    [
+                        label if type(label) is str else cv(label),
+                        text(amount) if type(amount) is Decimal else cv(amount),
+                    ]
+                    for label, amount in parts
+                ]
+                if parts
+                else [],
+                "adjustments": [
+                    [cv(code), cv(amount), cv(why)] for code, amount, why in adjustments
+                ]
+                if adjustments
+                else [],
+                "value": text(value) if type(value) is Decimal else cv(value),
+                "max": text(amax) if type(amax) is Decimal else cv(amax),
+                "applicable": applicable if type(applicable) is bool else cv(applicable),
+                "status": status if type(status) is str else cv(status),
+                "note": note if note is None or type(note) is str else cv(note),
+                "line": line if line is None else cv(line),
+                "cohort": canonical_dict(dict(cohort)) if cohort else {},
+                "layer": layer if layer is None or type(layer) is str else cv(layer),
+                "children": children,
+            }
+        )
+        for child in current.children:
+            slot: dict[str, Any] = {}
+            children.append(slot)
+            stack.append((child, slot))
+    return out
+
+
+def evaluate(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    trace: bool = True,
+    allow_version_mismatch: bool = False,
+    reference: bool = False,
+) -> UnitScore:
+    """Validate and score one unit (no ranking).
+
+    ``reference=True`` scores it in the reference mode (see :func:`score`).
+
+    Raises:
+        SubmissionError: if the submission does not fit the guide's inputs.
+    """
+    values, issues = validate_submission(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
+    if values is None:
+        raise SubmissionError(
+            f"the submission of unit {submission.unit_id!r} is invalid", tuple(issues)
+        )
+    cohort, failures = cohort_values(compiled, [(submission.unit_id, values)], reference=reference)
+    if submission.unit_id in failures:
+        return failed_unit(
+            submission.unit_id,
+            submission.name,
+            (*issues, failures[submission.unit_id]),
+            submission.self_scores,
+        )
+    return evaluate_values(
+        compiled,
+        submission.unit_id,
+        submission.name,
+        values,
+        trace=trace,
+        issues=tuple(issues),
+        self_scores=submission.self_scores,
+        cohort=cohort[submission.unit_id],
+        reference=reference,
+    )
+
+
+def score(
+    compiled: CompiledRuleset,
+    submissions: Iterable[Submission],
+    *,
+    trace: bool = True,
+    on_error: Literal["record", "raise"] = "record",
+    rejected: Iterable[Rejected] = (),
+    issues: Iterable[Issue] = (),
+    allow_version_mismatch: bool = False,
+    cluster: ClusterData | None = None,
+    reviews: Iterable[Review] = (),
+    as_of: date | None = None,
+    reference: bool = False,
+) -> ClusterResult:
+    """Score every submission and rank the cluster.
+
+    With ``on_error="record"`` (the default) a unit whose submission is wrong is listed in
+    ``rejected`` and a unit whose evaluation fails has status ``error``; the other units are
+    scored. With ``on_error="raise"`` the first problem raises.
+
+    ``reference=True`` is the reference mode, a second opinion for auditors: every unit is
+    scored by the interpreter with every expression (the guide's checks, the cluster-phase
+    measures, the rules, the gates) evaluated by simpleeval on its checked tree, never by the
+    guide's generated code nor the compiled closures. It is several times slower, and gives
+    the same result whenever both evaluators are right (docs/audit.md, "Reference mode").
+
+    Raises:
+        SubmissionError: with ``on_error="raise"``, for the first invalid submission.
+        EvaluationError: with ``on_error="raise"``, for the first unit that fails.
+    """
+    subs = list(submissions)
+    all_rejected = list(rejected)
+    issues = list(issues)
+    by_unit: dict[str, list[Review]] = {}
+    for review in reviews:
+        by_unit.setdefault(review.unit_id, []).append(review)
+    known = {s.unit_id for s in subs} | {r.unit_id for r in all_rejected}
+    for unit_id in sorted(set(by_unit) - known):
+        issues.append(
+            Issue(
+                "review-unknown-unit",
+                f"a review names unit {unit_id!r}, which has no submission",
+                unit_id=unit_id,
+            )
+        )
+    merged = {u: merge_reviews(rs) for u, rs in by_unit.items()}
+    subs = [_corrected(s, merged[s.unit_id]) if s.unit_id in merged else s for s in subs]
+    counts: dict[str, int] = {}
+    for sub in subs:
+        key = sub.unit_id.casefold()
+        counts[key] = counts.get(key, 0) + 1
+    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]] = []
+    for sub in subs:
+        if counts[sub.unit_id.casefold()] > 1:
+            problem = Issue(
+                "duplicate-unit",
+                f"unit id {sub.unit_id!r} is submitted {counts[sub.unit_id.casefold()]} times; "
+                "none of them is scored",
+                source=sub.source,
+                unit_id=sub.unit_id,
+            )
+            if on_error == "raise":
+                raise SubmissionError("duplicate unit id", (problem,))
+            all_rejected.append(Rejected(sub.unit_id, sub.name, (problem,)))
+            continue
+        values, unit_issues = validate_submission(
+            compiled, sub, allow_version_mismatch=allow_version_mismatch, reference=reference
+        )
+        if values is None:
+            if on_error == "raise":
+                raise SubmissionError(
+                    f"the submission of unit {sub.unit_id!r} is invalid", tuple(unit_issues)
+                )
+            all_rejected.append(Rejected(sub.unit_id, sub.name, tuple(unit_issues)))
+            continue
+        unit_review = merged.get(sub.unit_id)
+        if unit_review is not None:
+            unknown = [
+                Issue(
+                    "unknown-criterion",
+                    f"an override names item {item!r}, which is not a criterion of the guide",
+                    unit_id=sub.unit_id,
+                    hint=suggest(item, compiled.nodes),
+                )
+                for item in unit_review.overrides
+                if item not in compiled.nodes
+            ]
+            if unknown:
+                all_rejected.append(Rejected(sub.unit_id, sub.name, (*unit_issues, *unknown)))
+                continue
+        valid.append((sub, values, tuple(unit_issues)))
+    with _gc_paused():
+        scored = _evaluate_all(
+            compiled, valid, merged, trace=trace, on_error=on_error, reference=reference
+        )
+    with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
+        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
+        award_results, per_unit = decide_awards(
+            compiled.ruleset.awards, ordered, cluster, members=len(subs)
+        )
+    ordered = [
+        dataclasses.replace(u, awards=per_unit[u.unit_id]) if per_unit.get(u.unit_id) else u
+        for u in ordered
+    ]
+    all_rejected.sort(key=lambda r: (r.unit_id, r.issues[0].code if r.issues else ""))
+    return ClusterResult(
+        ruleset_id=compiled.id,
+        ruleset_version=compiled.version,
+        ruleset_title=compiled.ruleset.title,
+        ruleset_digest=compiled.digest,
+        ruleset_source_digest=compiled.source_digest,
+        engine_version=__version__,
+        units=tuple(ordered),
+        rejected=tuple(_dedupe(all_rejected)),
+        ties=ties,
+        issues=tuple(issues) + tie_issues,
+        awards=award_results,
+        cluster=cluster,
+        as_of=as_of,
+    )
+
+
+def _evaluate_all(
+    compiled: CompiledRuleset,
+    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]],
+    merged: dict[str, Reviews],
+    *,
+    trace: bool,
+    on_error: str,
+    reference: bool,
+) -> list[UnitScore]:
+    """The cluster phase, then every valid unit's evaluation."""
+    cohort, failures = cohort_values(
+        compiled, [(s.unit_id, v) for s, v, _ in valid], reference=reference
+    )
+    scored: list[UnitScore] = []
+    for sub, values, found in valid:
+        if sub.unit_id in failures:
+            unit = failed_unit(
+                sub.unit_id, sub.name, (*found, failures[sub.unit_id]), sub.self_scores
+            )
+        else:
+            unit = evaluate_values(
+                compiled,
+                sub.unit_id,
+                sub.name,
+                values,
+                trace=trace,
+                issues=found,
+                self_scores=sub.self_scores,
+                cohort=cohort[sub.unit_id],
+                overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
+                owned=values is not sub.values,  # validated here, for this unit only
+                reference=reference,
+            )
+            if sub.unit_id in merged:
+                unit = _with_review(
+                    compiled,
+                    unit,
+                    values,
+                    cohort[sub.unit_id],
+                    merged[sub.unit_id],
+                    reference=reference,
+                )
+        if unit.status == "error" and on_error == "raise":
+            raise EvaluationError(f"unit {sub.unit_id!r} failed", unit.issues)
+        scored.append(unit)
+    return scored
+
+
+class _GarbageCollectionPause:
+    """Pause the cyclic garbage collector while batches are scored, for every thread at once.
+
+    Scoring a batch with its trace creates some 10^5 small objects that all stay alive until
+    the result is returned; the collector, triggered over and over by them, finds nothing to
+    free and costs a third of the time. The collector is paused by the first batch and resumed
+    when the last running batch ends, and only if it was running before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_gc_paused = _GarbageCollectionPause()
+
+
+def _corrected(sub: Submission, review: Reviews) -> Submission:
+    """The submission with a review's corrected inputs (the submission itself is kept)."""
+    if not review.corrections:
+        return sub
+    values = {**sub.values, **review.corrections}
+    return sub.model_copy(update={"values": values})
+
+
+def _with_review(
+    compiled: CompiledRuleset,
+    unit: UnitScore,
+    values: dict[str, Any],
+    cohort: Any,
+    review: Reviews,
+    *,
+    reference: bool,
+) -> UnitScore:
+    """Add the rule's own values (no overrides) and the departures to a reviewed unit."""
+    if unit.status == "error":
+        return unit
+    plain = evaluate_values(
+        compiled,
+        unit.unit_id,
+        unit.name,
+        values,
+        trace=False,
+        cohort=cohort,
+        reference=reference,
+    )
+    departures = tuple(
+        Departure(
+            item,
+            plain.items.get(item, Decimal(0)),
+            unit.items.get(item, Decimal(0)),
+            unit.items.get(item, Decimal(0)) - plain.items.get(item, Decimal(0)),
+            override.reviewer,
+            override.stage,
+            override.at,
+            override.reason,
+            override.evidence,
+        )
+        for item, override in sorted(
+            review.overrides.items(), key=lambda kv: _order(compiled, kv[0])
+        )
+        if unit.items.get(item) != plain.items.get(item)
+    )
+    return dataclasses.replace(
+        unit,
+        computed_items=plain.items,
+        computed_total=plain.total,
+        departures=departures,
+        reviews=review.applied,
+        corrected=MappingProxyType(dict(review.corrected_by)),
+    )
+
+
+def _order(compiled: CompiledRuleset, item: str) -> int:
+    try:
+        return compiled.order.index(item)
+    except ValueError:
+        return len(compiled.order)
+
+
+def _dedupe(rejected: list[Rejected]) -> list[Rejected]:
+    seen: set[tuple[str, tuple[Issue, ...]]] = set()
+    out = []
+    for item in rejected:
+        key = (item.unit_id, item.issues)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

@@ -1,0 +1,777 @@
+"""The guide format, version 1, as pydantic models.
+
+A guide ("Hướng dẫn chấm điểm thi đua") is one YAML document that :func:`load_ruleset` turns
+into a :class:`Ruleset`. Every model is frozen and forbids unknown fields, so a misspelt key is
+an error with a suggestion, never silently ignored. ``docs/ruleset-format.md`` documents each
+field with Vietnamese examples; ``emulation-rules schema`` prints the JSON Schema generated
+from these classes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from emulation_rules._support.text import find_invisible
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Award",
+    "AwardRequires",
+    "Axis",
+    "Band",
+    "Bands",
+    "Caps",
+    "ClassBand",
+    "Classification",
+    "Criterion",
+    "Deadline",
+    "EarlyBonus",
+    "Effective",
+    "Eligibility",
+    "Fraction",
+    "Gate",
+    "Increment",
+    "InputCheck",
+    "InputSpec",
+    "Lookup",
+    "PerEvent",
+    "Proportional",
+    "Quota",
+    "RankKey",
+    "RankPoints",
+    "Ranking",
+    "Rounding",
+    "Ruleset",
+    "Table",
+    "Target",
+    "Total",
+    "Vote",
+]
+
+#: The format version this engine reads (the ``format`` key of a guide).
+FORMAT_VERSION = "emulation-rules/v1"
+
+#: Largest magnitude accepted for any number in a guide or a submission.
+MAX_MAGNITUDE = Decimal("1e15")
+#: Most decimal places accepted in a number literal.
+MAX_PLACES = 10
+
+_STRICT_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _number_error(code: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(code, message)
+
+
+def parse_number_text(text: str) -> Decimal:
+    """Parse a number written as text, strictly: ``95.5`` yes; ``95,5``, ``1.000,5``, no.
+
+    Raises:
+        PydanticCustomError: ``number-format`` with a message that shows the expected form.
+
+    Example:
+        >>> parse_number_text("95.50")
+        Decimal('95.50')
+    """
+    stripped = text.strip()
+    if _STRICT_NUMBER.fullmatch(text) and not re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
+        return Decimal(text)
+    if re.fullmatch(r"-?[1-9][0-9]{0,2}[.,][0-9]{3}", stripped):
+        whole = stripped.replace(",", "").replace(".", "")
+        decimal = stripped.replace(",", ".")
+        msg = (
+            f"'{text}' is ambiguous: a thousands separator ({whole}) or a decimal point "
+            f"({decimal.rstrip('0').rstrip('.')}); write the digits only, with '.' for decimals"
+        )
+        raise _number_error("number-format", msg)
+    if re.fullmatch(r"-?[0-9]+,[0-9]+", stripped):
+        msg = f"'{text}' uses a decimal comma; write {stripped.replace(',', '.')}"
+        raise _number_error("number-format", msg)
+    if re.fullmatch(r"-?[0-9]{1,3}(?:[.,\s][0-9]{3})+(?:[.,][0-9]+)?", stripped):
+        msg = f"'{text}' has thousands separators; write the digits only, e.g. 1000 or 1000.5"
+        raise _number_error("number-format", msg)
+    msg = f"'{text}' is not a number in the form 95 or 95.5 (ASCII digits, '.' for decimals)"
+    raise _number_error("number-format", msg)
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Validate a number from a guide or submission into an exact, bounded Decimal."""
+    if isinstance(value, bool):
+        raise _number_error("wrong-type", "expected a number, got a boolean")
+    if isinstance(value, float):
+        raise _number_error(
+            "wrong-type", "binary floats are not accepted; give the number as a decimal"
+        )
+    if isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str):
+        result = parse_number_text(value)
+    else:
+        raise _number_error("wrong-type", f"expected a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise _number_error("expr-number", "the number must be finite")
+    if result.copy_abs() >= MAX_MAGNITUDE:  # copy_abs: no context, no overflow
+        raise _number_error("invalid-value", f"the number {value} is too large")
+    exponent = result.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_PLACES:
+        raise _number_error(
+            "invalid-value", f"the number {value} has more than {MAX_PLACES} decimal places"
+        )
+    if result == 0:
+        result = abs(result)  # never keep a negative zero
+    return result
+
+
+def _check_id(value: str) -> str:
+    if find_invisible(value) >= 0:
+        raise PydanticCustomError("invisible-char", "the id contains an invisible character")
+    if not _ID.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid-value",
+            "'{value}' is not a valid id: use ASCII letters, digits, '.', '_' and '-' "
+            "(like TC1, a1.2, I.2.b)",
+            {"value": value},
+        )
+    return value
+
+
+def _check_name(value: str) -> str:
+    if find_invisible(value) >= 0:
+        raise PydanticCustomError("invisible-char", "the name contains an invisible character")
+    if not _NAME.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid-value",
+            "'{value}' is not a valid input name: use ASCII letters, digits and '_' "
+            "(like so_bao_cao_tre_han)",
+            {"value": value},
+        )
+    return value
+
+
+def _check_date(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date-format", "expected a date written YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "date-format", "'{value}' is not a real date", {"value": value}
+        ) from None
+    return value
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value < 0:
+        raise PydanticCustomError("invalid-value", "the value must not be negative")
+    return value
+
+
+Num = Annotated[Decimal, BeforeValidator(to_decimal)]
+NonNegative = Annotated[Decimal, BeforeValidator(to_decimal), AfterValidator(_positive)]
+Id = Annotated[str, AfterValidator(_check_id)]
+Name = Annotated[str, AfterValidator(_check_name)]
+IsoDate = Annotated[str, BeforeValidator(_check_date)]
+#: An expression in the guide's small language (see docs/ruleset-format.md, "Expressions").
+Expr = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        str_strip_whitespace=False,
+        validate_default=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text"]
+
+
+class InputSpec(_Model):
+    """One field a unit's submission may carry (an input of the guide)."""
+
+    type: InputType
+    #: Vietnamese label shown in forms and explanations.
+    label: Text
+    description: str | None = None
+    #: A value must be given.
+    required: bool = False
+    #: What a missing value means: a value of the input's type (``0``, ``false``), or
+    #: ``not_applicable``: the criteria that read it leave the unit's maximum.
+    missing: Any = None
+    min: Num | None = None
+    max: Num | None = None
+    #: Most decimal places a value may have (decimal and percent inputs).
+    places: int | None = Field(default=None, ge=0, le=MAX_PLACES)
+    #: Allowed values of an ``enum`` input.
+    values: tuple[Text, ...] | None = None
+    #: Evidence ("minh chứng") is required for a value that claims something.
+    evidence: bool = False
+    #: Unit of measure shown to people ("%", "hồ sơ", "trường hợp").
+    unit: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring constructs
+
+
+class Band(_Model):
+    """A half-open interval of a measured value, and the points it gives.
+
+    Lower bound: ``from`` (inclusive, "từ") or ``above`` (exclusive, "trên"); upper bound:
+    ``below`` (exclusive, "dưới") or ``to`` (inclusive, "đến"). A missing bound is open.
+    """
+
+    from_: Num | None = Field(default=None, alias="from")
+    above: Num | None = None
+    below: Num | None = None
+    to: Num | None = None
+    points: Num | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_bound_each_side(self) -> Band:
+        if self.from_ is not None and self.above is not None:
+            raise PydanticCustomError("invalid-value", "give 'from' or 'above', not both")
+        if self.below is not None and self.to is not None:
+            raise PydanticCustomError("invalid-value", "give 'below' or 'to', not both")
+        return self
+
+
+class Bands(_Model):
+    """Points by the band a value falls in (mechanisms 13, 14)."""
+
+    of: Expr
+    bands: tuple[Band, ...] = Field(min_length=1)
+    #: Points when the value falls in no band. Without it, a value in no band is an error.
+    otherwise: Num | None = None
+
+
+class Axis(_Model):
+    """One dimension of a :class:`Table`: a measured value and its bands (no points)."""
+
+    of: Expr
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+
+class Table(_Model):
+    """A two-dimensional table: row band × column band → points (mechanism 16)."""
+
+    rows: Axis
+    columns: Axis
+    values: tuple[tuple[Num, ...], ...]
+    #: Points when the row or column value falls in no band.
+    otherwise: Num | None = None
+
+
+class PerEvent(_Model):
+    """Points per counted event, optionally capped (mechanisms 18–21, 28)."""
+
+    count: Expr
+    points: Num
+    #: Largest magnitude the line may reach ("điểm trừ tối đa 1 điểm").
+    cap: NonNegative | None = None
+
+
+class Proportional(_Model):
+    """``max × factor × achieved / target``, capped (mechanisms 7, 8, 47)."""
+
+    achieved: Expr
+    target: Expr
+    factor: NonNegative = Decimal(1)
+    #: Upper bound of the points; defaults to ``max × factor``.
+    cap: NonNegative | None = None
+
+
+class Increment(_Model):
+    """A step bonus: past a threshold, ``points`` for each ``every`` units (mechanism 15).
+
+    With ``above: 92, every: 1, points: 0.1, cap: 0.5``: 92.5 → 0.1, 93 → 0.2, 96 → 0.5.
+    """
+
+    of: Expr
+    from_: Num | None = Field(default=None, alias="from")
+    above: Num | None = None
+    every: Annotated[Decimal, BeforeValidator(to_decimal), Field(gt=0)]
+    points: Num
+    cap: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Increment:
+        if (self.from_ is None) == (self.above is None):
+            raise PydanticCustomError("invalid-value", "give exactly one of 'from' or 'above'")
+        return self
+
+
+class EarlyBonus(_Model):
+    """Points for a date at least ``days`` days before the due date."""
+
+    days: int = Field(ge=1, le=366)
+    points: Num
+
+
+class Deadline(_Model):
+    """Points by a date relative to a due date (mechanism 23)."""
+
+    date: Expr
+    #: The due date: ``YYYY-MM-DD``, or an expression naming a date input.
+    due: Expr
+    on_time: Num = Decimal(0)
+    late: Num
+    early: EarlyBonus | None = None
+
+
+class Lookup(_Model):
+    """Points by the value of an enum input, e.g. a severity grade (mechanism 24)."""
+
+    of: Expr
+    points: dict[Text, Num]
+    otherwise: Num | None = None
+
+
+class Target(_Model):
+    """The police rule for a quantitative target (Article 6): a cluster-phase construct.
+
+    With scale S (the criterion's ``max``), target T and result A: below target ½·S·A/T; target
+    met ½·S; exceeded and leading the cluster S; exceeded but not leading
+    ½·S + (own exceed % / leader's exceed %)·½·S (mechanisms 7–11). A unit with no target
+    (its target input missing as ``not_applicable``) is left out of its maximum, or with
+    ``no_target: leader`` scored S·A / (the largest A among the units without a target).
+    """
+
+    achieved: Expr
+    target: Expr
+    no_target: Literal["not_applicable", "leader"] = "not_applicable"
+
+
+class RankPoints(_Model):
+    """Points by the unit's rank in the cluster on a value (mechanisms 32, 33).
+
+    ``points[0]`` for the first, ``points[1]`` for the second, …; tied units share the
+    better rank and its points. ``average_of`` averages the inputs a unit has (several raters).
+    """
+
+    of: Expr | None = None
+    average_of: tuple[Name, ...] | None = None
+    points: tuple[Num, ...] = Field(min_length=1)
+    #: Points for a rank beyond the list.
+    otherwise: Num = Decimal(0)
+    #: ``desc``: the highest value ranks first (default); ``asc``: the lowest.
+    order: Literal["desc", "asc"] = "desc"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RankPoints:
+        if (self.of is None) == (self.average_of is None):
+            raise PydanticCustomError("invalid-value", "give exactly one of 'of' or 'average_of'")
+        return self
+
+
+class Caps(_Model):
+    """Caps on a criterion's adjustments, as positive magnitudes (mechanism 22).
+
+    ``deductions`` bounds the sum of deductions only ("không liên quan đến điểm cộng");
+    ``bonuses`` the sum of bonuses; ``adjustments`` their combined sum, in both directions.
+    """
+
+    deductions: NonNegative | None = None
+    bonuses: NonNegative | None = None
+    adjustments: NonNegative | None = None
+
+
+RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
+
+
+class Rounding(_Model):
+    """Round a value to ``places`` decimals (half-up by default, the Vietnamese rule)."""
+
+    places: int = Field(ge=0, le=MAX_PLACES)
+    mode: RoundingMode = "half_up"
+
+
+CriterionKind = Literal["score", "bonus", "deduction", "adjustment"]
+Combine = Literal["sum", "highest", "first"]
+SumCheck = Literal["error", "warn", "off"]
+
+#: The scoring constructs a criterion may use; at most one per criterion.
+CONSTRUCTS = (
+    "met",
+    "points",
+    "per_event",
+    "proportional",
+    "bands",
+    "table",
+    "increment",
+    "deadline",
+    "lookup",
+    "formula",
+    "target",
+    "rank_points",
+)
+
+
+class Criterion(_Model):
+    """A node of the criteria tree: a standard, a section, an item, a bonus or a deduction."""
+
+    id: Id
+    title: Text
+    #: ``score`` adds to the parent's base; ``bonus``, ``deduction`` and ``adjustment`` are
+    #: the parent's adjustments, summed and capped separately (see :class:`Caps`).
+    kind: CriterionKind = "score"
+    #: The criterion's maximum (or benchmark, "điểm chuẩn"). A criterion with no scoring
+    #: construct and no score children is granted this value (the benchmark model).
+    max: NonNegative | None = None
+    note: str | None = None
+    #: Who checks this section (e.g. "Phòng Quản lý đất đai").
+    reviewed_by: str | None = None
+
+    # Scoring constructs (at most one)
+    #: Benchmark met / not met: ``max`` if the condition holds, else 0.
+    met: Expr | None = None
+    #: Fixed points, usually with ``when`` (a one-off bonus or deduction).
+    points: Num | None = None
+    per_event: PerEvent | None = None
+    proportional: Proportional | None = None
+    bands: Bands | None = None
+    table: Table | None = None
+    increment: Increment | None = None
+    deadline: Deadline | None = None
+    lookup: Lookup | None = None
+    #: An expression, only where no construct fits.
+    formula: Expr | None = None
+    #: Cluster phase: the police target rule, scored against the other units.
+    target: Target | None = None
+    #: Cluster phase: points by rank among the units.
+    rank_points: RankPoints | None = None
+
+    # Gates and modifiers
+    #: The criterion counts only if this condition holds; otherwise it is 0.
+    when: Expr | None = None
+    #: A bonus that counts only if the parent's benchmark is met (no deduction in the parent).
+    requires_benchmark: bool = False
+    #: A deduction waived when this holds (e.g. the unit found and handled the case itself).
+    waive_if: Expr | None = None
+    #: The whole criterion is forfeited (set to ``forfeit_value``) when this holds.
+    forfeit_if: Expr | None = None
+    forfeit_value: Num = Decimal(0)
+    #: When this is false, the criterion does not apply to the unit and leaves its maximum.
+    applicable_if: Expr | None = None
+    caps: Caps | None = None
+    #: The criterion's value may not exceed its ``max`` (the "capped model").
+    cap_at_max: bool = False
+    #: The criterion's value may not fall below this (e.g. 0).
+    floor: Num | None = None
+    #: How children combine: their sum, or only the highest / first applicable one.
+    combine: Combine = "sum"
+    rounding: Rounding | None = None
+    #: Whether children's maxima must add up to ``max`` (overrides the guide's setting).
+    children_sum: SumCheck | None = None
+    children: tuple[Criterion, ...] = ()
+
+    def construct_key(self) -> str | None:
+        """Return the name of the scoring construct used, or ``None``."""
+        for name in CONSTRUCTS:
+            if getattr(self, name) is not None:
+                return name
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Totals, gates, classification, ranking
+
+
+class Total(_Model):
+    """How the unit total is formed from the top-level criteria."""
+
+    #: Whether bonuses may lift the total above the guide's scale (true in many guides).
+    may_exceed_scale: bool = False
+    floor: Num | None = None
+    rounding: Rounding | None = None
+
+
+class Gate(_Model):
+    """A condition that makes a unit "không xếp loại" (not classified) (mechanism 36)."""
+
+    id: Id
+    when: Expr
+    reason: Text
+
+
+class Eligibility(Gate):
+    """A fact that makes a unit ineligible for awards (e.g. a discipline finding)."""
+
+
+class Fraction(_Model):
+    """A share written as a percent (``50``) or a fraction (``"2/3"``), kept exact."""
+
+    numerator: int = Field(ge=0)
+    denominator: int = Field(gt=0)
+
+
+def _fraction(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+\s*/\s*[0-9]+\s*", value):
+        top, bottom = (int(part) for part in value.split("/"))
+        if bottom == 0:
+            raise PydanticCustomError("invalid-value", "a fraction cannot have denominator 0")
+        return {"numerator": top, "denominator": bottom}
+    if isinstance(value, int | Decimal | str) and not isinstance(value, bool):
+        percent = to_decimal(value)
+        if not 0 <= percent <= 100:
+            raise PydanticCustomError("invalid-value", "a percent is between 0 and 100")
+        numerator, denominator = percent.as_integer_ratio()
+        denominator *= 100
+        return {"numerator": numerator, "denominator": denominator}
+    return value
+
+
+Share = Annotated[
+    Fraction,
+    BeforeValidator(_fraction),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100, "description": "a percent"},
+                {"type": "string", "pattern": r"^\s*[0-9]+\s*/\s*[0-9]+\s*$"},
+            ]
+        }
+    ),
+]
+
+
+class AwardRequires(_Model):
+    """What a unit needs to be considered for an award."""
+
+    eligible: bool = True
+    #: Allowed classification labels (any of them).
+    classification: tuple[Text, ...] | None = None
+    #: Rank at most this (1 = first).
+    rank_at_most: int | None = Field(default=None, ge=1)
+    min_total: Num | None = None
+    min_percent: Num | None = None
+
+
+class Quota(_Model):
+    """How many units may receive an award: a count, or a share of members or eligible units."""
+
+    count: int | None = Field(default=None, ge=0)
+    percent: Share | None = None
+    #: The base of ``percent``: every member of the cluster, or the eligible units.
+    of: Literal["members", "eligible", "candidates"] = "members"
+    #: How a fractional quota becomes a count ("20% of 7 = 1.4 → 1 by floor").
+    rounding: Literal["floor", "ceil", "half_up"] = "floor"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Quota:
+        if (self.count is None) == (self.percent is None):
+            raise PydanticCustomError("invalid-value", "give exactly one of 'count' or 'percent'")
+        return self
+
+
+class Vote(_Model):
+    """A vote rule: votes for a unit divided by a base must pass a threshold."""
+
+    #: The base: all members, the members present, or the valid ballots.
+    base: Literal["members", "attendees", "ballots"] = "members"
+    #: The share to pass: ``50`` (percent) or ``"2/3"``.
+    threshold: Share
+    #: ``true``: strictly more ("trên"); ``false``: at least ("từ … trở lên").
+    strict: bool = True
+    #: Share of members that must attend for the vote to count (``"2/3"``).
+    quorum: Share | None = None
+
+
+class Award(_Model):
+    """An award the cluster proposes (a flag, a certificate of merit)."""
+
+    id: Id
+    title: Text
+    requires: AwardRequires = AwardRequires()
+    quota: Quota | None = None
+    vote: Vote | None = None
+    #: Awards a unit may hold together with this one ("no double award" otherwise).
+    allow_with: tuple[Id, ...] = ()
+
+
+class InputCheck(_Model):
+    """A consistency rule between a unit's inputs ("late dossiers ≤ dossiers received").
+
+    A unit whose values break it is rejected with the message, before scoring.
+    """
+
+    id: Id
+    #: A condition the values must satisfy.
+    require: Expr
+    message: Text
+
+
+class ClassBand(_Model):
+    """A classification label for totals (or percentages) in a band (mechanism 37)."""
+
+    label: Text
+    from_: Num | None = Field(default=None, alias="from")
+    above: Num | None = None
+    below: Num | None = None
+    to: Num | None = None
+
+
+class Classification(_Model):
+    """Labels from the total or the percentage of the applicable maximum."""
+
+    on: Literal["total", "percent"] = "total"
+    bands: tuple[ClassBand, ...] = Field(min_length=1)
+    otherwise: str | None = None
+
+
+def _rank_key_shorthand(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"key": value}
+    if isinstance(value, dict) and "score" in value and "key" not in value:
+        return {
+            "key": "score",
+            "id": value["score"],
+            **{k: v for k, v in value.items() if k != "score"},
+        }
+    return value
+
+
+class _RankKey(_Model):
+    key: Literal["total", "percent", "score", "deductions"]
+    #: The criterion whose value is the key (``key: score``).
+    id: Id | None = None
+    #: ``desc``: higher is better (the default); ``asc``: lower is better (the default for
+    #: ``deductions``, whose magnitude ranks fewer deductions first).
+    order: Literal["desc", "asc"] | None = None
+
+
+_ORDER_SCHEMA: dict[str, Any] = {"enum": ["desc", "asc"]}
+_RANK_KEY_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"enum": ["total", "percent", "deductions"]},
+        {
+            "type": "object",
+            "properties": {"score": {"type": "string"}, "order": _ORDER_SCHEMA},
+            "required": ["score"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "key": {"enum": ["total", "percent", "score", "deductions"]},
+                "id": {"type": "string"},
+                "order": _ORDER_SCHEMA,
+            },
+            "required": ["key"],
+            "additionalProperties": False,
+        },
+    ]
+}
+RankKey = Annotated[
+    _RankKey, BeforeValidator(_rank_key_shorthand), WithJsonSchema(_RANK_KEY_SCHEMA)
+]
+
+
+class Ranking(_Model):
+    """Ordered sort keys and the rank method (mechanism 38)."""
+
+    by: tuple[RankKey, ...] = Field(default=(_RankKey(key="total"),), min_length=1)
+    method: Literal["competition", "dense", "ordinal"] = "competition"
+
+
+class Effective(_Model):
+    """Dates between which the guide applies."""
+
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate | None = None
+
+
+class Ruleset(_Model):
+    """A whole scoring guide."""
+
+    format: str
+    id: Id
+    version: Text
+    title: Text
+    issuer: str | None = None
+    #: Document number ("số hiệu"), e.g. "168/HD-STNMT".
+    document: str | None = None
+    issued: IsoDate | None = None
+    #: The period scored: a year ("2022"), a half-year ("2022-H1"), a programme ("2021-2025").
+    period: Text
+    effective: Effective | None = None
+    #: The total scale (100, 1000).
+    scale: NonNegative
+    total: Total = Total()
+    #: Whether children's maxima must add up to their parent's maximum.
+    children_sum: SumCheck = "error"
+    #: Named constants usable in expressions (e.g. a common target).
+    constants: dict[Name, Num] = Field(default_factory=dict)
+    inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    #: Consistency rules between inputs, checked before scoring.
+    checks: tuple[InputCheck, ...] = ()
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    not_classified: tuple[Gate, ...] = ()
+    #: Facts that make a unit ineligible for awards, with the reason shown.
+    eligibility: tuple[Eligibility, ...] = ()
+    classification: Classification | None = None
+    ranking: Ranking = Ranking()
+    #: Awards, decided in this order after ranking.
+    awards: tuple[Award, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_first(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "format" in data and data["format"] != FORMAT_VERSION:
+            raise PydanticCustomError(
+                "unsupported-format",
+                "format '{found}' is not supported; this engine reads '{expected}'",
+                {"found": data["format"], "expected": FORMAT_VERSION},
+            )
+        return data
+
+    def walk(self) -> list[tuple[tuple[str | int, ...], Criterion]]:
+        """Every criterion with its path in the document, depth first, in document order."""
+        out: list[tuple[tuple[str | int, ...], Criterion]] = []
+        stack: list[tuple[tuple[str | int, ...], Criterion]] = [
+            (("criteria", i), c) for i, c in reversed(list(enumerate(self.criteria)))
+        ]
+        while stack:
+            path, node = stack.pop()
+            out.append((path, node))
+            stack.extend(
+                ((*path, "children", i), c) for i, c in reversed(list(enumerate(node.children)))
+            )
+        return out
+
+
+def parse_iso_date(text: str) -> date:
+    """Parse ``YYYY-MM-DD`` strictly (no other ISO forms)."""
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)

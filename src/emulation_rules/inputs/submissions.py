@@ -1,0 +1,587 @@
+"""Unit submissions: the file format, loading from YAML and JSON, and strict validation.
+
+A submission file names the guide it answers and lists units::
+
+    ruleset: tiengiang-stnmt-2022
+    ruleset_version: "2022.1"
+    period: "2022"
+    units:
+      - unit_id: tx-cai-lay
+        name: Phòng Tài nguyên và Môi trường thị xã Cai Lậy
+        values: {a1_1_so_truong_hop: 1, c1_ty_le_thu_gom: 97.5}
+        evidence: {a1_1_so_truong_hop: ["12/BC-PTNMT ngày 30/11/2022"]}
+        self_scores: {a1: 2.5}
+
+Values are validated against the guide's declared inputs; a unit with a wrong value is
+rejected with an issue naming the unit and the field, and the other units are still scored.
+"""
+
+from __future__ import annotations
+
+import decimal
+import difflib
+import json
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from emulation_rules._support.numbers import ENGINE_CONTEXT
+from emulation_rules._support.text import (
+    decode_source,
+    describe_control,
+    find_control,
+    find_invisible,
+    json_integer,
+    nfc,
+    read_source,
+    suggest,
+)
+from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
+from emulation_rules.compiler.fields import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
+from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
+from emulation_rules.errors import EvaluationError, Issue, SubmissionError
+from emulation_rules.guide.model import Id, Num, Text
+from emulation_rules.guide.read import pydantic_issues
+from emulation_rules.inputs.cluster_data import ClusterData
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from emulation_rules.compiler.nodes import CompiledRuleset
+
+__all__ = [
+    "MAX_SUBMISSION_BYTES",
+    "Evidence",
+    "Rejected",
+    "Submission",
+    "SubmissionBatch",
+    "SubmissionFile",
+    "load_cluster",
+    "read_submission_file",
+    "validate_submission",
+]
+
+#: Largest submission file accepted, in bytes.
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Evidence(_Model):
+    """A piece of evidence ("minh chứng") for a value."""
+
+    #: Document number, e.g. "12/BC-PTNMT".
+    document: str | None = None
+    date: str | None = None
+    file: str | None = None
+    link: str | None = None
+    note: str | None = None
+
+
+def _evidence_list(value: Any) -> Any:
+    """Evidence as a list of items; a plain text (or one text) is a note."""
+    if isinstance(value, str | dict):
+        value = [value]
+    if isinstance(value, list | tuple):
+        return [{"note": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+def _no_invisible(value: str) -> str:
+    if find_invisible(value) >= 0:
+        raise PydanticCustomError("invisible-char", "the name contains an invisible character")
+    control = find_control(value)
+    if control >= 0:  # a line break would forge a row of the ranked table
+        raise PydanticCustomError(
+            "control-char",
+            "the name contains a control character ({char}); write it on one line, as plain text",
+            {"char": describe_control(value[control])},
+        )
+    return value
+
+
+class Submission(_Model):
+    """One unit's submission: identity, input values, evidence and its own self-scores."""
+
+    unit_id: Id
+    #: Vietnamese name of the unit (normalised to NFC).
+    name: Annotated[Text, AfterValidator(nfc), AfterValidator(_no_invisible)]
+    #: Input values, by input name; validated against the guide when scored.
+    values: dict[str, Any] = Field(default_factory=dict)
+    #: Evidence references by input name: text, or {document, date, file, link}.
+    evidence: dict[str, Annotated[tuple[Evidence, ...], BeforeValidator(_evidence_list)]] = Field(
+        default_factory=dict
+    )
+    #: The unit's self-assessed score per criterion ("điểm tự chấm").
+    self_scores: dict[str, Num] = Field(default_factory=dict)
+    #: The guide id, version and period this submission answers (checked when given).
+    ruleset: str | None = None
+    ruleset_version: str | None = None
+    period: str | None = None
+    #: Where the submission came from (file name), for messages.
+    source: str | None = Field(default=None, exclude=True)
+    #: Line and column of each value in the source file, for messages.
+    locations: dict[str, tuple[int | None, int | None]] = Field(default_factory=dict, exclude=True)
+    #: Where each value was read in a workbook ("sheet 'Đơn vị', cell D7"), named in messages.
+    cells: dict[str, str] = Field(default_factory=dict, exclude=True)
+
+
+class SubmissionFile(_Model):
+    """A submission document: the guide it answers, and one or more units."""
+
+    ruleset: Text
+    ruleset_version: Text
+    period: str | None = None
+    units: tuple[dict[str, Any], ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A unit that could not be scored because its submission is wrong."""
+
+    unit_id: str
+    name: str | None
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionBatch:
+    """Submissions read from files, and the units rejected while reading them."""
+
+    submissions: tuple[Submission, ...]
+    rejected: tuple[Rejected, ...]
+    #: File-level issues (a file that could not be read at all).
+    issues: tuple[Issue, ...] = ()
+
+
+def _reject_duplicates(
+    pairs: list[tuple[str, Any]],
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        # "giá" typed composed and decomposed is the same key; interned, it is the very object
+        # the guide's validation plan looks values up with (InputPlan), which is faster
+        normal = sys.intern(nfc(key))
+        if normal in result:
+            msg = f"key {normal!r} appears twice"
+            raise _DuplicateKeyError(msg)
+        result[normal] = value
+    return result
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _bad_constant(text: str) -> Any:
+    msg = f"{text} is not a number; give a finite decimal"
+    raise _ConstantError(msg)
+
+
+class _ConstantError(ValueError):
+    pass
+
+
+def _parse_json(text: str, name: str) -> tuple[Any, list[Issue]]:
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_float=Decimal,
+            parse_int=json_integer,
+            parse_constant=_bad_constant,
+        )
+    except _DuplicateKeyError as exc:
+        return None, [Issue("duplicate-key", str(exc), source=name)]
+    except _ConstantError as exc:
+        return None, [Issue("number-format", str(exc), source=name)]
+    except json.JSONDecodeError as exc:
+        return None, [
+            Issue(
+                "yaml-syntax",
+                f"invalid JSON: {exc.msg}",
+                source=name,
+                line=exc.lineno,
+                column=exc.colno,
+            )
+        ]
+    except (RecursionError, ValueError) as exc:
+        return None, [Issue("too-deep", f"invalid JSON: {type(exc).__name__}", source=name)]
+    return _nfc_strings(data), []
+
+
+def _nfc_strings(data: Any) -> Any:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    item[key] = nfc(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            for index, value in enumerate(item):
+                if isinstance(value, str):
+                    item[index] = nfc(value)
+                else:
+                    stack.append(value)
+    return data
+
+
+def read_submission_document(
+    source: str | Path | bytes, *, name: str | None = None
+) -> tuple[YamlDocument | None, list[Issue]]:
+    """Read a submission file (YAML or JSON, by extension or content)."""
+    if isinstance(source, bytes):
+        display = name or "<submission>"
+        text, issue = decode_source(source, display, max_bytes=MAX_SUBMISSION_BYTES)
+        is_json = source.lstrip()[:1] in (b"{", b"[")
+    else:
+        display = name or str(source)
+        text, issue = read_source(source, max_bytes=MAX_SUBMISSION_BYTES, display_name=display)
+        is_json = str(source).lower().endswith(".json")
+    if text is None:
+        return None, [issue] if issue else []
+    if is_json:
+        data, issues = _parse_json(text.text, display)
+        if data is None:
+            return None, issues
+        return YamlDocument(data, Positions()), issues
+    # invisible characters are checked per value, so one unit's note cannot reject the file
+    return parse_yaml(text.text, display, check_invisible=False)
+
+
+def _unit_locations(
+    positions: dict[tuple[str | int, ...], tuple[int, int]],
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Each unit's value, self-score and evidence positions, indexed in one pass over the file.
+
+    Keys are ``"name"`` for ``units[i].values.name`` and ``"self_scores.x"``/``"evidence.x"``
+    for those sections: the locations a unit's issues are reported at.
+    """
+    by_unit: dict[int, dict[str, tuple[int, int]]] = {}
+    for path, position in positions.items():
+        if len(path) != 4 or path[0] != "units":
+            continue
+        _, index, section, key = path
+        if not isinstance(index, int) or not isinstance(key, str):
+            continue
+        if section == "values":
+            by_unit.setdefault(index, {})[key] = position
+        elif section in ("self_scores", "evidence"):
+            by_unit.setdefault(index, {})[f"{section}.{key}"] = position
+    return by_unit
+
+
+def read_submission_file(source: str | Path) -> SubmissionBatch:
+    """Read one YAML or JSON submission file (workbooks: :mod:`emulation_rules.inputs.read`).
+
+    Bad units are rejected with issues; a bad file gives issues.
+    """
+    submissions: list[Submission] = []
+    rejected: list[Rejected] = []
+    file_issues: list[Issue] = []
+    name = str(source)
+    document, issues = read_submission_document(source)
+    errors = [i for i in issues if i.severity == "error"]
+    if document is None or errors:
+        file_issues.extend(issues)
+        return SubmissionBatch((), (), tuple(file_issues))
+    if not isinstance(document.data, dict):
+        file_issues.append(
+            Issue(
+                "wrong-type",
+                "a submission file must be a mapping",
+                source=name,
+                line=1,
+                column=1,
+            )
+        )
+        return SubmissionBatch((), (), tuple(file_issues))
+    try:
+        envelope = SubmissionFile.model_validate(document.data)
+    except ValidationError as exc:
+        file_issues.extend(pydantic_issues(exc, document, name, SubmissionFile))
+        return SubmissionBatch((), (), tuple(file_issues))
+    unit_locations = _unit_locations(document.positions.values)
+    for index, raw in enumerate(envelope.units):
+        path: tuple[str | int, ...] = ("units", index)
+        raw_with_meta = {
+            "ruleset": envelope.ruleset,
+            "ruleset_version": envelope.ruleset_version,
+            "period": envelope.period,
+            "source": name,
+            "locations": {
+                **unit_locations.get(index, {}),
+                "@unit": document.positions.values.get(path, (None, None)),
+                "@values": document.positions.values.get((*path, "values"), (None, None)),
+            },
+            **raw,
+        }
+        try:
+            submissions.append(Submission.model_validate(raw_with_meta))
+        except ValidationError as exc:
+            unit_id = raw.get("unit_id") if isinstance(raw.get("unit_id"), str) else f"#{index + 1}"
+            unit_name = raw.get("name") if isinstance(raw.get("name"), str) else None
+            found = pydantic_issues(exc, document, name, Submission, base_path=path)
+            rejected.append(
+                Rejected(
+                    str(unit_id),
+                    unit_name,
+                    tuple(i.evolve(unit_id=str(unit_id)) for i in found),
+                )
+            )
+    return SubmissionBatch(tuple(submissions), tuple(rejected), tuple(file_issues))
+
+
+def validate_submission(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+    reference: bool = False,
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Check a submission against the guide's inputs.
+
+    Returns the typed values (missing values filled as the guide declares) and the issues;
+    values are ``None`` when an error stops the unit from being scored. With
+    ``reference=True`` the guide's checks are evaluated by simpleeval, not the closures.
+    """
+    typed = _without_issues(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
+    if typed is not None:
+        return typed, []
+    return _validate_reporting(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
+
+
+def _without_issues(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool,
+    reference: bool = False,
+) -> dict[str, Any] | None:
+    """The typed values of a submission that has nothing to report; else None.
+
+    The fast path of :func:`validate_submission`: the same tests as
+    :func:`_validate_reporting`, in the same order, with the values checked through the
+    guide's :class:`~emulation_rules.compiler.fields.InputPlan`; at the first thing that would be
+    reported it gives up, and :func:`_validate_reporting` finds and words the issues.
+    """
+    if (
+        (submission.ruleset is not None and submission.ruleset != compiled.id)
+        or (
+            submission.ruleset_version is not None
+            and submission.ruleset_version != compiled.version
+            and not allow_version_mismatch
+        )
+        or (submission.period is not None and submission.period != compiled.ruleset.period)
+    ):
+        return None
+    plan = input_plan(compiled.inputs)
+    typed = plan.typed(submission.values)
+    if typed is None:
+        return None
+    for field_name, spec in plan.evidence:
+        value = typed.get(field_name)
+        if (
+            value is not NOT_APPLICABLE
+            and spec.claims(value)
+            and field_name in submission.values
+            and not submission.evidence.get(field_name)
+        ):
+            return None
+    if submission.self_scores:
+        nodes = compiled.nodes
+        if any(ident not in nodes for ident in submission.self_scores):
+            return None
+    if submission.evidence:
+        inputs = compiled.inputs
+        if any(name not in inputs for name in submission.evidence):
+            return None
+    for check in compiled.checks:
+        if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
+            continue
+        if not _holds(compiled, check.when, typed, reference=reference):
+            return None
+    return typed
+
+
+def _validate_reporting(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+    reference: bool = False,
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """:func:`validate_submission`, value by value, with every issue (the reference path)."""
+    issues: list[Issue] = []
+    unit = submission.unit_id
+
+    def issue(
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        hint: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        path: tuple[str | int, ...] = ("values", field) if field else ()
+        where = submission.locations
+        line, column = where.get(field or "@unit") or where.get("@unit") or (None, None)
+        cell = submission.cells.get(field or "@unit")
+        if cell:
+            message = f"{message} ({cell})"
+        if field and field.startswith(("self_scores.", "evidence.")):
+            path = tuple(field.split(".", 1))
+        issues.append(
+            Issue(
+                code,
+                message,
+                source=submission.source,
+                unit_id=unit,
+                path=path,
+                line=line,
+                column=column,
+                hint=hint,
+                severity="warning" if severity == "warning" else "error",
+            )
+        )
+
+    if submission.ruleset is not None and submission.ruleset != compiled.id:
+        issue(
+            "ruleset-mismatch",
+            f"the submission answers guide {submission.ruleset!r}, not {compiled.id!r}",
+        )
+    if (
+        submission.ruleset_version is not None
+        and submission.ruleset_version != compiled.version
+        and not allow_version_mismatch
+    ):
+        issue(
+            "ruleset-mismatch",
+            f"the submission answers version {submission.ruleset_version!r} of the guide; "
+            f"this is version {compiled.version!r}",
+        )
+    if submission.period is not None and submission.period != compiled.ruleset.period:
+        issue(
+            "ruleset-mismatch",
+            f"the submission is for the period {submission.period!r}; "
+            f"the guide scores {compiled.ruleset.period!r}",
+        )
+    typed: dict[str, Any] = {}
+    for field_name, raw in submission.values.items():
+        spec = compiled.inputs.get(field_name)
+        if spec is None:
+            close = difflib.get_close_matches(field_name, list(compiled.inputs), n=1, cutoff=0.6)
+            issue(
+                "unknown-field-value",
+                f"{field_name!r} is not an input of the guide",
+                field_name,
+                hint=f"did you mean {close[0]!r}?" if close else None,
+            )
+            continue
+        if raw is None:
+            continue
+        try:
+            typed[field_name] = coerce_value(spec, raw)
+        except ValueProblem as problem:
+            issue(problem.code, f"{spec.label}: {problem.message}", field_name, hint=problem.hint)
+    failed = {i.path[1] for i in issues if len(i.path) == 2}
+    for field_name, spec in compiled.inputs.items():
+        if field_name in typed or field_name in failed:
+            continue
+        if spec.required:
+            issue("missing-value", f"{spec.label}: a value is required", field_name)
+        else:
+            typed[field_name] = spec.missing
+    for field_name, spec in compiled.inputs.items():
+        value = typed.get(field_name)
+        if (
+            spec.evidence
+            and value is not NOT_APPLICABLE
+            and spec.claims(value)
+            and field_name in submission.values
+        ) and not submission.evidence.get(field_name):
+            issue(
+                "evidence-missing",
+                f"{spec.label}: the value {value} needs evidence (minh chứng) and has none",
+                field_name,
+                severity="warning",
+            )
+    for ident in submission.self_scores:
+        if ident not in compiled.nodes:
+            issue(
+                "unknown-criterion",
+                f"self-score for {ident!r}, which is not a criterion",
+                f"self_scores.{ident}",
+                hint=suggest(ident, compiled.nodes),
+            )
+    for name in submission.evidence:
+        if name not in compiled.inputs:
+            issue(
+                "unknown-field-value",
+                f"evidence for {name!r}, which is not an input of the guide",
+                f"evidence.{name}",
+                hint=suggest(name, compiled.inputs),
+            )
+    if not any(i.severity == "error" for i in issues):
+        for check in compiled.checks:
+            if any(typed.get(n) is NOT_APPLICABLE for n in check.when.names):
+                continue
+            if not _holds(compiled, check.when, typed, reference=reference):
+                fields = [n for n in check.when.names if n in submission.values]
+                issue(
+                    "input-check",
+                    f"{check.reason} ({check.id}: {check.when.source})",
+                    fields[0] if fields else None,
+                )
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+    return typed, issues
+
+
+def _holds(
+    compiled: CompiledRuleset,
+    check: CheckedExpression,
+    typed: Mapping[str, Any],
+    *,
+    reference: bool = False,
+) -> bool:
+    names = dict(compiled.constants)
+    names.update(typed)
+    with decimal.localcontext(ENGINE_CONTEXT):
+        try:
+            return bool(
+                evaluate_expression(check, names, lambda _ident: Decimal(0), reference=reference)
+            )
+        except EvaluationError:
+            return False
+
+
+def load_cluster(source: str | Path) -> ClusterData:
+    """Read cluster facts (members, meeting, votes, next year's heads) from YAML or JSON.
+
+    Raises:
+        SubmissionError: with every located issue of the file.
+    """
+    name = str(source)
+    document, issues = read_submission_document(source)
+    if document is None or any(i.severity == "error" for i in issues):
+        raise SubmissionError(f"the cluster file {name} cannot be read", tuple(issues))
+    try:
+        return ClusterData.model_validate(document.data)
+    except ValidationError as exc:
+        found = pydantic_issues(exc, document, name, ClusterData)
+        raise SubmissionError(f"the cluster file {name} is invalid", tuple(found)) from None

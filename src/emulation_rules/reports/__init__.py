@@ -1,0 +1,1 @@
+"""Reports of a scored cluster: the explanation of a unit, the Excel summary, the HTML page."""
