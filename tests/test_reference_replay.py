@@ -105,7 +105,10 @@ def test_every_example_replays_identical_in_reference_mode(name, tmp_path):
     code, out, err = cli("replay", str(path), "--reference")
     assert (code, err) == (0, ""), err
     digest = json.loads(path.read_bytes())["digest"]
-    assert out == f"identical: {digest}\nbộ đánh giá: {REFERENCE_WORDS}\n"
+    assert out == (
+        f"identical: {digest}\nbộ đánh giá: {REFERENCE_WORDS}\n"
+        "chữ ký: không có (bản ghi không được ký)\n"
+    )
 
 
 def test_the_json_report_names_the_evaluator(tmp_path):
