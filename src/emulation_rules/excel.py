@@ -236,7 +236,75 @@ def template_workbook(compiled: CompiledRuleset, *, rows: int = TEMPLATE_ROWS) -
     _write_self_sheet(compiled, own, rows)
     workbook.active = 2  # open on the sheet to fill
     _fixed_properties(workbook, compiled)
+    print_layout(guide_sheet)
+    print_layout(units, title_rows=f"{LABEL_ROW}:{KEY_ROW}", last_row=FIRST_ROW + 9)
+    print_layout(own, title_rows=f"{LABEL_ROW}:{KEY_ROW}", last_row=FIRST_ROW + 9)
+    text_cells(workbook)
     return workbook
+
+
+def text_cells(workbook: Workbook) -> None:
+    """Make every text cell a text, whatever it starts with; no cell we write is a formula.
+
+    openpyxl stores a text starting with ``=`` as a formula, so a unit named
+    ``=HYPERLINK("http://…","x")`` (or ``=WEBSERVICE(…)``, which sends data out without a
+    click) would become live in the workbook. Texts starting with ``+``, ``-`` or ``@`` are
+    stored as texts by openpyxl and shown as texts by Excel and LibreOffice.
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"
+
+
+#: Excel's height of a row of 11-point text, in points, with room for the stacked marks of
+#: Vietnamese capitals (Ẫ, Ố, Ể): Excel's own 15 cuts them in LibreOffice and in print.
+LINE_HEIGHT = 16.5
+
+
+def text_height(text: str, width: float, *, size: float = 11) -> float:
+    """The height (points) of a row whose cell of ``width`` characters wraps ``text``.
+
+    Example:
+        >>> text_height("Tên đơn vị", 40), text_height("x" * 100, 20)
+        (19.5, 94.5)
+    """
+    lines = 0
+    per_line = max(1, int(width * 11 / size) - 1)
+    for part in str(text).split("\n"):
+        lines += max(1, -(-len(part) // per_line))
+    return lines * LINE_HEIGHT * size / 11 + 3
+
+
+def print_layout(
+    sheet: Worksheet, *, title_rows: str | None = None, last_row: int | None = None
+) -> None:
+    """Print on landscape A4, fitted to the page width, the header rows on every page.
+
+    ``last_row`` bounds the print area (the template's empty rows are not printed past it;
+    a filled row prints when it is within the used range).
+    """
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    setup = sheet.sheet_properties.pageSetUpPr
+    if setup is None:
+        setup = sheet.sheet_properties.pageSetUpPr = (
+            require_openpyxl().worksheet.properties.PageSetupProperties()
+        )
+    setup.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.print_options.horizontalCentered = False
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if last_row is not None:
+        sheet.print_area = f"A1:{_column_letter(sheet.max_column)}{last_row}"
+    footer = sheet.oddFooter
+    if footer is not None:
+        footer.center.text = "Trang &P / &N"
 
 
 def _fixed_properties(workbook: Workbook, compiled: CompiledRuleset) -> None:
@@ -269,8 +337,10 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
         sheet.column_dimensions[letter].width = 18
     sheet["A1"] = "MẪU NHẬP SỐ LIỆU CHẤM ĐIỂM THI ĐUA"
     sheet["A1"].font = style["title"]
+    sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
     sheet["A2"] = guide.title
     sheet["A2"].font = style["bold"]
+    sheet.row_dimensions[2].height = LINE_HEIGHT + 4
     header = ("Thông tin", "Giá trị", "Mã (không sửa)")
     for column, text in enumerate(header, start=1):
         cell = sheet.cell(row=4, column=column, value=text)
@@ -288,10 +358,11 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
     ]
     row = 5
     for label, value, key in facts:
-        sheet.cell(row=row, column=1, value=label)
+        sheet.cell(row=row, column=1, value=label).alignment = style["wrap"]
         cell = sheet.cell(row=row, column=2, value=value)
         cell.number_format = "@"
         cell.alignment = style["wrap"]
+        sheet.row_dimensions[row].height = text_height(value, 60)
         if key:
             sheet.cell(row=row, column=3, value=key).font = style["key_font"]
         row += 1
@@ -299,9 +370,10 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
     sheet.cell(row=row, column=1, value="CÁCH ĐIỀN").font = style["bold"]
     row += 1
     for number, text in enumerate(_HOW_TO_FILL, start=1):
-        sheet.cell(row=row, column=1, value=f"{number}.")
+        sheet.cell(row=row, column=1, value=f"{number}.").alignment = style["wrap"]
         cell = sheet.cell(row=row, column=2, value=text)
         cell.alignment = style["wrap"]
+        sheet.row_dimensions[row].height = text_height(text, 60)
         row += 1
     row += 1
     sheet.cell(row=row, column=1, value="CÁC TRƯỜNG SỐ LIỆU").font = style["bold"]
@@ -335,8 +407,13 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
             "có" if spec.evidence else "",
             spec.description or "",
         )
+        widths = (34, 60, 18, 18, 18, 18, 18, 18, 18)
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value).alignment = style["wrap"]
+            shown = key_text(value) if column == 1 else value
+            sheet.cell(row=row, column=column, value=shown).alignment = style["wrap"]
+        sheet.row_dimensions[row].height = max(
+            text_height(v, w) for v, w in zip(values, widths, strict=True)
+        )
 
 
 def _missing_words(info: InputField) -> str:
@@ -392,6 +469,7 @@ def _write_units_sheet(
         columns.append((f"{EVIDENCE_KEY}{name}", f"Minh chứng: {spec.label}", comment))
     last = FIRST_ROW + rows - 1
     list_column = 0
+    label_height = 75.0
     for index, (key, label, comment) in enumerate(columns, start=1):
         letter = _column_letter(index)
         head = sheet.cell(row=LABEL_ROW, column=index, value=label)
@@ -400,8 +478,9 @@ def _write_units_sheet(
         head.fill = style["evidence_fill"] if key.startswith(EVIDENCE_KEY) else style["header_fill"]
         if comment:
             head.comment = openpyxl.comments.Comment(comment, "emulation-rules", 200, 320)
-        sheet.cell(row=KEY_ROW, column=index, value=key).font = style["key_font"]
+        sheet.cell(row=KEY_ROW, column=index, value=key_text(key)).font = style["key_font"]
         sheet.column_dimensions[letter].width = 40 if key == "name" else 22
+        label_height = max(label_height, text_height(label, 40 if key == "name" else 22))
         declared = guide.inputs.get(key)
         target = f"{letter}{FIRST_ROW}:{letter}{last}"
         if declared is None:
@@ -423,7 +502,7 @@ def _write_units_sheet(
         elif declared.type == "date":
             for row in range(FIRST_ROW, last + 1):
                 sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
-    sheet.row_dimensions[LABEL_ROW].height = 75
+    sheet.row_dimensions[LABEL_ROW].height = min(409, label_height)
     sheet.freeze_panes = f"C{FIRST_ROW}"
 
 
@@ -548,6 +627,7 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
     sheet.column_dimensions["A"].width = 22
     _text_format(sheet, "A", rows)
     last = FIRST_ROW + rows - 1
+    label_height = 90.0
     for index, (criterion, depth) in enumerate(_criteria(compiled), start=2):
         node = compiled.nodes[criterion.id]
         letter = _column_letter(index)
@@ -559,8 +639,9 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
             cell.font = style["bold"]
         cell.alignment = style["header_align"]
         cell.fill = style["header_fill"]
-        sheet.cell(row=KEY_ROW, column=index, value=criterion.id).font = style["key_font"]
+        sheet.cell(row=KEY_ROW, column=index, value=key_text(criterion.id)).font = style["key_font"]
         sheet.column_dimensions[letter].width = 16
+        label_height = max(label_height, text_height(label, 16))
         sheet.add_data_validation(
             _validation(
                 "decimal",
@@ -572,7 +653,7 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
                 formula2=_formula_number(MAX_MAGNITUDE),
             )
         )
-    sheet.row_dimensions[LABEL_ROW].height = 90
+    sheet.row_dimensions[LABEL_ROW].height = min(409, label_height)
     sheet.freeze_panes = f"B{FIRST_ROW}"
 
 
