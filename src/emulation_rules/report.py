@@ -28,14 +28,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._canonical import decimal_text
 from emulation_rules._inputs import NOT_APPLICABLE
 from emulation_rules._version import __version__
-from emulation_rules.excel import excel_value, require_openpyxl
+from emulation_rules.excel import (
+    LINE_HEIGHT,
+    excel_value,
+    print_layout,
+    require_openpyxl,
+    text_cells,
+    text_height,
+)
 from emulation_rules.model import CONSTRUCTS
 
 if TYPE_CHECKING:
@@ -204,6 +211,15 @@ def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbo
     _detail_sheet(compiled, result, workbook.create_sheet(SHEET_DETAIL))
     _differences_sheet(result, workbook.create_sheet(SHEET_DIFFERENCES))
     _info_sheet(compiled, result, workbook.create_sheet(SHEET_INFO))
+    print_layout(sheet, title_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW + 1}")
+    for name, rows in (
+        (SHEET_AWARDS, "1:1"),
+        (SHEET_DETAIL, "1:2"),
+        (SHEET_DIFFERENCES, "1:1"),
+        (SHEET_INFO, None),
+    ):
+        print_layout(workbook[name], title_rows=rows)
+    text_cells(workbook)
     workbook.properties.title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
     workbook.properties.creator = "emulation-rules"
     workbook.properties.identifier = compiled.digest
@@ -224,17 +240,31 @@ def _style() -> dict[str, Any]:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Decimal | str | None) -> Any:
-    """Write a value; decimals as exact numbers or, when Excel cannot hold them, exact text."""
-    style = _style()
+    """Write a value; decimals as numbers, exact when Excel can hold them.
+
+    A decimal that Excel cannot hold (more than 15 significant digits, 4/3) is written as the
+    number rounded to 15 significant digits, shown with 4 places and "…", so that it can be
+    summed and does not spill into the next cells; its exact text is the cell's comment.
+    """
     if isinstance(value, Decimal):
         shown = excel_value(value)
-        cell = sheet.cell(row=row, column=column, value=shown)
         if isinstance(shown, str):
-            cell.alignment = style["right"]
-        else:
-            cell.number_format = _number_format(value)
+            rounded = float(_ROUNDING.plus(value))
+            cell = sheet.cell(row=row, column=column, value=rounded)
+            cell.number_format = ROUNDED_FORMAT
+            comment = f"{EXACT_PREFIX}{shown}"
+            cell.comment = require_openpyxl().comments.Comment(comment, "emulation-rules", 60, 260)
+            return cell
+        cell = sheet.cell(row=row, column=column, value=shown)
+        cell.number_format = _number_format(value)
         return cell
     return sheet.cell(row=row, column=column, value=value)
+
+
+#: The display of a rounded number, and the start of the comment that holds its exact text.
+ROUNDED_FORMAT = '0.0000"…"'
+EXACT_PREFIX = "Giá trị chính xác: "
+_ROUNDING = Context(prec=15, rounding=ROUND_HALF_EVEN)
 
 
 def _number_format(value: Decimal) -> str:
@@ -328,7 +358,11 @@ def _summary_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Work
     sheet.column_dimensions[_letter(total_column + 3)].width = 22
     sheet.column_dimensions[_letter(total_column + 4)].width = 28
     sheet.column_dimensions[_letter(total_column + 5)].width = 50
-    sheet.row_dimensions[SUMMARY_HEADER_ROW].height = 60
+    sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
+    sheet.row_dimensions[2].height = LINE_HEIGHT + 4
+    sheet.row_dimensions[SUMMARY_HEADER_ROW].height = min(
+        409, max(60, *(text_height(text, 14) for text in header[3:]))
+    )
     sheet.freeze_panes = f"D{SUMMARY_HEADER_ROW + 2}"
 
 
