@@ -242,7 +242,7 @@ def test_html_heat_map_covers_units_and_criteria(guide, result):
     page = render_html(guide, result)
     heat = page.split('<section id="ban-do-nhiet">')[1].split("</section>")[0]
     assert summary_columns(guide) == [("TC1", 0), ("TC2", 0), ("2.1", 1), ("2.2", 1)]
-    headers = re.findall(r'<th(?: class="sub")? title="[^"]*">([^<]+)<br>', heat)
+    headers = re.findall(r'<th scope="col"(?: class="sub")? title="[^"]*">([^<]+)<br>', heat)
     assert headers == ["TC1", "TC2", "2.1"]  # 2.2 (a bonus) has no maximum
     # full marks are green, nothing is red
     assert 'style="background:hsl(120,65%,80%)" title="TC1: 6"' in heat
