@@ -706,9 +706,7 @@ def _accessible(page: str) -> str:
     box can take the keyboard focus, so that it can be scrolled without a mouse.
     """
     page = _THEAD.sub(lambda m: _TH.sub('<th scope="col"', m.group(0)), page)
-    page = _BARE_TABLE.sub(
-        '<div class="scroll" tabindex="0"><table class="', page
-    )
+    page = _BARE_TABLE.sub('<div class="scroll" tabindex="0"><table class="', page)
     return re.sub(r"(</table>)(?!</div>)", r"\1</div>", page)
 
 
