@@ -35,6 +35,7 @@ from emulation_rules.excel import (  # noqa: E402
     cell_number,
     excel_value,
     float_exact,
+    repair_key,
     require_openpyxl,
     template_workbook,
     write_template,
@@ -136,7 +137,8 @@ def guide(tmp_path):
 
 
 def keys_of(sheet) -> dict[str, int]:
-    return {c.value: c.column for c in sheet[KEY_ROW] if c.value}
+    """The keys of a key row, as the reader reads them (``_x`` is written ``_x005F_x``)."""
+    return {repair_key(c.value): c.column for c in sheet[KEY_ROW] if c.value}
 
 
 def person(value: Any) -> Any:

@@ -615,7 +615,7 @@ p.reviews{margin:4px 0 0;font-size:13px}
 .warn{color:#7a4d00}
 footer{margin-top:32px;font-size:12px;color:#595959;border-top:1px solid #ccc;padding-top:8px}
 caption{text-align:left;font-size:12px;color:#444;padding:2px 0;caption-side:top}
-dl.meta dd,summary,td{overflow-wrap:anywhere}
+dl.meta dd,summary{overflow-wrap:anywhere}td{overflow-wrap:break-word}
 svg.chart{max-width:100%;height:auto}
 @media (max-width:600px){body{margin:10px;font-size:13px}dl.meta{grid-template-columns:1fr}
  dl.meta dt{margin-top:4px}nav a{display:inline-block;margin:2px 10px 2px 0}}
