@@ -23,8 +23,21 @@ keeps 15): it is the result of a formula or a pasted computation, and it is refu
 ``number-format``, like formulas themselves, cells formatted as percentages (Excel stores
 ``95.5%`` as ``0.955``) and a date with a time. Text cells go through the same rules as YAML
 text: ``"95,5"`` is a ``number-format`` error. Every problem names the workbook, the row and the
-column (``form.xlsx:7:4``), and the message names the sheet and the cell (``sheet 'Đơn vị',
-cell D7``).
+column (``form.xlsx:7:4``), and the message, in Vietnamese, names the sheet and the cell
+(``trang 'Đơn vị', ô D7``).
+
+Workbooks as offices make them are read: LibreOffice's ``TRUE()``/``FALSE()`` are booleans;
+keys are written with ``_x`` escaped as ``_x005F_x`` and repaired when a reader decoded them
+anyway (:func:`repair_key`); a TRUE/FALSE column takes ``true``, ``Có``/``Không``,
+``Đúng``/``Sai`` in any case and a date column a text date typed day first (``05/6/2022``), as
+the inputs table of the guide sheet says which column is which; spaces around a value are
+removed with a ``value-trimmed`` warning; a renamed sheet is found by its key row; a merged
+range over units' cells is ``merged-cells``. Before anything is read, the bounds of
+:mod:`emulation_rules._workbook_bounds` are checked, and the workbook is then read in
+openpyxl's read-only mode within the rows and columns that hold values.
+
+No cell we write is a formula (:func:`text_cells`), and both workbooks print on landscape A4
+fitted to the width (:func:`print_layout`).
 
 openpyxl is an optional dependency (``pip install 'emulation-rules[excel]'``); it is imported
 only when a workbook is written or read, and its absence is a ``missing-dependency`` error.
@@ -126,7 +139,7 @@ _HOW_TO_FILL = (
         " gõ, không làm tròn."
     ),
     "Đúng/Sai: chọn TRUE (có, đạt) hoặc FALSE (không, không đạt) trong danh sách.",
-    "Ngày: nhập ngày, ví dụ 2022-01-31.",
+    "Ngày: nhập ngày, ví dụ 2022-01-31 hoặc 31/01/2022 (ngày trước, tháng sau, năm đủ 4 chữ số).",
     "Ô để trống: được hiểu như cột “Khi để trống” ở bảng dưới; trường có dấu * là bắt buộc.",
     (
         "Minh chứng: mỗi văn bản một dòng trong ô (Alt+Enter để xuống dòng), ví dụ"
