@@ -281,7 +281,7 @@ def text_height(text: str, width: float, *, size: float = 11) -> float:
 
     Example:
         >>> text_height("Tên đơn vị", 40), text_height("x" * 100, 20)
-        (19.5, 94.5)
+        (19.5, 102.0)
     """
     lines = 0
     per_line = max(1, int(width * 11 / size) - 1)
