@@ -22,6 +22,7 @@ GROUPS = {
     "Guide semantics": ["duplicate-id", "cycle", "unused-input"],
     "Expressions": ["expr-syntax", "expr-type"],
     "Submissions": ["ruleset-mismatch", "number-format", "evidence-missing"],
+    "Excel workbooks": ["workbook-too-large", "sheet-too-large", "merged-cells", "sheet-renamed"],
     "Evaluation and ranking": ["eval-div-zero", "total-mismatch", "tie-unresolved"],
     "Audit records and logs": ["audit-format", "audit-digest", "audit-chain", "audit-replay"],
     "Command line": ["usage", "stream-resume", "stream-worker-lost", "whatif-request"],

@@ -35,6 +35,7 @@ from emulation_rules.inputs.excel import (  # noqa: E402
     cell_number,
     excel_value,
     float_exact,
+    repair_key,
     require_openpyxl,
     template_workbook,
     write_template,
@@ -136,7 +137,8 @@ def guide(tmp_path):
 
 
 def keys_of(sheet) -> dict[str, int]:
-    return {c.value: c.column for c in sheet[KEY_ROW] if c.value}
+    """The keys of a key row, as the reader reads them (``_x`` is written ``_x005F_x``)."""
+    return {repair_key(c.value): c.column for c in sheet[KEY_ROW] if c.value}
 
 
 def person(value: Any) -> Any:
@@ -194,7 +196,7 @@ def without_locations(result_json: str) -> str:
     def strip(issue: dict[str, Any]) -> None:
         for key in ("source", "line", "column"):
             issue.pop(key, None)
-        issue["message"] = re.sub(r" \(sheet '[^']+', cell [A-Z]+[0-9]+\)", "", issue["message"])
+        issue["message"] = re.sub(r" \(trang '[^']+', ô [A-Z]+[0-9]+\)", "", issue["message"])
 
     for unit in data["units"]:
         for issue in unit["issues"]:
@@ -371,7 +373,7 @@ def test_tiengiang_round_trip_points_warnings_at_the_cell(tmp_path):
     assert warning.code == "evidence-missing"
     assert (warning.source, warning.line, warning.column) == (str(filled), 6, column)
     assert warning.render().startswith(f"{filled}:6:{column}: warning: evidence-missing: ")
-    assert f"(sheet 'Đơn vị', cell {letter}6)" in warning.message
+    assert f"(trang 'Đơn vị', ô {letter}6)" in warning.message
     # exact decimals, not floats: 99.35 typed is 99.35
     unit = next(s for s in batch.submissions if s.unit_id == "tx-cai-lay")
     assert unit.values["a4_ty_le_cap_gcn_ho_gia_dinh"] == Decimal("99.35")
@@ -424,18 +426,18 @@ def _bad(tmp_path, guide, **cells: Any) -> tuple[Any, Path]:
     [
         ("ty_le_thu_gom", "95,5", "number-format", "D", "uses a decimal comma; write 95.5"),
         ("ty_le_thu_gom", 95.50000001, "number-places", "D", "more than 2 decimal places"),
-        ("ty_le_thu_gom", 1 / 3, "number-format", "D", "not a decimal that was typed"),
-        ("ty_le_thu_gom", 95.50000000000001, "number-format", "D", "binary number"),
+        ("ty_le_thu_gom", 1 / 3, "number-format", "D", "không phải số được gõ"),
+        ("ty_le_thu_gom", 95.50000000000001, "number-format", "D", "số nhị phân"),
         ("ty_le_thu_gom", 120, "out-of-range", "D", "120 is above the maximum 100"),
         ("ty_le_thu_gom", None, "missing-value", "D", "a value is required"),
         ("so_bao_cao_tre", 2.5, "value-type", "C", "not a whole number"),
         ("so_bao_cao_tre", 13, "out-of-range", "C", "above the maximum 12"),
         ("diem_danh_gia", "1.000,5", "number-format", "E", "thousands separators"),
         ("co_bao_cao", "yes", "value-type", "F", "expected true or false"),
-        ("ngay_ke_hoach", "15/01/2024", "date-format", "G", "expected a date YYYY-MM-DD"),
-        ("ngay_ke_hoach", dt.datetime(2024, 1, 15, 9, 30), "date-format", "G", "a time"),  # noqa: DTZ001
+        ("ngay_ke_hoach", "31/02/2024", "date-format", "G", "không phải một ngày có thật"),
+        ("ngay_ke_hoach", dt.datetime(2024, 1, 15, 9, 30), "date-format", "G", "kèm giờ"),  # noqa: DTZ001
         ("muc_ky_luat", "canh-cao", "enum-value", "H", "is not one of"),
-        ("ty_le_thu_gom", "=90+5", "value-type", "D", "holds a formula"),
+        ("ty_le_thu_gom", "=90+5", "value-type", "D", "ô chứa công thức"),
     ],
 )
 def test_bad_cell_is_named(tmp_path, guide, column, value, code, letter, words):
@@ -444,7 +446,7 @@ def test_bad_cell_is_named(tmp_path, guide, column, value, code, letter, words):
     assert [i.code for i in errors] == [code]
     [issue] = errors
     assert words in issue.message
-    assert issue.message.endswith(f"(sheet 'Đơn vị', cell {letter}5)")
+    assert issue.message.endswith(f"(trang 'Đơn vị', ô {letter}5)")
     number = openpyxl.utils.column_index_from_string(letter)
     assert (issue.source, issue.line, issue.column) == (str(filled), 5, number)
     assert issue.render().startswith(f"{filled}:5:{number}: {code}: ")
@@ -463,8 +465,8 @@ def test_percent_formatted_cell_is_refused(tmp_path, guide):
     [rejected] = batch.rejected
     [issue] = rejected.issues
     assert issue.code == "number-format"
-    assert "formatted as a percentage" in issue.message
-    assert "(sheet 'Đơn vị', cell D3)" in issue.message
+    assert "định dạng phần trăm" in issue.message
+    assert "(trang 'Đơn vị', ô D3)" in issue.message
 
 
 def test_text_typed_numbers_and_booleans_read_exactly(tmp_path, guide):
@@ -493,7 +495,7 @@ def test_bad_unit_id_and_empty_name_are_located(tmp_path, guide):
     [bad_id] = by_id["phòng b"].issues
     assert bad_id.code == "invalid-value"
     assert (bad_id.line, bad_id.column) == (4, 1)
-    assert bad_id.message.endswith("(sheet 'Đơn vị', cell A4)")
+    assert bad_id.message.endswith("(trang 'Đơn vị', ô A4)")
     [no_name] = by_id["c"].issues
     assert no_name.code == "missing-field"
     assert no_name.line == 5
@@ -520,8 +522,8 @@ def test_unknown_column_and_unknown_self_score(tmp_path, guide):
     [rejected] = result.rejected
     codes = {i.code: i for i in rejected.issues}
     assert codes["unknown-field-value"].hint == "did you mean 'ty_le_thu_gom'?"
-    assert codes["unknown-field-value"].message.endswith("(sheet 'Đơn vị', cell T3)")
-    assert codes["unknown-criterion"].message.endswith("(sheet 'Tự chấm', cell AD3)")
+    assert codes["unknown-field-value"].message.endswith("(trang 'Đơn vị', ô T3)")
+    assert codes["unknown-criterion"].message.endswith("(trang 'Tự chấm', ô AD3)")
     assert (codes["unknown-criterion"].line, codes["unknown-criterion"].column) == (3, 30)
 
 
@@ -539,7 +541,7 @@ def test_workbook_for_another_version_is_rejected(tmp_path, guide):
     [rejected] = result.rejected
     [issue] = rejected.issues
     assert issue.code == "ruleset-mismatch"
-    assert issue.message.endswith("(sheet 'Đơn vị', cell A3)")
+    assert issue.message.endswith("(trang 'Đơn vị', ô A3)")
 
 
 @pytest.mark.parametrize("damage", ["no-units-sheet", "no-guide-id", "no-rows", "duplicate-key"])
@@ -568,7 +570,7 @@ def test_files_that_are_not_workbooks(tmp_path):
     broken.write_bytes(b"not a zip file")
     batch = load_submissions([broken, tmp_path / "missing.xlsx"])
     assert [i.code for i in batch.issues] == ["file-not-found", "file-not-found"]
-    assert "cannot be read as an Excel workbook" in batch.issues[0].message
+    assert "không đọc được" in batch.issues[0].message
 
 
 def test_yaml_and_workbook_submissions_mix(tmp_path, guide):
@@ -651,7 +653,7 @@ def test_cli_score_reports_bad_cells_and_exits_1(tmp_path, guide):
     assert (
         f"{filled}:4:4: number-format: Tỷ lệ thu gom: '95,5' uses a decimal comma" in out.getvalue()
     )
-    assert "(sheet 'Đơn vị', cell D4)" in out.getvalue()
+    assert "(trang 'Đơn vị', ô D4)" in out.getvalue()
 
 
 def test_missing_openpyxl_is_a_clear_error(tmp_path, guide, monkeypatch):

@@ -65,6 +65,13 @@ NO_FIXTURE = {
     "test-failed",
     # openpyxl not installed, not a bad file (tested in test_excel.py by hiding openpyxl)
     "missing-dependency",
+    # workbooks, which are binary and made by the tests (tested in test_excel_office.py)
+    "workbook-too-large",
+    "sheet-too-large",
+    "cell-too-long",
+    "merged-cells",
+    "value-trimmed",
+    "sheet-renamed",
     # a reviews file, which this submission framework does not load (tested in test_audit.py)
     "review-unknown-unit",
     # audit records and logs, not guides or submissions (tested in test_audit.py)

@@ -20,7 +20,10 @@ from emulation_rules import (
     score,
 )
 from emulation_rules.cli import run
+from emulation_rules.inputs.excel import cell_number
 from emulation_rules.reports.report import (
+    EXACT_PREFIX,
+    ROUNDED_FORMAT,
     SHEET_AWARDS,
     SHEET_DETAIL,
     SHEET_DIFFERENCES,
@@ -239,7 +242,7 @@ def test_html_heat_map_covers_units_and_criteria(guide, result):
     page = render_html(guide, result)
     heat = page.split('<section id="ban-do-nhiet">')[1].split("</section>")[0]
     assert summary_columns(guide) == [("TC1", 0), ("TC2", 0), ("2.1", 1), ("2.2", 1)]
-    headers = re.findall(r'<th(?: class="sub")? title="[^"]*">([^<]+)<br>', heat)
+    headers = re.findall(r'<th scope="col"(?: class="sub")? title="[^"]*">([^<]+)<br>', heat)
     assert headers == ["TC1", "TC2", "2.1"]  # 2.2 (a bonus) has no maximum
     # full marks are green, nothing is red
     assert 'style="background:hsl(120,65%,80%)" title="TC1: 6"' in heat
@@ -362,8 +365,6 @@ openpyxl_needed = pytest.mark.skipif(
 def test_summary_sheet_cell_by_cell(guide, result, tmp_path):
     import openpyxl
 
-    from emulation_rules.inputs.excel import cell_number
-
     path = tmp_path / "tong-hop.xlsx"
     write_summary(guide, result, path)
     workbook = openpyxl.load_workbook(path)
@@ -416,11 +417,16 @@ def test_summary_sheet_cell_by_cell(guide, result, tmp_path):
     ]  # fmt: skip
     third = row(first + 2)
     assert third[:3] == [3, "so-xd", "Sở Xây dựng <Ban & Đội>"]
-    # 4/3 and 16/3 cannot be Excel numbers: exact text, never a rounded float
-    assert third[5] == "1.333333333333333333333333333"
-    assert third[7] == "5.333333333333333333333333333"
-    assert Decimal(third[7]) == result.unit("so-xd").total
-    assert third[9] == "53.33333333333333333333333333"
+    # 4/3 and 16/3 cannot be Excel numbers: a number rounded to 15 digits, which sums and does
+    # not spill, shown with "…", and the exact text beside it in the cell's comment
+    line = sheet[first + 2]
+    assert third[5] == 1.33333333333333
+    assert line[5].number_format == ROUNDED_FORMAT
+    assert line[5].comment.text == EXACT_PREFIX + "1.333333333333333333333333333"
+    assert line[7].comment.text == EXACT_PREFIX + "5.333333333333333333333333333"
+    assert Decimal(line[7].comment.text.removeprefix(EXACT_PREFIX)) == result.unit("so-xd").total
+    assert line[9].comment.text == EXACT_PREFIX + "53.33333333333333333333333333"
+    assert isinstance(third[9], float)
     not_classified = row(first + 3)
     assert not_classified[:2] == [None, "so-gddt"]
     assert not_classified[-1] == "Không xếp loại: G1: Không gửi báo cáo tổng kết"
@@ -437,11 +443,17 @@ def test_summary_sheet_cell_by_cell(guide, result, tmp_path):
     for line in sheet.iter_rows(min_row=first, max_row=first + 2):
         unit = result.unit(line[1].value)
         for cell, ident in zip(line[3:7], ("TC1", "TC2", "2.1", "2.2"), strict=True):
-            got = cell.value
-            value = Decimal(got) if isinstance(got, str) else cell_number(float(got))
+            value = _exact(cell)
             assert value == unit.items[ident], (unit.unit_id, ident)
     assert sheet.cell(first, 8).number_format == "0"
     assert sheet.freeze_panes == "D7"
+
+
+def _exact(cell) -> Decimal | None:
+    """The exact decimal of a summary cell: its number, or the exact text of its comment."""
+    if cell.comment is not None and cell.comment.text.startswith(EXACT_PREFIX):
+        return Decimal(cell.comment.text.removeprefix(EXACT_PREFIX))
+    return cell_number(float(cell.value))
 
 
 @openpyxl_needed
@@ -472,7 +484,7 @@ def test_summary_awards_detail_and_info_sheets(guide, result, tmp_path):
         4,
         4,
         2,
-        "1.333333333333333333333333333",
+        1.33333333333333,
     ]
     assert detail[4][1] == "    Kết quả so với chỉ tiêu"
     assert detail[-1][:5] == ["TOTAL", "Tổng điểm", 10, 10, 6]
@@ -486,8 +498,6 @@ def test_summary_awards_detail_and_info_sheets(guide, result, tmp_path):
 def test_summary_of_the_police_cluster_matches_the_result(tmp_path):
     import openpyxl
 
-    from emulation_rules.inputs.excel import cell_number
-
     compiled = load_ruleset(ROOT / "rulesets/congan-cum347-2024.yaml")
     batch = load_submissions([ROOT / "examples/congan-cum347/submissions.yaml"])
     cluster = load_cluster(ROOT / "examples/congan-cum347/cluster.yaml")
@@ -500,11 +510,9 @@ def test_summary_of_the_police_cluster_matches_the_result(tmp_path):
     for offset, unit in enumerate(result.units):
         line = [c.value for c in sheet[SUMMARY_HEADER_ROW + 2 + offset]]
         assert line[:3] == [unit.rank, unit.unit_id, unit.name]
-        for got, want in zip(
-            line[total_at : total_at + 3], (unit.total, unit.max, unit.percent), strict=True
-        ):
-            exact = Decimal(got) if isinstance(got, str) else cell_number(float(got))
-            assert exact == want
+        cells = sheet[SUMMARY_HEADER_ROW + 2 + offset][total_at : total_at + 3]
+        for cell, want in zip(cells, (unit.total, unit.max, unit.percent), strict=True):
+            assert _exact(cell) == want
         titles = {a.id: a.title for a in result.awards}
         assert line[total_at + 4] == ("; ".join(titles[a] for a in unit.awards) or None)
 

@@ -113,6 +113,13 @@ CODES: dict[str, str] = {
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
+    # Excel workbooks
+    "workbook-too-large": "An .xlsx unpacks to more than the limit (a part, all parts, or parts).",
+    "sheet-too-large": "A sheet has a value beyond the last row or column a workbook may use.",
+    "cell-too-long": "A cell holds more text than Excel keeps in a cell (32,767 characters).",
+    "merged-cells": "A merged range spans units' cells, so some cells have no value of their own.",
+    "value-trimmed": "Spaces at the start or end of a cell were removed (a warning).",
+    "sheet-renamed": "A template's sheet was renamed and was found by its key row (a warning).",
     # Evaluation and ranking
     "eval-div-zero": "A division by zero with this unit's data.",
     "eval-error": "A criterion could not be evaluated with this unit's data.",

@@ -23,8 +23,21 @@ keeps 15): it is the result of a formula or a pasted computation, and it is refu
 ``number-format``, like formulas themselves, cells formatted as percentages (Excel stores
 ``95.5%`` as ``0.955``) and a date with a time. Text cells go through the same rules as YAML
 text: ``"95,5"`` is a ``number-format`` error. Every problem names the workbook, the row and the
-column (``form.xlsx:7:4``), and the message names the sheet and the cell (``sheet 'Đơn vị',
-cell D7``).
+column (``form.xlsx:7:4``), and the message, in Vietnamese, names the sheet and the cell
+(``trang 'Đơn vị', ô D7``).
+
+Workbooks as offices make them are read: LibreOffice's ``TRUE()``/``FALSE()`` are booleans;
+keys are written with ``_x`` escaped as ``_x005F_x`` and repaired when a reader decoded them
+anyway (:func:`repair_key`); a TRUE/FALSE column takes ``true``, ``Có``/``Không``,
+``Đúng``/``Sai`` in any case and a date column a text date typed day first (``05/6/2022``), as
+the inputs table of the guide sheet says which column is which; spaces around a value are
+removed with a ``value-trimmed`` warning; a renamed sheet is found by its key row; a merged
+range over units' cells is ``merged-cells``. Before anything is read, the bounds of
+:mod:`emulation_rules._support.workbook_bounds` are checked, and the workbook is then read in
+openpyxl's read-only mode within the rows and columns that hold values.
+
+No cell we write is a formula (:func:`text_cells`), and both workbooks print on landscape A4
+fitted to the width (:func:`print_layout`).
 
 openpyxl is an optional dependency (``pip install 'emulation-rules[excel]'``); it is imported
 only when a workbook is written or read, and its absence is a ``missing-dependency`` error.
@@ -34,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -44,14 +58,21 @@ from pydantic import ValidationError
 
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.workbook_bounds import (
+    MAX_CELL_TEXT,
+    MAX_ROWS,
+    SheetFacts,
+    inspect_workbook,
+)
 from emulation_rules._support.yaml import Positions, YamlDocument
 from emulation_rules.compiler.fields import MAX_TEXT
-from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.errors import EmulationRulesError, Issue, Severity
 from emulation_rules.guide.model import MAX_MAGNITUDE
 from emulation_rules.guide.read import pydantic_issues
 from emulation_rules.inputs.submissions import Rejected, Submission, SubmissionBatch
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import ModuleType
 
     from openpyxl.workbook.workbook import Workbook
@@ -120,7 +141,7 @@ _HOW_TO_FILL = (
         " gõ, không làm tròn."
     ),
     "Đúng/Sai: chọn TRUE (có, đạt) hoặc FALSE (không, không đạt) trong danh sách.",
-    "Ngày: nhập ngày, ví dụ 2022-01-31.",
+    "Ngày: nhập ngày, ví dụ 2022-01-31 hoặc 31/01/2022 (ngày trước, tháng sau, năm đủ 4 chữ số).",
     "Ô để trống: được hiểu như cột “Khi để trống” ở bảng dưới; trường có dấu * là bắt buộc.",
     (
         "Minh chứng: mỗi văn bản một dòng trong ô (Alt+Enter để xuống dòng), ví dụ"
@@ -232,7 +253,75 @@ def template_workbook(compiled: CompiledRuleset, *, rows: int = TEMPLATE_ROWS) -
     _write_self_sheet(compiled, own, rows)
     workbook.active = 2  # open on the sheet to fill
     _fixed_properties(workbook, compiled)
+    print_layout(guide_sheet)
+    print_layout(units, title_rows=f"{LABEL_ROW}:{KEY_ROW}", last_row=FIRST_ROW + 9)
+    print_layout(own, title_rows=f"{LABEL_ROW}:{KEY_ROW}", last_row=FIRST_ROW + 9)
+    text_cells(workbook)
     return workbook
+
+
+def text_cells(workbook: Workbook) -> None:
+    """Make every text cell a text, whatever it starts with; no cell we write is a formula.
+
+    openpyxl stores a text starting with ``=`` as a formula, so a unit named
+    ``=HYPERLINK("http://…","x")`` (or ``=WEBSERVICE(…)``, which sends data out without a
+    click) would become live in the workbook. Texts starting with ``+``, ``-`` or ``@`` are
+    stored as texts by openpyxl and shown as texts by Excel and LibreOffice.
+    """
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    cell.data_type = "s"
+
+
+#: Excel's height of a row of 11-point text, in points, with room for the stacked marks of
+#: Vietnamese capitals (Ẫ, Ố, Ể): Excel's own 15 cuts them in LibreOffice and in print.
+LINE_HEIGHT = 16.5
+
+
+def text_height(text: str, width: float, *, size: float = 11) -> float:
+    """The height (points) of a row whose cell of ``width`` characters wraps ``text``.
+
+    Example:
+        >>> text_height("Tên đơn vị", 40), text_height("x" * 100, 20)
+        (19.5, 102.0)
+    """
+    lines = 0
+    per_line = max(1, int(width * 11 / size) - 1)
+    for part in str(text).split("\n"):
+        lines += max(1, -(-len(part) // per_line))
+    return lines * LINE_HEIGHT * size / 11 + 3
+
+
+def print_layout(
+    sheet: Worksheet, *, title_rows: str | None = None, last_row: int | None = None
+) -> None:
+    """Print on landscape A4, fitted to the page width, the header rows on every page.
+
+    ``last_row`` bounds the print area (the template's empty rows are not printed past it;
+    a filled row prints when it is within the used range).
+    """
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    setup = sheet.sheet_properties.pageSetUpPr
+    if setup is None:
+        setup = sheet.sheet_properties.pageSetUpPr = (
+            require_openpyxl().worksheet.properties.PageSetupProperties()
+        )
+    setup.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.print_options.horizontalCentered = False
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if last_row is not None:
+        sheet.print_area = f"A1:{_column_letter(sheet.max_column)}{last_row}"
+    footer = sheet.oddFooter
+    if footer is not None:
+        footer.center.text = "Trang &P / &N"
 
 
 def _fixed_properties(workbook: Workbook, compiled: CompiledRuleset) -> None:
@@ -265,8 +354,10 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
         sheet.column_dimensions[letter].width = 18
     sheet["A1"] = "MẪU NHẬP SỐ LIỆU CHẤM ĐIỂM THI ĐUA"
     sheet["A1"].font = style["title"]
+    sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
     sheet["A2"] = guide.title
     sheet["A2"].font = style["bold"]
+    sheet.row_dimensions[2].height = LINE_HEIGHT + 4
     header = ("Thông tin", "Giá trị", "Mã (không sửa)")
     for column, text in enumerate(header, start=1):
         cell = sheet.cell(row=4, column=column, value=text)
@@ -284,10 +375,11 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
     ]
     row = 5
     for label, value, key in facts:
-        sheet.cell(row=row, column=1, value=label)
+        sheet.cell(row=row, column=1, value=label).alignment = style["wrap"]
         cell = sheet.cell(row=row, column=2, value=value)
         cell.number_format = "@"
         cell.alignment = style["wrap"]
+        sheet.row_dimensions[row].height = text_height(value, 60)
         if key:
             sheet.cell(row=row, column=3, value=key).font = style["key_font"]
         row += 1
@@ -295,9 +387,10 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
     sheet.cell(row=row, column=1, value="CÁCH ĐIỀN").font = style["bold"]
     row += 1
     for number, text in enumerate(_HOW_TO_FILL, start=1):
-        sheet.cell(row=row, column=1, value=f"{number}.")
+        sheet.cell(row=row, column=1, value=f"{number}.").alignment = style["wrap"]
         cell = sheet.cell(row=row, column=2, value=text)
         cell.alignment = style["wrap"]
+        sheet.row_dimensions[row].height = text_height(text, 60)
         row += 1
     row += 1
     sheet.cell(row=row, column=1, value="CÁC TRƯỜNG SỐ LIỆU").font = style["bold"]
@@ -331,8 +424,13 @@ def _write_guide_sheet(compiled: CompiledRuleset, sheet: Worksheet) -> None:
             "có" if spec.evidence else "",
             spec.description or "",
         )
+        widths = (34, 60, 18, 18, 18, 18, 18, 18, 18)
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value).alignment = style["wrap"]
+            shown = key_text(value) if column == 1 else value
+            sheet.cell(row=row, column=column, value=shown).alignment = style["wrap"]
+        sheet.row_dimensions[row].height = max(
+            text_height(v, w) for v, w in zip(values, widths, strict=True)
+        )
 
 
 def _missing_words(info: InputField) -> str:
@@ -388,6 +486,7 @@ def _write_units_sheet(
         columns.append((f"{EVIDENCE_KEY}{name}", f"Minh chứng: {spec.label}", comment))
     last = FIRST_ROW + rows - 1
     list_column = 0
+    label_height = 75.0
     for index, (key, label, comment) in enumerate(columns, start=1):
         letter = _column_letter(index)
         head = sheet.cell(row=LABEL_ROW, column=index, value=label)
@@ -396,8 +495,9 @@ def _write_units_sheet(
         head.fill = style["evidence_fill"] if key.startswith(EVIDENCE_KEY) else style["header_fill"]
         if comment:
             head.comment = openpyxl.comments.Comment(comment, "emulation-rules", 200, 320)
-        sheet.cell(row=KEY_ROW, column=index, value=key).font = style["key_font"]
+        sheet.cell(row=KEY_ROW, column=index, value=key_text(key)).font = style["key_font"]
         sheet.column_dimensions[letter].width = 40 if key == "name" else 22
+        label_height = max(label_height, text_height(label, 40 if key == "name" else 22))
         declared = guide.inputs.get(key)
         target = f"{letter}{FIRST_ROW}:{letter}{last}"
         if declared is None:
@@ -419,7 +519,7 @@ def _write_units_sheet(
         elif declared.type == "date":
             for row in range(FIRST_ROW, last + 1):
                 sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
-    sheet.row_dimensions[LABEL_ROW].height = 75
+    sheet.row_dimensions[LABEL_ROW].height = min(409, label_height)
     sheet.freeze_panes = f"C{FIRST_ROW}"
 
 
@@ -544,6 +644,7 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
     sheet.column_dimensions["A"].width = 22
     _text_format(sheet, "A", rows)
     last = FIRST_ROW + rows - 1
+    label_height = 90.0
     for index, (criterion, depth) in enumerate(_criteria(compiled), start=2):
         node = compiled.nodes[criterion.id]
         letter = _column_letter(index)
@@ -555,8 +656,9 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
             cell.font = style["bold"]
         cell.alignment = style["header_align"]
         cell.fill = style["header_fill"]
-        sheet.cell(row=KEY_ROW, column=index, value=criterion.id).font = style["key_font"]
+        sheet.cell(row=KEY_ROW, column=index, value=key_text(criterion.id)).font = style["key_font"]
         sheet.column_dimensions[letter].width = 16
+        label_height = max(label_height, text_height(label, 16))
         sheet.add_data_validation(
             _validation(
                 "decimal",
@@ -568,7 +670,7 @@ def _write_self_sheet(compiled: CompiledRuleset, sheet: Worksheet, rows: int) ->
                 formula2=_formula_number(MAX_MAGNITUDE),
             )
         )
-    sheet.row_dimensions[LABEL_ROW].height = 90
+    sheet.row_dimensions[LABEL_ROW].height = min(409, label_height)
     sheet.freeze_panes = f"B{FIRST_ROW}"
 
 
@@ -586,6 +688,21 @@ def _criteria(compiled: CompiledRuleset) -> list[tuple[Criterion, int]]:
 # Reading a filled workbook
 
 
+#: What a person types for TRUE and FALSE in a TRUE/FALSE column, in any case.
+_TRUE_WORDS = frozenset({"true", "có", "đúng"})
+_FALSE_WORDS = frozenset({"false", "không", "sai"})
+#: ``TRUE()`` and ``FALSE()``: how LibreOffice saves a TRUE or FALSE that was typed.
+_BOOL_FORMULA = re.compile(r"=\s*(TRUE|FALSE)\s*\(\s*\)\s*", re.IGNORECASE)
+#: A date typed the Vietnamese way, day first: 05/6/2022, 5-6-2022, 05.06.2022.
+_DMY = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+#: OOXML's escape of a character in a text: ``_x000A_``; ``_x005F_`` is the underscore.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: The characters of a key; any other one in a key row was decoded from ``_x…_`` by a reader.
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_.:-]")
+#: The type of each input, from the words of the "Kiểu" column of the inputs table.
+_TYPE_OF_WORDS = {words: kind for kind, words in _TYPE_WORDS.items()}
+
+
 class _CellProblem(Exception):  # noqa: N818 - internal signal, turned into an Issue
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -594,59 +711,129 @@ class _CellProblem(Exception):  # noqa: N818 - internal signal, turned into an I
 
 
 def cell_name(sheet: str, row: int, column: int) -> str:
-    """``sheet 'Đơn vị', cell D7``: how messages name a cell."""
-    return f"sheet '{sheet}', cell {_column_letter(column)}{row}"
+    """``trang 'Đơn vị', ô D7``: how messages name a cell."""
+    return f"trang '{sheet}', ô {_column_letter(column)}{row}"
 
 
-def _convert(cell: Any) -> Any:
-    """The value of a cell as the YAML reader would give it; None for an empty cell."""
+def key_text(key: str) -> str:
+    """A key as it is written in a key row, so that no reader alters it.
+
+    OOXML readers decode ``_xHHHH_`` in a text as the character HHHH, and LibreOffice also
+    decodes shorter forms such as ``_xa_`` (in "so_xa_khong_thu_gom"); ``_x005F_`` is the
+    escape of the underscore, so ``_x`` written as ``_x005F_x`` comes back as ``_x``.
+
+    Example:
+        >>> key_text("c3_2_so_xa_khong")
+        'c3_2_so_x005F_xa_khong'
+    """
+    return key.replace("_x", "_x005F_x")
+
+
+def repair_key(text: str) -> str:
+    r"""A key read from a key row, with escapes decoded and decoded characters put back.
+
+    A key is ASCII; a character outside its alphabet was made by a reader that decoded
+    ``_xHHHH_`` (LibreOffice turns ``_xa_`` into a line break), so it is written back as
+    ``_x`` + its hex code + ``_`` (lower case, as keys are written).
+
+    Example:
+        >>> repair_key("c3_2_so\nkhong"), repair_key("so_x005F_xa_khong")
+        ('c3_2_so_xa_khong', 'so_xa_khong')
+    """
+    text = _ooxml_text(text).strip(" ")
+    return "".join(c if _KEY_CHARS.fullmatch(c) else f"_x{ord(c):x}_" for c in text)
+
+
+def _ooxml_text(text: str) -> str:
+    """Decode OOXML's ``_xHHHH_`` escapes, which openpyxl leaves in shared texts."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _convert(cell: Any, kind: str | None) -> Any:
+    """The value of a cell as the YAML reader would give it; None for an empty cell.
+
+    ``kind`` is the input's type when the workbook names it (the inputs table of the guide
+    sheet): a TRUE/FALSE column also takes Có/Không and Đúng/Sai, a date column takes a date
+    typed day first as text (05/6/2022).
+    """
     value = cell.value
     if value is None:
         return None
+    if isinstance(value, str) and cell.data_type == "f":
+        match = _BOOL_FORMULA.fullmatch(value)
+        if match:
+            return match.group(1).upper() == "TRUE"
     if cell.data_type == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
-        shown = value if isinstance(value, str) else "a formula"
+        shown = value if isinstance(value, str) else "một công thức"
         raise _CellProblem(
-            "value-type",
-            f"the cell holds a formula ({shown}); type the value itself, not a formula",
+            "value-type", f"ô chứa công thức ({shown}); hãy gõ chính giá trị, không dùng công thức"
         )
     if cell.data_type == "e":
-        raise _CellProblem("value-type", f"the cell shows the Excel error {value}")
+        raise _CellProblem("value-type", f"ô đang báo lỗi Excel {value}")
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        if "%" in str(cell.number_format):
-            raise _CellProblem(
-                "number-format",
-                "the cell is formatted as a percentage, so Excel stores 95.5% as 0.955; "
-                "remove the % format and type 95.5",
-            )
-        if isinstance(value, int):
-            return value
-        number = cell_number(value)
-        if number is None:
-            raise _CellProblem(
-                "number-format",
-                f"the cell holds the binary number {value!r}, not a decimal that was typed "
-                "(a formula result or a pasted value?); type the number",
-            )
-        return number
+        return _number_cell(cell, value)
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             raise _CellProblem(
-                "date-format", f"the cell holds a date with a time ({value}); give the date only"
+                "date-format", f"ô chứa ngày kèm giờ ({value}); chỉ ghi ngày, không ghi giờ"
             )
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, dt.time | dt.timedelta):
-        raise _CellProblem("date-format", f"the cell holds a time ({value}), not a date")
+        raise _CellProblem("date-format", f"ô chứa giờ ({value}), không phải một ngày")
     if isinstance(value, str):
-        if not value.strip():
-            return None
-        if value in ("TRUE", "FALSE"):
-            return value == "TRUE"
+        return _text_cell(_ooxml_text(value), kind)
+    raise _CellProblem("value-type", f"ô chứa một giá trị loại khác ({value!r})")
+
+
+def _number_cell(cell: Any, value: float) -> Any:
+    if "%" in str(cell.number_format):
+        raise _CellProblem(
+            "number-format",
+            "ô được định dạng phần trăm nên Excel lưu 95,5% thành 0,955; bỏ định dạng % và gõ 95,5",
+        )
+    if isinstance(value, int):
         return value
-    raise _CellProblem("value-type", f"the cell holds a value of another kind ({value!r})")
+    number = cell_number(value)
+    if number is None:
+        raise _CellProblem(
+            "number-format",
+            f"ô chứa số nhị phân {value!r}, không phải số được gõ (kết quả công thức hay số "
+            "dán vào?); hãy gõ số",
+        )
+    return number
+
+
+def _text_cell(value: str, kind: str | None) -> Any:
+    if len(value) > MAX_CELL_TEXT:
+        raise _CellProblem(
+            "cell-too-long",
+            f"ô dài {len(value):,} ký tự; Excel chỉ giữ tối đa {MAX_CELL_TEXT:,} ký tự một ô",
+        )
+    if not value.strip():
+        return None
+    word = value.strip().lower()
+    if kind == "bool" or (kind is None and value.strip() in ("TRUE", "FALSE")):
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    if kind == "date":
+        match = _DMY.fullmatch(value.strip())
+        if match:
+            day, _sep, month, year = match.groups()
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError:
+                raise _CellProblem(
+                    "date-format", f"{value.strip()} không phải một ngày có thật (ngày/tháng/năm)"
+                ) from None
+    return value
 
 
 def _text(value: Any) -> Any:
@@ -667,34 +854,71 @@ class _Row:
     positions: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)
     cells: dict[str, str] = field(default_factory=dict)
     problems: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class _Sheets:
+    """The sheets of a filled workbook, found by title or, if renamed, by their key rows."""
+
+    guide: Any = None
+    units: Any = None
+    own: Any = None
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class _Reader:
     name: str
+    facts: dict[str, SheetFacts] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    #: The type of each input, from the inputs table of the guide sheet.
+    kinds: dict[str, str] = field(default_factory=dict)
 
-    def file_issue(self, code: str, message: str, row: int | None = None, column: int = 1) -> None:
+    def file_issue(
+        self,
+        code: str,
+        message: str,
+        row: int | None = None,
+        column: int = 1,
+        severity: Severity = "error",
+    ) -> None:
         self.issues.append(
-            Issue(code, message, source=self.name, line=row, column=column if row else None)
+            Issue(
+                code,
+                message,
+                source=self.name,
+                line=row,
+                column=column if row else None,
+                severity=severity,
+            )
         )
+
+    def extent(self, title: str) -> tuple[int, int]:
+        """The last row and column of a sheet that hold a value (see _workbook_bounds)."""
+        found = self.facts.get(title)
+        return (found.last_row, found.last_column) if found else (0, 0)
+
+    def row_cells(self, sheet: Worksheet, row: int) -> tuple[Any, ...]:
+        last_row, last_column = self.extent(sheet.title)
+        if row > last_row or last_column == 0:
+            return ()
+        return next(sheet.iter_rows(min_row=row, max_row=row, max_col=last_column), ())
 
     def keys(self, sheet: Worksheet, title: str) -> dict[int, tuple[str, str]]:
         """Column index → (key, label) from the key row; duplicate keys are reported."""
         found: dict[int, tuple[str, str]] = {}
         seen: dict[str, int] = {}
-        header = next(sheet.iter_rows(min_row=LABEL_ROW, max_row=LABEL_ROW), ())
-        labels = {column: c.value for column, c in enumerate(header, start=1)}
-        key_row = next(sheet.iter_rows(min_row=KEY_ROW, max_row=KEY_ROW), ())
-        for column, cell in enumerate(key_row, start=1):
+        labels = {column: c.value for column, c in enumerate(self.row_cells(sheet, LABEL_ROW), 1)}
+        for column, cell in enumerate(self.row_cells(sheet, KEY_ROW), start=1):
             if not isinstance(cell.value, str) or not cell.value.strip():
                 continue
-            key = cell.value.strip()
+            key = repair_key(cell.value)
             if key in seen:
                 self.file_issue(
                     "duplicate-key",
-                    f"the key {key!r} heads two columns of sheet '{title}' "
-                    f"({_column_letter(seen[key])} and {_column_letter(column)})",
+                    f"mã {key!r} đứng đầu hai cột của trang '{title}' "
+                    f"({_column_letter(seen[key])} và {_column_letter(column)})",
                     KEY_ROW,
                     column,
                 )
@@ -705,35 +929,101 @@ class _Reader:
             found[column] = (key, shown)
         return found
 
-    def meta(self, workbook: Workbook) -> dict[str, Any]:
+    def key_set(self, sheet: Worksheet) -> set[str]:
+        return {
+            repair_key(c.value) for c in self.row_cells(sheet, KEY_ROW) if isinstance(c.value, str)
+        }
+
+    def sheets(self, workbook: Workbook) -> _Sheets:
+        """Find the three sheets; a renamed one is found by its key row, with a warning."""
+        found = _Sheets()
+        names = workbook.sheetnames
+        for title in names:
+            sheet = workbook[title]
+            if title == SHEET_GUIDE or (found.guide is None and self.guide_keys(sheet)):
+                found.guide = sheet
+        for title in names:
+            sheet = workbook[title]
+            if sheet is found.guide:
+                continue
+            keys = self.key_set(sheet)
+            if "unit_id" not in keys:
+                continue
+            if title == SHEET_UNITS or (found.units is None and "name" in keys):
+                found.units = sheet
+            elif title == SHEET_SELF or (found.own is None and "name" not in keys):
+                found.own = sheet
+        for sheet, title in ((found.guide, SHEET_GUIDE), (found.units, SHEET_UNITS)):
+            if sheet is not None and sheet.title != title:
+                self.file_issue(
+                    "sheet-renamed",
+                    f"không có trang '{title}'; đọc trang '{sheet.title}', có dòng mã của "
+                    f"trang '{title}'",
+                    severity="warning",
+                )
+        if found.own is not None and found.own.title != SHEET_SELF:
+            self.file_issue(
+                "sheet-renamed",
+                f"không có trang '{SHEET_SELF}'; đọc trang '{found.own.title}', có dòng mã "
+                f"của trang '{SHEET_SELF}'",
+                severity="warning",
+            )
+        return found
+
+    def guide_rows(self, sheet: Worksheet, limit: int) -> Iterator[tuple[Any, ...]]:
+        last_row, last_column = self.extent(sheet.title)
+        if last_row == 0:
+            return iter(())
+        rows = sheet.iter_rows(min_row=1, max_row=min(last_row, limit), max_col=last_column)
+        return (tuple(c.value for c in row) for row in rows)
+
+    def guide_keys(self, sheet: Worksheet) -> bool:
+        return any(
+            len(row) >= 3 and isinstance(row[2], str) and row[2].strip() == META_KEYS[0]
+            for row in self.guide_rows(sheet, 40)
+        )
+
+    def meta(self, sheet: Worksheet | None) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        if SHEET_GUIDE not in workbook.sheetnames:
+        if sheet is None:
             return values
-        sheet = workbook[SHEET_GUIDE]
-        for row in sheet.iter_rows(min_row=1, max_row=40, max_col=3):
+        in_table = False
+        for row in self.guide_rows(sheet, MAX_ROWS):
             if len(row) < 3:
                 continue
-            key = row[2].value
+            key = row[2]
             if isinstance(key, str) and key.strip() in META_KEYS and key.strip() not in values:
-                value = row[1].value
+                value = row[1]
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     number = cell_number(float(value))
                     value = decimal_text(number) if number is not None else repr(value)
                 values[key.strip()] = value.strip() if isinstance(value, str) else value
+            if row[0] == _INPUTS_HEADER:
+                in_table = True
+            elif in_table and isinstance(row[0], str) and isinstance(row[2], str):
+                kind = _TYPE_OF_WORDS.get(row[2])
+                if kind is not None:
+                    self.kinds[repair_key(row[0])] = kind
         return values
 
-    def rows(self, sheet: Worksheet, title: str) -> list[_Row]:
+    def rows(self, sheet: Worksheet, role: str) -> list[_Row]:
+        title = sheet.title
         keys = self.keys(sheet, title)
         if "unit_id" not in {k for k, _ in keys.values()}:
             self.file_issue(
                 "missing-field",
-                f"sheet '{title}' has no column with the key 'unit_id' in row {KEY_ROW}; "
-                "keep the two header rows of the template",
+                f"trang '{title}' không có cột mang mã 'unit_id' ở dòng {KEY_ROW}; "
+                "giữ nguyên hai dòng tiêu đề của mẫu",
                 KEY_ROW,
             )
             return []
+        last_row, last_column = self.extent(title)
+        merged = _merged_cells(self.facts[title].merged, (last_row, last_column))
         out: list[_Row] = []
-        for row, cells in enumerate(sheet.iter_rows(min_row=FIRST_ROW), start=FIRST_ROW):
+        if last_row < FIRST_ROW:
+            return out
+        rows = sheet.iter_rows(min_row=FIRST_ROW, max_row=last_row, max_col=last_column)
+        for row, cells in enumerate(rows, start=FIRST_ROW):
             if all(
                 c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells
             ):
@@ -741,34 +1031,56 @@ class _Reader:
             unit = _Row(row, {})
             for column, cell in enumerate(cells, start=1):
                 if column in keys:
-                    self.read_cell(unit, (title, row, column), cell, *keys[column])
+                    self.read_cell(unit, (title, row, column), cell, keys[column], role)
+                    if (row, column) in merged:
+                        self.merged_problem(unit, (title, row, column), merged, keys[column], role)
             out.append(unit)
         return out
 
-    def read_cell(
-        self, unit: _Row, where_: tuple[str, int, int], cell: Any, key: str, label: str
+    def merged_problem(
+        self,
+        unit: _Row,
+        where_: tuple[str, int, int],
+        merged: dict[tuple[int, int], str],
+        key_label: tuple[str, str],
+        role: str,
     ) -> None:
         title, row, column = where_
+        key, label = key_label
+        unit.problems.append(
+            Issue(
+                "merged-cells",
+                f"{label}: ô {_column_letter(column)}{row} nằm trong vùng ô gộp "
+                f"{merged[row, column]}, nên không có giá trị riêng (giá trị chỉ thuộc ô đầu "
+                f"vùng); bỏ gộp ô và ghi giá trị cho từng đơn vị ({cell_name(title, row, column)})",
+                source=self.name,
+                path=_path_of(key, role),
+                line=row,
+                column=column,
+            )
+        )
+
+    def read_cell(
+        self,
+        unit: _Row,
+        where_: tuple[str, int, int],
+        cell: Any,
+        key_label: tuple[str, str],
+        role: str,
+    ) -> None:
+        title, row, column = where_
+        key, label = key_label
         where = cell_name(title, row, column)
-        if key in ("unit_id", "name"):
-            path: tuple[str | int, ...] = (key,)
-            slot = "@unit" if key == "unit_id" else "@name"
-            if key == "unit_id":
-                unit.positions[()] = (row, column)
-        elif key.startswith(EVIDENCE_KEY):
-            name = key.removeprefix(EVIDENCE_KEY)
-            path = ("evidence", name)
-            slot = f"evidence.{name}"
-        elif title == SHEET_SELF:
-            path = ("self_scores", key)
-            slot = f"self_scores.{key}"
-        else:
-            path = ("values", key)
-            slot = key
+        path = _path_of(key, role)
+        if key == "unit_id":
+            unit.positions[()] = (row, column)
+        slot = _slot(path)
+        assert slot is not None
         unit.positions[path] = (row, column)
         unit.cells[slot] = where
+        kind = self.kinds.get(key) if path[0] == "values" else None
         try:
-            value = _convert(cell)
+            value = _convert(cell, kind)
         except _CellProblem as problem:
             unit.problems.append(
                 Issue(
@@ -791,14 +1103,62 @@ class _Reader:
             if notes:
                 unit.raw.setdefault("evidence", {})[path[1]] = notes
         else:
+            if isinstance(value, str) and value != value.strip():
+                value = value.strip()
+                unit.notes.append(
+                    Issue(
+                        "value-trimmed",
+                        f"{label}: bỏ khoảng trắng thừa ở đầu hoặc cuối ô, đọc là {value!r} "
+                        f"({where})",
+                        source=self.name,
+                        path=path,
+                        line=row,
+                        column=column,
+                        severity="warning",
+                    )
+                )
             unit.raw.setdefault(str(path[0]), {})[path[1]] = value
+
+
+#: The first cell of the header row of the inputs table on the guide sheet.
+_INPUTS_HEADER = "Mã trường"
+
+
+def _path_of(key: str, role: str) -> tuple[str, ...]:
+    """Where a column's value goes; ``role`` is the sheet's part (its title in the template)."""
+    if key in ("unit_id", "name"):
+        return (key,)
+    if key.startswith(EVIDENCE_KEY):
+        return ("evidence", key.removeprefix(EVIDENCE_KEY))
+    return ("self_scores", key) if role == SHEET_SELF else ("values", key)
+
+
+def _merged_cells(ranges: list[str], extent: tuple[int, int]) -> dict[tuple[int, int], str]:
+    """The data cells that a merge leaves without a value (all but the first), by range."""
+    out: dict[tuple[int, int], str] = {}
+    last_row, last_column = extent
+    utils = require_openpyxl().utils
+    for ref in ranges:
+        try:
+            low_col, low_row, high_col, high_row = utils.cell.range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if high_row is None or low_row is None or low_col is None or high_col is None:
+            continue
+        for row in range(max(low_row, FIRST_ROW), min(high_row, last_row) + 1):
+            for column in range(low_col, min(high_col, last_column) + 1):
+                if (row, column) != (low_row, low_col):
+                    out[row, column] = ref
+    return out
 
 
 def read_workbook(source: str | Path) -> SubmissionBatch:
     """Read a filled submission workbook into submissions, like :func:`load_submissions`.
 
     A unit whose row has a wrong cell is rejected with issues naming the sheet and the cell;
-    the other units are read. A workbook that cannot be read gives file-level issues.
+    the other units are read. A workbook that cannot be read, or that is larger than the
+    bounds of :mod:`emulation_rules._support.workbook_bounds` (checked before it is read), gives
+    file-level issues.
 
     Without openpyxl, the batch has one ``missing-dependency`` issue.
     """
@@ -810,18 +1170,22 @@ def read_workbook(source: str | Path) -> SubmissionBatch:
         return SubmissionBatch((), (), tuple(i.evolve(source=name) for i in exc.issues))
     path = Path(source)
     if not path.is_file():
-        reader.file_issue("file-not-found", f"{name} does not exist or is not a file")
+        reader.file_issue("file-not-found", f"{name} không tồn tại hoặc không phải một tệp")
         return SubmissionBatch((), (), tuple(reader.issues))
     try:
+        reader.facts, problem = inspect_workbook(path)
+        if problem is not None:
+            reader.file_issue(problem.code, problem.message)
+            return SubmissionBatch((), (), tuple(reader.issues))
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it does not read (extensions, styles): they
             # carry no values, and a warning must not stop a submission from being read
             warnings.simplefilter("ignore", UserWarning)
-            workbook = openpyxl.load_workbook(path, data_only=False)
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - a corrupt workbook raises many kinds of errors
         reader.file_issue(
             "file-not-found",
-            f"{name} cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}",
+            f"không đọc được {name} như một bảng tính Excel (.xlsx): {type(exc).__name__}",
         )
         return SubmissionBatch((), (), tuple(reader.issues))
     try:
@@ -831,75 +1195,97 @@ def read_workbook(source: str | Path) -> SubmissionBatch:
 
 
 def _read(workbook: Workbook, reader: _Reader) -> SubmissionBatch:
-    name = reader.name
-    meta = reader.meta(workbook)
+    sheets = reader.sheets(workbook)
+    meta = reader.meta(sheets.guide)
     missing = [k for k in ("ruleset", "ruleset_version") if not meta.get(k)]
     if missing:
         reader.file_issue(
             "missing-field",
-            f"the workbook does not name the guide it answers: sheet '{SHEET_GUIDE}' must keep "
-            f"the {' and '.join(missing)} in column B, next to the key in column C",
+            f"bảng tính không ghi hướng dẫn mà nó trả lời: trang '{SHEET_GUIDE}' phải giữ "
+            f"{' và '.join(missing)} ở cột B, cạnh mã ở cột C",
         )
-    if SHEET_UNITS not in workbook.sheetnames:
-        reader.file_issue("missing-field", f"the workbook has no sheet '{SHEET_UNITS}'")
-    if reader.issues:
-        return SubmissionBatch((), (), tuple(reader.issues))
-    units = reader.rows(workbook[SHEET_UNITS], SHEET_UNITS)
-    own = reader.rows(workbook[SHEET_SELF], SHEET_SELF) if SHEET_SELF in workbook.sheetnames else []
-    if not units and not reader.issues:
+    if sheets.units is None:
         reader.file_issue(
-            "missing-field", f"sheet '{SHEET_UNITS}' lists no unit (from row {FIRST_ROW})"
+            "missing-field",
+            f"bảng tính không có trang '{SHEET_UNITS}' (trang có mã unit_id và name ở dòng "
+            f"{KEY_ROW})",
         )
-    _merge_self_scores(units, own, reader)
+    if any(i.severity == "error" for i in reader.issues):
+        return SubmissionBatch((), (), tuple(reader.issues))
+    units = reader.rows(sheets.units, SHEET_UNITS)
+    own = reader.rows(sheets.own, SHEET_SELF) if sheets.own is not None else []
+    if not units and not any(i.severity == "error" for i in reader.issues):
+        reader.file_issue(
+            "missing-field",
+            f"trang '{sheets.units.title}' không có đơn vị nào (từ dòng {FIRST_ROW})",
+        )
+    _merge_self_scores(units, own, reader, sheets)
     submissions: list[Submission] = []
     rejected: list[Rejected] = []
     for index, unit in enumerate(units):
         unit_id = unit.raw.get("unit_id")
-        shown_id = unit_id if isinstance(unit_id, str) else f"row {unit.row}"
+        shown_id = unit_id if isinstance(unit_id, str) else f"dòng {unit.row}"
+        reader.issues.extend(n.evolve(unit_id=shown_id) for n in unit.notes)
         unit_name = unit.raw.get("name") if isinstance(unit.raw.get("name"), str) else None
         if unit.problems:
             found = tuple(p.evolve(unit_id=shown_id) for p in unit.problems)
             rejected.append(Rejected(shown_id, unit_name, found))
             continue
-        locations: dict[str, tuple[int | None, int | None]] = {
-            (str(p[1]) if p[0] == "values" else f"{p[0]}.{p[1]}"): v
-            for p, v in unit.positions.items()
-            if len(p) == 2
-        }
-        locations["@unit"] = unit.positions.get((), (unit.row, 1))
-        locations["@values"] = locations["@unit"]
-        raw = {
-            "ruleset": meta.get("ruleset"),
-            "ruleset_version": meta.get("ruleset_version"),
-            "period": meta.get("period"),
-            "source": name,
-            "locations": locations,
-            "cells": unit.cells,
-            **unit.raw,
-        }
         try:
-            submissions.append(Submission.model_validate(raw))
+            submissions.append(_submission(unit, meta, reader.name))
         except ValidationError as exc:
-            positions = Positions({("units", index, *p): v for p, v in unit.positions.items()})
-            document = YamlDocument({"units": [None] * index + [raw]}, positions)
-            named = []
-            for issue in pydantic_issues(
-                exc, document, name, Submission, base_path=("units", index)
-            ):
-                relative = issue.path[2:]
-                slot = _slot(relative)
-                cell = unit.cells.get(slot) if slot else unit.cells.get("@unit")
-                message = f"{issue.message} ({cell})" if cell else issue.message
-                line, column = issue.line, issue.column
-                if line is None:
-                    line, column = locations["@unit"]
-                named.append(
-                    issue.evolve(
-                        message=message, unit_id=shown_id, path=relative, line=line, column=column
-                    )
-                )
-            rejected.append(Rejected(shown_id, unit_name, tuple(named)))
+            named = _validation_issues(exc, unit, index, reader.name, shown_id)
+            rejected.append(Rejected(shown_id, unit_name, named))
     return SubmissionBatch(tuple(submissions), tuple(rejected), tuple(reader.issues))
+
+
+def _locations(unit: _Row) -> dict[str, tuple[int | None, int | None]]:
+    locations: dict[str, tuple[int | None, int | None]] = {
+        (str(p[1]) if p[0] == "values" else f"{p[0]}.{p[1]}"): v
+        for p, v in unit.positions.items()
+        if len(p) == 2
+    }
+    locations["@unit"] = unit.positions.get((), (unit.row, 1))
+    locations["@values"] = locations["@unit"]
+    return locations
+
+
+def _raw(unit: _Row, meta: dict[str, Any], name: str) -> dict[str, Any]:
+    return {
+        "ruleset": meta.get("ruleset"),
+        "ruleset_version": meta.get("ruleset_version"),
+        "period": meta.get("period"),
+        "source": name,
+        "locations": _locations(unit),
+        "cells": unit.cells,
+        **unit.raw,
+    }
+
+
+def _submission(unit: _Row, meta: dict[str, Any], name: str) -> Submission:
+    return Submission.model_validate(_raw(unit, meta, name))
+
+
+def _validation_issues(
+    exc: ValidationError, unit: _Row, index: int, name: str, shown_id: str
+) -> tuple[Issue, ...]:
+    raw = _raw(unit, {}, name)
+    locations = raw["locations"]
+    positions = Positions({("units", index, *p): v for p, v in unit.positions.items()})
+    document = YamlDocument({"units": [None] * index + [raw]}, positions)
+    named = []
+    for issue in pydantic_issues(exc, document, name, Submission, base_path=("units", index)):
+        relative = issue.path[2:]
+        slot = _slot(relative)
+        cell = unit.cells.get(slot) if slot else unit.cells.get("@unit")
+        message = f"{issue.message} ({cell})" if cell else issue.message
+        line, column = issue.line, issue.column
+        if line is None:
+            line, column = locations["@unit"]
+        named.append(
+            issue.evolve(message=message, unit_id=shown_id, path=relative, line=line, column=column)
+        )
+    return tuple(named)
 
 
 def _slot(path: tuple[str | int, ...]) -> str | None:
@@ -914,26 +1300,31 @@ def _slot(path: tuple[str | int, ...]) -> str | None:
     return None
 
 
-def _merge_self_scores(units: list[_Row], own: list[_Row], reader: _Reader) -> None:
+def _merge_self_scores(
+    units: list[_Row], own: list[_Row], reader: _Reader, sheets: _Sheets
+) -> None:
     by_id: dict[str, _Row] = {}
     for unit in units:
         unit_id = unit.raw.get("unit_id")
         if isinstance(unit_id, str):
             by_id.setdefault(unit_id, unit)
     seen: set[str] = set()
+    own_title = sheets.own.title if sheets.own is not None else SHEET_SELF
+    units_title = sheets.units.title if sheets.units is not None else SHEET_UNITS
     for scores in own:
         unit_id = scores.raw.get("unit_id")
         if not isinstance(unit_id, str):
             reader.file_issue(
                 "missing-value",
-                f"row {scores.row} of sheet '{SHEET_SELF}' has self-scores but no unit id",
+                f"dòng {scores.row} của trang '{own_title}' có điểm tự chấm nhưng không có mã "
+                "đơn vị",
                 scores.row,
             )
             continue
         if unit_id in seen:
             reader.file_issue(
                 "duplicate-unit",
-                f"unit {unit_id!r} has two rows in sheet '{SHEET_SELF}'",
+                f"đơn vị {unit_id!r} có hai dòng ở trang '{own_title}'",
                 scores.row,
             )
             continue
@@ -942,14 +1333,15 @@ def _merge_self_scores(units: list[_Row], own: list[_Row], reader: _Reader) -> N
         if target is None:
             reader.file_issue(
                 "invalid-value",
-                f"row {scores.row} of sheet '{SHEET_SELF}' names unit {unit_id!r}, "
-                f"which has no row in sheet '{SHEET_UNITS}'",
+                f"dòng {scores.row} của trang '{own_title}' ghi đơn vị {unit_id!r}, "
+                f"không có dòng nào ở trang '{units_title}'",
                 scores.row,
             )
             continue
         if "self_scores" in scores.raw:
             target.raw["self_scores"] = scores.raw["self_scores"]
         target.problems.extend(scores.problems)
+        target.notes.extend(scores.notes)
         target.positions.update(
             {p: v for p, v in scores.positions.items() if p[:1] == ("self_scores",)}
         )

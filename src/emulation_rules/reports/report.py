@@ -28,8 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import decimal_text
@@ -37,7 +39,14 @@ from emulation_rules._support.files import write_atomic
 from emulation_rules._version import __version__
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.guide.model import CONSTRUCTS
-from emulation_rules.inputs.excel import excel_value, require_openpyxl
+from emulation_rules.inputs.excel import (
+    LINE_HEIGHT,
+    excel_value,
+    print_layout,
+    require_openpyxl,
+    text_cells,
+    text_height,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -208,6 +217,15 @@ def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbo
     _detail_sheet(compiled, result, workbook.create_sheet(SHEET_DETAIL))
     _differences_sheet(result, workbook.create_sheet(SHEET_DIFFERENCES))
     _info_sheet(compiled, result, workbook.create_sheet(SHEET_INFO))
+    print_layout(sheet, title_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW + 1}")
+    for name, rows in (
+        (SHEET_AWARDS, "1:1"),
+        (SHEET_DETAIL, "1:2"),
+        (SHEET_DIFFERENCES, "1:1"),
+        (SHEET_INFO, None),
+    ):
+        print_layout(workbook[name], title_rows=rows)
+    text_cells(workbook)
     workbook.properties.title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
     workbook.properties.creator = "emulation-rules"
     workbook.properties.identifier = compiled.digest
@@ -228,17 +246,31 @@ def _style() -> dict[str, Any]:
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Decimal | str | None) -> Any:
-    """Write a value; decimals as exact numbers or, when Excel cannot hold them, exact text."""
-    style = _style()
+    """Write a value; decimals as numbers, exact when Excel can hold them.
+
+    A decimal that Excel cannot hold (more than 15 significant digits, 4/3) is written as the
+    number rounded to 15 significant digits, shown with 4 places and "…", so that it can be
+    summed and does not spill into the next cells; its exact text is the cell's comment.
+    """
     if isinstance(value, Decimal):
         shown = excel_value(value)
-        cell = sheet.cell(row=row, column=column, value=shown)
         if isinstance(shown, str):
-            cell.alignment = style["right"]
-        else:
-            cell.number_format = _number_format(value)
+            rounded = float(_ROUNDING.plus(value))
+            cell = sheet.cell(row=row, column=column, value=rounded)
+            cell.number_format = ROUNDED_FORMAT
+            comment = f"{EXACT_PREFIX}{shown}"
+            cell.comment = require_openpyxl().comments.Comment(comment, "emulation-rules", 60, 260)
+            return cell
+        cell = sheet.cell(row=row, column=column, value=shown)
+        cell.number_format = _number_format(value)
         return cell
     return sheet.cell(row=row, column=column, value=value)
+
+
+#: The display of a rounded number, and the start of the comment that holds its exact text.
+ROUNDED_FORMAT = '0.0000"…"'
+EXACT_PREFIX = "Giá trị chính xác: "
+_ROUNDING = Context(prec=15, rounding=ROUND_HALF_EVEN)
 
 
 def _number_format(value: Decimal) -> str:
@@ -332,7 +364,11 @@ def _summary_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Work
     sheet.column_dimensions[_letter(total_column + 3)].width = 22
     sheet.column_dimensions[_letter(total_column + 4)].width = 28
     sheet.column_dimensions[_letter(total_column + 5)].width = 50
-    sheet.row_dimensions[SUMMARY_HEADER_ROW].height = 60
+    sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
+    sheet.row_dimensions[2].height = LINE_HEIGHT + 4
+    sheet.row_dimensions[SUMMARY_HEADER_ROW].height = min(
+        409, max(60, *(text_height(text, 14) for text in header[3:]))
+    )
     sheet.freeze_panes = f"D{SUMMARY_HEADER_ROW + 2}"
 
 
@@ -565,7 +601,7 @@ table.ranking td.rank{font-weight:bold;text-align:center}
 table.heat{font-size:12px}table.heat th,table.heat td{padding:2px 4px}
 table.heat td{text-align:right;white-space:nowrap}table.heat td.unit{text-align:left}
 table.heat th.sub{font-weight:normal}
-table.heat td.na{background:#eee;color:#777;text-align:center}
+table.heat td.na{background:#eee;color:#4d4d4d;text-align:center}
 .approx{border-bottom:1px dotted #777}
 .legend,.note{font-size:12px;color:#555}
 .award{margin:6px 0 14px}.award .arith{background:#f2f6fa;padding:1px 5px;border-radius:3px}
@@ -582,7 +618,24 @@ p.reviews{margin:4px 0 0;font-size:13px}
 .lines{margin:2px 0 0;padding-left:16px}.lines li{margin:0}
 .status{color:#8a1c1c;font-style:italic}
 .warn{color:#7a4d00}
-footer{margin-top:32px;font-size:12px;color:#666;border-top:1px solid #ccc;padding-top:8px}
+footer{margin-top:32px;font-size:12px;color:#595959;border-top:1px solid #ccc;padding-top:8px}
+caption{text-align:left;font-size:12px;color:#444;padding:2px 0;caption-side:top}
+dl.meta dd,summary{overflow-wrap:anywhere}td{overflow-wrap:break-word}
+svg.chart{max-width:100%;height:auto}
+@media (max-width:600px){body{margin:10px;font-size:13px}dl.meta{grid-template-columns:1fr}
+ dl.meta dt{margin-top:4px}nav a{display:inline-block;margin:2px 10px 2px 0}}
+@media print{
+ @page{size:A4 landscape;margin:10mm}
+ body{margin:0;font-size:10px}nav{display:none}
+ .scroll{overflow:visible}
+ details.unit{break-inside:auto;border:0;padding:0}
+ details.unit::details-content{content-visibility:visible;display:block}
+ details.unit>summary{list-style:none;font-size:13px;border-bottom:1px solid #1f4e79}
+ table.heat{font-size:6.5px;table-layout:fixed;width:100%}
+ table.heat th,table.heat td{padding:1px;white-space:normal;overflow-wrap:anywhere}
+ table.heat th:nth-child(2),table.heat td.unit{width:9%}
+ tr,svg{break-inside:avoid}h2{break-after:avoid}
+}
 """
 
 
@@ -628,6 +681,7 @@ def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:
         '<a href="#giai-trinh">Giải trình</a></nav>'
     )
     parts.append("</header>")
+    parts.append("<main>")
     parts.extend(_ranking_section(result))
     parts.extend(_chart_section(compiled, result))
     parts.extend(_heat_section(compiled, result))
@@ -636,19 +690,36 @@ def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:
     parts.extend(_departures_section(result))
     parts.extend(_explanations_section(compiled, result))
     parts.append(
-        f"<footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân chính xác; "
+        f"</main><footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân "
+        "chính xác; "
         "chỉ làm tròn ở nơi hướng dẫn quy định. Số dài hiển thị 4 chữ số thập phân và dấu …; "
         "giá trị chính xác hiện khi đưa chuột vào.</footer>"
     )
     parts.extend(["</body>", "</html>"])
-    return "\n".join(parts) + "\n"
+    return _accessible("\n".join(parts) + "\n")
+
+
+_THEAD = re.compile(r"<thead>.*?</thead>", re.DOTALL)
+_TH = re.compile(r"<th(?=[ >])")
+_BARE_TABLE = re.compile(r'<table class="(?!heat)')
+
+
+def _accessible(page: str) -> str:
+    """Column headers get ``scope="col"``; a table outside a scroll box gets one.
+
+    A wide table scrolls inside its box, never the page (no sideways scroll on a phone); the
+    box can take the keyboard focus, so that it can be scrolled without a mouse.
+    """
+    page = _THEAD.sub(lambda m: _TH.sub('<th scope="col"', m.group(0)), page)
+    page = _BARE_TABLE.sub('<div class="scroll" tabindex="0"><table class="', page)
+    return re.sub(r"(</table>)(?!</div>)", r"\1</div>", page)
 
 
 def _ranking_section(result: ClusterResult) -> list[str]:
     out = [
         '<section id="xep-hang">',
         "<h2>Xếp hạng</h2>",
-        '<table class="ranking">',
+        '<table class="ranking"><caption>Xếp hạng các đơn vị được chấm điểm</caption>',
         (
             "<thead><tr><th>Hạng</th><th>Mã đơn vị</th><th>Đơn vị</th><th>Tổng điểm</th>"
             "<th>Tối đa</th><th>Tỷ lệ %</th><th>Xếp loại</th><th>Đề nghị khen thưởng</th>"
@@ -748,7 +819,11 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
     out = [
         '<section id="ban-do-nhiet">',
         "<h2>Điểm từng tiêu chí (bản đồ nhiệt)</h2>",
-        '<div class="scroll"><table class="heat">',
+        (
+            '<div class="scroll" tabindex="0" role="region" aria-label="Bản đồ nhiệt">'
+            '<table class="heat"><caption>Điểm của từng đơn vị theo từng tiêu chí; ô càng xanh '
+            "càng gần điểm tối đa</caption>"
+        ),
         "<thead><tr><th>Hạng</th><th>Đơn vị</th>",
     ]
     for ident, depth in columns:
@@ -878,7 +953,8 @@ def _departures_section(result: ClusterResult) -> list[str]:
     reviewed = any(r.departure is not None for r in rows)
     extra = "<th>Thống nhất</th><th>Người quyết định, lý do</th>" if reviewed else ""
     out.append(
-        '<table class="departures"><thead><tr><th>Đơn vị</th><th>Tiêu chí</th>'
+        '<table class="departures"><caption>Tiêu chí có điểm tự chấm hoặc điểm thống nhất '
+        "khác điểm tính theo hướng dẫn</caption><thead><tr><th>Đơn vị</th><th>Tiêu chí</th>"
         f"<th>Tự chấm</th><th>Tính theo hướng dẫn</th>{extra}</tr></thead><tbody>"
     )
     for row in rows:
@@ -945,7 +1021,8 @@ def _explanations_section(compiled: CompiledRuleset, result: ClusterResult) -> l
         reviewed = unit.computed_items is not None
         extra = "<th>Theo quy định</th>" if reviewed else ""
         out.append(
-            '<table class="explain"><thead><tr><th>Mã</th><th>Tiêu chí</th><th>Điểm</th>'
+            f'<table class="explain"><caption>Giải trình điểm của {_e(unit.name)}</caption>'
+            "<thead><tr><th>Mã</th><th>Tiêu chí</th><th>Điểm</th>"
             f"<th>Tối đa</th>{extra}<th>Tự chấm</th><th>Cách tính</th></tr></thead><tbody>"
         )
         out.extend(_trace_rows(unit, unit.trace, labels))
