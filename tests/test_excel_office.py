@@ -275,7 +275,10 @@ def _with_name(filled: Path, out: Path, write_name) -> Path:
     """The workbook with the unit's name (an inline text of the unit sheet) written anew."""
     part = _units_part(filled)
     with zipfile.ZipFile(filled) as archive:
-        before, after = archive.read(part).split(GOOD["name"].encode())
+        body = archive.read(part)
+        # openpyxl's own XML writer keeps UTF-8; with lxml installed it writes character refs
+        plain, escaped = GOOD["name"].encode(), GOOD["name"].encode("ascii", "xmlcharrefreplace")
+        before, after = body.split(plain if plain in body else escaped)
 
     def write(stream) -> None:
         stream.write(before)
