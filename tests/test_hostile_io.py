@@ -199,3 +199,21 @@ def test_a_malformed_record_is_audit_format_or_a_difference_never_exit_3(tmp_pat
     code, _, err = cli("replay", str(_write(tmp_path, record)))
     assert code == 1, err
     assert "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r["ruleset"].update({"injected": "x"}),
+        lambda r: r["result"]["units"][0].update({"total": 97}),
+        lambda r: r["engine"].pop("version"),
+    ],
+)
+def test_a_record_is_checked_against_its_published_schema_before_replay(tmp_path, edit):
+    record = _record(tmp_path)
+    edit(record)
+    code, out, err = cli("replay", str(_write(tmp_path, record)))
+    assert code == 1
+    assert "audit-format" in err
+    assert "audit record schema" in err
+    assert "identical" not in out

@@ -324,3 +324,13 @@ def test_a_literal_with_twenty_places_is_still_a_number():
     checked, issues = check_expression("a * 0.00000000000000000001", names={"a": "number"})
     assert issues == []
     assert checked is not None
+
+
+def test_a_literal_with_more_digits_than_the_engine_keeps_is_refused():
+    # 1234567890.1234567890123456789 has 29 significant digits: it would be rounded silently
+    checked, issues = check_expression("a * 1234567890.1234567890123456789", names={"a": "number"})
+    assert checked is None
+    assert [i.code for i in issues] == ["expr-number"]
+    assert "significant digits" in issues[0].message
+    checked, issues = check_expression("a * 123456789.1234567890123456789", names={"a": "number"})
+    assert issues == []

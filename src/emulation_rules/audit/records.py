@@ -36,6 +36,7 @@ from emulation_rules._support.canonical import (
 )
 from emulation_rules._support.text import json_integer
 from emulation_rules._version import __version__
+from emulation_rules.audit.documents import AuditDoc
 from emulation_rules.errors import EmulationRulesError, Issue
 
 if TYPE_CHECKING:
@@ -330,6 +331,10 @@ def replay(
     from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
 
     _check_shape(record)
+    try:  # the record's own schema (what `emulation-rules schema audit` publishes)
+        AuditDoc.model_validate(record)
+    except ValidationError as exc:
+        raise _malformed(f"it does not follow the audit record schema ({_reason(exc)})") from None
     recorded_rs = record["ruleset"]
     if ruleset is None:
         with _recorded_guide(recorded_rs) as guide:

@@ -14,10 +14,9 @@ submissions; the schemas say so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from emulation_rules.audit.documents import AuditDoc, ResultDoc
 from emulation_rules.authoring.guidetests import GuideTestsFile
 from emulation_rules.guide.model import Ruleset
 
@@ -35,8 +34,6 @@ __all__ = [
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE = "https://emulation-rules.invalid/schema/"
-#: A decimal written as text, as results write them: ``97.5``, ``-0.25``, ``110``.
-DECIMAL_TEXT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 _ID_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._\-]*[A-Za-z0-9])?$"
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -267,218 +264,13 @@ def _number_or_text() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Results and audit records, mirrored as pydantic models of the JSON
-
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-#: A decimal written as text.
-Dec = Annotated[str, Field(pattern=DECIMAL_TEXT)]
-
-
-class IssueDoc(_Doc):
-    """An issue, as ``Issue.as_dict()`` writes it (absent fields are left out)."""
-
-    code: str
-    message: str
-    source: str | None = None
-    path: list[str | int] | None = None
-    line: int | None = None
-    column: int | None = None
-    rule_id: str | None = None
-    unit_id: str | None = None
-    severity: str | None = None
-    hint: str | None = None
-
-
-class TraceDoc(_Doc):
-    """How one criterion got its value (``--trace``)."""
-
-    id: str
-    title: str
-    kind: str
-    rule: str
-    inputs: dict[str, Any]
-    parts: list[tuple[str, Dec]]
-    adjustments: list[tuple[str, Dec, str]]
-    value: Dec
-    max: Dec | None
-    applicable: bool
-    status: str
-    note: str | None
-    line: int | None
-    cohort: dict[str, Any]
-    children: list[TraceDoc]
-    layer: str | None = None
-
-
-class DepartureDoc(_Doc):
-    """An item whose agreed value departs from the written rule."""
-
-    item: str
-    computed: Dec
-    agreed: Dec
-    difference: Dec
-    reviewer: str | None
-    stage: str | None
-    at: str | None
-    reason: str | None
-    evidence: list[str]
-
-
-class UnitDoc(_Doc):
-    """One unit's result."""
-
-    unit_id: str
-    name: str
-    status: str
-    rank: int | None
-    total: Dec | None
-    max: Dec | None
-    percent: Dec | None
-    classification: str | None
-    reasons: list[str]
-    deductions: Dec
-    items: dict[str, Dec]
-    not_applicable: list[str]
-    rank_keys: dict[str, str]
-    rank_decided_by: str | None
-    eligible: bool
-    eligibility_reasons: list[str]
-    awards: list[str]
-    self_scores: dict[str, Dec]
-    computed: dict[str, Dec] | None = None
-    computed_total: Dec | None = None
-    departures: list[DepartureDoc] = []
-    reviews: list[list[str]] = []
-    corrected: dict[str, list[str]] = {}
-    issues: list[IssueDoc]
-    trace: TraceDoc | None = None
-
-
-class RejectedDoc(_Doc):
-    """A unit whose submission could not be scored."""
-
-    unit_id: str
-    name: str | None
-    status: str
-    issues: list[IssueDoc]
-
-
-class TieDoc(_Doc):
-    """Units sharing a rank that no key separates."""
-
-    rank: int
-    unit_ids: list[str]
-    keys: dict[str, Any]
-
-
-class DecisionDoc(_Doc):
-    """The decision on one unit for one award."""
-
-    unit_id: str
-    awarded: bool
-    reason: str
-
-
-class AwardDoc(_Doc):
-    """The decision on one award."""
-
-    id: str
-    title: str
-    quota: int | None
-    arithmetic: str
-    vote: str | None
-    awarded: list[str]
-    decisions: list[DecisionDoc]
-
-
-class RulesetRef(_Doc):
-    """The guide a result was scored against."""
-
-    id: str
-    version: str
-    title: str
-    digest: str
-    source_digest: str | None
-
-
-class EngineRef(_Doc):
-    """The engine that scored."""
-
-    name: str
-    version: str
-
-
-class ResultDoc(_Doc):
-    """The JSON result of scoring a cluster."""
-
-    ruleset: RulesetRef
-    engine: EngineRef
-    units: list[UnitDoc]
-    rejected: list[RejectedDoc]
-    ties: list[TieDoc]
-    issues: list[IssueDoc]
-    awards: list[AwardDoc]
-    cluster: dict[str, Any] | None
-    as_of: str | None = None
+# Results and audit records (their models live in emulation_rules.audit.documents)
 
 
 def result_schema() -> dict[str, Any]:
     """The JSON Schema of a cluster result (``score --format json [--trace]``)."""
     schema = ResultDoc.model_json_schema(mode="validation")
     return _header(schema, "result-v1.json", "emulation-rules result")
-
-
-class AuditEngine(_Doc):
-    """The engine named in an audit record."""
-
-    name: str
-    version: str
-    expression_language: str
-    decimal_context: dict[str, Any]
-
-
-class AuditRuleset(_Doc):
-    """The guide embedded in an audit record."""
-
-    id: str
-    version: str
-    title: str
-    digest: str
-    source_digest: str | None
-    source_name: str | None
-    source_text: str | None
-    #: The base guides of a guide that extends another: path (relative to it) and text.
-    bases: list[dict[str, str]] = []
-
-
-class AuditSignature(_Doc):
-    """An Ed25519 signature of the record's digest and the signer's name."""
-
-    algorithm: Literal["ed25519"]
-    #: The signer's public key, raw 32 bytes in base64.
-    public_key: str
-    signer: str
-    #: The signature, 64 bytes in base64.
-    value: str
-
-
-class AuditDoc(_Doc):
-    """An audit record: the guide, the inputs, the result, and their digests."""
-
-    audit_format: str
-    engine: AuditEngine
-    ruleset: AuditRuleset
-    as_of: str | None
-    inputs: dict[str, Any]
-    input_digest: str
-    result: ResultDoc
-    digest: str
-    #: Who wrote the record (``score --sign-key``): outside the digest, signing it.
-    signature: AuditSignature | None = None
 
 
 def audit_schema() -> dict[str, Any]:

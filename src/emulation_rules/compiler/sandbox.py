@@ -57,6 +57,8 @@ ROUNDING_MODES: dict[str, str] = {
 
 #: Decimal places a number literal may have: far beyond any rule, far from the context's limits.
 MAX_LITERAL_PLACES = 20
+#: Significant digits a number literal may have: the precision of the engine's context.
+MAX_LITERAL_DIGITS = 28
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +391,15 @@ class _Checker:
                     return node
                 if not number.is_finite() or number.copy_abs() >= Decimal("1e15"):
                     checker.fail("expr-number", f"the number {text} is too large", node)
+                    return node
+                if len(number.as_tuple().digits) > MAX_LITERAL_DIGITS:
+                    # the engine computes with 28 significant digits: more would be rounded
+                    checker.fail(
+                        "expr-number",
+                        f"the number {text} has more than {MAX_LITERAL_DIGITS} significant "
+                        "digits, more than the engine keeps",
+                        node,
+                    )
                     return node
                 if number.as_tuple().exponent < -MAX_LITERAL_PLACES:  # type: ignore[operator]
                     # 1e-999999999 would underflow to 0; 0e-999999999 would print a megabyte
