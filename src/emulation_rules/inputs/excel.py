@@ -1190,6 +1190,18 @@ def read_workbook(source: str | Path) -> SubmissionBatch:
         return SubmissionBatch((), (), tuple(reader.issues))
     try:
         return _read(workbook, reader)
+    except EmulationRulesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - read-only openpyxl parses sheets as they are read
+        # a sheet whose XML is broken fails only when its rows are reached, with whatever
+        # exception its parser raises (ValueError for a bad attribute, ParseError, KeyError)
+        reader.issues.clear()
+        reader.file_issue(
+            "file-not-found",
+            f"không đọc được {name} như một bảng tính Excel (.xlsx): một trang bị hỏng "
+            f"({type(exc).__name__})",
+        )
+        return SubmissionBatch((), (), tuple(reader.issues))
     finally:
         workbook.close()
 
