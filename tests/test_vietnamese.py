@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,72 @@ def test_ranked_table_writes_numbers_the_vietnamese_way():
     table = out.split("\n\n")[1]
     assert not _ENGLISH_DECIMAL.search(table)
     assert not _LONG_DECIMAL.search(out)
+
+
+# --------------------------------------------------------------------------------------------
+# explain in plain Vietnamese: golden files of real units (refresh with `make golden`)
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE = os.environ.get("EMULATION_RULES_UPDATE_GOLDEN") == "1"
+
+EXPLAINED = {
+    "explain-tiengiang-tp-my-tho.txt": (
+        "rulesets/tiengiang-stnmt-2022.yaml",
+        "examples/tiengiang-2022/submissions.yaml",
+        "--reviews",
+        "examples/tiengiang-2022/reviews.yaml",
+        "--unit",
+        "tp-my-tho",
+    ),
+    "explain-tiengiang-h-chau-thanh.txt": (
+        "rulesets/tiengiang-stnmt-2022.yaml",
+        "examples/tiengiang-2022/submissions.yaml",
+        "--unit",
+        "h-chau-thanh",
+    ),
+    "explain-congan-ca-xa-phu-thanh.txt": (
+        "rulesets/congan-cum347-2024.yaml",
+        "examples/congan-cum347/submissions.yaml",
+        "--cluster",
+        "examples/congan-cum347/cluster.yaml",
+        "--unit",
+        "ca-xa-phu-thanh",
+    ),
+}
+
+#: Words of the engine that an officer must never read in an explanation.
+INTERNAL = re.compile(
+    r"\b(TOTAL|benchmark\w*|per_event|cap_\w+|override|rounding|forfeit|bands|"
+    r"half_up|score\(|max\(|min\()"
+)
+
+
+@pytest.mark.parametrize("name", sorted(EXPLAINED))
+def test_explain_golden(name, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = _run("explain", *EXPLAINED[name])
+    assert code == 0, err
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")
+    assert not INTERNAL.search(out), INTERNAL.search(out)
+    assert not _LONG_DECIMAL.search(out)
+    # amounts (after =, a sign or ×) never with a decimal point; item numbers like 2.1 may
+    assert not re.search(r"(?:= |[+\u2212×] ?)\d+\.(?!\d{3}(?!\d))\d", out)
+
+
+def test_explain_says_rules_in_words_with_labels_and_award_titles(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    _, out, _ = _run("explain", *EXPLAINED["explain-tiengiang-tp-my-tho.txt"])
+    assert "Trừ 0,5 điểm × 2 trường hợp = \u22121 điểm" in out
+    assert "Điểm trừ tối đa 1,5 điểm: điều chỉnh +0,5 điểm" in out
+    assert "Điểm thống nhất khác quy định: +1,5 điểm — Đoàn thẩm định" in out
+    assert "hạng 2 (phân định theo tổng điểm)" in out
+    assert "từ 97 đến 98 → 4" in out
+    # an input is named by its label, never by its identifier
+    assert "a1_1_so_truong_hop" not in out
+    assert "Số liệu: Số trường hợp không triển khai" in out
+    _, out, _ = _run("explain", *EXPLAINED["explain-congan-ca-xa-phu-thanh.txt"])
+    assert "Đề nghị khen thưởng: Bằng khen của Bộ trưởng Bộ Công an" in out

@@ -30,11 +30,11 @@ def _group(digits: str) -> str:
     return ".".join(groups)
 
 
-def vn_number(value: Decimal | int, places: int | None = None) -> str:
+def vn_number(value: Decimal | int | None, places: int | None = None) -> str:
     """``value`` written the Vietnamese way.
 
     With ``places``, exactly that many decimals; without, as few as the value needs, at most
-    :data:`DISPLAY_PLACES` (rounded half-up).
+    :data:`DISPLAY_PLACES` (rounded half-up). No value is shown as a dash.
 
     Example:
         >>> vn_number(Decimal("16880"))
@@ -46,6 +46,8 @@ def vn_number(value: Decimal | int, places: int | None = None) -> str:
         >>> vn_number(Decimal("903.9791666666666666666666667"))
         '903,98'
     """
+    if value is None:
+        return "—"
     number = Decimal(value)
     if not number.is_finite():
         return str(number)
