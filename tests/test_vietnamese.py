@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules._support.display import vn_number, vn_numbers_in, vn_signed
+from emulation_rules.audit.records import parse_record, rescored
 from emulation_rules.cli import run
 
 
@@ -138,3 +139,50 @@ def test_explain_says_rules_in_words_with_labels_and_award_titles(monkeypatch):
     assert "Số liệu: Số trường hợp không triển khai" in out
     _, out, _ = _run("explain", *EXPLAINED["explain-congan-ca-xa-phu-thanh.txt"])
     assert "Đề nghị khen thưởng: Bằng khen của Bộ trưởng Bộ Công an" in out
+
+
+# --------------------------------------------------------------------------------------------
+# explain from an audit record or a log entry alone
+
+
+def test_explain_from_a_record_or_a_log_entry_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = EXPLAINED["explain-tiengiang-tp-my-tho.txt"]
+    record, log = tmp_path / "r.json", tmp_path / "log.sqlite"
+    code, _, err = _run("score", *args[:4], "--record", str(record), "--audit-log", str(log))
+    assert code == 0, err
+    _, from_files, _ = _run("explain", *args)
+    code, from_record, err = _run("explain", str(record), "--unit", "tp-my-tho")
+    assert (code, err) == (0, "")
+    assert from_record == from_files
+    code, from_log, err = _run("explain", str(log), "--seq", "1", "--unit", "tp-my-tho")
+    assert (code, err) == (0, "")
+    assert from_log == from_files
+    code, as_json, _ = _run("explain", str(record), "--unit", "tp-my-tho", "--format", "json")
+    assert code == 0
+    assert '"total": "99.2"' in as_json  # the machine form keeps canonical decimals
+
+
+def test_an_altered_record_is_refused_and_a_differing_one_is_flagged(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = EXPLAINED["explain-tiengiang-tp-my-tho.txt"]
+    path = tmp_path / "r.json"
+    _run("score", *args[:4], "--record", str(path))
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace('"total":"99.2"', '"total":"98.2"', 1), encoding="utf-8")
+    code, out, err = _run("explain", str(path), "--unit", "tp-my-tho")
+    assert (code, out) == (1, "")  # its digest no longer matches: nothing is explained
+    assert err
+    record = parse_record(original.encode("utf-8"))
+    with rescored(record) as (_, result, same):
+        assert same
+        assert result.unit("tp-my-tho").total == Decimal("99.2")
+    record["result"]["units"][1]["total"] = "98.2"
+    with rescored(record) as (_, _, same):
+        assert not same
+
+
+def test_explain_record_takes_no_cluster_or_reviews(tmp_path):
+    code, _, err = _run("explain", str(tmp_path / "r.json"), "--unit", "u", "--reviews", "x")
+    assert code == 2
+    assert "a record holds its own cluster facts" in err
