@@ -422,9 +422,9 @@ def test_explain_shows_both_departures_with_reasons():
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "Điểm thống nhất khác điểm theo quy định (97.2 theo quy định, 99.2 thống nhất):" in out
-    assert "a7.6: theo quy định 0, thống nhất 1.5 (+1.5)" in out
-    assert "b3.1: theo quy định 0, thống nhất 0.5 (+0.5)" in out
+    assert "Điểm thống nhất khác điểm theo quy định (97,2 theo quy định, 99,2 thống nhất):" in out
+    assert "a7.6: theo quy định 0, thống nhất 1,5 (+1,5)" in out
+    assert "b3.1: theo quy định 0, thống nhất 0,5 (+0,5)" in out
     assert "Thống nhất cộng 1,5 điểm" in out
     assert "điểm thống nhất khác quy định" in out  # the overridden item in the tree
     data = subprocess.run(

@@ -214,13 +214,13 @@ def test_explain_command_shows_the_layers(root, monkeypatch):
     )
     assert code == 0, err.getvalue()
     text = out.getvalue()
-    assert "Tổng điểm 102.8 / 100" in text
+    assert "Tổng điểm 102,8 / 100 điểm" in text
     assert (
         "Các lớp: bo-tnmt-mau-2022 (rulesets/templates/bo-tnmt-mau-2022.yaml) → "
         "tinh-mau-stnmt-2022 (rulesets/tinh-mau-stnmt-2022.yaml)"
     ) in text
     line = next(x for x in text.splitlines() if x.strip().startswith("4.2.1 "))
-    assert "= 0.6" in line
+    assert "= 0,6 điểm" in line
     assert "[lớp tinh-mau-stnmt-2022, rulesets/tinh-mau-stnmt-2022.yaml:" in line
     line = next(x for x in text.splitlines() if x.strip().startswith("a2 "))
     assert "[lớp bo-tnmt-mau-2022, rulesets/templates/bo-tnmt-mau-2022.yaml:160]" in line

@@ -83,8 +83,8 @@ def test_diff_command_text_and_json(tmp_path, root, monkeypatch):
     assert "So sánh tiengiang-stnmt-2022 2022.1 → tiengiang-stnmt-2022 2022.2 trên 5 đơn vị" in text
     assert "  4.3.1: per_event.cap 1 → 0.6" in text
     assert "Đơn vị có kết quả thay đổi: 1" in text
-    assert "tx-cai-lay (Phòng Tài nguyên và Môi trường thị xã Cai Lậy): tổng 110.1 → 109.9" in text
-    assert "      4.3.1: 0.8 → 0.6" in text
+    assert "tx-cai-lay (Phòng Tài nguyên và Môi trường thị xã Cai Lậy): tổng 110,1 → 109,9" in text
+    assert "      4.3.1: 0,8 → 0,6" in text
     assert "(kéo theo: TC4, 4.3)" in text
     out = io.StringIO()
     code = run(["diff", str(TG), str(new), str(SUBS), "--format", "json"], out, err)

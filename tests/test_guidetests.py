@@ -119,9 +119,11 @@ def test_a_failing_case_shows_expected_got_and_the_trace(tmp_path):
         f"{path}:14:48: test-failed: case 'trừ chạm mức': unit 'u2': item TC1: expected 2, got 3"
     )
     text = "\n".join(lines)
-    assert "TC1  Báo cáo = 3 / 5" in text
-    assert "điều chỉnh: cap_deductions +1 (điểm trừ tối đa 2)" in text
-    assert "1.1  Mỗi báo cáo trễ trừ 1 = -3" in text  # the differing item's children too
+    assert "TC1  Báo cáo = 3 / 5 điểm" in text
+    assert "Điểm trừ tối đa 2 điểm: điều chỉnh +1 điểm" in text
+    assert "1.1  Mỗi báo cáo trễ trừ 1 = \u22123 điểm" in text  # the differing item's children too
+    assert "Trừ 1 điểm × 3 trường hợp = \u22123 điểm" in text
+    assert "Số liệu: Số báo cáo trễ hạn = 3" in text
 
 
 def test_the_command_runs_tests_and_exits_1_on_failure(tmp_path):
@@ -130,7 +132,8 @@ def test_the_command_runs_tests_and_exits_1_on_failure(tmp_path):
     assert code == 1
     assert "FAIL  đạt" in out
     assert "total: expected 9.5, got 10" in out
-    assert "TOTAL  Hướng dẫn thử = 10" in out
+    assert "Tổng điểm = 10 điểm" in out
+    assert "TOTAL" not in out
     assert "2 case(s): 1 passed, 1 failed" in out
     assert "coverage: 3 of 3 parts of the guide exercised" in out
     code, out, _ = cli("test", str(path), "--format", "json")

@@ -57,6 +57,7 @@ __all__ = [
     "record_bytes",
     "record_digest",
     "replay",
+    "rescored",
 ]
 
 #: The version of the audit record format.
@@ -348,11 +349,6 @@ def replay(
 def _replay_with(
     record: dict[str, Any], guide: CompiledRuleset, *, reference: bool
 ) -> ReplayReport:
-    from emulation_rules.engine.scoring import score  # noqa: PLC0415
-    from emulation_rules.inputs.cluster_data import ClusterData  # noqa: PLC0415 - import cycle
-    from emulation_rules.inputs.reviews import Review  # noqa: PLC0415
-    from emulation_rules.inputs.submissions import Rejected, Submission  # noqa: PLC0415
-
     recorded_rs = record["ruleset"]
     differences: list[str] = []
     if guide.digest != recorded_rs["digest"]:
@@ -360,28 +356,9 @@ def _replay_with(
             f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
             f"(guide {guide.id} version {guide.version})"
         )
-    try:
-        inputs = record["inputs"]
-        submissions = [Submission.model_validate(s) for s in inputs["submissions"]]
-        reviews = [Review.model_validate(r) for r in inputs["reviews"]]
-        cluster = ClusterData.model_validate(inputs["cluster"]) if inputs["cluster"] else None
-        rejected = [
-            Rejected(r["unit_id"], r.get("name"), tuple(_issue(i) for i in r["issues"]))
-            for r in inputs["rejected_before_scoring"]
-        ]
-        as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
-    except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _malformed(f"its inputs cannot be read back ({_reason(exc)})") from None
-    result = score(
-        guide,
-        submissions,
-        rejected=rejected,
-        reviews=reviews,
-        cluster=cluster,
-        as_of=as_of,
-        allow_version_mismatch=True,
-        reference=reference,
-    )
+    inputs = _recorded_inputs(record)
+    submissions, reviews, cluster, rejected, as_of = inputs
+    result = _rescore(guide, inputs, reference=reference)
     again = build_record(
         guide,
         submissions,
@@ -409,6 +386,78 @@ def _replay_with(
         again["digest"],
         "reference" if reference else "generated",
     )
+
+
+_Inputs = tuple[list[Any], list[Any], Any, list[Any], date | None]
+
+
+def _recorded_inputs(record: dict[str, Any]) -> _Inputs:
+    """The submissions, reviews, cluster facts, rejected units and date a record holds."""
+    from emulation_rules.inputs.cluster_data import ClusterData  # noqa: PLC0415 - import cycle
+    from emulation_rules.inputs.reviews import Review  # noqa: PLC0415
+    from emulation_rules.inputs.submissions import Rejected, Submission  # noqa: PLC0415
+
+    try:
+        inputs = record["inputs"]
+        submissions = [Submission.model_validate(s) for s in inputs["submissions"]]
+        reviews = [Review.model_validate(r) for r in inputs["reviews"]]
+        cluster = ClusterData.model_validate(inputs["cluster"]) if inputs["cluster"] else None
+        rejected = [
+            Rejected(r["unit_id"], r.get("name"), tuple(_issue(i) for i in r["issues"]))
+            for r in inputs["rejected_before_scoring"]
+        ]
+        as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+    except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _malformed(f"its inputs cannot be read back ({_reason(exc)})") from None
+    return submissions, reviews, cluster, rejected, as_of
+
+
+def _rescore(guide: CompiledRuleset, inputs: _Inputs, *, reference: bool) -> ClusterResult:
+    from emulation_rules.engine.scoring import score  # noqa: PLC0415
+
+    submissions, reviews, cluster, rejected, as_of = inputs
+    return score(
+        guide,
+        submissions,
+        rejected=rejected,
+        reviews=reviews,
+        cluster=cluster,
+        as_of=as_of,
+        allow_version_mismatch=True,
+        reference=reference,
+    )
+
+
+@contextmanager
+def rescored(record: dict[str, Any]) -> Iterator[tuple[CompiledRuleset, ClusterResult, bool]]:
+    """The guide a record embeds, its inputs scored again, and whether the result matches.
+
+    What ``explain RECORD`` needs: an inspector who holds only the record sees each unit's
+    trace without rebuilding the guide and submission files. The third value says whether
+    the result scored again is the one recorded (``replay`` says where it differs).
+
+    Raises:
+        AuditError: when the record is malformed or holds no guide text.
+    """
+    _check_shape(record)
+    with _recorded_guide(record["ruleset"]) as guide:
+        inputs = _recorded_inputs(record)
+        result = _rescore(guide, inputs, reference=False)
+        submissions, reviews, cluster, rejected, as_of = inputs
+        again = build_record(
+            guide,
+            submissions,
+            result,
+            reviews=reviews,
+            cluster=cluster,
+            rejected_before=rejected,
+            as_of=as_of,
+        )
+        try:
+            same = first_difference(record["result"], again["result"]) is None
+        except (KeyError, TypeError, AttributeError, IndexError):
+            same = False
+        yield guide, result, same and guide.digest == record["ruleset"]["digest"]
 
 
 #: The fields of a record's guide header that replay recomputes and compares.

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulation_rules._support.canonical import canonical_value, decimal_text
+from emulation_rules._support.canonical import canonical_value
+from emulation_rules._support.display import vn_number
 from emulation_rules.engine.scoring import ClusterResult, score
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if hasattr(value, "as_tuple"):
-        return decimal_text(value)
+        return vn_number(value)
     return str(value)
 
 

@@ -218,6 +218,7 @@ class CaseResult:
                         source=suite.guide.source,
                         indent="    ",
                         layers=dict(suite.guide.layers),
+                        compiled=suite.guide,
                     )
                 )
         return lines

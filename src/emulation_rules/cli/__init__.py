@@ -14,7 +14,8 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
-from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.display import DISPLAY_PLACES as _DISPLAY_PLACES
+from emulation_rules._support.display import vn_number
 from emulation_rules._support.files import write_atomic
 from emulation_rules._version import __version__
 from emulation_rules.audit.log import append_record
@@ -290,16 +291,14 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _fmt(value: Decimal | None, places: int | None = None) -> str:
-    """Display form with ``places`` decimals (default: as few as the value needs)."""
+    """Display form, the Vietnamese way, with ``places`` decimals (default: as few as needed)."""
     if value is None:
         return "—"
-    if places is None:
-        return decimal_text(value)
-    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+    return vn_number(value, places)
 
 
 #: Most decimal places the text table shows; longer values end with "…" (the JSON is exact).
-DISPLAY_PLACES = 4
+DISPLAY_PLACES = _DISPLAY_PLACES
 
 
 def _column(values: Sequence[Decimal | None]) -> list[str]:
@@ -314,7 +313,7 @@ def _column(values: Sequence[Decimal | None]) -> list[str]:
     out = []
     for value in values:
         shown = _fmt(value, places)
-        if value is not None and value != Decimal(shown):
+        if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
             shown += "…"
         out.append(shown)
     return out

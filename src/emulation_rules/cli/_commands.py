@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules.audit.log import read_record
+from emulation_rules.audit.records import AuditError, parse_record, rescored
 from emulation_rules.authoring import schemas
 from emulation_rules.authoring.diff import diff_guides
 from emulation_rules.authoring.guidetests import coverage, load_suite, run_suite, tests_path_for
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
+    from emulation_rules.compiler.nodes import CompiledRuleset
+    from emulation_rules.engine.scoring import ClusterResult
     from emulation_rules.guide.shipped import ShippedGuide
 
 __all__ = ["COMMANDS", "add_parsers", "dispatch", "render_guides"]
@@ -47,11 +52,18 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     )
 
     explain = sub.add_parser(
-        "explain", help="why a unit got its score, item by item", stderr=stderr
+        "explain",
+        help="why a unit got its score, item by item (from a guide and its submissions, or "
+        "from an audit record alone: 'explain RECORD.json --unit ID', "
+        "'explain LOG.sqlite --seq N --unit ID')",
+        stderr=stderr,
     )
-    explain.add_argument("guide", metavar="GUIDE")
-    explain.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    explain.add_argument("guide", metavar="GUIDE|RECORD|LOG")
+    explain.add_argument("submissions", nargs="*", metavar="SUBMISSION")
     explain.add_argument("--unit", required=True, metavar="ID", help="the unit to explain")
+    explain.add_argument(
+        "--seq", type=int, metavar="N", help="the record's number in an audit log (with LOG)"
+    )
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
     explain.add_argument(
@@ -196,8 +208,43 @@ def _suite_json(suite: Any, results: list[Any], cover: Any) -> dict[str, Any]:
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.seq is not None or not args.submissions:
+        if args.cluster or args.reviews:
+            stderr.write(
+                "emulation-rules explain: usage: a record holds its own cluster facts and "
+                "reviews; give --cluster and --reviews only with a guide and submissions\n"
+            )
+            return EXIT_USAGE
+        if args.seq is not None:
+            record = read_record(args.guide, args.seq)
+        else:
+            record = parse_record(_read_file(args.guide), name=args.guide)
+        with rescored(record) as (guide, result, same):
+            if not same:
+                stderr.write(
+                    "cảnh báo: chấm lại bản ghi không ra đúng kết quả đã ghi; "
+                    "xem 'emulation-rules replay'\n"
+                )
+            return _explain_unit(args, guide, result, stdout, stderr)
     scored = score_from_args(args)
-    guide, result = scored.guide, scored.result
+    return _explain_unit(args, scored.guide, scored.result, stdout, stderr)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        issue = Issue("file-not-found", f"cannot read the record: {exc.strerror}", source=path)
+        raise AuditError("unreadable", (issue,)) from None
+
+
+def _explain_unit(
+    args: argparse.Namespace,
+    guide: CompiledRuleset,
+    result: ClusterResult,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
     for rejected in result.rejected:
         if rejected.unit_id == args.unit:
             raise SubmissionError(
