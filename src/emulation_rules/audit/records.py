@@ -331,11 +331,7 @@ def replay(
     """
     from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - import cycle
 
-    _check_shape(record)
-    try:  # the record's own schema (what `emulation-rules schema audit` publishes)
-        AuditDoc.model_validate(record)
-    except ValidationError as exc:
-        raise _malformed(f"it does not follow the audit record schema ({_reason(exc)})") from None
+    _check_record(record)
     recorded_rs = record["ruleset"]
     if ruleset is None:
         with _recorded_guide(recorded_rs) as guide:
@@ -439,7 +435,7 @@ def rescored(record: dict[str, Any]) -> Iterator[tuple[CompiledRuleset, ClusterR
     Raises:
         AuditError: when the record is malformed or holds no guide text.
     """
-    _check_shape(record)
+    _check_record(record)
     with _recorded_guide(record["ruleset"]) as guide:
         inputs = _recorded_inputs(record)
         result = _rescore(guide, inputs, reference=False)
@@ -480,6 +476,22 @@ def _header_differences(record: dict[str, Any], again: dict[str, Any]) -> list[s
                 shown = old.get(key) if isinstance(old, dict) else old
                 found.append(f"{where}.{key} differs: recorded {shown!r}, now {new[key]!r}")
     return found
+
+
+def _check_record(record: dict[str, Any]) -> None:
+    """Refuse a record that is not of the recorded shape, then not of its published schema.
+
+    A record is untrusted (an auditor replays what they receive): nothing is read back from
+    it before both checks pass.
+
+    Raises:
+        AuditError: ``audit-format``, naming the first part that is wrong.
+    """
+    _check_shape(record)
+    try:  # the record's own schema (what `emulation-rules schema audit` publishes)
+        AuditDoc.model_validate(record)
+    except ValidationError as exc:
+        raise _malformed(f"it does not follow the audit record schema ({_reason(exc)})") from None
 
 
 def _check_shape(record: dict[str, Any]) -> None:
