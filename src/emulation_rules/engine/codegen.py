@@ -52,6 +52,7 @@ from emulation_rules.compiler.nodes import (
     TargetC,
 )
 from emulation_rules.compiler.sandbox import ROUNDING_MODES
+from emulation_rules.engine import words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -452,24 +453,22 @@ class _Writer:
             branches.append(
                 (
                     "e is None or not e.applicable",
-                    f"e.note if e is not None and e.note else {self.k('không áp dụng')}",
+                    f"e.note if e is not None and e.note else {self.k(words.NOT_APPLICABLE)}",
                 )
             )
         elif node.optional_reads:
             w(f"ms = [n for n in {self.k(node.optional_reads)} if names[n] is NA]")
-            branches.append(("ms", f"{self.k('không áp dụng: thiếu ')} + {self.k(', ')}.join(ms)"))
+            branches.append(("ms", f"{self.k(words.missing_inputs)}(ms)"))
         if node.applicable_if is not None:
             branches.append(
                 (
                     f"not {self.condition(node.applicable_if)}",
-                    self.k(f"không áp dụng: {node.applicable_if.source}"),
+                    self.k(words.not_applicable_if(node.applicable_if.source)),
                 )
             )
         if node.construct is None and node.score_children:
             anyone = " or ".join(self.a(c) for c in node.score_children)
-            branches.append(
-                (f"not ({anyone})", self.k("không áp dụng: mọi tiêu chí con không áp dụng"))
-            )
+            branches.append((f"not ({anyone})", self.k(words.ALL_CHILDREN_NOT_APPLICABLE)))
         opened = False
         for number, (condition, note) in enumerate(branches):
             w(f"{'if' if number == 0 else 'elif'} {condition}:")
@@ -701,7 +700,7 @@ class _Writer:
         for c, child in children:
             w(f"if {self.a(c)}:")
             if child.requires_benchmark:
-                note = f"{c}: chỉ cộng khi đạt đủ điểm chuẩn"
+                note = words.benchmark_not_met(c)
                 w(f"    if not bm and {self.v(c)} != ZERO:")
                 code = self.k("benchmark_not_met")
                 w(f"        L.append(({code}, -{self.v(c)}, {self.k(note)}))")
@@ -716,19 +715,19 @@ class _Writer:
         if node.cap_deductions is not None:
             w(f"if neg < {self.k(-node.cap_deductions)}:")
             w(f"    cn = {self.k(-node.cap_deductions)}")
-            note = f"điểm trừ tối đa {node.cap_deductions}"
+            note = words.cap_deductions(node.cap_deductions)
             w(f"    L.append(({self.k('cap_deductions')}, cn - neg, {self.k(note)}))")
         if node.cap_bonuses is not None:
             w(f"if pos > {self.k(node.cap_bonuses)}:")
             w(f"    cp = {self.k(node.cap_bonuses)}")
-            note = f"điểm cộng tối đa {node.cap_bonuses}"
+            note = words.cap_bonuses(node.cap_bonuses)
             w(f"    L.append(({self.k('cap_bonuses')}, cp - pos, {self.k(note)}))")
         w("cmb = cn + cp")
         cap = node.cap_adjustments
         if cap is not None:
             w(f"if abs(cmb) > {self.k(cap)}:")
             w(f"    b = {self.k(cap)} if cmb > ZERO else {self.k(-cap)}")
-            note = f"điểm trừ, cộng tối đa {cap}"
+            note = words.cap_adjustments(cap)
             w(f"    L.append(({self.k('cap_adjustments')}, b - cmb, {self.k(note)}))")
             w("    cmb = b")
             w("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
@@ -738,13 +737,13 @@ class _Writer:
         if node.cap_at_max and node.max is not None:
             top = self.k(node.max)
             w(f"if v > {top}:")
-            note = f"không vượt quá {node.max}"
+            note = words.cap_at_max(node.max)
             w(f"    L.append(({self.k('cap_at_max')}, {top} - v, {self.k(note)}))")
             w(f"    v = {top}")
         if node.floor is not None:
             low = self.k(node.floor)
             w(f"if v < {low}:")
-            note = f"không thấp hơn {node.floor}"
+            note = words.floor(node.floor)
             w(f"    L.append(({self.k('floor')}, {low} - v, {self.k(note)}))")
             w(f"    v = {low}")
         if node.rounding is not None:
@@ -752,7 +751,7 @@ class _Writer:
             exponent = self.k(Decimal(1).scaleb(-places))
             w(f"rd = D(v).quantize({exponent}, rounding={self.k(ROUNDING_MODES[mode])})")
             w("if rd != v:")
-            note = f"làm tròn {places} chữ số ({mode})"
+            note = words.rounding(places, mode)
             w(f"    L.append(({self.k('rounding')}, rd - v, {self.k(note)}))")
             w("v = rd")
 
@@ -790,7 +789,7 @@ class _Writer:
             if c.cap is not None:
                 w(f"elif abs(raw) > {self.k(c.cap)}:")
                 amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
-                self.cap_line(amount, f"tối đa {c.cap}")
+                self.cap_line(amount, words.cap_line(c.cap))
         elif isinstance(c, ProportionalC):
             assert node.max is not None
             self.number(c.achieved, "x")
@@ -802,7 +801,7 @@ class _Writer:
             w(f"raw = {self.k(node.max * c.factor)} * x / y")
             cap = c.cap if c.cap is not None else node.max * c.factor
             w(f"if raw > {self.k(cap)}:")
-            self.cap_line(f"{self.k(cap)} - raw", f"tối đa {cap}")
+            self.cap_line(f"{self.k(cap)} - raw", words.cap_line(cap))
         elif isinstance(c, BandsC):
             self.number(c.of, "x")
             for number, band in enumerate(c.bands):

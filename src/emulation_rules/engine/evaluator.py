@@ -44,7 +44,9 @@ from emulation_rules.compiler.sandbox import (
     ReferenceEvaluator,
     run_compiled,
 )
+from emulation_rules.engine import words
 from emulation_rules.engine.codegen import build_program
+from emulation_rules.engine.words import STAGE_WORDS
 from emulation_rules.errors import EvaluationError, Issue
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENGINE_CONTEXT",
+    "STAGE_WORDS",
     "TraceNode",
     "UnitScore",
     "UnitStatus",
@@ -65,13 +68,6 @@ __all__ = [
 ]
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
-#: The review stages in the Vietnamese of the trace.
-STAGE_WORDS = {
-    "self_assessment": "tự chấm",
-    "appraisal": "thẩm định",
-    "cross_check": "chấm chéo",
-    "agreed": "thống nhất",
-}
 ZERO = Decimal(0)
 #: The empty read-only mapping every unit without self-scores or corrections shares.
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
@@ -237,7 +233,7 @@ class _Context:
             return ZERO  # no event: never a negative zero
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            lines.append(("cap_line", bounded - raw, words.cap_line(c.cap)))
         return raw
 
     def score_proportional(
@@ -253,7 +249,7 @@ class _Context:
         raw = node.max * c.factor * achieved / target
         cap = c.cap if c.cap is not None else node.max * c.factor
         if raw > cap:
-            lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
+            lines.append(("cap_line", cap - raw, words.cap_line(cap)))
         return raw
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
@@ -287,7 +283,7 @@ class _Context:
         raw: Decimal = steps * c.points
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            lines.append(("cap_line", bounded - raw, words.cap_line(c.cap)))
         return raw
 
     def score_deadline(
@@ -368,16 +364,16 @@ class _Unit(_Context):
             entry = self.cohort.get(node.id)
             facts = entry.facts if entry else ()
             if entry is None or not entry.applicable:
-                note = entry.note if entry and entry.note else "không áp dụng"
+                note = entry.note if entry and entry.note else words.NOT_APPLICABLE
                 self.not_applicable(node, reads, note, facts)
                 return
         elif node.optional_reads:
             missing = [n for n in node.optional_reads if names[n] is NOT_APPLICABLE]
             if missing:
-                self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
+                self.not_applicable(node, reads, words.missing_inputs(missing))
                 return
         if node.applicable_if is not None and not self.condition(node.applicable_if):
-            self.not_applicable(node, reads, f"không áp dụng: {node.applicable_if.source}")
+            self.not_applicable(node, reads, words.not_applicable_if(node.applicable_if.source))
             return
         states = self.states
         if (
@@ -385,7 +381,7 @@ class _Unit(_Context):
             and node.score_children
             and not any(states[c].applicable for c in node.score_children)
         ):
-            self.not_applicable(node, reads, "không áp dụng: mọi tiêu chí con không áp dụng")
+            self.not_applicable(node, reads, words.ALL_CHILDREN_NOT_APPLICABLE)
             return
         amax = self.applicable_max(node) if node.max is not None else ZERO
         if node.when is not None and not self.condition(node.when):
@@ -598,9 +594,7 @@ class _Unit(_Context):
             value = state.value
             parts.append((ident, value))
             if child.requires_benchmark and not benchmark_met and value != 0:
-                lines.append(
-                    ("benchmark_not_met", -value, f"{ident}: chỉ cộng khi đạt đủ điểm chuẩn")
-                )
+                lines.append(("benchmark_not_met", -value, words.benchmark_not_met(ident)))
                 continue
             if value < 0:
                 negative += value
@@ -613,29 +607,29 @@ class _Unit(_Context):
                 (
                     "cap_deductions",
                     capped_negative - negative,
-                    f"điểm trừ tối đa {node.cap_deductions}",
+                    words.cap_deductions(node.cap_deductions),
                 )
             )
         if node.cap_bonuses is not None and positive > node.cap_bonuses:
             capped_positive = node.cap_bonuses
             lines.append(
-                ("cap_bonuses", capped_positive - positive, f"điểm cộng tối đa {node.cap_bonuses}")
+                ("cap_bonuses", capped_positive - positive, words.cap_bonuses(node.cap_bonuses))
             )
         combined = capped_negative + capped_positive
         cap = node.cap_adjustments
         if cap is not None and abs(combined) > cap:
             bounded = cap if combined > 0 else -cap
-            lines.append(("cap_adjustments", bounded - combined, f"điểm trừ, cộng tối đa {cap}"))
+            lines.append(("cap_adjustments", bounded - combined, words.cap_adjustments(cap)))
             combined = bounded
             capped_negative = min(combined, ZERO)
         return combined, capped_negative
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         if node.cap_at_max and node.max is not None and value > node.max:
-            lines.append(("cap_at_max", node.max - value, f"không vượt quá {node.max}"))
+            lines.append(("cap_at_max", node.max - value, words.cap_at_max(node.max)))
             value = node.max
         if node.floor is not None and value < node.floor:
-            lines.append(("floor", node.floor - value, f"không thấp hơn {node.floor}"))
+            lines.append(("floor", node.floor - value, words.floor(node.floor)))
             value = node.floor
         if node.rounding is not None:
             places, mode = node.rounding
@@ -643,7 +637,7 @@ class _Unit(_Context):
             exponent = Decimal(1).scaleb(-places)
             rounded = Decimal(value).quantize(exponent, rounding=ROUNDING_MODES[mode])
             if rounded != value:
-                lines.append(("rounding", rounded - value, f"làm tròn {places} chữ số ({mode})"))
+                lines.append(("rounding", rounded - value, words.rounding(places, mode)))
             value = rounded
         return value
 
@@ -751,17 +745,17 @@ def _totals(
     lines: list[tuple[str, Decimal, str]] = []
     spec = compiled.ruleset.total
     if not spec.may_exceed_scale and total > amax:
-        lines.append(("cap_scale", amax - total, f"tổng không vượt quá {amax}"))
+        lines.append(("cap_scale", amax - total, words.total_cap_scale(amax)))
         total = amax
     if spec.floor is not None and total < spec.floor:
-        lines.append(("floor", spec.floor - total, f"không thấp hơn {spec.floor}"))
+        lines.append(("floor", spec.floor - total, words.floor(spec.floor)))
         total = spec.floor
     if spec.rounding is not None:
         rounded = total.quantize(
             Decimal(1).scaleb(-spec.rounding.places), rounding=ROUNDING_MODES[spec.rounding.mode]
         )
         if rounded != total:
-            lines.append(("rounding", rounded - total, f"làm tròn {spec.rounding.places} chữ số"))
+            lines.append(("rounding", rounded - total, words.total_rounding(spec.rounding.places)))
         total = rounded
     return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
 
@@ -791,7 +785,7 @@ def _root_trace(
         "TOTAL",
         compiled.ruleset.title,
         "total",
-        "tổng điểm các tiêu chuẩn",
+        words.TOTAL_RULE,
         (),
         totals.parts,
         totals.lines,
