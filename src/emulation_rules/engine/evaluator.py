@@ -34,7 +34,7 @@ from emulation_rules.compiler.nodes import (
     RankPointsC,
     TableC,
     TargetC,
-    _find_band,
+    find_band,
     register_program_builder,
 )
 from emulation_rules.compiler.sandbox import (
@@ -254,7 +254,7 @@ class _Context:
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         x = self.number(c.of)
-        index = _find_band(c.bands, x)
+        index = find_band(c.bands, x)
         if index >= 0:
             points = c.bands[index].points
             assert points is not None
@@ -264,8 +264,8 @@ class _Context:
         raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
 
     def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        row = _find_band(c.rows, self.number(c.rows_of))
-        col = _find_band(c.columns, self.number(c.columns_of))
+        row = find_band(c.rows, self.number(c.rows_of))
+        col = find_band(c.columns, self.number(c.columns_of))
         if row >= 0 and col >= 0:
             return c.values[row][col]
         if c.otherwise is not None:
@@ -1131,7 +1131,7 @@ def _classify(compiled: CompiledRuleset, total: Decimal, percent: Decimal | None
     value = total if on == "total" else percent
     if value is None:
         return otherwise
-    index = _find_band(bands, value)
+    index = find_band(bands, value)
     return bands[index].label if index >= 0 else otherwise
 
 
