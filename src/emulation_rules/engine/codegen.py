@@ -26,6 +26,10 @@ an internal check) makes the evaluator score that unit again with the interprete
 raises and locates the error as it always has: the fast path never decides a failure.
 """
 
+# The emit_* construct methods share one signature for the EMITTERS table; not every one
+# uses every argument.
+# ruff: noqa: ARG002
+
 from __future__ import annotations
 
 import ast
@@ -60,7 +64,7 @@ if TYPE_CHECKING:
     from emulation_rules.compiler.nodes import BandSpec, GateC, Node
     from emulation_rules.compiler.sandbox import CheckedExpression
 
-__all__ = ["FastPathFailed", "Program", "build_program"]
+__all__ = ["EMITTERS", "FastPathFailed", "Program", "build_program"]
 
 ZERO = Decimal(0)
 
@@ -209,7 +213,7 @@ def build_program(
     order: tuple[str, ...],
     roots: tuple[str, ...],
     gates: tuple[GateC, ...],
-    constructs: Mapping[type, Callable[..., Decimal]],
+    constructs: Mapping[str, Callable[..., Decimal]],
     context_class: type,
     engine_context: decimal.Context,
 ) -> Program | None:
@@ -412,7 +416,7 @@ class _Writer:
     def function(
         self,
         order: tuple[str, ...],
-        constructs: Mapping[type, Callable[..., Decimal]],
+        constructs: Mapping[str, Callable[..., Decimal]],
         context_class: type,
     ) -> None:
         self.constructs = constructs
@@ -422,9 +426,7 @@ class _Writer:
         self.w(f"def {name}(names, cohort, S):")
         self.indent = 1
         self.w("ds = ZERO")
-        generic = any(
-            type(self.nodes[i].construct) in _CALLED for i in order if self.nodes[i].construct
-        )
+        generic = any(self.nodes[i].construct_name in _CALLED for i in order)
         if generic:
             self.w(f"ctx = {self.k(context_class)}(names, cohort)")
         for ident in order:
@@ -766,66 +768,88 @@ class _Writer:
             self.w(f"    L.append(({self.k('cap_line')}, {amount}, {self.k(note)}))")
 
     def construct(self, node: Node) -> None:
-        w = self.w
-        c = node.construct
-        if isinstance(c, TargetC | RankPointsC):
-            w("raw = e.value")
-        elif isinstance(c, Met):
-            if node.max is None:
-                w("raw = ZERO")
-            else:
-                w(f"raw = {self.k(node.max)} if {self.condition(c.condition)} else ZERO")
-        elif isinstance(c, Points):
-            w(f"raw = {self.k(c.points)}")
-        elif isinstance(c, FormulaC):
-            self.number(c.expression, "raw")
-        elif isinstance(c, PerEventC):
-            if self.single is not None:
-                w("d = None")
-            self.number(c.count, "x")
-            w(f"raw = x * {self.k(c.points)}")
-            w("if not raw:")
-            w("    raw = ZERO")
-            if c.cap is not None:
-                w(f"elif abs(raw) > {self.k(c.cap)}:")
-                amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
-                self.cap_line(amount, words.cap_line(c.cap))
-        elif isinstance(c, ProportionalC):
-            assert node.max is not None
-            self.number(c.achieved, "x")
-            self.number(c.target, "y")
-            w("if not y:")
-            w("    raise FB")
-            if self.single is not None:
-                w("d = None")
-            w(f"raw = {self.k(node.max * c.factor)} * x / y")
-            cap = c.cap if c.cap is not None else node.max * c.factor
-            w(f"if raw > {self.k(cap)}:")
-            self.cap_line(f"{self.k(cap)} - raw", words.cap_line(cap))
-        elif isinstance(c, BandsC):
-            self.number(c.of, "x")
-            for number, band in enumerate(c.bands):
-                assert band.points is not None
-                w(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
-                w(f"    raw = {self.k(band.points)}")
-            if c.bands:
-                w("else:")
-                self.indent += 1
-            if c.otherwise is not None:
-                w(f"raw = {self.k(c.otherwise)}")
-            else:
-                w("raise FB")
-            if c.bands:
-                self.indent -= 1
-        else:  # table, increment, deadline, lookup: the interpreter's own functions
-            function = self.constructs[type(c)]
-            w(f"raw = {self.k(function)}(ctx, {self.k(node)}, {self.k(c)}, L)")
+        """The construct's part in ``raw`` and, unless a single-line leaf, its value in ``v``."""
+        assert node.construct_name is not None
+        EMITTERS[node.construct_name](self, node, node.construct)
         if self.single is not None:
             return
+        w = self.w
         w("v = raw")
         if _construct_lines(node):
             w("for l in L:")
             w("    v = v + l[1]")
+
+    def emit_cohort(self, node: Node, c: TargetC | RankPointsC) -> None:
+        """``target``, ``rank_points``: the value the cluster phase computed."""
+        self.w("raw = e.value")
+
+    def emit_met(self, node: Node, c: Met) -> None:
+        """``met``: the maximum when the condition holds."""
+        if node.max is None:
+            self.w("raw = ZERO")
+        else:
+            self.w(f"raw = {self.k(node.max)} if {self.condition(c.condition)} else ZERO")
+
+    def emit_points(self, node: Node, c: Points) -> None:
+        """``points``: a constant."""
+        self.w(f"raw = {self.k(c.points)}")
+
+    def emit_formula(self, node: Node, c: FormulaC) -> None:
+        """``formula``: the expression, checked to be a number."""
+        self.number(c.expression, "raw")
+
+    def emit_per_event(self, node: Node, c: PerEventC) -> None:
+        """``per_event``: points times the count, with its cap line."""
+        w = self.w
+        if self.single is not None:
+            w("d = None")
+        self.number(c.count, "x")
+        w(f"raw = x * {self.k(c.points)}")
+        w("if not raw:")
+        w("    raw = ZERO")
+        if c.cap is not None:
+            w(f"elif abs(raw) > {self.k(c.cap)}:")
+            amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
+            self.cap_line(amount, words.cap_line(c.cap))
+
+    def emit_proportional(self, node: Node, c: ProportionalC) -> None:
+        """``proportional``: the maximum times achieved over target, with its cap line."""
+        w = self.w
+        assert node.max is not None
+        self.number(c.achieved, "x")
+        self.number(c.target, "y")
+        w("if not y:")
+        w("    raise FB")
+        if self.single is not None:
+            w("d = None")
+        w(f"raw = {self.k(node.max * c.factor)} * x / y")
+        cap = c.cap if c.cap is not None else node.max * c.factor
+        w(f"if raw > {self.k(cap)}:")
+        self.cap_line(f"{self.k(cap)} - raw", words.cap_line(cap))
+
+    def emit_bands(self, node: Node, c: BandsC) -> None:
+        """``bands``: one test per band, in order, then ``otherwise``."""
+        w = self.w
+        self.number(c.of, "x")
+        for number, band in enumerate(c.bands):
+            assert band.points is not None
+            w(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
+            w(f"    raw = {self.k(band.points)}")
+        if c.bands:
+            w("else:")
+            self.indent += 1
+        if c.otherwise is not None:
+            w(f"raw = {self.k(c.otherwise)}")
+        else:
+            w("raise FB")
+        if c.bands:
+            self.indent -= 1
+
+    def emit_called(self, node: Node, c: TableC | IncrementC | DeadlineC | LookupC) -> None:
+        """``table``, ``increment``, ``deadline``, ``lookup``: the interpreter's own scorer."""
+        assert node.construct_name is not None
+        scorer = self.constructs[node.construct_name]
+        self.w(f"raw = {self.k(scorer)}(ctx, {self.k(node)}, {self.k(c)}, L)")
 
     def band(self, band: BandSpec, x: str) -> str:
         tests = []
@@ -866,8 +890,30 @@ def _depth(tree: ast.expr) -> int:
     return deepest
 
 
-#: Constructs the generated code calls through the interpreter's functions.
-_CALLED: frozenset[type] = frozenset((TableC, IncrementC, DeadlineC, LookupC))
+#: The writer of each construct, by its name in the guide: sets ``raw`` (the part), and its cap
+#: line in ``L`` (or ``d`` for a single-line leaf). The reference of each is the interpreter's
+#: scorer of the same name (``evaluator.SCORERS``).
+EMITTERS: Mapping[str, Callable[[_Writer, Node, Any], None]] = MappingProxyType(
+    {
+        "target": _Writer.emit_cohort,
+        "rank_points": _Writer.emit_cohort,
+        "met": _Writer.emit_met,
+        "points": _Writer.emit_points,
+        "per_event": _Writer.emit_per_event,
+        "proportional": _Writer.emit_proportional,
+        "bands": _Writer.emit_bands,
+        "table": _Writer.emit_called,
+        "increment": _Writer.emit_called,
+        "deadline": _Writer.emit_called,
+        "lookup": _Writer.emit_called,
+        "formula": _Writer.emit_formula,
+    }
+)
+
+#: Constructs the generated code calls through the interpreter's scorers.
+_CALLED: frozenset[str] = frozenset(
+    name for name, emit in EMITTERS.items() if emit is _Writer.emit_called
+)
 
 
 def _construct_lines(node: Node) -> bool:

@@ -31,9 +31,7 @@ from emulation_rules.compiler.nodes import (
     PerEventC,
     Points,
     ProportionalC,
-    RankPointsC,
     TableC,
-    TargetC,
     find_band,
     register_program_builder,
 )
@@ -59,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENGINE_CONTEXT",
+    "SCORERS",
     "STAGE_WORDS",
     "TraceNode",
     "UnitScore",
@@ -214,7 +213,8 @@ class _Context:
     # -- constructs ---------------------------------------------------------------------------
 
     def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return _CONSTRUCTS[type(node.construct)](self, node, node.construct, lines)
+        assert node.construct_name is not None
+        return SCORERS[node.construct_name](self, node, node.construct, lines)
 
     def score_cohort(self, node: Node, c: Any, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         return self.cohort[node.id].value
@@ -696,20 +696,24 @@ def _as_number(expression: CheckedExpression, value: Any) -> Decimal:
     )
 
 
-_CONSTRUCTS: dict[type, Callable[..., Decimal]] = {
-    TargetC: _Context.score_cohort,
-    RankPointsC: _Context.score_cohort,
-    Met: _Context.score_met,
-    Points: _Context.score_points,
-    PerEventC: _Context.score_per_event,
-    ProportionalC: _Context.score_proportional,
-    BandsC: _Context.score_bands,
-    TableC: _Context.score_table,
-    IncrementC: _Context.score_increment,
-    DeadlineC: _Context.score_deadline,
-    LookupC: _Context.score_lookup,
-    FormulaC: _Context.score_formula,
-}
+#: The interpreter's scorer of each construct, by its name in the guide (the reference of the
+#: code generator's ``EMITTERS``; the generated code calls the rarer ones from here).
+SCORERS: Mapping[str, Callable[..., Decimal]] = MappingProxyType(
+    {
+        "target": _Context.score_cohort,
+        "rank_points": _Context.score_cohort,
+        "met": _Context.score_met,
+        "points": _Context.score_points,
+        "per_event": _Context.score_per_event,
+        "proportional": _Context.score_proportional,
+        "bands": _Context.score_bands,
+        "table": _Context.score_table,
+        "increment": _Context.score_increment,
+        "deadline": _Context.score_deadline,
+        "lookup": _Context.score_lookup,
+        "formula": _Context.score_formula,
+    }
+)
 
 
 def _plain_inputs(reads: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
@@ -1142,7 +1146,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         compiled.order,
         compiled.roots,
         compiled.gates + compiled.eligibility,
-        _CONSTRUCTS,
+        SCORERS,
         _Context,
         ENGINE_CONTEXT,
     )
