@@ -1,5 +1,11 @@
 """Compile a guide into Python functions: the evaluator's fast path.
 
+Fast path of: the interpreter (:class:`emulation_rules.engine.evaluator._Unit`, whose
+``SCORERS`` are the reference of this module's ``EMITTERS``, construct by construct). Kept equal
+by: ``tests/test_codegen_differential.py`` (results and traces of both, guide by guide and on
+generated guides) and ``tests/test_codegen.py``. A fallback to the interpreter is counted and
+logged (:func:`emulation_rules.engine.evaluator.counting_fallbacks`).
+
 :func:`build_program` turns a compiled guide into two Python functions (one that records the
 trace, one that does not) that score one unit with straight-line code: one block per
 criterion, in the compiled order, with every value in a local variable. They do what the
@@ -37,7 +43,7 @@ import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from emulation_rules.compiler import sandbox as _sandbox
 from emulation_rules.compiler.fields import NOT_APPLICABLE
@@ -139,27 +145,32 @@ class Program:
         return function
 
 
-#: ``(id, title, kind, rule, reads, optional reads?, children, line, has a max?, how its parts
-#: are shown, score children, adjust children, the benchmark part, the construct's label, the
-#: note of its cap line when its record of a capped value is ``(part, amount)``)``; children
-#: as indexes in the compiled order.
-PlanEntry = tuple[
-    str,
-    str,
-    str,
-    str,
-    tuple[str, ...],
-    bool,
-    tuple[int, ...],
-    "int | None",
-    bool,
-    str,
-    tuple[tuple[str, int], ...],
-    tuple[tuple[str, int], ...],
-    "tuple[tuple[str, Decimal], ...]",
-    str,
-    "str | None",
-]
+class PlanEntry(NamedTuple):
+    """What the trace builder needs of one criterion: its static facts, in the compiled order.
+
+    Children are given as indexes in the compiled order.
+    """
+
+    id: str
+    title: str
+    kind: str
+    rule: str
+    reads: tuple[str, ...]
+    #: Whether it reads inputs that may be missing as not applicable.
+    optional: bool
+    children: tuple[int, ...]
+    line: int | None
+    has_max: bool
+    #: How its parts are shown: ``chosen``, ``construct``, ``children``, ``benchmark``, ``nothing``.
+    shown: str
+    score_children: tuple[tuple[str, int], ...]
+    adjust_children: tuple[tuple[str, int], ...]
+    #: The benchmark part, ``(("benchmark", max),)``, or ``()``.
+    benchmark: tuple[tuple[str, Decimal], ...]
+    #: The label of the construct's part (its name, or ``rule``).
+    construct_label: str
+    #: The note of its cap line when its record of a capped value is ``(part, amount)``.
+    cap_note: str | None
 
 
 def trace_plan(
@@ -187,7 +198,7 @@ def trace_plan(
         else:
             shown = "nothing"
         plan.append(
-            (
+            PlanEntry(
                 ident,
                 node.title,
                 node.kind,

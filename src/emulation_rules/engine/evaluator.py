@@ -862,6 +862,10 @@ def _root_trace(
 class _LazyTrace:
     """The trace of a unit scored by a generated function, as flat records.
 
+    Fast path of: the :class:`TraceNode` tree :class:`_Unit` records. Kept equal by:
+    ``tests/test_codegen.py`` (the trace read, pickled and compared with the interpreter's) and
+    ``tests/test_codegen_differential.py``.
+
     The :class:`TraceNode` tree is built the first time it is read (most batches are ranked
     and summarised without reading every trace); it is the tree the interpreter builds.
     """
@@ -900,7 +904,12 @@ class _LazyTrace:
                 status, parts, lines, note, facts = "scored", record, (), None, ()
             elif len(record) == 2:  # a leaf capped by its construct: (part, amount)
                 parts, amount = record
-                status, lines, note, facts = "scored", (("cap_line", amount, entry[14]),), None, ()
+                status, lines, note, facts = (
+                    "scored",
+                    (("cap_line", amount, entry.cap_note),),
+                    None,
+                    (),
+                )
             else:
                 status, parts, lines, note, facts = record
             inputs = tuple([(n, names[n]) for n in reads]) if reads else ()
@@ -916,13 +925,13 @@ class _LazyTrace:
                 items = parts
             else:  # the interpreter's base, then its adjustments
                 if shown == "construct":
-                    items = ((entry[13], parts),)
+                    items = ((entry.construct_label, parts),)
                 elif shown == "children":
-                    items = tuple([(c, values[c]) for c, k in entry[10] if flags[k]])
+                    items = tuple([(c, values[c]) for c, k in entry.score_children if flags[k]])
                 else:  # the benchmark, or nothing
-                    items = entry[12]
-                if entry[11]:
-                    items += tuple([(c, values[c]) for c, k in entry[11] if flags[k]])
+                    items = entry.benchmark
+                if entry.adjust_children:
+                    items += tuple([(c, values[c]) for c, k in entry.adjust_children if flags[k]])
             if optional:
                 inputs = _plain_inputs(inputs)
             fields = (ident, title, kind, rule, inputs, items, lines, values[ident])
