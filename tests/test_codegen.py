@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 import pickle
 import re
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_ruleset
-from emulation_rules.engine.evaluator import evaluate_values, program_unit
+from emulation_rules.engine import evaluator
+from emulation_rules.engine.codegen import FastPathFailed
+from emulation_rules.engine.evaluator import counting_fallbacks, evaluate_values, program_unit
 from emulation_rules.inputs.read import load_submissions
 from emulation_rules.inputs.submissions import validate_submission
 
@@ -70,3 +73,28 @@ def test_the_trace_is_built_when_read_and_pickles_whole() -> None:
     assert unit.trace == reference.trace
     assert unit == reference
     assert unit.trace is unit.trace  # built once
+
+
+def test_a_fallback_to_the_interpreter_is_counted_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    compiled = load_ruleset(ROOT / "rulesets/tiengiang-stnmt-2022.yaml")
+    batch = load_submissions([ROOT / "examples/tiengiang-2022/submissions.yaml"])
+    values, _ = validate_submission(compiled, batch.submissions[0])
+    assert values is not None
+    with counting_fallbacks() as fallbacks:
+        fast = evaluate_values(compiled, "u", "U", values)
+    assert fallbacks.count == 0  # the generated code scores this unit
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise FastPathFailed("a bug of the code generator")
+
+    monkeypatch.setattr(evaluator, "program_unit", broken)
+    with (
+        caplog.at_level(logging.DEBUG, logger="emulation_rules.engine"),
+        counting_fallbacks() as fallbacks,
+    ):
+        unit = evaluate_values(compiled, "u", "U", values)
+    assert unit == fast  # the interpreter gives the same result...
+    assert fallbacks.units == [("u", "FastPathFailed: a bug of the code generator")]  # ...counted
+    assert "generated code fell back (FastPathFailed: a bug of the code generator)" in caplog.text

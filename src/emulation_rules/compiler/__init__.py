@@ -1,8 +1,11 @@
 """The compiler: a guide's text → a checked, ordered :class:`CompiledRuleset`.
 
 :func:`load_ruleset`, :func:`compile_ruleset` and :func:`check_ruleset` are the entry points;
-:mod:`~emulation_rules.compiler.nodes` holds the compiled forms the later stages read (and, for
-now, the compiler that builds them), :mod:`~emulation_rules.compiler.fields` the declared
+:mod:`~emulation_rules.compiler.nodes` holds the compiled forms the later stages read;
+:mod:`~emulation_rules.compiler.declarations` (the compiler's state, the inputs, criteria and
+gates), :mod:`~emulation_rules.compiler.constructs` (one compile function per construct),
+:mod:`~emulation_rules.compiler.checks` and :mod:`~emulation_rules.compiler.order` build them;
+:mod:`~emulation_rules.compiler.fields` the declared
 inputs, :mod:`~emulation_rules.compiler.sandbox` the expression language and
 :mod:`~emulation_rules.compiler.lint` the warnings. Nothing here imports the engine: the
 engine builds its generated program from the compiled nodes on first use.
@@ -17,8 +20,11 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import digest
 from emulation_rules._support.numbers import ENGINE_CONTEXT
+from emulation_rules.compiler.checks import unused
+from emulation_rules.compiler.declarations import Compiler
 from emulation_rules.compiler.lint import lint
-from emulation_rules.compiler.nodes import CompiledRuleset, _Compiler
+from emulation_rules.compiler.nodes import CompiledRuleset
+from emulation_rules.compiler.order import evaluation_order
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
@@ -47,7 +53,7 @@ def _compile(
     text: str | None,
     config: SandboxConfig,
 ) -> tuple[CompiledRuleset | None, IssueCollector]:
-    compiler = _Compiler(ruleset, source, positions, text, config)
+    compiler = Compiler(ruleset, source, positions, text, config)
     inputs = compiler.inputs()
     nodes = compiler.criteria_nodes()
     roots = [c.id for c in ruleset.criteria]
@@ -57,8 +63,8 @@ def _compile(
     checks = compiler.checks()
     compiler.awards()
     classification = compiler.classification()
-    order = compiler.order(nodes, roots)
-    compiler.unused(inputs)
+    order = evaluation_order(nodes, roots, compiler.add)
+    unused(compiler.add, compiler.issues.errors, inputs, compiler.used_inputs)
     if compiler.issues.errors:
         return None, compiler.issues
     lint(ruleset, nodes, inputs, compiler.add)

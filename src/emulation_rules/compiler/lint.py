@@ -15,10 +15,15 @@
 ``band-gap``, ``sum-mismatch`` and ``unused-input`` are reported by the compiler itself.
 """
 
+# The _reach_* methods share one signature for the REACH table; not every one uses every
+# argument.
+# ruff: noqa: ARG002
+
 from __future__ import annotations
 
 import decimal
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from emulation_rules._support.canonical import decimal_text
@@ -42,13 +47,13 @@ from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_express
 from emulation_rules.errors import EvaluationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from emulation_rules.compiler.fields import InputField
     from emulation_rules.compiler.nodes import BandSpec, Node
     from emulation_rules.guide.model import Ruleset
 
-__all__ = ["lint"]
+__all__ = ["REACH", "lint"]
 
 DocPath = tuple[str | int, ...]
 ZERO = Decimal(0)
@@ -164,30 +169,44 @@ class _Linter:
         return plus, minus
 
     def _construct_reach(self, node: Node) -> Reach:
-        c = node.construct
-        if isinstance(c, Met | TargetC):
-            return node.max or ZERO, ZERO
-        if isinstance(c, Points):
-            return _signs([c.points])
-        if isinstance(c, PerEventC):
-            return self._line_reach(c.points, c.cap, self.bound(c.count)[1])
-        if isinstance(c, IncrementC):
-            return self._line_reach(c.points, c.cap, self._steps(c))
-        if isinstance(c, ProportionalC):
-            cap = c.cap if c.cap is not None else (node.max or ZERO) * c.factor
-            return cap, ZERO
-        if isinstance(c, BandsC):
-            return _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
-        if isinstance(c, TableC):
-            return _signs([v for row in c.values for v in row], c.otherwise)
-        if isinstance(c, LookupC):
-            return _signs(list(c.points.values()), c.otherwise)
-        if isinstance(c, DeadlineC):
-            return _signs([c.on_time, c.late], c.early_points)
-        if isinstance(c, RankPointsC):
-            return _signs(list(c.points), c.otherwise)
-        assert isinstance(c, FormulaC)
-        return None, None
+        assert node.construct_name is not None
+        return REACH[node.construct_name](self, node, node.construct)
+
+    # -- the reach of each construct (the REACH table) ----------------------------------------
+
+    def _reach_max(self, node: Node, c: Met | TargetC) -> Reach:
+        return node.max or ZERO, ZERO
+
+    def _reach_points(self, node: Node, c: Points) -> Reach:
+        return _signs([c.points])
+
+    def _reach_per_event(self, node: Node, c: PerEventC) -> Reach:
+        return self._line_reach(c.points, c.cap, self.bound(c.count)[1])
+
+    def _reach_increment(self, node: Node, c: IncrementC) -> Reach:
+        return self._line_reach(c.points, c.cap, self._steps(c))
+
+    def _reach_proportional(self, node: Node, c: ProportionalC) -> Reach:
+        cap = c.cap if c.cap is not None else (node.max or ZERO) * c.factor
+        return cap, ZERO
+
+    def _reach_bands(self, node: Node, c: BandsC) -> Reach:
+        return _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
+
+    def _reach_table(self, node: Node, c: TableC) -> Reach:
+        return _signs([v for row in c.values for v in row], c.otherwise)
+
+    def _reach_lookup(self, node: Node, c: LookupC) -> Reach:
+        return _signs(list(c.points.values()), c.otherwise)
+
+    def _reach_deadline(self, node: Node, c: DeadlineC) -> Reach:
+        return _signs([c.on_time, c.late], c.early_points)
+
+    def _reach_rank_points(self, node: Node, c: RankPointsC) -> Reach:
+        return _signs(list(c.points), c.otherwise)
+
+    def _reach_formula(self, node: Node, c: FormulaC) -> Reach:
+        return None, None  # an expression: no bound known
 
     def _steps(self, c: IncrementC) -> Decimal | None:
         high = self.bound(c.of)[1]
@@ -458,3 +477,23 @@ def lint(
     linter.caps()
     linter.unreachable()
     linter.tie_breakers()
+
+
+#: What each construct can reach (its most positive value and largest negative magnitude), by
+#: its name in the guide: the lint's row of the construct.
+REACH: Mapping[str, Callable[[_Linter, Node, Any], Reach]] = MappingProxyType(
+    {
+        "met": _Linter._reach_max,  # noqa: SLF001 - the class's own table
+        "points": _Linter._reach_points,  # noqa: SLF001
+        "per_event": _Linter._reach_per_event,  # noqa: SLF001
+        "proportional": _Linter._reach_proportional,  # noqa: SLF001
+        "bands": _Linter._reach_bands,  # noqa: SLF001
+        "table": _Linter._reach_table,  # noqa: SLF001
+        "increment": _Linter._reach_increment,  # noqa: SLF001
+        "deadline": _Linter._reach_deadline,  # noqa: SLF001
+        "lookup": _Linter._reach_lookup,  # noqa: SLF001
+        "formula": _Linter._reach_formula,  # noqa: SLF001
+        "target": _Linter._reach_max,  # noqa: SLF001
+        "rank_points": _Linter._reach_rank_points,  # noqa: SLF001
+    }
+)

@@ -1,5 +1,10 @@
 """The expression sandbox: the only module that imports simpleeval.
 
+Fast path: the closures :func:`compile_tree` makes from each checked tree (``run_compiled``).
+Reference: simpleeval over the same tree (:class:`ReferenceEvaluator`, the engine's
+``reference=True`` mode). Kept equal by: ``tests/test_sandbox.py``,
+``tests/test_reference_replay.py`` and ``tests/test_fuzz.py``.
+
 simpleeval is used as an evaluator of syntax trees this module has already checked, never as
 the security boundary. Before simpleeval sees an expression:
 

@@ -1,5 +1,11 @@
 """Compile a guide into Python functions: the evaluator's fast path.
 
+Fast path of: the interpreter (:class:`emulation_rules.engine.evaluator._Unit`, whose
+``SCORERS`` are the reference of this module's ``EMITTERS``, construct by construct). Kept equal
+by: ``tests/test_codegen_differential.py`` (results and traces of both, guide by guide and on
+generated guides) and ``tests/test_codegen.py``. A fallback to the interpreter is counted and
+logged (:func:`emulation_rules.engine.evaluator.counting_fallbacks`).
+
 :func:`build_program` turns a compiled guide into two Python functions (one that records the
 trace, one that does not) that score one unit with straight-line code: one block per
 criterion, in the compiled order, with every value in a local variable. They do what the
@@ -26,6 +32,10 @@ an internal check) makes the evaluator score that unit again with the interprete
 raises and locates the error as it always has: the fast path never decides a failure.
 """
 
+# The emit_* construct methods share one signature for the EMITTERS table; not every one
+# uses every argument.
+# ruff: noqa: ARG002
+
 from __future__ import annotations
 
 import ast
@@ -33,7 +43,7 @@ import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from emulation_rules.compiler import sandbox as _sandbox
 from emulation_rules.compiler.fields import NOT_APPLICABLE
@@ -52,6 +62,7 @@ from emulation_rules.compiler.nodes import (
     TargetC,
 )
 from emulation_rules.compiler.sandbox import ROUNDING_MODES
+from emulation_rules.engine import words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -59,7 +70,7 @@ if TYPE_CHECKING:
     from emulation_rules.compiler.nodes import BandSpec, GateC, Node
     from emulation_rules.compiler.sandbox import CheckedExpression
 
-__all__ = ["FastPathFailed", "Program", "build_program"]
+__all__ = ["EMITTERS", "FastPathFailed", "Program", "build_program"]
 
 ZERO = Decimal(0)
 
@@ -134,27 +145,32 @@ class Program:
         return function
 
 
-#: ``(id, title, kind, rule, reads, optional reads?, children, line, has a max?, how its parts
-#: are shown, score children, adjust children, the benchmark part, the construct's label, the
-#: note of its cap line when its record of a capped value is ``(part, amount)``)``; children
-#: as indexes in the compiled order.
-PlanEntry = tuple[
-    str,
-    str,
-    str,
-    str,
-    tuple[str, ...],
-    bool,
-    tuple[int, ...],
-    "int | None",
-    bool,
-    str,
-    tuple[tuple[str, int], ...],
-    tuple[tuple[str, int], ...],
-    "tuple[tuple[str, Decimal], ...]",
-    str,
-    "str | None",
-]
+class PlanEntry(NamedTuple):
+    """What the trace builder needs of one criterion: its static facts, in the compiled order.
+
+    Children are given as indexes in the compiled order.
+    """
+
+    id: str
+    title: str
+    kind: str
+    rule: str
+    reads: tuple[str, ...]
+    #: Whether it reads inputs that may be missing as not applicable.
+    optional: bool
+    children: tuple[int, ...]
+    line: int | None
+    has_max: bool
+    #: How its parts are shown: ``chosen``, ``construct``, ``children``, ``benchmark``, ``nothing``.
+    shown: str
+    score_children: tuple[tuple[str, int], ...]
+    adjust_children: tuple[tuple[str, int], ...]
+    #: The benchmark part, ``(("benchmark", max),)``, or ``()``.
+    benchmark: tuple[tuple[str, Decimal], ...]
+    #: The label of the construct's part (its name, or ``rule``).
+    construct_label: str
+    #: The note of its cap line when its record of a capped value is ``(part, amount)``.
+    cap_note: str | None
 
 
 def trace_plan(
@@ -182,7 +198,7 @@ def trace_plan(
         else:
             shown = "nothing"
         plan.append(
-            (
+            PlanEntry(
                 ident,
                 node.title,
                 node.kind,
@@ -208,7 +224,7 @@ def build_program(
     order: tuple[str, ...],
     roots: tuple[str, ...],
     gates: tuple[GateC, ...],
-    constructs: Mapping[type, Callable[..., Decimal]],
+    constructs: Mapping[str, Callable[..., Decimal]],
     context_class: type,
     engine_context: decimal.Context,
 ) -> Program | None:
@@ -411,7 +427,7 @@ class _Writer:
     def function(
         self,
         order: tuple[str, ...],
-        constructs: Mapping[type, Callable[..., Decimal]],
+        constructs: Mapping[str, Callable[..., Decimal]],
         context_class: type,
     ) -> None:
         self.constructs = constructs
@@ -421,9 +437,7 @@ class _Writer:
         self.w(f"def {name}(names, cohort, S):")
         self.indent = 1
         self.w("ds = ZERO")
-        generic = any(
-            type(self.nodes[i].construct) in _CALLED for i in order if self.nodes[i].construct
-        )
+        generic = any(self.nodes[i].construct_name in _CALLED for i in order)
         if generic:
             self.w(f"ctx = {self.k(context_class)}(names, cohort)")
         for ident in order:
@@ -452,24 +466,22 @@ class _Writer:
             branches.append(
                 (
                     "e is None or not e.applicable",
-                    f"e.note if e is not None and e.note else {self.k('không áp dụng')}",
+                    f"e.note if e is not None and e.note else {self.k(words.NOT_APPLICABLE)}",
                 )
             )
         elif node.optional_reads:
             w(f"ms = [n for n in {self.k(node.optional_reads)} if names[n] is NA]")
-            branches.append(("ms", f"{self.k('không áp dụng: thiếu ')} + {self.k(', ')}.join(ms)"))
+            branches.append(("ms", f"{self.k(words.missing_inputs)}(ms)"))
         if node.applicable_if is not None:
             branches.append(
                 (
                     f"not {self.condition(node.applicable_if)}",
-                    self.k(f"không áp dụng: {node.applicable_if.source}"),
+                    self.k(words.not_applicable_if(node.applicable_if.source)),
                 )
             )
         if node.construct is None and node.score_children:
             anyone = " or ".join(self.a(c) for c in node.score_children)
-            branches.append(
-                (f"not ({anyone})", self.k("không áp dụng: mọi tiêu chí con không áp dụng"))
-            )
+            branches.append((f"not ({anyone})", self.k(words.ALL_CHILDREN_NOT_APPLICABLE)))
         opened = False
         for number, (condition, note) in enumerate(branches):
             w(f"{'if' if number == 0 else 'elif'} {condition}:")
@@ -701,7 +713,7 @@ class _Writer:
         for c, child in children:
             w(f"if {self.a(c)}:")
             if child.requires_benchmark:
-                note = f"{c}: chỉ cộng khi đạt đủ điểm chuẩn"
+                note = words.benchmark_not_met(c)
                 w(f"    if not bm and {self.v(c)} != ZERO:")
                 code = self.k("benchmark_not_met")
                 w(f"        L.append(({code}, -{self.v(c)}, {self.k(note)}))")
@@ -716,19 +728,19 @@ class _Writer:
         if node.cap_deductions is not None:
             w(f"if neg < {self.k(-node.cap_deductions)}:")
             w(f"    cn = {self.k(-node.cap_deductions)}")
-            note = f"điểm trừ tối đa {node.cap_deductions}"
+            note = words.cap_deductions(node.cap_deductions)
             w(f"    L.append(({self.k('cap_deductions')}, cn - neg, {self.k(note)}))")
         if node.cap_bonuses is not None:
             w(f"if pos > {self.k(node.cap_bonuses)}:")
             w(f"    cp = {self.k(node.cap_bonuses)}")
-            note = f"điểm cộng tối đa {node.cap_bonuses}"
+            note = words.cap_bonuses(node.cap_bonuses)
             w(f"    L.append(({self.k('cap_bonuses')}, cp - pos, {self.k(note)}))")
         w("cmb = cn + cp")
         cap = node.cap_adjustments
         if cap is not None:
             w(f"if abs(cmb) > {self.k(cap)}:")
             w(f"    b = {self.k(cap)} if cmb > ZERO else {self.k(-cap)}")
-            note = f"điểm trừ, cộng tối đa {cap}"
+            note = words.cap_adjustments(cap)
             w(f"    L.append(({self.k('cap_adjustments')}, b - cmb, {self.k(note)}))")
             w("    cmb = b")
             w("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
@@ -738,13 +750,13 @@ class _Writer:
         if node.cap_at_max and node.max is not None:
             top = self.k(node.max)
             w(f"if v > {top}:")
-            note = f"không vượt quá {node.max}"
+            note = words.cap_at_max(node.max)
             w(f"    L.append(({self.k('cap_at_max')}, {top} - v, {self.k(note)}))")
             w(f"    v = {top}")
         if node.floor is not None:
             low = self.k(node.floor)
             w(f"if v < {low}:")
-            note = f"không thấp hơn {node.floor}"
+            note = words.floor(node.floor)
             w(f"    L.append(({self.k('floor')}, {low} - v, {self.k(note)}))")
             w(f"    v = {low}")
         if node.rounding is not None:
@@ -752,7 +764,7 @@ class _Writer:
             exponent = self.k(Decimal(1).scaleb(-places))
             w(f"rd = D(v).quantize({exponent}, rounding={self.k(ROUNDING_MODES[mode])})")
             w("if rd != v:")
-            note = f"làm tròn {places} chữ số ({mode})"
+            note = words.rounding(places, mode)
             w(f"    L.append(({self.k('rounding')}, rd - v, {self.k(note)}))")
             w("v = rd")
 
@@ -767,66 +779,88 @@ class _Writer:
             self.w(f"    L.append(({self.k('cap_line')}, {amount}, {self.k(note)}))")
 
     def construct(self, node: Node) -> None:
-        w = self.w
-        c = node.construct
-        if isinstance(c, TargetC | RankPointsC):
-            w("raw = e.value")
-        elif isinstance(c, Met):
-            if node.max is None:
-                w("raw = ZERO")
-            else:
-                w(f"raw = {self.k(node.max)} if {self.condition(c.condition)} else ZERO")
-        elif isinstance(c, Points):
-            w(f"raw = {self.k(c.points)}")
-        elif isinstance(c, FormulaC):
-            self.number(c.expression, "raw")
-        elif isinstance(c, PerEventC):
-            if self.single is not None:
-                w("d = None")
-            self.number(c.count, "x")
-            w(f"raw = x * {self.k(c.points)}")
-            w("if not raw:")
-            w("    raw = ZERO")
-            if c.cap is not None:
-                w(f"elif abs(raw) > {self.k(c.cap)}:")
-                amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
-                self.cap_line(amount, f"tối đa {c.cap}")
-        elif isinstance(c, ProportionalC):
-            assert node.max is not None
-            self.number(c.achieved, "x")
-            self.number(c.target, "y")
-            w("if not y:")
-            w("    raise FB")
-            if self.single is not None:
-                w("d = None")
-            w(f"raw = {self.k(node.max * c.factor)} * x / y")
-            cap = c.cap if c.cap is not None else node.max * c.factor
-            w(f"if raw > {self.k(cap)}:")
-            self.cap_line(f"{self.k(cap)} - raw", f"tối đa {cap}")
-        elif isinstance(c, BandsC):
-            self.number(c.of, "x")
-            for number, band in enumerate(c.bands):
-                assert band.points is not None
-                w(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
-                w(f"    raw = {self.k(band.points)}")
-            if c.bands:
-                w("else:")
-                self.indent += 1
-            if c.otherwise is not None:
-                w(f"raw = {self.k(c.otherwise)}")
-            else:
-                w("raise FB")
-            if c.bands:
-                self.indent -= 1
-        else:  # table, increment, deadline, lookup: the interpreter's own functions
-            function = self.constructs[type(c)]
-            w(f"raw = {self.k(function)}(ctx, {self.k(node)}, {self.k(c)}, L)")
+        """The construct's part in ``raw`` and, unless a single-line leaf, its value in ``v``."""
+        assert node.construct_name is not None
+        EMITTERS[node.construct_name](self, node, node.construct)
         if self.single is not None:
             return
+        w = self.w
         w("v = raw")
         if _construct_lines(node):
             w("for l in L:")
             w("    v = v + l[1]")
+
+    def emit_cohort(self, node: Node, c: TargetC | RankPointsC) -> None:
+        """``target``, ``rank_points``: the value the cluster phase computed."""
+        self.w("raw = e.value")
+
+    def emit_met(self, node: Node, c: Met) -> None:
+        """``met``: the maximum when the condition holds."""
+        if node.max is None:
+            self.w("raw = ZERO")
+        else:
+            self.w(f"raw = {self.k(node.max)} if {self.condition(c.condition)} else ZERO")
+
+    def emit_points(self, node: Node, c: Points) -> None:
+        """``points``: a constant."""
+        self.w(f"raw = {self.k(c.points)}")
+
+    def emit_formula(self, node: Node, c: FormulaC) -> None:
+        """``formula``: the expression, checked to be a number."""
+        self.number(c.expression, "raw")
+
+    def emit_per_event(self, node: Node, c: PerEventC) -> None:
+        """``per_event``: points times the count, with its cap line."""
+        w = self.w
+        if self.single is not None:
+            w("d = None")
+        self.number(c.count, "x")
+        w(f"raw = x * {self.k(c.points)}")
+        w("if not raw:")
+        w("    raw = ZERO")
+        if c.cap is not None:
+            w(f"elif abs(raw) > {self.k(c.cap)}:")
+            amount = f"({self.k(c.cap)} if raw > ZERO else {self.k(-c.cap)}) - raw"
+            self.cap_line(amount, words.cap_line(c.cap))
+
+    def emit_proportional(self, node: Node, c: ProportionalC) -> None:
+        """``proportional``: the maximum times achieved over target, with its cap line."""
+        w = self.w
+        assert node.max is not None
+        self.number(c.achieved, "x")
+        self.number(c.target, "y")
+        w("if not y:")
+        w("    raise FB")
+        if self.single is not None:
+            w("d = None")
+        w(f"raw = {self.k(node.max * c.factor)} * x / y")
+        cap = c.cap if c.cap is not None else node.max * c.factor
+        w(f"if raw > {self.k(cap)}:")
+        self.cap_line(f"{self.k(cap)} - raw", words.cap_line(cap))
+
+    def emit_bands(self, node: Node, c: BandsC) -> None:
+        """``bands``: one test per band, in order, then ``otherwise``."""
+        w = self.w
+        self.number(c.of, "x")
+        for number, band in enumerate(c.bands):
+            assert band.points is not None
+            w(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
+            w(f"    raw = {self.k(band.points)}")
+        if c.bands:
+            w("else:")
+            self.indent += 1
+        if c.otherwise is not None:
+            w(f"raw = {self.k(c.otherwise)}")
+        else:
+            w("raise FB")
+        if c.bands:
+            self.indent -= 1
+
+    def emit_called(self, node: Node, c: TableC | IncrementC | DeadlineC | LookupC) -> None:
+        """``table``, ``increment``, ``deadline``, ``lookup``: the interpreter's own scorer."""
+        assert node.construct_name is not None
+        scorer = self.constructs[node.construct_name]
+        self.w(f"raw = {self.k(scorer)}(ctx, {self.k(node)}, {self.k(c)}, L)")
 
     def band(self, band: BandSpec, x: str) -> str:
         tests = []
@@ -867,8 +901,30 @@ def _depth(tree: ast.expr) -> int:
     return deepest
 
 
-#: Constructs the generated code calls through the interpreter's functions.
-_CALLED: frozenset[type] = frozenset((TableC, IncrementC, DeadlineC, LookupC))
+#: The writer of each construct, by its name in the guide: sets ``raw`` (the part), and its cap
+#: line in ``L`` (or ``d`` for a single-line leaf). The reference of each is the interpreter's
+#: scorer of the same name (``evaluator.SCORERS``).
+EMITTERS: Mapping[str, Callable[[_Writer, Node, Any], None]] = MappingProxyType(
+    {
+        "target": _Writer.emit_cohort,
+        "rank_points": _Writer.emit_cohort,
+        "met": _Writer.emit_met,
+        "points": _Writer.emit_points,
+        "per_event": _Writer.emit_per_event,
+        "proportional": _Writer.emit_proportional,
+        "bands": _Writer.emit_bands,
+        "table": _Writer.emit_called,
+        "increment": _Writer.emit_called,
+        "deadline": _Writer.emit_called,
+        "lookup": _Writer.emit_called,
+        "formula": _Writer.emit_formula,
+    }
+)
+
+#: Constructs the generated code calls through the interpreter's scorers.
+_CALLED: frozenset[str] = frozenset(
+    name for name, emit in EMITTERS.items() if emit is _Writer.emit_called
+)
 
 
 def _construct_lines(node: Node) -> bool:

@@ -13,6 +13,9 @@ exact decimals under the engine's own decimal context, whatever the caller's con
 from __future__ import annotations
 
 import decimal
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,10 +34,8 @@ from emulation_rules.compiler.nodes import (
     PerEventC,
     Points,
     ProportionalC,
-    RankPointsC,
     TableC,
-    TargetC,
-    _find_band,
+    find_band,
     register_program_builder,
 )
 from emulation_rules.compiler.sandbox import (
@@ -44,11 +45,13 @@ from emulation_rules.compiler.sandbox import (
     ReferenceEvaluator,
     run_compiled,
 )
+from emulation_rules.engine import words
 from emulation_rules.engine.codegen import build_program
+from emulation_rules.engine.words import STAGE_WORDS
 from emulation_rules.errors import EvaluationError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from emulation_rules.compiler.nodes import CompiledRuleset, GateC, Node
     from emulation_rules.engine.cluster import CohortEntry
@@ -57,22 +60,71 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENGINE_CONTEXT",
+    "SCORERS",
+    "STAGE_WORDS",
+    "Fallbacks",
     "TraceNode",
     "UnitScore",
     "UnitStatus",
+    "counting_fallbacks",
     "evaluate_values",
     "failed_unit",
 ]
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
-#: The review stages in the Vietnamese of the trace.
-STAGE_WORDS = {
-    "self_assessment": "tự chấm",
-    "appraisal": "thẩm định",
-    "cross_check": "chấm chéo",
-    "agreed": "thống nhất",
-}
 ZERO = Decimal(0)
+#: Where the engine says what it does beyond the results: a fallback, at DEBUG, with its reason.
+LOG = logging.getLogger("emulation_rules.engine")
+
+
+@dataclass(slots=True)
+class Fallbacks:
+    """The units the generated code gave back to the interpreter, with the reason of each.
+
+    A fallback changes no result (the interpreter is the reference), only the time taken: it is
+    counted so that a bug of the code generator cannot hide as slowness.
+    """
+
+    #: ``(unit id, reason)`` of each fallback, in order.
+    units: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many units fell back."""
+        return len(self.units)
+
+
+#: The counter of the current call (see :func:`counting_fallbacks`); None when nobody counts.
+_COUNTING: ContextVar[Fallbacks | None] = ContextVar("emulation_rules_fallbacks", default=None)
+
+
+@contextmanager
+def counting_fallbacks() -> Iterator[Fallbacks]:
+    """Count the fallbacks to the interpreter of the units scored inside the block.
+
+    Example:
+        >>> with counting_fallbacks() as fallbacks:
+        ...     pass  # score units here
+        >>> fallbacks.count
+        0
+    """
+    counter = Fallbacks()
+    token = _COUNTING.set(counter)
+    try:
+        yield counter
+    finally:
+        _COUNTING.reset(token)
+
+
+def _fell_back(compiled: CompiledRuleset, unit_id: str, error: Exception) -> None:
+    """Count and log a unit the generated code gave back to the interpreter."""
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    counter = _COUNTING.get()
+    if counter is not None:
+        counter.units.append((unit_id, reason))
+    LOG.debug("unit %s of guide %s: generated code fell back (%s)", unit_id, compiled.id, reason)
+
+
 #: The empty read-only mapping every unit without self-scores or corrections shares.
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -218,7 +270,8 @@ class _Context:
     # -- constructs ---------------------------------------------------------------------------
 
     def construct(self, node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        return _CONSTRUCTS[type(node.construct)](self, node, node.construct, lines)
+        assert node.construct_name is not None
+        return SCORERS[node.construct_name](self, node, node.construct, lines)
 
     def score_cohort(self, node: Node, c: Any, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         return self.cohort[node.id].value
@@ -237,7 +290,7 @@ class _Context:
             return ZERO  # no event: never a negative zero
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            lines.append(("cap_line", bounded - raw, words.cap_line(c.cap)))
         return raw
 
     def score_proportional(
@@ -253,12 +306,12 @@ class _Context:
         raw = node.max * c.factor * achieved / target
         cap = c.cap if c.cap is not None else node.max * c.factor
         if raw > cap:
-            lines.append(("cap_line", cap - raw, f"tối đa {cap}"))
+            lines.append(("cap_line", cap - raw, words.cap_line(cap)))
         return raw
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         x = self.number(c.of)
-        index = _find_band(c.bands, x)
+        index = find_band(c.bands, x)
         if index >= 0:
             points = c.bands[index].points
             assert points is not None
@@ -268,8 +321,8 @@ class _Context:
         raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
 
     def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        row = _find_band(c.rows, self.number(c.rows_of))
-        col = _find_band(c.columns, self.number(c.columns_of))
+        row = find_band(c.rows, self.number(c.rows_of))
+        col = find_band(c.columns, self.number(c.columns_of))
         if row >= 0 and col >= 0:
             return c.values[row][col]
         if c.otherwise is not None:
@@ -287,7 +340,7 @@ class _Context:
         raw: Decimal = steps * c.points
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
-            lines.append(("cap_line", bounded - raw, f"tối đa {c.cap}"))
+            lines.append(("cap_line", bounded - raw, words.cap_line(c.cap)))
         return raw
 
     def score_deadline(
@@ -368,16 +421,16 @@ class _Unit(_Context):
             entry = self.cohort.get(node.id)
             facts = entry.facts if entry else ()
             if entry is None or not entry.applicable:
-                note = entry.note if entry and entry.note else "không áp dụng"
+                note = entry.note if entry and entry.note else words.NOT_APPLICABLE
                 self.not_applicable(node, reads, note, facts)
                 return
         elif node.optional_reads:
             missing = [n for n in node.optional_reads if names[n] is NOT_APPLICABLE]
             if missing:
-                self.not_applicable(node, reads, f"không áp dụng: thiếu {', '.join(missing)}")
+                self.not_applicable(node, reads, words.missing_inputs(missing))
                 return
         if node.applicable_if is not None and not self.condition(node.applicable_if):
-            self.not_applicable(node, reads, f"không áp dụng: {node.applicable_if.source}")
+            self.not_applicable(node, reads, words.not_applicable_if(node.applicable_if.source))
             return
         states = self.states
         if (
@@ -385,7 +438,7 @@ class _Unit(_Context):
             and node.score_children
             and not any(states[c].applicable for c in node.score_children)
         ):
-            self.not_applicable(node, reads, "không áp dụng: mọi tiêu chí con không áp dụng")
+            self.not_applicable(node, reads, words.ALL_CHILDREN_NOT_APPLICABLE)
             return
         amax = self.applicable_max(node) if node.max is not None else ZERO
         if node.when is not None and not self.condition(node.when):
@@ -598,9 +651,7 @@ class _Unit(_Context):
             value = state.value
             parts.append((ident, value))
             if child.requires_benchmark and not benchmark_met and value != 0:
-                lines.append(
-                    ("benchmark_not_met", -value, f"{ident}: chỉ cộng khi đạt đủ điểm chuẩn")
-                )
+                lines.append(("benchmark_not_met", -value, words.benchmark_not_met(ident)))
                 continue
             if value < 0:
                 negative += value
@@ -613,29 +664,29 @@ class _Unit(_Context):
                 (
                     "cap_deductions",
                     capped_negative - negative,
-                    f"điểm trừ tối đa {node.cap_deductions}",
+                    words.cap_deductions(node.cap_deductions),
                 )
             )
         if node.cap_bonuses is not None and positive > node.cap_bonuses:
             capped_positive = node.cap_bonuses
             lines.append(
-                ("cap_bonuses", capped_positive - positive, f"điểm cộng tối đa {node.cap_bonuses}")
+                ("cap_bonuses", capped_positive - positive, words.cap_bonuses(node.cap_bonuses))
             )
         combined = capped_negative + capped_positive
         cap = node.cap_adjustments
         if cap is not None and abs(combined) > cap:
             bounded = cap if combined > 0 else -cap
-            lines.append(("cap_adjustments", bounded - combined, f"điểm trừ, cộng tối đa {cap}"))
+            lines.append(("cap_adjustments", bounded - combined, words.cap_adjustments(cap)))
             combined = bounded
             capped_negative = min(combined, ZERO)
         return combined, capped_negative
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         if node.cap_at_max and node.max is not None and value > node.max:
-            lines.append(("cap_at_max", node.max - value, f"không vượt quá {node.max}"))
+            lines.append(("cap_at_max", node.max - value, words.cap_at_max(node.max)))
             value = node.max
         if node.floor is not None and value < node.floor:
-            lines.append(("floor", node.floor - value, f"không thấp hơn {node.floor}"))
+            lines.append(("floor", node.floor - value, words.floor(node.floor)))
             value = node.floor
         if node.rounding is not None:
             places, mode = node.rounding
@@ -643,7 +694,7 @@ class _Unit(_Context):
             exponent = Decimal(1).scaleb(-places)
             rounded = Decimal(value).quantize(exponent, rounding=ROUNDING_MODES[mode])
             if rounded != value:
-                lines.append(("rounding", rounded - value, f"làm tròn {places} chữ số ({mode})"))
+                lines.append(("rounding", rounded - value, words.rounding(places, mode)))
             value = rounded
         return value
 
@@ -702,20 +753,24 @@ def _as_number(expression: CheckedExpression, value: Any) -> Decimal:
     )
 
 
-_CONSTRUCTS: dict[type, Callable[..., Decimal]] = {
-    TargetC: _Context.score_cohort,
-    RankPointsC: _Context.score_cohort,
-    Met: _Context.score_met,
-    Points: _Context.score_points,
-    PerEventC: _Context.score_per_event,
-    ProportionalC: _Context.score_proportional,
-    BandsC: _Context.score_bands,
-    TableC: _Context.score_table,
-    IncrementC: _Context.score_increment,
-    DeadlineC: _Context.score_deadline,
-    LookupC: _Context.score_lookup,
-    FormulaC: _Context.score_formula,
-}
+#: The interpreter's scorer of each construct, by its name in the guide (the reference of the
+#: code generator's ``EMITTERS``; the generated code calls the rarer ones from here).
+SCORERS: Mapping[str, Callable[..., Decimal]] = MappingProxyType(
+    {
+        "target": _Context.score_cohort,
+        "rank_points": _Context.score_cohort,
+        "met": _Context.score_met,
+        "points": _Context.score_points,
+        "per_event": _Context.score_per_event,
+        "proportional": _Context.score_proportional,
+        "bands": _Context.score_bands,
+        "table": _Context.score_table,
+        "increment": _Context.score_increment,
+        "deadline": _Context.score_deadline,
+        "lookup": _Context.score_lookup,
+        "formula": _Context.score_formula,
+    }
+)
 
 
 def _plain_inputs(reads: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
@@ -751,17 +806,17 @@ def _totals(
     lines: list[tuple[str, Decimal, str]] = []
     spec = compiled.ruleset.total
     if not spec.may_exceed_scale and total > amax:
-        lines.append(("cap_scale", amax - total, f"tổng không vượt quá {amax}"))
+        lines.append(("cap_scale", amax - total, words.total_cap_scale(amax)))
         total = amax
     if spec.floor is not None and total < spec.floor:
-        lines.append(("floor", spec.floor - total, f"không thấp hơn {spec.floor}"))
+        lines.append(("floor", spec.floor - total, words.floor(spec.floor)))
         total = spec.floor
     if spec.rounding is not None:
         rounded = total.quantize(
             Decimal(1).scaleb(-spec.rounding.places), rounding=ROUNDING_MODES[spec.rounding.mode]
         )
         if rounded != total:
-            lines.append(("rounding", rounded - total, f"làm tròn {spec.rounding.places} chữ số"))
+            lines.append(("rounding", rounded - total, words.total_rounding(spec.rounding.places)))
         total = rounded
     return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
 
@@ -791,7 +846,7 @@ def _root_trace(
         "TOTAL",
         compiled.ruleset.title,
         "total",
-        "tổng điểm các tiêu chuẩn",
+        words.TOTAL_RULE,
         (),
         totals.parts,
         totals.lines,
@@ -806,6 +861,10 @@ def _root_trace(
 
 class _LazyTrace:
     """The trace of a unit scored by a generated function, as flat records.
+
+    Fast path of: the :class:`TraceNode` tree :class:`_Unit` records. Kept equal by:
+    ``tests/test_codegen.py`` (the trace read, pickled and compared with the interpreter's) and
+    ``tests/test_codegen_differential.py``.
 
     The :class:`TraceNode` tree is built the first time it is read (most batches are ranked
     and summarised without reading every trace); it is the tree the interpreter builds.
@@ -845,7 +904,12 @@ class _LazyTrace:
                 status, parts, lines, note, facts = "scored", record, (), None, ()
             elif len(record) == 2:  # a leaf capped by its construct: (part, amount)
                 parts, amount = record
-                status, lines, note, facts = "scored", (("cap_line", amount, entry[14]),), None, ()
+                status, lines, note, facts = (
+                    "scored",
+                    (("cap_line", amount, entry.cap_note),),
+                    None,
+                    (),
+                )
             else:
                 status, parts, lines, note, facts = record
             inputs = tuple([(n, names[n]) for n in reads]) if reads else ()
@@ -861,13 +925,13 @@ class _LazyTrace:
                 items = parts
             else:  # the interpreter's base, then its adjustments
                 if shown == "construct":
-                    items = ((entry[13], parts),)
+                    items = ((entry.construct_label, parts),)
                 elif shown == "children":
-                    items = tuple([(c, values[c]) for c, k in entry[10] if flags[k]])
+                    items = tuple([(c, values[c]) for c, k in entry.score_children if flags[k]])
                 else:  # the benchmark, or nothing
-                    items = entry[12]
-                if entry[11]:
-                    items += tuple([(c, values[c]) for c, k in entry[11] if flags[k]])
+                    items = entry.benchmark
+                if entry.adjust_children:
+                    items += tuple([(c, values[c]) for c, k in entry.adjust_children if flags[k]])
             if optional:
                 inputs = _plain_inputs(inputs)
             fields = (ident, title, kind, rule, inputs, items, lines, values[ident])
@@ -957,8 +1021,8 @@ def evaluate_values(
                 cohort=cohort,
                 owned=owned,
             )
-        except Exception:  # noqa: BLE001, S110 - the interpreter scores it again and says why
-            pass
+        except Exception as error:  # noqa: BLE001 - the interpreter scores it again and says why
+            _fell_back(compiled, unit_id, error)
     kind = _ReferenceUnit if reference else _Unit
     unit = kind(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
     try:
@@ -1137,7 +1201,7 @@ def _classify(compiled: CompiledRuleset, total: Decimal, percent: Decimal | None
     value = total if on == "total" else percent
     if value is None:
         return otherwise
-    index = _find_band(bands, value)
+    index = find_band(bands, value)
     return bands[index].label if index >= 0 else otherwise
 
 
@@ -1148,7 +1212,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         compiled.order,
         compiled.roots,
         compiled.gates + compiled.eligibility,
-        _CONSTRUCTS,
+        SCORERS,
         _Context,
         ENGINE_CONTEXT,
     )
