@@ -113,6 +113,7 @@ CODES: dict[str, str] = {
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
+    "unknown-unit": "A request (a service's, an explanation's) names a unit with no result.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Excel workbooks
     "workbook-too-large": "An .xlsx unpacks to more than the limit (a part, all parts, or parts).",
