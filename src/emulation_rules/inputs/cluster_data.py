@@ -6,6 +6,8 @@ Read by :func:`~emulation_rules.inputs.submissions.load_cluster`; the engine's a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import ConfigDict, Field
 
 from emulation_rules.guide.model import Id, Text
@@ -15,7 +17,7 @@ __all__ = ["ClusterData", "Meeting", "NextYear"]
 
 
 class _Model(CheckedModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
 
 
 class Meeting(_Model):

@@ -28,7 +28,7 @@ agreed value departs from the rule, by how much, who decided it and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 
@@ -61,7 +61,7 @@ STAGES: dict[str, int] = {"self_assessment": 0, "appraisal": 1, "cross_check": 1
 
 
 class _Model(CheckedModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
 
 
 class Override(_Model):
