@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck imports guides pytest golden bench lock clean
+.PHONY: setup demo test lint format typecheck imports guides pytest docs golden bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -36,7 +36,7 @@ demo: $(VENV)/.run-stamp
 	$(BIN)/emulation-rules score $(DEMO_GUIDE) $(DEMO_SUBMISSIONS)
 
 ## The whole suite: lint, format check, types, shipped guides, tests.
-test: lint typecheck imports guides pytest
+test: lint typecheck imports guides docs pytest
 
 lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check src tests
@@ -52,6 +52,10 @@ typecheck: $(VENV)/.dev-stamp
 ## The layer contract of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 imports: $(VENV)/.dev-stamp
 	$(BIN)/lint-imports --no-cache
+
+## The documentation site with the API reference (mkdocs.yml), strict: a broken reference fails.
+docs: $(VENV)/.dev-stamp
+	$(BIN)/mkdocs build --strict --quiet
 
 guides: $(VENV)/.dev-stamp
 	$(BIN)/emulation-rules check rulesets/*.yaml rulesets/templates/*.yaml
@@ -86,4 +90,4 @@ lock: $(BIN)/python
 		-o requirements/bench.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .grimp_cache
+	rm -rf $(VENV) build/site .pytest_cache .mypy_cache .ruff_cache .hypothesis .grimp_cache

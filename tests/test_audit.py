@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from emulation_rules import load_ruleset, load_submissions, score
+from emulation_rules import SubmissionError, load_ruleset, load_submissions, score
 from emulation_rules.audit.log import append_record, verify_log
 from emulation_rules.audit.records import (
     AuditError,
@@ -117,7 +117,8 @@ def test_later_stages_win(guide, batch):
 
 
 def test_a_reason_is_mandatory():
-    with pytest.raises(ValueError, match="reason"):
+    # the constructor raises the library's own error, located (issue 17), not pydantic's
+    with pytest.raises(SubmissionError) as caught:
         Review(
             unit_id="u",
             stage="agreed",
@@ -125,6 +126,9 @@ def test_a_reason_is_mandatory():
             at="2022-12-01",
             overrides=[{"item": "a1", "score": 1}],
         )
+    [issue] = caught.value.issues
+    assert (issue.code, issue.path) == ("missing-field", ("overrides", 0))
+    assert "reason" in issue.message
 
 
 def test_review_of_an_unknown_unit_or_item(guide, batch):

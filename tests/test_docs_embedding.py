@@ -27,3 +27,4 @@ def test_every_python_block_runs_in_order(monkeypatch: pytest.MonkeyPatch, capsy
     out = capsys.readouterr().out
     assert "tx-cai-lay" in out  # the ranked units were printed
     assert "number-format" in out  # the error example printed its code
+    assert "number-format /units/0/values/c1_ty_le_thu_gom" in out  # the body's pointer

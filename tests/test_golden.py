@@ -46,7 +46,7 @@ class Example:
 def examples() -> list[Example]:
     """Every folder of ``examples/`` with a submissions file, with its guide and extra files."""
     out = []
-    for folder in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
+    for folder in sorted(p.parent for p in (ROOT / "examples").glob("*/submissions.yaml")):
         name = folder.name
         rel = f"examples/{name}"
         args = [f"rulesets/{GUIDE_OF.get(name, name)}.yaml", f"{rel}/submissions.yaml"]

@@ -57,6 +57,8 @@ NO_FIXTURE = {
     "stream-worker-lost",
     # a what-if request naming an unknown unit, label or award (tested in test_whatif.py)
     "whatif-request",
+    # a web request naming a unit with no result (tested in test_service.py)
+    "unknown-unit",
     # an output that cannot be written (tested in test_hostile_io.py)
     "file-write",
     # a signed record edited, or not signed by a trusted key (tested in test_signing.py)

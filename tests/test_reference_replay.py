@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2022, 12, 31)
 #: Example folders named otherwise than their guide.
 GUIDE_FOR = {"tiengiang-2022": "tiengiang-stnmt-2022", "congan-cum347": "congan-cum347-2024"}
-EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir())
+# the example clusters (examples/service/ is the reference web service, not a cluster)
+EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
 TIENGIANG = "tiengiang-2022"
 REFERENCE_WORDS = "đánh giá độc lập (trình thông dịch + simpleeval)"
 

@@ -37,6 +37,7 @@ __all__ = [
     "RulesetSchemaError",
     "Severity",
     "SubmissionError",
+    "json_pointer",
 ]
 
 Severity = Literal["error", "warning"]
@@ -112,6 +113,7 @@ CODES: dict[str, str] = {
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
+    "unknown-unit": "A request (a service's, an explanation's) names a unit with no result.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Excel workbooks
     "workbook-too-large": "An .xlsx unpacks to more than the limit (a part, all parts, or parts).",
@@ -181,6 +183,16 @@ class Issue:
     #: A suggestion such as ``did you mean 'late_reports'?``.
     hint: str | None = None
 
+    @property
+    def pointer(self) -> str:
+        """:attr:`path` as a JSON Pointer (RFC 6901); ``""`` when the issue has no path.
+
+        Example:
+            >>> Issue("value-type", "…", path=("units", 2, "values", "a/b")).pointer
+            '/units/2/values/a~1b'
+        """
+        return json_pointer(self.path)
+
     def location(self) -> str:
         """Return ``file:line:col``, or the file, or ``""``."""
         if self.source is not None and self.line is not None:
@@ -222,6 +234,16 @@ class Issue:
                 continue
             data[f.name] = list(value) if isinstance(value, tuple) else value
         return data
+
+
+def json_pointer(path: tuple[PathElement, ...]) -> str:
+    """Render a path tuple as a JSON Pointer (RFC 6901): ``~`` and ``/`` are escaped.
+
+    Example:
+        >>> json_pointer(("units", 0, "values", "c1"))
+        '/units/0/values/c1'
+    """
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def format_path(path: tuple[PathElement, ...]) -> str:

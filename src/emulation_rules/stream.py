@@ -31,6 +31,7 @@ import re
 import signal
 from dataclasses import dataclass, field
 from decimal import Decimal
+from os import PathLike
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.pool import Pool, WorkerError, WorkerLostError
@@ -183,10 +184,18 @@ class _Guide:
     trace: bool = False
 
 
-def _init_worker(source: str, trace: bool) -> None:
+def _init_worker(source: str | PathLike[str] | CompiledRuleset, trace: bool) -> None:
     from emulation_rules.compiler import load_ruleset  # noqa: PLC0415 - in the worker
+    from emulation_rules.compiler.nodes import CompiledRuleset  # noqa: PLC0415
 
-    _Guide.compiled = load_ruleset(source)
+    if isinstance(source, CompiledRuleset):
+        _Guide.compiled = source  # compiled once, by the caller
+    elif isinstance(source, str | PathLike):
+        _Guide.compiled = load_ruleset(os.fspath(source))
+    else:
+        raise TypeError(
+            f"stream_score() takes a compiled guide or a guide's path, not {type(source).__name__}"
+        )
     _Guide.trace = trace
 
 
@@ -494,7 +503,7 @@ class _Writer:
 
 
 def stream_score(
-    guide_source: str,
+    guide_source: CompiledRuleset | str | PathLike[str],
     lines: Iterable[str],
     out: TextIO,
     *,
@@ -509,7 +518,9 @@ def stream_score(
     """Score JSON Lines of submissions, writing one JSON line per unit, in input order.
 
     Args:
-        guide_source: the guide's path or text.
+        guide_source: the compiled guide (``load_ruleset``: it is not compiled again), or the
+            guide's path. Worker processes inherit it (forked); where they are spawned
+            (macOS) a compiled guide is loaded again from its ``source`` file.
         lines: the input lines (a file object works).
         out: where result lines go; written a whole cluster at a time and flushed after each.
         jobs: worker processes (1: score in this process); at most :func:`available_cpus`.
@@ -528,8 +539,17 @@ def stream_score(
     Raises:
         RulesetError: the guide does not load.
         WorkerError: a worker failed with an unexpected exception (a bug).
+        TypeError: ``guide_source`` is neither a compiled guide nor a path.
     """
     _init_worker(guide_source, trace)  # the guide's problems here; forked workers inherit it
+    compiled = _Guide.compiled
+    assert compiled is not None
+    # what a spawned worker loads (forked ones inherit the compiled guide and never use it)
+    worker_source: str | PathLike[str] | CompiledRuleset = (
+        compiled.source
+        if compiled.source and not isinstance(guide_source, str | PathLike)
+        else guide_source
+    )
     jobs = max(1, min(jobs, available_cpus()))
     signals = _Signals()
     writer = _Writer(out, signals, progress)
@@ -543,7 +563,7 @@ def stream_score(
         try:
             if jobs > 1:
                 pool = Pool(
-                    jobs, _score_task, initializer=_init_worker, initargs=(guide_source, trace)
+                    jobs, _score_task, initializer=_init_worker, initargs=(worker_source, trace)
                 )
                 results: Iterable[tuple[_Task, list[str]]] = pool.imap(reader.tasks(), jobs * 16)
             else:

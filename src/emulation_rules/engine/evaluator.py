@@ -228,6 +228,23 @@ class UnitScore:
             object.__setattr__(self, "_trace", trace)  # built once, then kept
         return trace
 
+    def to_dict(self, *, trace: bool = False) -> dict[str, Any]:
+        """The unit as JSON-ready data: exactly its entry in ``ClusterResult.to_dict()``.
+
+        Decimals and dates become text (``"100"``, never ``Decimal('100.0')``); ``trace=True``
+        adds the trace, when the unit was scored with one.
+        """
+        from emulation_rules.engine.serialize import unit_dict  # noqa: PLC0415 - see its doc
+
+        return unit_dict(self, trace=trace)
+
+    def to_json(self, *, trace: bool = False, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as canonical JSON text (sorted keys, UTF-8 characters kept)."""
+        from emulation_rules._support.canonical import canonical_json_text  # noqa: PLC0415
+
+        separators = (",", ": ") if indent else (",", ":")
+        return canonical_json_text(self.to_dict(trace=trace), indent, separators)
+
 
 class _State(NamedTuple):
     value: Decimal

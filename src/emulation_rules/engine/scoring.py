@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import decimal
 import gc
@@ -10,17 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date  # noqa: TC003 - a dataclass field type
 from decimal import Decimal
+from os import PathLike
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from emulation_rules._support.canonical import (
-    canonical_dict,
-    canonical_json_text,
-    canonical_value,
-    exact_decimal_text,
-)
+from emulation_rules._support.canonical import canonical_json_text, canonical_value
 from emulation_rules._support.text import suggest
 from emulation_rules._version import __version__
+from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
 from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.evaluator import (
@@ -31,14 +29,19 @@ from emulation_rules.engine.evaluator import (
     failed_unit,
 )
 from emulation_rules.engine.ranking import Tie, rank
+from emulation_rules.engine.serialize import trace_dict, unit_dict
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
 from emulation_rules.inputs.reviews import Departure, Review, Reviews, merge_reviews
-from emulation_rules.inputs.submissions import Rejected, Submission, validate_submission
+from emulation_rules.inputs.submissions import (
+    Rejected,
+    Submission,
+    SubmissionBatch,
+    validate_submission,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from emulation_rules.compiler.nodes import CompiledRuleset
     from emulation_rules.inputs.cluster_data import ClusterData
 
 __all__ = ["ClusterResult", "evaluate", "score", "trace_to_dict"]
@@ -106,7 +109,7 @@ class ClusterResult:
                 "engine": canonical_value(
                     {"name": "emulation-rules", "version": self.engine_version}
                 ),
-                "units": [_unit_dict(u, trace=trace) for u in self.units],
+                "units": [unit_dict(u, trace=trace) for u in self.units],
                 "rejected": canonical_value(
                     [
                         {
@@ -139,93 +142,13 @@ class ClusterResult:
             return canonical_json_text(self.to_dict(trace=trace), indent, separators)
 
 
-def _unit_dict(unit: UnitScore, *, trace: bool) -> dict[str, Any]:
-    """A unit as canonical data (as ``canonical_value`` writes it)."""
-    data: dict[str, Any] = canonical_value(
-        {
-            "unit_id": unit.unit_id,
-            "name": unit.name,
-            "status": unit.status,
-            "rank": unit.rank,
-            "total": unit.total,
-            "max": unit.max,
-            "percent": unit.percent,
-            "classification": unit.classification,
-            "reasons": list(unit.reasons),
-            "deductions": unit.deductions,
-            "items": dict(unit.items),
-            "not_applicable": list(unit.not_applicable),
-            "rank_keys": dict(unit.rank_keys),
-            "rank_decided_by": unit.rank_decided_by,
-            "eligible": unit.eligible,
-            "eligibility_reasons": list(unit.eligibility_reasons),
-            "awards": list(unit.awards),
-            "self_scores": dict(unit.self_scores),
-            "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
-            "computed_total": unit.computed_total,
-            "departures": [d.as_dict() for d in unit.departures],
-            "reviews": [list(r) for r in unit.reviews],
-            "corrected": {k: list(v) for k, v in unit.corrected.items()},
-            "issues": [i.as_dict() for i in unit.issues],
-        }
-    )
-    if trace and unit.trace is not None:
-        data["trace"] = trace_to_dict(unit.trace)  # canonical already
-    return data
-
-
 def trace_to_dict(node: TraceNode) -> dict[str, Any]:
-    """A trace tree as JSON-ready data (canonical: as ``canonical_value`` writes it)."""
-    # built canonical field by field, without a second walk: the usual exact types inline
-    cv = canonical_value
-    text = exact_decimal_text
-    out: dict[str, Any] = {}
-    stack: list[tuple[TraceNode, dict[str, Any]]] = [(node, out)]
-    while stack:
-        current, target = stack.pop()
-        ident, title, kind, rule = current.id, current.title, current.kind, current.rule
-        status, note, layer = current.status, current.note, current.layer
-        value, amax, line = current.value, current.max, current.line
-        inputs, parts, cohort = current.inputs, current.parts, current.cohort
-        applicable, adjustments = current.applicable, current.adjustments
-        children: list[dict[str, Any]] = []
-        target.update(
-            {
-                "id": ident if type(ident) is str else cv(ident),
-                "title": title if type(title) is str else cv(title),
-                "kind": kind if type(kind) is str else cv(kind),
-                "rule": rule if type(rule) is str else cv(rule),
-                "inputs": canonical_dict(dict(inputs)) if inputs else {},
-                "parts": [
-                    [
-                        label if type(label) is str else cv(label),
-                        text(amount) if type(amount) is Decimal else cv(amount),
-                    ]
-                    for label, amount in parts
-                ]
-                if parts
-                else [],
-                "adjustments": [
-                    [cv(code), cv(amount), cv(why)] for code, amount, why in adjustments
-                ]
-                if adjustments
-                else [],
-                "value": text(value) if type(value) is Decimal else cv(value),
-                "max": text(amax) if type(amax) is Decimal else cv(amax),
-                "applicable": applicable if type(applicable) is bool else cv(applicable),
-                "status": status if type(status) is str else cv(status),
-                "note": note if note is None or type(note) is str else cv(note),
-                "line": line if line is None else cv(line),
-                "cohort": canonical_dict(dict(cohort)) if cohort else {},
-                "layer": layer if layer is None or type(layer) is str else cv(layer),
-                "children": children,
-            }
-        )
-        for child in current.children:
-            slot: dict[str, Any] = {}
-            children.append(slot)
-            stack.append((child, slot))
-    return out
+    """A trace tree as JSON-ready data (canonical: as ``canonical_value`` writes it).
+
+    Decimals become their exact text (``"12.50"`` stays as computed); every field of every
+    node is present, with its children in order.
+    """
+    return trace_dict(node)
 
 
 def evaluate(
@@ -242,7 +165,12 @@ def evaluate(
 
     Raises:
         SubmissionError: if the submission does not fit the guide's inputs.
+        TypeError: ``compiled`` is not a compiled guide, or ``submission`` not a
+            ``Submission``.
     """
+    _check_guide(compiled, "evaluate")
+    if not isinstance(submission, Submission):
+        raise TypeError(f"evaluate() takes a Submission, not {type(submission).__name__}")
     values, issues = validate_submission(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
@@ -273,7 +201,7 @@ def evaluate(
 
 def score(
     compiled: CompiledRuleset,
-    submissions: Iterable[Submission],
+    submissions: SubmissionBatch | Iterable[Submission],
     *,
     trace: bool = True,
     on_error: Literal["record", "raise"] = "record",
@@ -284,8 +212,15 @@ def score(
     reviews: Iterable[Review] = (),
     as_of: date | None = None,
     reference: bool = False,
+    pause_gc: bool = True,
 ) -> ClusterResult:
     """Score every submission and rank the cluster.
+
+    Give a :class:`~emulation_rules.SubmissionBatch` (from ``load_submissions`` or
+    ``parse_submissions``) whole: its rejected units and its file-level issues are carried
+    into the result (``result.rejected``, ``result.issues``, ``result.ok``), so none is
+    dropped. A plain iterable of submissions is scored as given, with ``rejected`` and
+    ``issues`` added to the result (the older form, kept).
 
     With ``on_error="record"`` (the default) a unit whose submission is wrong is listed in
     ``rejected`` and a unit whose evaluation fails has status ``error``; the other units are
@@ -297,13 +232,35 @@ def score(
     guide's generated code nor the compiled closures. It is several times slower, and gives
     the same result whenever both evaluators are right (docs/audit.md, "Reference mode").
 
+    Threads: a compiled guide is immutable, and any number of threads may score with it at
+    once. While units are evaluated the cyclic garbage collector is paused for the whole
+    process (it costs a third of the time and frees nothing there), and resumed, as it was,
+    when the last concurrent call ends; ``pause_gc=False`` leaves it alone.
+
     Raises:
-        SubmissionError: with ``on_error="raise"``, for the first invalid submission.
+        SubmissionError: with ``on_error="raise"``, for the first invalid submission (or a
+            rejected unit or a file-level error of the batch).
         EvaluationError: with ``on_error="raise"``, for the first unit that fails.
+        TypeError: ``compiled`` is not a compiled guide (``load_ruleset`` gives one), or
+            ``submissions`` holds something other than ``Submission`` objects.
     """
-    subs = list(submissions)
-    all_rejected = list(rejected)
-    issues = list(issues)
+    _check_guide(compiled, "score")
+    if isinstance(submissions, SubmissionBatch):
+        batch = submissions
+        subs = list(batch.submissions)
+        all_rejected = [*batch.rejected, *rejected]
+        issues = [*batch.issues, *issues]
+        if on_error == "raise":
+            _raise_batch_problems(batch)
+    else:
+        subs = list(submissions)
+        all_rejected = list(rejected)
+        issues = list(issues)
+    for sub in subs:
+        if not isinstance(sub, Submission):
+            raise TypeError(
+                f"score() takes Submission objects (or a SubmissionBatch), not {type(sub).__name__}"
+            )
     by_unit: dict[str, list[Review]] = {}
     for review in reviews:
         by_unit.setdefault(review.unit_id, []).append(review)
@@ -362,7 +319,7 @@ def score(
                 all_rejected.append(Rejected(sub.unit_id, sub.name, (*unit_issues, *unknown)))
                 continue
         valid.append((sub, values, tuple(unit_issues)))
-    with _gc_paused():
+    with _gc_paused() if pause_gc else contextlib.nullcontext():
         scored = _evaluate_all(
             compiled, valid, merged, trace=trace, on_error=on_error, reference=reference
         )
@@ -391,6 +348,30 @@ def score(
         cluster=cluster,
         as_of=as_of,
     )
+
+
+def _check_guide(compiled: object, caller: str) -> None:
+    """Raise a clear ``TypeError`` for a guide that is not compiled (a path, a model)."""
+    if not isinstance(compiled, CompiledRuleset):
+        hint = (
+            " (load it with load_ruleset() first)"
+            if isinstance(compiled, str | PathLike | bytes)
+            else ""
+        )
+        raise TypeError(
+            f"{caller}() takes a compiled guide (CompiledRuleset), "
+            f"not {type(compiled).__name__}{hint}"
+        )
+
+
+def _raise_batch_problems(batch: SubmissionBatch) -> None:
+    """``on_error="raise"``: a batch's rejected unit or file-level error raises."""
+    errors = [i for i in batch.issues if i.severity == "error"]
+    if errors:
+        raise SubmissionError("the submissions cannot be read", tuple(errors))
+    if batch.rejected:
+        first = batch.rejected[0]
+        raise SubmissionError(f"the submission of unit {first.unit_id!r} is invalid", first.issues)
 
 
 def _evaluate_all(

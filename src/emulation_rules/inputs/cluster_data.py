@@ -6,15 +6,18 @@ Read by :func:`~emulation_rules.inputs.submissions.load_cluster`; the engine's a
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field
 
 from emulation_rules.guide.model import Id, Text
+from emulation_rules.inputs._validation import CheckedModel
 
 __all__ = ["ClusterData", "Meeting", "NextYear"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(CheckedModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
 
 
 class Meeting(_Model):

@@ -28,14 +28,15 @@ agreed value departs from the rule, by how much, who decided it and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 
 from emulation_rules._support.text import nfc
 from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.guide.model import Id, Num, Text
 from emulation_rules.guide.read import pydantic_issues
+from emulation_rules.inputs._validation import CheckedModel
 from emulation_rules.inputs.submissions import read_submission_document
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ Stage = Literal["self_assessment", "appraisal", "cross_check", "agreed"]
 STAGES: dict[str, int] = {"self_assessment": 0, "appraisal": 1, "cross_check": 1, "agreed": 2}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(CheckedModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
 
 
 class Override(_Model):

@@ -22,11 +22,11 @@ import decimal
 import difflib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._support.numbers import ENGINE_CONTEXT
@@ -43,9 +43,10 @@ from emulation_rules._support.text import (
 from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.compiler.fields import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
 from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
-from emulation_rules.errors import EvaluationError, Issue, SubmissionError
+from emulation_rules.errors import EvaluationError, Issue, SubmissionError, json_pointer
 from emulation_rules.guide.model import Id, Num, Text
 from emulation_rules.guide.read import pydantic_issues
+from emulation_rules.inputs._validation import CheckedModel
 from emulation_rules.inputs.cluster_data import ClusterData
 
 if TYPE_CHECKING:
@@ -70,8 +71,10 @@ __all__ = [
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Model(CheckedModel):
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True
+    )
 
 
 class Evidence(_Model):
@@ -153,12 +156,42 @@ class Rejected:
 
 @dataclass(frozen=True, slots=True)
 class SubmissionBatch:
-    """Submissions read from files, and the units rejected while reading them."""
+    """Submissions read from files or data, and the units rejected while reading them.
+
+    Give the whole batch to :func:`~emulation_rules.score` (``score(guide, batch)``): its
+    rejected units and its issues are then carried into the result, never dropped.
+    """
 
     submissions: tuple[Submission, ...]
     rejected: tuple[Rejected, ...]
-    #: File-level issues (a file that could not be read at all).
+    #: File-level issues (a file or a document that could not be read at all).
     issues: tuple[Issue, ...] = ()
+    #: Where each unit is in its document: ``(source, unit_id) -> ("units", 2)``.
+    unit_paths: Mapping[tuple[str | None, str], tuple[str | int, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def document_path(self, issue: Issue) -> tuple[str | int, ...]:
+        """The path of ``issue`` in its document, from the document's root.
+
+        An issue found when a unit is validated against the guide has a path inside the unit
+        (``("values", "x")``); this prefixes the unit's place (``("units", 2, "values", "x")``).
+
+        Example:
+            >>> batch = SubmissionBatch((), (), unit_paths={("f.json", "u1"): ("units", 2)})
+            >>> batch.document_path(Issue("value-type", "…", source="f.json", unit_id="u1",
+            ...                           path=("values", "x")))
+            ('units', 2, 'values', 'x')
+        """
+        if issue.unit_id is not None and issue.path[:1] != ("units",):
+            base = self.unit_paths.get((issue.source, issue.unit_id))
+            if base is not None:
+                return base + issue.path
+        return issue.path
+
+    def pointer(self, issue: Issue) -> str:
+        """:meth:`document_path` as a JSON Pointer (RFC 6901), e.g. ``/units/2/values/x``."""
+        return json_pointer(self.document_path(issue))
 
 
 def _reject_duplicates(
@@ -286,11 +319,22 @@ def read_submission_file(source: str | Path) -> SubmissionBatch:
 
     Bad units are rejected with issues; a bad file gives issues.
     """
+    document, issues = read_submission_document(source)
+    return submissions_from_document(document, issues, str(source))
+
+
+def submissions_from_document(
+    document: YamlDocument | None, issues: list[Issue], name: str
+) -> SubmissionBatch:
+    """Validate a submission document already read (from a file, text, bytes or data).
+
+    ``issues`` are the reader's; bad units are rejected with issues, a bad document gives
+    issues.
+    """
     submissions: list[Submission] = []
     rejected: list[Rejected] = []
     file_issues: list[Issue] = []
-    name = str(source)
-    document, issues = read_submission_document(source)
+    unit_paths: dict[tuple[str | None, str], tuple[str | int, ...]] = {}
     errors = [i for i in issues if i.severity == "error"]
     if document is None or errors:
         file_issues.extend(issues)
@@ -327,7 +371,9 @@ def read_submission_file(source: str | Path) -> SubmissionBatch:
             **raw,
         }
         try:
-            submissions.append(Submission.model_validate(raw_with_meta))
+            submission = Submission.model_validate(raw_with_meta)
+            submissions.append(submission)
+            unit_paths.setdefault((name, submission.unit_id), path)
         except ValidationError as exc:
             unit_id = raw.get("unit_id") if isinstance(raw.get("unit_id"), str) else f"#{index + 1}"
             unit_name = raw.get("name") if isinstance(raw.get("name"), str) else None
@@ -339,7 +385,7 @@ def read_submission_file(source: str | Path) -> SubmissionBatch:
                     tuple(i.evolve(unit_id=str(unit_id)) for i in found),
                 )
             )
-    return SubmissionBatch(tuple(submissions), tuple(rejected), tuple(file_issues))
+    return SubmissionBatch(tuple(submissions), tuple(rejected), tuple(file_issues), unit_paths)
 
 
 def validate_submission(
