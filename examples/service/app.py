@@ -39,8 +39,8 @@ from emulation_rules import (
     score,
     shipped_guides,
 )
+from emulation_rules.audit.documents import IssueDoc, ResultDoc
 from emulation_rules.audit.records import build_record
-from emulation_rules.authoring.schemas import IssueDoc, ResultDoc
 from emulation_rules.inputs.submissions import MAX_SUBMISSION_BYTES, SubmissionFile
 
 #: The largest request body read, in bytes (a submission file's limit).

@@ -12,7 +12,23 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AuditDoc", "ResultDoc"]
+__all__ = [
+    "AuditDoc",
+    "AuditEngine",
+    "AuditRuleset",
+    "AuditSignature",
+    "AwardDoc",
+    "DecisionDoc",
+    "DepartureDoc",
+    "EngineRef",
+    "IssueDoc",
+    "RejectedDoc",
+    "ResultDoc",
+    "RulesetRef",
+    "TieDoc",
+    "TraceDoc",
+    "UnitDoc",
+]
 
 #: A decimal written as text, as results write them: ``97.5``, ``-0.25``, ``110``.
 DECIMAL_TEXT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
