@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +49,27 @@ def run_unit() -> Callable[..., UnitScore]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@contextmanager
+def _bounded(seconds: float, mebibytes: int) -> Iterator[None]:
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert elapsed < seconds, f"took {elapsed:.1f} s (bound {seconds} s)"
+    assert peak < mebibytes * 2**20, f"peak {peak / 2**20:.0f} MiB (bound {mebibytes} MiB)"
+
+
+@pytest.fixture(scope="session")
+def bounded() -> Callable[[float, int], AbstractContextManager[None]]:
+    """``with bounded(seconds, mebibytes):`` fails the test past a time or memory bound.
+
+    For the fuzz targets: a quadratic path or a blow-up fails one example instead of hanging
+    the run. Memory is Python's own allocations (tracemalloc).
+    """
+    return _bounded

@@ -352,18 +352,7 @@ def _replay_with(
             f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
             f"(guide {guide.id} version {guide.version})"
         )
-    inputs = _recorded_inputs(record)
-    submissions, reviews, cluster, rejected, as_of = inputs
-    result = _rescore(guide, inputs, reference=reference)
-    again = build_record(
-        guide,
-        submissions,
-        result,
-        reviews=reviews,
-        cluster=cluster,
-        rejected_before=rejected,
-        as_of=as_of,
-    )
+    _, again = _record_again(guide, _recorded_inputs(record), reference=reference)
     try:
         first = first_difference(record["result"], again["result"])
         header = _header_differences(record, again)
@@ -424,6 +413,24 @@ def _rescore(guide: CompiledRuleset, inputs: _Inputs, *, reference: bool) -> Clu
     )
 
 
+def _record_again(
+    guide: CompiledRuleset, inputs: _Inputs, *, reference: bool
+) -> tuple[ClusterResult, dict[str, Any]]:
+    """A record's inputs scored again with ``guide``, and the record that scoring makes."""
+    submissions, reviews, cluster, rejected, as_of = inputs
+    result = _rescore(guide, inputs, reference=reference)
+    again = build_record(
+        guide,
+        submissions,
+        result,
+        reviews=reviews,
+        cluster=cluster,
+        rejected_before=rejected,
+        as_of=as_of,
+    )
+    return result, again
+
+
 @contextmanager
 def rescored(record: dict[str, Any]) -> Iterator[tuple[CompiledRuleset, ClusterResult, bool]]:
     """The guide a record embeds, its inputs scored again, and whether the result matches.
@@ -437,18 +444,7 @@ def rescored(record: dict[str, Any]) -> Iterator[tuple[CompiledRuleset, ClusterR
     """
     _check_record(record)
     with _recorded_guide(record["ruleset"]) as guide:
-        inputs = _recorded_inputs(record)
-        result = _rescore(guide, inputs, reference=False)
-        submissions, reviews, cluster, rejected, as_of = inputs
-        again = build_record(
-            guide,
-            submissions,
-            result,
-            reviews=reviews,
-            cluster=cluster,
-            rejected_before=rejected,
-            as_of=as_of,
-        )
+        result, again = _record_again(guide, _recorded_inputs(record), reference=False)
         try:
             same = first_difference(record["result"], again["result"]) is None
         except (KeyError, TypeError, AttributeError, IndexError):
