@@ -6,18 +6,15 @@ Read by :func:`~emulation_rules.inputs.submissions.load_cluster`; the engine's a
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from emulation_rules._support.formats import FrozenModel
 from emulation_rules.guide.model import Id, Text
 
 __all__ = ["ClusterData", "Meeting", "NextYear"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Meeting(_Model):
+class Meeting(FrozenModel):
     """Who took part in the cluster's vote."""
 
     #: Members present.
@@ -26,14 +23,14 @@ class Meeting(_Model):
     ballots: int | None = Field(default=None, ge=0)
 
 
-class NextYear(_Model):
+class NextYear(FrozenModel):
     """Next year's cluster head and deputies, as the meeting decided (never derived)."""
 
     head: Id | None = None
     deputies: tuple[Id, ...] = ()
 
 
-class ClusterData(_Model):
+class ClusterData(FrozenModel):
     """Facts about the cluster that are not any unit's submission: members, votes, next heads."""
 
     cluster: Text | None = None

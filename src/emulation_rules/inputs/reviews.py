@@ -30,8 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
+from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.text import nfc
 from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.guide.model import Id, Num, Text
@@ -59,11 +60,7 @@ Stage = Literal["self_assessment", "appraisal", "cross_check", "agreed"]
 STAGES: dict[str, int] = {"self_assessment": 0, "appraisal": 1, "cross_check": 1, "agreed": 2}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Override(_Model):
+class Override(FrozenModel):
     """An overriding score for one item, with the reason (mandatory) and evidence."""
 
     item: Id
@@ -72,7 +69,7 @@ class Override(_Model):
     evidence: tuple[Text, ...] = ()
 
 
-class Review(_Model):
+class Review(FrozenModel):
     """One review of one unit at one stage."""
 
     unit_id: Id
@@ -86,7 +83,7 @@ class Review(_Model):
     note: str | None = None
 
 
-class ReviewFile(_Model):
+class ReviewFile(FrozenModel):
     """A file of reviews, naming the guide it applies to."""
 
     ruleset: Text
