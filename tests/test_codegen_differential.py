@@ -54,7 +54,8 @@ from emulation_rules.compiler.nodes import (
 )
 from emulation_rules.compiler.sandbox import FUNCTIONS
 from emulation_rules.engine.cluster import cohort_values
-from emulation_rules.engine.codegen import _INLINE_DEPTH, _depth
+from emulation_rules.engine.codegen.emit_expressions import INLINE_DEPTH as _INLINE_DEPTH
+from emulation_rules.engine.codegen.emit_expressions import depth as _depth
 from emulation_rules.engine.evaluator import evaluate_values, program_unit
 from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES
 from emulation_rules.inputs.reviews import Override, Review

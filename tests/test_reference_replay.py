@@ -179,7 +179,7 @@ def _break_generated_code(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
         original(self, node)
         if node.id == target:
             indent, code = self.out[start].split("raw = ", 1)
-            self.out[start] = f"{indent}raw = ({code}) + {self.k(FAULT)}"
+            self.out[start] = f"{indent}raw = ({code}) + {self.constant(FAULT)}"
 
     monkeypatch.setattr(_codegen._Writer, "construct", broken)
 

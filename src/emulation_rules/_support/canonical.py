@@ -6,6 +6,16 @@ result's ``to_dict``, the audit record) writes it with :func:`canonical_json_byt
 :func:`canonical_json_digest`, which do not walk it again. The public :func:`canonical_bytes`
 and :func:`digest` accept any data: data that is canonical already is only checked (it is
 written as it is), other data is canonicalised first.
+
+Fast paths and their references, kept equal by ``tests/test_canonical.py`` (value for value,
+type for type, byte for byte, on random data and on every shipped example's result and
+record):
+
+- The JSON writer (:func:`canonical_json_text`, indented JSON of plain data) / ``json.dumps``
+  with the same arguments: data that is not plain, or too deep, is left to ``json.dumps``
+  itself (by design, not counted: the reference is then what runs).
+- :func:`canonical_value` by type, and canonical data written without a second walk / the
+  project's earlier ``isinstance`` walk, kept verbatim in the test as the oracle.
 """
 
 from __future__ import annotations

@@ -6,11 +6,17 @@ Schemas, and :func:`emulation_rules.audit.records.replay` checks a record agains
 reads anything back (a record is untrusted: an auditor replays what they receive).
 """
 
+# pydantic copies a field's mutable default for each instance (StrictModel is a BaseModel,
+# which ruff cannot see through the import).
+# ruff: noqa: RUF012
+
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from emulation_rules._support.formats import StrictModel
 
 __all__ = [
     "AuditDoc",
@@ -34,15 +40,11 @@ __all__ = [
 DECIMAL_TEXT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 
 
-class _Doc(BaseModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
-
-
 #: A decimal written as text.
 Dec = Annotated[str, Field(pattern=DECIMAL_TEXT)]
 
 
-class IssueDoc(_Doc):
+class IssueDoc(StrictModel):
     """An issue, as ``Issue.as_dict()`` writes it (absent fields are left out)."""
 
     code: str
@@ -57,7 +59,7 @@ class IssueDoc(_Doc):
     hint: str | None = None
 
 
-class TraceDoc(_Doc):
+class TraceDoc(StrictModel):
     """How one criterion got its value (``--trace``)."""
 
     id: str
@@ -78,7 +80,7 @@ class TraceDoc(_Doc):
     layer: str | None = None
 
 
-class DepartureDoc(_Doc):
+class DepartureDoc(StrictModel):
     """An item whose agreed value departs from the written rule."""
 
     item: str
@@ -92,7 +94,7 @@ class DepartureDoc(_Doc):
     evidence: list[str]
 
 
-class UnitDoc(_Doc):
+class UnitDoc(StrictModel):
     """One unit's result."""
 
     unit_id: str
@@ -122,7 +124,7 @@ class UnitDoc(_Doc):
     trace: TraceDoc | None = None
 
 
-class RejectedDoc(_Doc):
+class RejectedDoc(StrictModel):
     """A unit whose submission could not be scored."""
 
     unit_id: str
@@ -131,7 +133,7 @@ class RejectedDoc(_Doc):
     issues: list[IssueDoc]
 
 
-class TieDoc(_Doc):
+class TieDoc(StrictModel):
     """Units sharing a rank that no key separates."""
 
     rank: int
@@ -139,7 +141,7 @@ class TieDoc(_Doc):
     keys: dict[str, Any]
 
 
-class DecisionDoc(_Doc):
+class DecisionDoc(StrictModel):
     """The decision on one unit for one award."""
 
     unit_id: str
@@ -147,7 +149,7 @@ class DecisionDoc(_Doc):
     reason: str
 
 
-class AwardDoc(_Doc):
+class AwardDoc(StrictModel):
     """The decision on one award."""
 
     id: str
@@ -159,7 +161,7 @@ class AwardDoc(_Doc):
     decisions: list[DecisionDoc]
 
 
-class RulesetRef(_Doc):
+class RulesetRef(StrictModel):
     """The guide a result was scored against."""
 
     id: str
@@ -169,14 +171,14 @@ class RulesetRef(_Doc):
     source_digest: str | None
 
 
-class EngineRef(_Doc):
+class EngineRef(StrictModel):
     """The engine that scored."""
 
     name: str
     version: str
 
 
-class ResultDoc(_Doc):
+class ResultDoc(StrictModel):
     """The JSON result of scoring a cluster."""
 
     ruleset: RulesetRef
@@ -190,7 +192,7 @@ class ResultDoc(_Doc):
     as_of: str | None = None
 
 
-class AuditEngine(_Doc):
+class AuditEngine(StrictModel):
     """The engine named in an audit record."""
 
     name: str
@@ -199,7 +201,7 @@ class AuditEngine(_Doc):
     decimal_context: dict[str, Any]
 
 
-class AuditRuleset(_Doc):
+class AuditRuleset(StrictModel):
     """The guide embedded in an audit record."""
 
     id: str
@@ -213,7 +215,7 @@ class AuditRuleset(_Doc):
     bases: list[dict[str, str]] = []
 
 
-class AuditSignature(_Doc):
+class AuditSignature(StrictModel):
     """An Ed25519 signature of the record's digest and the signer's name."""
 
     algorithm: Literal["ed25519"]
@@ -224,7 +226,7 @@ class AuditSignature(_Doc):
     value: str
 
 
-class AuditDoc(_Doc):
+class AuditDoc(StrictModel):
     """An audit record: the guide, the inputs, the result, and their digests."""
 
     audit_format: str

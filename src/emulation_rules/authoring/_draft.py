@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from emulation_rules._support.canonical import decimal_text
-from emulation_rules.authoring._numbering import ascii_slug, parse_decimal
+from emulation_rules._support.numbers import parse_decimal
+from emulation_rules.authoring._numbering import ascii_slug
 from emulation_rules.errors import Issue
 
 if TYPE_CHECKING:
@@ -321,7 +322,7 @@ def _yaml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
     if isinstance(value, str):
-        number = parse_decimal(value)
+        number = parse_decimal(value, decimal_comma=True)
         if number is not None and re.fullmatch(r"-?\d+(\.\d+)?", value):
             return value
         return _scalar(value)

@@ -17,8 +17,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from emulation_rules._support.numbers import parse_decimal
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "Amount",
@@ -26,7 +30,6 @@ __all__ = [
     "Segment",
     "ascii_slug",
     "parse_amount",
-    "parse_decimal",
     "parse_number",
     "strip_diacritics",
 ]
@@ -189,21 +192,6 @@ _AMOUNT = re.compile(
 )
 
 
-def parse_decimal(text: str) -> Decimal | None:
-    """Read ``0,5``, ``0.5``, ``01`` or ``3`` exactly; None if it is not such a number.
-
-    Example:
-        >>> parse_decimal("0,25"), parse_decimal("02"), parse_decimal("1.000,5")
-        (Decimal('0.25'), Decimal('2'), None)
-    """
-    if not re.fullmatch(_NUMBER, text):
-        return None
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        return None
-
-
 def parse_amount(text: str) -> Amount | None:
     """Read a points cell; None when the cell is empty or not a number of points.
 
@@ -219,7 +207,7 @@ def parse_amount(text: str) -> Amount | None:
     match = _AMOUNT.fullmatch(clean)
     if not clean or match is None:
         return None
-    value = parse_decimal(match.group("number"))
+    value = parse_decimal(match.group("number"), decimal_comma=True)
     if value is None:
         return None
     sign = match.group("sign")

@@ -29,10 +29,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.text import read_source, suggest
 from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.compiler import by_position, load_ruleset
@@ -81,13 +82,7 @@ MAX_TESTS_BYTES = 20 * 1024 * 1024
 DocPath = tuple[str | int, ...]
 
 
-class _Model(BaseModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True
-    )
-
-
-class UnitExpect(_Model):
+class UnitExpect(FrozenModel):
     """What one unit must get. Only the keys given are checked."""
 
     status: Literal["scored", "not_classified", "error", "rejected"] | None = None
@@ -108,7 +103,7 @@ class UnitExpect(_Model):
     awards: tuple[Id, ...] | None = None
 
 
-class CaseExpect(_Model):
+class CaseExpect(FrozenModel):
     """What a case must give: per unit, per award, and which units are rejected."""
 
     units: dict[Id, UnitExpect] = Field(default_factory=dict)
@@ -118,7 +113,7 @@ class CaseExpect(_Model):
     rejected: tuple[Id, ...] | None = None
 
 
-class GuideCase(_Model):
+class GuideCase(FrozenModel):
     """One named case: submissions (files or inline units), cluster facts, expectations."""
 
     name: Text
@@ -134,7 +129,7 @@ class GuideCase(_Model):
     expect: CaseExpect
 
 
-class UnitRef(_Model):
+class UnitRef(FrozenModel):
     """One unit of a submission file, whose values inline units start from."""
 
     #: The submission file, relative to the tests file.
@@ -142,7 +137,7 @@ class UnitRef(_Model):
     unit: Id
 
 
-class GuideTestsFile(_Model):
+class GuideTestsFile(FrozenModel):
     """A tests file: the guide it tests and its cases."""
 
     #: The guide, relative to the tests file.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.numbers import parse_decimal
 from emulation_rules.authoring._draft import (
     DraftItem,
     InputDecl,
@@ -33,7 +34,6 @@ from emulation_rules.authoring._numbering import (
     Number,
     ascii_slug,
     parse_amount,
-    parse_decimal,
     parse_number,
 )
 from emulation_rules.authoring._tablefile import Cell, Grid, TableFileError, read_tables
@@ -330,7 +330,7 @@ def _phrases(text: str) -> list[Phrase]:
         match = _PHRASE.search(clause)
         if match is None:
             continue
-        value = parse_decimal(match.group(3))
+        value = parse_decimal(match.group(3), decimal_comma=True)
         if value is None:  # pragma: no cover - the pattern admits only numbers
             continue
         if match.group("verb").casefold() == "trừ" or match.group("sign") == "-":
@@ -339,7 +339,7 @@ def _phrases(text: str) -> list[Phrase]:
         found.append(
             Phrase(
                 value,
-                parse_decimal(cap.group(1)) if cap else None,
+                parse_decimal(cap.group(1), decimal_comma=True) if cap else None,
                 bool(_PER.search(clause)) or cap is not None,
                 clause.strip(" -–()\n"),
             )
@@ -349,7 +349,7 @@ def _phrases(text: str) -> list[Phrase]:
 
 def _cap_in(text: str) -> Decimal | None:
     match = _CAP.search(text)
-    return parse_decimal(match.group(1)) if match else None
+    return parse_decimal(match.group(1), decimal_comma=True) if match else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,14 @@
-"""Declared inputs: their compiled form and the strict conversion of submitted values."""
+"""Declared inputs: their compiled form and the strict conversion of submitted values.
+
+Fast path of: :func:`coerce_value`, the rule (with the value-by-value reporting path of
+:func:`emulation_rules.inputs.submissions.validate_submission`). The validation plan
+(:func:`input_plan`, :class:`InputPlan`: one specialised checker per input, built once per
+guide, and a test of a whole group of inputs at a time) only finds, faster, the values that
+``coerce_value`` would accept unchanged; it hands every other value to ``coerce_value`` itself.
+Kept equal by: ``tests/test_input_plan.py`` (random values of every input type against the
+rule and the reporting path). Not counted: a submission the plan does not accept whole takes
+the reporting path, which is the reference itself, not a fallback from a failure.
+"""
 
 from __future__ import annotations
 

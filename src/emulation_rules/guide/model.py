@@ -12,19 +12,19 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from emulation_rules._support.formats import FrozenModel
+from emulation_rules._support.numbers import parse_decimal
 from emulation_rules._support.text import find_invisible
 
 __all__ = [
@@ -70,7 +70,6 @@ MAX_MAGNITUDE = Decimal("1e15")
 #: Most decimal places accepted in a number literal.
 MAX_PLACES = 10
 
-_STRICT_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -91,8 +90,9 @@ def parse_number_text(text: str) -> Decimal:
         Decimal('95.50')
     """
     stripped = text.strip()
-    if _STRICT_NUMBER.fullmatch(text) and not re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
-        return Decimal(text)
+    value = parse_decimal(text)
+    if value is not None and not re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
+        return value
     if re.fullmatch(r"-?[1-9][0-9]{0,2}[.,][0-9]{3}", stripped):
         whole = stripped.replace(",", "").replace(".", "")
         decimal = stripped.replace(",", ".")
@@ -197,16 +197,6 @@ Expr = Annotated[str, Field(min_length=1)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class _Model(BaseModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        populate_by_name=True,
-        str_strip_whitespace=False,
-        validate_default=False,
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # Inputs
 
@@ -214,7 +204,7 @@ class _Model(BaseModel):
 InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text"]
 
 
-class InputSpec(_Model):
+class InputSpec(FrozenModel):
     """One field a unit's submission may carry (an input of the guide)."""
 
     type: InputType
@@ -242,7 +232,7 @@ class InputSpec(_Model):
 # Scoring constructs
 
 
-class Band(_Model):
+class Band(FrozenModel):
     """A half-open interval of a measured value, and the points it gives.
 
     Lower bound: ``from`` (inclusive, "từ") or ``above`` (exclusive, "trên"); upper bound:
@@ -265,7 +255,7 @@ class Band(_Model):
         return self
 
 
-class Bands(_Model):
+class Bands(FrozenModel):
     """Points by the band a value falls in (mechanisms 13, 14)."""
 
     of: Expr
@@ -274,14 +264,14 @@ class Bands(_Model):
     otherwise: Num | None = None
 
 
-class Axis(_Model):
+class Axis(FrozenModel):
     """One dimension of a :class:`Table`: a measured value and its bands (no points)."""
 
     of: Expr
     bands: tuple[Band, ...] = Field(min_length=1)
 
 
-class Table(_Model):
+class Table(FrozenModel):
     """A two-dimensional table: row band × column band → points (mechanism 16)."""
 
     rows: Axis
@@ -291,7 +281,7 @@ class Table(_Model):
     otherwise: Num | None = None
 
 
-class PerEvent(_Model):
+class PerEvent(FrozenModel):
     """Points per counted event, optionally capped (mechanisms 18–21, 28)."""
 
     count: Expr
@@ -300,7 +290,7 @@ class PerEvent(_Model):
     cap: NonNegative | None = None
 
 
-class Proportional(_Model):
+class Proportional(FrozenModel):
     """``max × factor × achieved / target``, capped (mechanisms 7, 8, 47)."""
 
     achieved: Expr
@@ -310,7 +300,7 @@ class Proportional(_Model):
     cap: NonNegative | None = None
 
 
-class Increment(_Model):
+class Increment(FrozenModel):
     """A step bonus: past a threshold, ``points`` for each ``every`` units (mechanism 15).
 
     With ``above: 92, every: 1, points: 0.1, cap: 0.5``: 92.5 → 0.1, 93 → 0.2, 96 → 0.5.
@@ -330,14 +320,14 @@ class Increment(_Model):
         return self
 
 
-class EarlyBonus(_Model):
+class EarlyBonus(FrozenModel):
     """Points for a date at least ``days`` days before the due date."""
 
     days: int = Field(ge=1, le=366)
     points: Num
 
 
-class Deadline(_Model):
+class Deadline(FrozenModel):
     """Points by a date relative to a due date (mechanism 23)."""
 
     date: Expr
@@ -348,7 +338,7 @@ class Deadline(_Model):
     early: EarlyBonus | None = None
 
 
-class Lookup(_Model):
+class Lookup(FrozenModel):
     """Points by the value of an enum input, e.g. a severity grade (mechanism 24)."""
 
     of: Expr
@@ -356,7 +346,7 @@ class Lookup(_Model):
     otherwise: Num | None = None
 
 
-class Target(_Model):
+class Target(FrozenModel):
     """The police rule for a quantitative target (Article 6): a cluster-phase construct.
 
     With scale S (the criterion's ``max``), target T and result A: below target ½·S·A/T; target
@@ -371,7 +361,7 @@ class Target(_Model):
     no_target: Literal["not_applicable", "leader"] = "not_applicable"
 
 
-class RankPoints(_Model):
+class RankPoints(FrozenModel):
     """Points by the unit's rank in the cluster on a value (mechanisms 32, 33).
 
     ``points[0]`` for the first, ``points[1]`` for the second, …; tied units share the
@@ -393,7 +383,7 @@ class RankPoints(_Model):
         return self
 
 
-class Caps(_Model):
+class Caps(FrozenModel):
     """Caps on a criterion's adjustments, as positive magnitudes (mechanism 22).
 
     ``deductions`` bounds the sum of deductions only ("không liên quan đến điểm cộng");
@@ -408,7 +398,7 @@ class Caps(_Model):
 RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
 
 
-class Rounding(_Model):
+class Rounding(FrozenModel):
     """Round a value to ``places`` decimals (half-up by default, the Vietnamese rule)."""
 
     places: int = Field(ge=0, le=MAX_PLACES)
@@ -436,7 +426,7 @@ CONSTRUCTS = (
 )
 
 
-class Criterion(_Model):
+class Criterion(FrozenModel):
     """A node of the criteria tree: a standard, a section, an item, a bonus or a deduction."""
 
     id: Id
@@ -506,7 +496,7 @@ class Criterion(_Model):
 # Totals, gates, classification, ranking
 
 
-class Total(_Model):
+class Total(FrozenModel):
     """How the unit total is formed from the top-level criteria."""
 
     #: Whether bonuses may lift the total above the guide's scale (true in many guides).
@@ -515,7 +505,7 @@ class Total(_Model):
     rounding: Rounding | None = None
 
 
-class Gate(_Model):
+class Gate(FrozenModel):
     """A condition that makes a unit "không xếp loại" (not classified) (mechanism 36)."""
 
     id: Id
@@ -527,7 +517,7 @@ class Eligibility(Gate):
     """A fact that makes a unit ineligible for awards (e.g. a discipline finding)."""
 
 
-class Fraction(_Model):
+class Fraction(FrozenModel):
     """A share written as a percent (``50``) or a fraction (``"2/3"``), kept exact."""
 
     numerator: int = Field(ge=0)
@@ -564,7 +554,7 @@ Share = Annotated[
 ]
 
 
-class AwardRequires(_Model):
+class AwardRequires(FrozenModel):
     """What a unit needs to be considered for an award."""
 
     eligible: bool = True
@@ -576,7 +566,7 @@ class AwardRequires(_Model):
     min_percent: Num | None = None
 
 
-class Quota(_Model):
+class Quota(FrozenModel):
     """How many units may receive an award: a count, or a share of members or eligible units."""
 
     count: int | None = Field(default=None, ge=0)
@@ -593,7 +583,7 @@ class Quota(_Model):
         return self
 
 
-class Vote(_Model):
+class Vote(FrozenModel):
     """A vote rule: votes for a unit divided by a base must pass a threshold."""
 
     #: The base: all members, the members present, or the valid ballots.
@@ -606,7 +596,7 @@ class Vote(_Model):
     quorum: Share | None = None
 
 
-class Award(_Model):
+class Award(FrozenModel):
     """An award the cluster proposes (a flag, a certificate of merit)."""
 
     id: Id
@@ -618,7 +608,7 @@ class Award(_Model):
     allow_with: tuple[Id, ...] = ()
 
 
-class InputCheck(_Model):
+class InputCheck(FrozenModel):
     """A consistency rule between a unit's inputs ("late dossiers ≤ dossiers received").
 
     A unit whose values break it is rejected with the message, before scoring.
@@ -630,7 +620,7 @@ class InputCheck(_Model):
     message: Text
 
 
-class ClassBand(_Model):
+class ClassBand(FrozenModel):
     """A classification label for totals (or percentages) in a band (mechanism 37)."""
 
     label: Text
@@ -640,7 +630,7 @@ class ClassBand(_Model):
     to: Num | None = None
 
 
-class Classification(_Model):
+class Classification(FrozenModel):
     """Labels from the total or the percentage of the applicable maximum."""
 
     on: Literal["total", "percent"] = "total"
@@ -660,7 +650,7 @@ def _rank_key_shorthand(value: Any) -> Any:
     return value
 
 
-class _RankKey(_Model):
+class _RankKey(FrozenModel):
     key: Literal["total", "percent", "score", "deductions"]
     #: The criterion whose value is the key (``key: score``).
     id: Id | None = None
@@ -696,21 +686,21 @@ RankKey = Annotated[
 ]
 
 
-class Ranking(_Model):
+class Ranking(FrozenModel):
     """Ordered sort keys and the rank method (mechanism 38)."""
 
     by: tuple[RankKey, ...] = Field(default=(_RankKey(key="total"),), min_length=1)
     method: Literal["competition", "dense", "ordinal"] = "competition"
 
 
-class Effective(_Model):
+class Effective(FrozenModel):
     """Dates between which the guide applies."""
 
     from_: IsoDate = Field(alias="from")
     to: IsoDate | None = None
 
 
-class Ruleset(_Model):
+class Ruleset(FrozenModel):
     """A whole scoring guide."""
 
     format: str

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.yaml import Positions, YamlDocument
 from emulation_rules.errors import SubmissionError
 from emulation_rules.guide.read import pydantic_issues
@@ -20,8 +21,8 @@ from emulation_rules.guide.read import pydantic_issues
 __all__ = ["CheckedModel"]
 
 
-class CheckedModel(BaseModel):
-    """A pydantic model whose constructor raises :class:`SubmissionError` for bad data."""
+class CheckedModel(FrozenModel):
+    """An input model (frozen, strict) whose constructor raises :class:`SubmissionError`."""
 
     def __init__(self, /, **data: Any) -> None:
         """Validate ``data``.

@@ -6,9 +6,7 @@ Read by :func:`~emulation_rules.inputs.submissions.load_cluster`; the engine's a
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from emulation_rules.guide.model import Id, Text
 from emulation_rules.inputs._validation import CheckedModel
@@ -16,11 +14,7 @@ from emulation_rules.inputs._validation import CheckedModel
 __all__ = ["ClusterData", "Meeting", "NextYear"]
 
 
-class _Model(CheckedModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
-
-
-class Meeting(_Model):
+class Meeting(CheckedModel):
     """Who took part in the cluster's vote."""
 
     #: Members present.
@@ -29,14 +23,14 @@ class Meeting(_Model):
     ballots: int | None = Field(default=None, ge=0)
 
 
-class NextYear(_Model):
+class NextYear(CheckedModel):
     """Next year's cluster head and deputies, as the meeting decided (never derived)."""
 
     head: Id | None = None
     deputies: tuple[Id, ...] = ()
 
 
-class ClusterData(_Model):
+class ClusterData(CheckedModel):
     """Facts about the cluster that are not any unit's submission: members, votes, next heads."""
 
     cluster: Text | None = None

@@ -28,9 +28,9 @@ agreed value departs from the rule, by how much, who decided it and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from emulation_rules._support.text import nfc
 from emulation_rules.errors import Issue, SubmissionError
@@ -60,11 +60,7 @@ Stage = Literal["self_assessment", "appraisal", "cross_check", "agreed"]
 STAGES: dict[str, int] = {"self_assessment": 0, "appraisal": 1, "cross_check": 1, "agreed": 2}
 
 
-class _Model(CheckedModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
-
-
-class Override(_Model):
+class Override(CheckedModel):
     """An overriding score for one item, with the reason (mandatory) and evidence."""
 
     item: Id
@@ -73,7 +69,7 @@ class Override(_Model):
     evidence: tuple[Text, ...] = ()
 
 
-class Review(_Model):
+class Review(CheckedModel):
     """One review of one unit at one stage."""
 
     unit_id: Id
@@ -87,7 +83,7 @@ class Review(_Model):
     note: str | None = None
 
 
-class ReviewFile(_Model):
+class ReviewFile(CheckedModel):
     """A file of reviews, naming the guide it applies to."""
 
     ruleset: Text

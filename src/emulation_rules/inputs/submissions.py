@@ -24,9 +24,9 @@ import json
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._support.numbers import ENGINE_CONTEXT
@@ -71,13 +71,7 @@ __all__ = [
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 
 
-class _Model(CheckedModel):
-    model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True
-    )
-
-
-class Evidence(_Model):
+class Evidence(CheckedModel):
     """A piece of evidence ("minh chứng") for a value."""
 
     #: Document number, e.g. "12/BC-PTNMT".
@@ -110,7 +104,7 @@ def _no_invisible(value: str) -> str:
     return value
 
 
-class Submission(_Model):
+class Submission(CheckedModel):
     """One unit's submission: identity, input values, evidence and its own self-scores."""
 
     unit_id: Id
@@ -136,7 +130,7 @@ class Submission(_Model):
     cells: dict[str, str] = Field(default_factory=dict, exclude=True)
 
 
-class SubmissionFile(_Model):
+class SubmissionFile(CheckedModel):
     """A submission document: the guide it answers, and one or more units."""
 
     ruleset: Text

@@ -1,0 +1,126 @@
+"""Checked expressions written inline: the sandbox's closures, as Python text.
+
+Reference: the closures :func:`emulation_rules.compiler.sandbox.compile_tree` makes (the same
+helpers: operands checked as numbers, division through the sandbox's ``_div``, the function
+table's implementations). Kept equal by ``tests/test_codegen_differential.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from emulation_rules.compiler import sandbox as _sandbox
+from emulation_rules.engine.codegen.source import SourceText
+
+if TYPE_CHECKING:
+    from emulation_rules.compiler.sandbox import CheckedExpression
+
+#: Deeper expression trees run as their closures (Python's parser has its own nesting limit).
+INLINE_DEPTH = 40
+
+_COMPARE_TEXT = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def depth(tree: ast.expr) -> int:
+    """The depth of an expression tree (a lone name or constant is 1)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+class ExpressionWriter(SourceText):
+    """Writes the guide's expressions into the function's text."""
+
+    def condition(self, expression: CheckedExpression) -> str:
+        """A checked expression used as a condition."""
+        return self.expression(expression)
+
+    def number(self, expression: CheckedExpression, target: str) -> None:
+        """Set ``target`` to an expression's value, checked to be a number."""
+        self.write(f"{target} = {self.expression(expression)}")
+        self.write(f"if {target}.__class__ not in NUM:")
+        self.write("    raise FB")
+
+    def expression(self, expression: CheckedExpression) -> str:
+        """Python code for a checked expression: the sandbox's closures, written inline.
+
+        Each node does what :func:`~emulation_rules.compiler.sandbox.compile_tree` makes it do, with
+        the same helper functions (operands checked as numbers, division through the
+        sandbox's ``_div``, the function table's implementations); a tree deeper than
+        ``INLINE_DEPTH`` runs as its closure instead.
+        """
+        if expression.bare_name is not None:
+            return f"names[{self.constant(expression.bare_name)}]"
+        if depth(expression.tree) > INLINE_DEPTH:
+            return f"{self.constant(expression.fn)}(names)"
+        return self.tree(expression.tree)
+
+    def tree(self, tree: ast.expr) -> str:
+        """Python code for one node of an expression tree."""
+        if isinstance(tree, ast.Constant):
+            return self.constant(tree.value)
+        if isinstance(tree, ast.Name):
+            return f"names[{self.constant(tree.id)}]"
+        if isinstance(tree, ast.BinOp):
+            left, right = self.operand(tree.left), self.operand(tree.right)
+            if isinstance(tree.op, ast.Div):
+                return self.divide(left, right)
+            symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}[type(tree.op)]
+            return f"({left} {symbol} {right})"
+        if isinstance(tree, ast.UnaryOp):
+            if isinstance(tree.op, ast.Not):
+                return f"(not {self.tree(tree.operand)})"
+            return f"({'-' if isinstance(tree.op, ast.USub) else '+'}{self.operand(tree.operand)})"
+        if isinstance(tree, ast.BoolOp):
+            word = " and " if isinstance(tree.op, ast.And) else " or "
+            return "(" + word.join(self.tree(value) for value in tree.values) + ")"
+        if isinstance(tree, ast.Compare):
+            text = self.tree(tree.left)
+            for operator, comparator in zip(tree.ops, tree.comparators, strict=True):
+                text += f" {_COMPARE_TEXT[type(operator)]} {self.tree(comparator)}"
+            return f"({text})"
+        if isinstance(tree, ast.IfExp):
+            test, body, orelse = self.tree(tree.test), self.tree(tree.body), self.tree(tree.orelse)
+            return f"({body} if {test} else {orelse})"
+        assert isinstance(tree, ast.Call)
+        assert isinstance(tree.func, ast.Name)
+        args = ", ".join(self.tree(argument) for argument in tree.args)
+        if tree.func.id == "score":
+            return f"names[{self.constant(_sandbox.SCORE_KEY)}]({args})"
+        if tree.func.id in ("percent", "ratio") and len(tree.args) == 2:
+            # as the sandbox defines them: a percent is a division of the part times 100
+            part, whole = (self.tree(argument) for argument in tree.args)
+            if tree.func.id == "percent":
+                part = f"D({part}) * {self.constant(100)}"
+            return self.divide(part, whole)
+        return f"{self.constant(_sandbox.FUNCTIONS[tree.func.id].impl)}({args})"
+
+    def divide(self, left: str, right: str) -> str:
+        """The sandbox's ``_div(left, right)``: a zero divisor goes to ``_div`` itself, to raise."""
+        self.temporaries += 1
+        name = f"o{self.temporaries}"
+        divide = self.constant(_sandbox._div)  # noqa: SLF001
+        return f"(D({left}) / D({name}) if ({name} := {right}) else {divide}({left}, {name}))"
+
+    def operand(self, tree: ast.expr) -> str:
+        """An arithmetic operand, checked to be a number as the sandbox checks it."""
+        self.temporaries += 1
+        name = f"o{self.temporaries}"
+        check = self.constant(_sandbox._number_value)  # noqa: SLF001
+        return f"({name} if ({name} := {self.tree(tree)}).__class__ in NUM else {check}({name}))"
+
+    # -- the function -------------------------------------------------------------------------

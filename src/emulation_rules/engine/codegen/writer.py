@@ -1,0 +1,402 @@
+"""Writes one generated function, criterion by criterion, in the compiled order.
+
+Reference: the interpreter's unit (:class:`emulation_rules.engine.evaluator._Unit`): the ways
+a criterion does not apply, its parts, adjustments, forfeit, limits and checks, in the same
+order and with the same operations. Kept equal by ``tests/test_codegen_differential.py`` and
+``tests/test_codegen.py``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from emulation_rules.compiler.nodes import BandsC, Met, PerEventC, Points, ProportionalC
+from emulation_rules.compiler.sandbox import ROUNDING_MODES
+from emulation_rules.engine import words
+from emulation_rules.engine.codegen.emit_constructs import CALLED, ConstructWriter, construct_lines
+from emulation_rules.engine.codegen.source import ZERO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from emulation_rules.compiler.nodes import Node
+
+# The statuses of the trace (the interpreter writes the same words).
+SCORED = "scored"
+NOT_APPLICABLE_STATUS = "not_applicable"
+
+
+def _inexact(value: Decimal) -> bool:
+    """Whether adding it to zero in the engine's context changes it (more than 28 digits)."""
+    return ZERO + value != value
+
+
+class _Writer(ConstructWriter):
+    """Writes one function; every value from the guide becomes a constant ``kN``."""
+
+    def function(
+        self,
+        order: tuple[str, ...],
+        constructs: Mapping[str, Callable[..., Decimal]],
+        context_class: type,
+    ) -> None:
+        """Write the whole function: every criterion, then the return of its results."""
+        self.constructs = constructs
+        self.context_class = context_class
+        name = "traced" if self.traced else "plain"
+        self.indent = 0
+        self.write(f"def {name}(names, cohort, S):")
+        self.indent = 1
+        self.write("ds = ZERO")
+        generic = any(self.nodes[ident].construct_name in CALLED for ident in order)
+        if generic:
+            self.write(f"ctx = {self.constant(context_class)}(names, cohort)")
+        for ident in order:
+            self.node(self.index[ident], self.nodes[ident])
+        count = len(order)
+        values = ", ".join(
+            f"{self.constant(ident)}: v{position}" for position, ident in enumerate(order)
+        )
+        flags = ", ".join(f"a{position}" for position in range(count))
+        maxima = ", ".join(f"m{position}" for position in range(count))
+        if self.traced:
+            records = ", ".join(f"r{position}" for position in range(count))
+            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},)")
+        else:
+            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds")
+
+    def node(self, position: int, node: Node) -> None:
+        write = self.write
+        # the ways a criterion does not apply, in the interpreter's order
+        branches: list[tuple[str, str]] = []
+        facts = "()"
+        if node.cluster:
+            write(f"e = cohort.get({self.constant(node.id)})")
+            write("f = () if e is None else e.facts")
+            facts = "f"
+            branches.append(
+                (
+                    "e is None or not e.applicable",
+                    "e.note if e is not None and e.note else "
+                    + self.constant(words.NOT_APPLICABLE),
+                )
+            )
+        elif node.optional_reads:
+            write(f"ms = [n for n in {self.constant(node.optional_reads)} if names[n] is NA]")
+            branches.append(("ms", f"{self.constant(words.missing_inputs)}(ms)"))
+        if node.applicable_if is not None:
+            branches.append(
+                (
+                    f"not {self.condition(node.applicable_if)}",
+                    self.constant(words.not_applicable_if(node.applicable_if.source)),
+                )
+            )
+        if node.construct is None and node.score_children:
+            anyone = " or ".join(self.applies_of(child) for child in node.score_children)
+            branches.append((f"not ({anyone})", self.constant(words.ALL_CHILDREN_NOT_APPLICABLE)))
+        opened = False
+        for number, (condition, note) in enumerate(branches):
+            write(f"{'if' if number == 0 else 'elif'} {condition}:")
+            self.indent += 1
+            write(f"v{position} = ZERO")
+            write(f"a{position} = False")
+            write(f"m{position} = ZERO")
+            if self.traced:
+                status = self.constant(NOT_APPLICABLE_STATUS)
+                write(f"r{position} = ({status}, None, (), {note}, {facts})")
+            self.indent -= 1
+            opened = True
+        if opened:
+            write("else:")
+            self.indent += 1
+        write(f"m{position} = {self.amax(node)}")
+        write(f"a{position} = True")
+        closes = 0
+        if node.when is not None:
+            write(f"if not {self.condition(node.when)}:")
+            self.zero(position, "condition_not_met", node.when.source, facts)
+            closes = 1
+        if node.waive_if is not None:
+            write(f"{'elif' if closes else 'if'} {self.condition(node.waive_if)}:")
+            self.zero(position, "waived", node.waive_if.source, facts)
+            closes = 1
+        if closes:
+            write("else:")
+            self.indent += 1
+        self.body(position, node, facts)
+        if closes:
+            self.indent -= 1
+        if opened:
+            self.indent -= 1
+        if self.uses_score:
+            write(f"S[{self.constant(node.id)}] = v{position}")
+
+    def zero(self, position: int, status: str, note: str, facts: str) -> None:
+        self.indent += 1
+        self.write(f"v{position} = ZERO")
+        if self.traced:
+            self.write(
+                f"r{position} = ({self.constant(status)}, None, (), {self.constant(note)}, {facts})"
+            )
+        self.indent -= 1
+
+    def amax(self, node: Node) -> str:
+        if node.max is None:
+            return "ZERO"
+        removed = [
+            (self.nodes[child].max, child)
+            for child in node.score_children
+            if self.nodes[child].max is not None and node.combine == "sum"
+        ]
+        if not removed:
+            return self.constant(node.max - ZERO)
+        terms = "".join(
+            f" + ({self.constant(child_max)} - {self.maximum_of(child)})"
+            for child_max, child in removed
+        )
+        return f"{self.constant(node.max)} - (ZERO{terms})"
+
+    def single_line_leaf(self, position: int, node: Node) -> None:
+        """A leaf whose only possible line is its construct's cap: no list, no loop."""
+        write = self.write
+        self.single_line_note = ""
+        self.construct(node)
+        note, self.single_line_note = self.single_line_note, None
+        write("if d is None:")
+        write("    v = raw")
+        write("else:")
+        write("    v = raw + d")
+        write("    if ZERO + raw + d != v:")
+        write("        raise FB")
+        if node.kind in ("bonus", "deduction"):
+            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
+            write("    raise FB")
+        write(f"v{position} = v")
+        if self.traced:  # the builder knows the line's code and note: record the amount only
+            self.cap_notes[position] = note
+            write(f"r{position} = raw if d is None else (raw, d)")
+
+    def body(self, position: int, node: Node, facts: str) -> None:
+        write = self.write
+        if (
+            isinstance(node.construct, PerEventC | ProportionalC)
+            and (not isinstance(node.construct, PerEventC) or node.construct.cap is not None)
+            and not node.cluster
+            and not node.adjust_children
+            and node.forfeit_if is None
+            and not node.has_limits
+        ):
+            self.single_line_leaf(position, node)
+            return
+        lined = self.may_have_lines(node)
+        if lined:
+            write("L = []")
+        parts = "None"
+        if node.combine != "sum" and node.children:
+            self.choose(node)
+            parts = "P"
+            check = "ZERO + cv if P else ZERO"
+        else:
+            if node.construct is not None:
+                self.construct(node)
+                parts = "raw"
+                check = "ZERO + raw"
+            elif node.score_children:
+                total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
+                write(f"v = ZERO{total}")
+                check = f"ZERO{total}"
+            elif node.max is not None:
+                write(f"v = {self.constant(node.max)}")
+                check = f"ZERO + {self.constant(node.max)}"
+            else:
+                write("v = ZERO")
+                check = "ZERO"
+            if node.adjust_children:
+                self.adjust(node)
+                write("v = v + cmb")
+                check += "".join(f" + {self.value_of(child)}" for child in node.adjust_children)
+        status = self.constant(SCORED)
+        if node.forfeit_if is not None:
+            write(f"st = {status}")
+            status = "st"
+            write(f"if {self.condition(node.forfeit_if)}:")
+            code, forfeit_value = self.constant("forfeit"), self.constant(node.forfeit_value)
+            write(
+                f"    L.append(({code}, {forfeit_value} - v, "
+                f"{self.constant(node.forfeit_if.source)}))"
+            )
+            write(f"    v = {self.constant(node.forfeit_value)}")
+            write(f"    st = {self.constant('forfeited')}")
+            if node.adjust_children:
+                write("    cn = ZERO")  # it loses its points but adds no deduction
+        if node.adjust_children and node.kind == "score" and node.combine == "sum":
+            write("ds = ds + cn")
+        if node.has_limits:
+            self.limits(node)
+        if node.kind in ("bonus", "deduction"):
+            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
+            write("    raise FB")
+        if self.always_check(node):  # the sum of the parts may round differently
+            write(f"t = {check}")
+            if lined:
+                write("for l in L:")
+                write("    t += l[1]")
+            write("if t != v:")
+            write("    raise FB")
+        elif lined:  # with no line the value is its part, exactly
+            write("if L:")
+            write(f"    t = {check}")
+            write("    for l in L:")
+            write("        t += l[1]")
+            write("    if t != v:")
+            write("        raise FB")
+        write(f"v{position} = v")
+        if not self.traced:
+            return
+        note = "e.note" if node.cluster else "None"
+        if node.cluster or parts == "P" or node.forfeit_if is not None:
+            lines = "tuple(L)" if lined else "()"
+            write(f"r{position} = ({status}, {parts}, {lines}, {note}, {facts})")
+        elif lined:  # the usual record is its part alone: no tuple for the collector to track
+            write(f"r{position} = ({status}, {parts}, tuple(L), None, ()) if L else {parts}")
+        else:
+            write(f"r{position} = {parts}")
+
+    def always_check(self, node: Node) -> bool:
+        """Whether the interpreter's check (value = sum of parts and lines) can fail without a line.
+
+        Sums round to the engine's 28 digits: a part with more digits (an input given with 31
+        digits, read by a formula) or parts summed in another order (a group with adjustments)
+        can make the check fail where the value has no line at all.
+        """
+        construct = node.construct
+        if node.combine != "sum" and node.children:
+            return True
+        if construct is None:
+            if node.adjust_children:
+                return True
+            return node.max is not None and not node.score_children and _inexact(node.max)
+        if isinstance(construct, Points):
+            return _inexact(construct.points)
+        if isinstance(construct, Met):
+            return node.max is not None and _inexact(node.max)
+        if isinstance(construct, BandsC):
+            points = [band.points for band in construct.bands if band.points is not None]
+            return any(
+                _inexact(point)
+                for point in [*points, *([construct.otherwise] if construct.otherwise else [])]
+            )
+        # the single-line leaves compute their part (rounded); the others may pass a value on
+        return not isinstance(construct, PerEventC | ProportionalC)
+
+    def may_have_lines(self, node: Node) -> bool:
+        if node.construct is not None and construct_lines(node):
+            return True
+        if node.adjust_children and (
+            node.cap_deductions is not None
+            or node.cap_bonuses is not None
+            or node.cap_adjustments is not None
+            or any(self.nodes[child].requires_benchmark for child in node.adjust_children)
+        ):
+            return True
+        return node.forfeit_if is not None or node.has_limits
+
+    def choose(self, node: Node) -> None:
+        write = self.write
+        write("cv = None")
+        for child in node.children:
+            if node.combine == "highest":
+                write(
+                    f"if {self.applies_of(child)} and (cv is None or {self.value_of(child)} > cv):"
+                )
+            else:  # first
+                applies, value = self.applies_of(child), self.value_of(child)
+                write(f"if cv is None and {applies} and {value} != ZERO:")
+            write(f"    cid = {self.constant(child)}")
+            write(f"    cv = {self.value_of(child)}")
+        write("if cv is None:")
+        write("    v = ZERO")
+        write("    P = ()")
+        write("else:")
+        write("    v = cv")
+        write("    P = ((cid, cv),)")
+
+    def adjust(self, node: Node) -> None:
+        write = self.write
+        children = [(child, self.nodes[child]) for child in node.adjust_children]
+        if any(child_node.requires_benchmark for _, child_node in children):
+            write("pd = ZERO")
+            for child, child_node in children:
+                if not child_node.requires_benchmark:
+                    write(f"if {self.applies_of(child)} and {self.value_of(child)} < ZERO:")
+                    write(f"    pd = pd + {self.value_of(child)}")
+            if node.max is None:
+                write("bm = False")
+            else:
+                write(f"bm = v == {self.constant(node.max)} and pd == ZERO")
+        write("neg = ZERO")
+        write("pos = ZERO")
+        for child, child_node in children:
+            write(f"if {self.applies_of(child)}:")
+            if child_node.requires_benchmark:
+                note = words.benchmark_not_met(child)
+                write(f"    if not bm and {self.value_of(child)} != ZERO:")
+                code = self.constant("benchmark_not_met")
+                write(f"        L.append(({code}, -{self.value_of(child)}, {self.constant(note)}))")
+                write(f"    elif {self.value_of(child)} < ZERO:")
+            else:
+                write(f"    if {self.value_of(child)} < ZERO:")
+            write(f"        neg = neg + {self.value_of(child)}")
+            write("    else:")
+            write(f"        pos = pos + {self.value_of(child)}")
+        write("cn = neg")
+        write("cp = pos")
+        if node.cap_deductions is not None:
+            write(f"if neg < {self.constant(-node.cap_deductions)}:")
+            write(f"    cn = {self.constant(-node.cap_deductions)}")
+            note = words.cap_deductions(node.cap_deductions)
+            code = self.constant("cap_deductions")
+            write(f"    L.append(({code}, cn - neg, {self.constant(note)}))")
+        if node.cap_bonuses is not None:
+            write(f"if pos > {self.constant(node.cap_bonuses)}:")
+            write(f"    cp = {self.constant(node.cap_bonuses)}")
+            note = words.cap_bonuses(node.cap_bonuses)
+            write(
+                f"    L.append(({self.constant('cap_bonuses')}, cp - pos, {self.constant(note)}))"
+            )
+        write("cmb = cn + cp")
+        cap = node.cap_adjustments
+        if cap is not None:
+            write(f"if abs(cmb) > {self.constant(cap)}:")
+            write(f"    b = {self.constant(cap)} if cmb > ZERO else {self.constant(-cap)}")
+            note = words.cap_adjustments(cap)
+            code = self.constant("cap_adjustments")
+            write(f"    L.append(({code}, b - cmb, {self.constant(note)}))")
+            write("    cmb = b")
+            write("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
+
+    def limits(self, node: Node) -> None:
+        write = self.write
+        if node.cap_at_max and node.max is not None:
+            top = self.constant(node.max)
+            write(f"if v > {top}:")
+            note = words.cap_at_max(node.max)
+            write(
+                f"    L.append(({self.constant('cap_at_max')}, {top} - v, {self.constant(note)}))"
+            )
+            write(f"    v = {top}")
+        if node.floor is not None:
+            low = self.constant(node.floor)
+            write(f"if v < {low}:")
+            note = words.floor(node.floor)
+            write(f"    L.append(({self.constant('floor')}, {low} - v, {self.constant(note)}))")
+            write(f"    v = {low}")
+        if node.rounding is not None:
+            places, mode = node.rounding
+            exponent = self.constant(Decimal(1).scaleb(-places))
+            write(f"rd = D(v).quantize({exponent}, rounding={self.constant(ROUNDING_MODES[mode])})")
+            write("if rd != v:")
+            note = words.rounding(places, mode)
+            write(f"    L.append(({self.constant('rounding')}, rd - v, {self.constant(note)}))")
+            write("v = rd")
