@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 DEMO_GUIDE       := rulesets/tiengiang-stnmt-2022.yaml
 DEMO_SUBMISSIONS := examples/tiengiang-2022/submissions.yaml
 
-.PHONY: setup demo test lint format typecheck imports guides pytest docs golden bench lock clean
+.PHONY: setup demo test lint format typecheck imports guides pytest docs golden bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -88,6 +88,23 @@ lock: $(BIN)/python
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --upgrade \
 		--custom-compile-command 'make lock' pyproject.toml --extra dev --extra bench \
 		-o requirements/bench.txt
+
+## The message catalogs of human output (docs/decisions.md, "Languages"): extract the English
+## msgids from the source, merge them into each language's .po (translate the new ones in
+## src/emulation_rules/locale/vi/LC_MESSAGES/emulation_rules.po), compile the .mo files.
+LOCALE := src/emulation_rules/locale
+messages: $(VENV)/.dev-stamp
+	mkdir -p build
+	$(BIN)/pybabel extract --ignore-dirs ".* __pycache__" --no-location --sort-output --no-wrap \
+		--project emulation-rules --version 0.1.0 -o build/emulation_rules.pot src/emulation_rules
+	for lang in vi en; do \
+		test -f $(LOCALE)/$$lang/LC_MESSAGES/emulation_rules.po \
+		|| $(BIN)/pybabel init --no-wrap -D emulation_rules -l $$lang \
+			-i build/emulation_rules.pot -d $(LOCALE); \
+		$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete \
+			-D emulation_rules -l $$lang -i build/emulation_rules.pot -d $(LOCALE); \
+	done
+	$(BIN)/pybabel compile --statistics -D emulation_rules -d $(LOCALE)
 
 clean:
 	rm -rf $(VENV) build/site .pytest_cache .mypy_cache .ruff_cache .hypothesis .grimp_cache

@@ -185,4 +185,4 @@ def test_an_altered_record_is_refused_and_a_differing_one_is_flagged(tmp_path, m
 def test_explain_record_takes_no_cluster_or_reviews(tmp_path):
     code, _, err = _run("explain", str(tmp_path / "r.json"), "--unit", "u", "--reviews", "x")
     assert code == 2
-    assert "a record holds its own cluster facts" in err
+    assert "bản ghi đã chứa dữ liệu cụm và kết quả thẩm định của nó" in err

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from emulation_rules._support.display import DISPLAY_PLACES as _DISPLAY_PLACES
 from emulation_rules._support.display import vn_number
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.i18n import LANGUAGES, N_, _, render_issue, translate, use_language
 from emulation_rules._version import __version__
 from emulation_rules.audit.log import append_record
 from emulation_rules.audit.records import EVALUATORS, build_record, record_bytes
@@ -57,8 +58,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(self._stderr)
-        self._stderr.write(f"{self.prog}: usage: {message}\n")
+        self._stderr.write(
+            _("{prog}: usage: {message}").format(prog=self.prog, message=translate(message)) + "\n"
+        )
         raise _UsageError
+
+    def format_usage(self) -> str:
+        """The usage line of argparse, its first word in the language of the call."""
+        text = super().format_usage()
+        return _("usage: ") + text.removeprefix("usage: ")
 
 
 class _UsageError(Exception):
@@ -72,6 +80,7 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
         stderr=stderr,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _add_lang(parser, None)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="load and check guides", stderr=stderr)
@@ -146,7 +155,47 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     _report_commands.add_parsers(sub, stderr)
     _whatif_commands.add_parsers(sub, stderr)
     _table_commands.add_parsers(sub, stderr)
+    for command in sub.choices.values():  # --lang before or after the command
+        _add_lang(command, argparse.SUPPRESS)
     return parser
+
+
+#: argparse's own messages (its ``%`` templates written with braces), for the catalogs:
+#: :func:`translate` matches a usage error's text against them.
+ARGPARSE_MESSAGES = (
+    N_("the following arguments are required: {arguments}"),
+    N_("unrecognized arguments: {arguments}"),
+    N_("argument {argument}: {message}"),
+    N_("invalid choice: {value} (choose from {choices})"),
+    N_("invalid {kind} value: {value}"),
+    N_("expected one argument"),
+    N_("one of the arguments {arguments} is required"),
+    N_("not allowed with argument {argument}"),
+)
+
+
+def _add_lang(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the messages: vi (default) or en; or EMULATION_RULES_LANG",
+    )
+
+
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The language ``argv`` asks for, read before parsing so usage errors speak it too."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        elif arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        else:
+            continue
+        return value if value in LANGUAGES else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,7 +213,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
-    """Run the command line with injected streams; return the exit code."""
+    """Run the command line with injected streams; return the exit code.
+
+    Human output is in the language of ``--lang`` (``vi`` or ``en``), else of
+    ``EMULATION_RULES_LANG``, else Vietnamese; JSON and records are the same in every language.
+    """
+    with use_language(_lang_in(argv)):
+        return _run(argv, stdout, stderr)
+
+
+def _run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         args = _parser(stderr).parse_args(argv)
     except _UsageError:
@@ -176,9 +234,11 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_OK
     if args.command is None:
         stderr.write(
-            "emulation-rules: usage: a command is required "
-            "(check, score, explain, test, diff, schema, init, template, report, guides, "
-            "whatif, import, export)\n"
+            _("emulation-rules: usage: a command is required ({commands})").format(
+                commands="check, score, explain, test, diff, schema, init, template, report, "
+                "guides, whatif, import, export"
+            )
+            + "\n"
         )
         return EXIT_USAGE
     try:
@@ -196,19 +256,21 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
             return _table_commands.dispatch(args, stdout, stderr)
         return _commands.dispatch(args, stdout, stderr)
     except EmulationRulesError as exc:
-        stderr.writelines(issue.render() + "\n" for issue in exc.issues)
+        stderr.writelines(render_issue(issue) + "\n" for issue in exc.issues)
         if not exc.issues:
-            stderr.write(f"error: {exc.message}\n")
+            stderr.write(_("error: {message}").format(message=translate(exc.message)) + "\n")
         return EXIT_PROBLEM
     except KeyboardInterrupt:
-        stderr.write("interrupted\n")
+        stderr.write(_("interrupted") + "\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise
     except Exception as exc:  # noqa: BLE001 - last resort: a bug must not look like a crash dump
         stderr.write(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in emulation-rules; please report it with the command you ran.\n"
+            _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            + "\n"
+            + _("This is a bug in emulation-rules; please report it with the command you ran.")
+            + "\n"
         )
         return EXIT_BUG
 
@@ -235,10 +297,10 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
                 {"guide": guide, "ok": not errors, "issues": [i.as_dict() for i in issues]}
             )
             continue
-        stdout.writelines(issue.render() + "\n" for issue in issues)
-        status = "ok" if not errors else f"{len(errors)} error(s)"
+        stdout.writelines(render_issue(issue) + "\n" for issue in issues)
+        status = _("ok") if not errors else _("{count} error(s)").format(count=len(errors))
         if warnings:
-            status += f", {len(warnings)} warning(s)"
+            status += ", " + _("{count} warning(s)").format(count=len(warnings))
         stdout.write(f"{guide}: {status}\n")
     if args.format == "json":
         stdout.write(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
@@ -250,13 +312,18 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         args.sign_key and not (args.record or args.audit_log)
     ):
         stderr.write(
-            "emulation-rules score: usage: --sign-key and --signer go together, "
-            "with --record or --audit-log\n"
+            _(
+                "emulation-rules score: usage: --sign-key and --signer go together, "
+                "with --record or --audit-log"
+            )
+            + "\n"
         )
         return EXIT_USAGE
     if args.stream:
         if args.reference:
-            stderr.write("emulation-rules score: usage: --reference cannot be used with --stream\n")
+            stderr.write(
+                _("emulation-rules score: usage: --reference cannot be used with --stream") + "\n"
+            )
             return EXIT_USAGE
         return stream_command(args, stdout, stderr)
     scored = score_from_args(args)
@@ -279,14 +346,19 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             write_atomic(args.record, record_bytes(record))
         if args.audit_log:
             entry = append_record(args.audit_log, record)
-            stderr.write(f"audit record {entry.seq} appended: {entry.record_digest}\n")
+            stderr.write(
+                _("audit record {seq} appended: {digest}").format(
+                    seq=entry.seq, digest=entry.record_digest
+                )
+                + "\n"
+            )
     if args.format == "json":
         stdout.write(result.to_json(trace=args.trace) + "\n")
     else:
         stdout.write(render_table(result))
     for issue in result.issues:
         if issue.severity == "error":
-            stderr.write(issue.render() + "\n")
+            stderr.write(render_issue(issue) + "\n")
     return EXIT_OK if result.ok else EXIT_PROBLEM
 
 
@@ -381,21 +453,21 @@ def render_table(result: ClusterResult) -> str:
         else:
             lines.append(f"Lỗi khi chấm: {unit.unit_id} ({unit.name})")
             lines.extend(
-                f"    {issue.render()}" for issue in unit.issues if issue.severity == "error"
+                f"    {render_issue(issue)}" for issue in unit.issues if issue.severity == "error"
             )
     if result.rejected:
         lines.append("")
     for rejected in result.rejected:
         lines.append(f"Không chấm được (bài nộp sai): {rejected.unit_id}")
         lines.extend(
-            f"    {issue.render()}" for issue in rejected.issues if issue.severity == "error"
+            f"    {render_issue(issue)}" for issue in rejected.issues if issue.severity == "error"
         )
     lines.extend(_awards_text(result))
     warnings = [i for u in result.units for i in u.issues if i.severity == "warning"]
     warnings += [i for i in result.issues if i.severity == "warning"]
     if warnings:
         lines.append("")
-        lines.extend(i.render() for i in warnings)
+        lines.extend(render_issue(i) for i in warnings)
     return "\n".join(lines) + "\n"
 
 

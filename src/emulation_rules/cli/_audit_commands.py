@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.i18n import _, render_issue
 from emulation_rules.audit.log import read_record, verify_log
 from emulation_rules.audit.records import AuditError, parse_record, replay
 from emulation_rules.audit.signing import (
@@ -134,15 +135,20 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write("\n")
         return EXIT_OK if ok else EXIT_PROBLEM
     if not signed_ok:
-        stderr.write(Issue("audit-signature", f"chữ ký {signature.describe()}").render() + "\n")
+        issue = Issue("audit-signature", f"chữ ký {signature.describe()}")
+        stderr.write(render_issue(issue) + "\n")
     if report.identical:
-        stdout.write(f"identical: {report.recorded_digest}\n")
+        stdout.write(_("identical: {digest}").format(digest=report.recorded_digest) + "\n")
     else:
         stderr.writelines(
-            Issue("audit-replay", difference).render() + "\n" for difference in report.differences
+            render_issue(Issue("audit-replay", difference)) + "\n"
+            for difference in report.differences
         )
         stdout.write(
-            f"differs: recorded {report.recorded_digest}, replayed {report.replayed_digest}\n"
+            _("differs: recorded {recorded}, replayed {replayed}").format(
+                recorded=report.recorded_digest, replayed=report.replayed_digest
+            )
+            + "\n"
         )
     stdout.write(f"bộ đánh giá: {report.evaluator_text}\n")
     stdout.write(f"chữ ký: {signature.describe()}\n")
@@ -152,7 +158,12 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     report = verify_log(args.log)
     if report.ok:
-        stdout.write(f"{args.log}: ok, {report.records} record(s); head {report.head}\n")
+        stdout.write(
+            _("{log}: ok, {count} record(s); head {head}").format(
+                log=args.log, count=report.records, head=report.head
+            )
+            + "\n"
+        )
         return EXIT_OK
-    stderr.writelines(issue.render() + "\n" for issue in report.issues)
+    stderr.writelines(render_issue(issue) + "\n" for issue in report.issues)
     return EXIT_PROBLEM

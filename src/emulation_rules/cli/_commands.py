@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._support.i18n import N_, _, pgettext, render_issue, translate
 from emulation_rules.audit.log import read_record
 from emulation_rules.audit.records import AuditError, parse_record, rescored
 from emulation_rules.authoring import schemas
@@ -143,10 +144,10 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if not path.exists():
             issue = Issue(
                 "file-not-found",
-                "the guide has no tests file (write one beside it, named like this)",
+                N_("the guide has no tests file (write one beside it, named like this)"),
                 source=str(path),
             )
-            stderr.write(issue.render() + "\n")
+            stderr.write(render_issue(issue) + "\n")
             failed = True
             continue
         suite = load_suite(path)
@@ -158,12 +159,16 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             continue
         stdout.write(f"{suite.source} ({suite.guide.id} {suite.guide.version})\n")
         for result in results:
-            stdout.write(f"  {'ok  ' if result.passed else 'FAIL'}  {result.name}\n")
-            stdout.writelines(f"      {line}\n" for line in result.render(suite))
+            status = pgettext("test", "ok") if result.passed else pgettext("test", "FAIL")
+            stdout.write(f"  {status:<4}  {result.name}\n")
+            stdout.writelines(f"      {translate(line)}\n" for line in result.render(suite))
         passed = sum(r.passed for r in results)
-        stdout.write(f"  {len(results)} case(s): {passed} passed, {len(results) - passed} failed\n")
+        summary = _("{count} case(s): {passed} passed, {failed} failed").format(
+            count=len(results), passed=passed, failed=len(results) - passed
+        )
+        stdout.write(f"  {summary}\n")
         if cover is not None:
-            stdout.writelines(f"  {line}\n" for line in cover.render())
+            stdout.writelines(f"  {translate(line)}\n" for line in cover.render())
     if args.format == "json":
         _dump(report, stdout)
     return EXIT_PROBLEM if failed else EXIT_OK
@@ -211,8 +216,11 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.seq is not None or not args.submissions:
         if args.cluster or args.reviews:
             stderr.write(
-                "emulation-rules explain: usage: a record holds its own cluster facts and "
-                "reviews; give --cluster and --reviews only with a guide and submissions\n"
+                _(
+                    "emulation-rules explain: usage: a record holds its own cluster facts and "
+                    "reviews; give --cluster and --reviews only with a guide and submissions"
+                )
+                + "\n"
             )
             return EXIT_USAGE
         if args.seq is not None:
@@ -248,13 +256,15 @@ def _explain_unit(
     for rejected in result.rejected:
         if rejected.unit_id == args.unit:
             raise SubmissionError(
-                f"the submission of unit {args.unit!r} is invalid", rejected.issues
+                N_("the submission of unit {unit} is invalid").format(unit=repr(args.unit)),
+                rejected.issues,
             )
     try:
         unit = result.unit(args.unit)
     except KeyError:
-        known = ", ".join(u.unit_id for u in result.units) or "none"
-        stderr.write(f"error: no unit {args.unit!r} in the submissions (units: {known})\n")
+        known = ", ".join(u.unit_id for u in result.units) or _("none")
+        message = _("error: no unit {unit} in the submissions (units: {known})")
+        stderr.write(message.format(unit=repr(args.unit), known=known) + "\n")
         return EXIT_PROBLEM
     if args.format == "json":
         _dump(explain_dict(unit, guide), stdout)
@@ -280,7 +290,7 @@ def _diff(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     else:
         stdout.write(found.render())
     errors = [i for i in batch.issues if i.severity == "error"]
-    stderr.writelines(issue.render() + "\n" for issue in errors)
+    stderr.writelines(render_issue(issue) + "\n" for issue in errors)
     return EXIT_PROBLEM if errors else EXIT_OK
 
 
@@ -288,12 +298,13 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     resolve_names(args)
     if args.what == "submission":
         if args.guide is None:
-            stderr.write("emulation-rules schema: usage: 'schema submission GUIDE'\n")
+            stderr.write(_("emulation-rules schema: usage: 'schema submission GUIDE'") + "\n")
             return EXIT_USAGE
         _dump(schemas.submission_schema(load_ruleset(args.guide)), stdout)
         return EXIT_OK
     if args.guide is not None:
-        stderr.write(f"emulation-rules schema: usage: 'schema {args.what}' takes no guide\n")
+        message = _("emulation-rules schema: usage: 'schema {what}' takes no guide")
+        stderr.write(message.format(what=args.what) + "\n")
         return EXIT_USAGE
     makers = {
         "ruleset": schemas.ruleset_schema,
@@ -309,12 +320,13 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         paths = write_scaffold(args.directory, force=args.force)
     except FileExistsError as exc:
-        stderr.write(f"error: these files exist already (use --force to overwrite): {exc}\n")
+        message = _("error: these files exist already (use --force to overwrite): {files}")
+        stderr.write(message.format(files=exc) + "\n")
         return EXIT_PROBLEM
-    stdout.writelines(f"wrote {path}\n" for path in paths)
+    stdout.writelines(_("wrote {path}").format(path=path) + "\n" for path in paths)
     guide, tests, submission = paths
     stdout.write(
-        "next:\n"
+        _("next:") + "\n"
         f"  emulation-rules check {guide}\n"
         f"  emulation-rules score {guide} {submission}\n"
         f"  emulation-rules test {tests} --coverage\n"

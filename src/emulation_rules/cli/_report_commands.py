@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import make_folder
+from emulation_rules._support.i18n import _, render_issue
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.inputs.excel import MissingDependencyError, write_template
@@ -92,7 +93,9 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     excel: Path | None = Path(args.excel) if args.excel else None
     page: Path | None = Path(args.html) if args.html else None
     if excel is None and page is None and not args.output_dir:
-        stderr.write("emulation-rules report: usage: give -o DIR, --excel FILE or --html FILE\n")
+        stderr.write(
+            _("emulation-rules report: usage: give -o DIR, --excel FILE or --html FILE") + "\n"
+        )
         return EXIT_USAGE
     resolve_names(args)
     if args.output_dir:
@@ -111,15 +114,15 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         try:
             write_summary(guide, result, excel)
         except MissingDependencyError as exc:
-            stderr.writelines(issue.render() + "\n" for issue in exc.issues)
+            stderr.writelines(render_issue(issue) + "\n" for issue in exc.issues)
             failed = True
         else:
             stdout.write(f"{excel}\n")
     for issue in result.issues:
         if issue.severity == "error":
-            stderr.write(issue.render() + "\n")
+            stderr.write(render_issue(issue) + "\n")
     for rejected in result.rejected:
-        stderr.writelines(i.render() + "\n" for i in rejected.issues if i.severity == "error")
+        stderr.writelines(render_issue(i) + "\n" for i in rejected.issues if i.severity == "error")
     for unit in result.units:
-        stderr.writelines(i.render() + "\n" for i in unit.issues if i.severity == "error")
+        stderr.writelines(render_issue(i) + "\n" for i in unit.issues if i.severity == "error")
     return EXIT_OK if result.ok and not failed else EXIT_PROBLEM

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from emulation_rules._support.i18n import _
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.guide.shipped import resolve_guide
@@ -44,7 +45,8 @@ def vn_number(number: int) -> str:
 def _jobs(requested: int, stderr: TextIO) -> int | None:
     """The number of processes to use, or None for a usage error (already reported)."""
     if requested < 1:
-        stderr.write(f"emulation-rules score: usage: --jobs must be 1 or more, not {requested}\n")
+        message = _("emulation-rules score: usage: --jobs must be 1 or more, not {jobs}")
+        stderr.write(message.format(jobs=requested) + "\n")
         return None
     cpus = available_cpus()
     if requested > cpus:
@@ -120,6 +122,7 @@ def _outcome(stats: StreamStats, args: argparse.Namespace, stderr: TextIO) -> in
         message = "đầu vào không có đơn vị nào (không có dòng nào ngoài dòng trống)"
         raise EmulationRulesError("no unit", (Issue("empty-document", message),))
     if stats.rejected:
-        stderr.write(f"{stats.rejected} of {stats.units} unit(s) rejected\n")
+        message = _("{rejected} of {units} unit(s) rejected")
+        stderr.write(message.format(rejected=stats.rejected, units=stats.units) + "\n")
         return EXIT_PROBLEM
     return EXIT_OK

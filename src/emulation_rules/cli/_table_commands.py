@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._support.i18n import render_issue
 from emulation_rules.authoring.table_export import export_table
 from emulation_rules.authoring.table_import import import_table
 from emulation_rules.compiler import check_ruleset, load_ruleset
@@ -59,7 +60,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _import(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     like = load_ruleset(args.like) if args.like else None
     draft = import_table(args.table, table=args.table_number, like=like, guide_id=args.guide_id)
-    stderr.writelines(issue.render() + "\n" for issue in draft.issues)
+    stderr.writelines(render_issue(issue) + "\n" for issue in draft.issues)
     items = sum(1 for root in draft.roots for _ in root.walk())
     summary = (
         f"Đã nhập {items} mục từ bảng {draft.table} của {args.table}; "
@@ -72,7 +73,7 @@ def _import(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     Path(args.output).write_text(draft.text, encoding="utf-8")
     issues = check_ruleset(args.output)
     errors = [i for i in issues if i.severity == "error"]
-    stderr.writelines(issue.render() + "\n" for issue in errors)
+    stderr.writelines(render_issue(issue) + "\n" for issue in errors)
     stdout.write(f"{summary}.\nBản nháp: {args.output}")
     stdout.write(
         f" (emulation-rules check: {len(errors)} lỗi, {len(issues) - len(errors)} cảnh báo)\n"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic_core import PydanticCustomError
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import describe_control, find_control, find_invisible, nfc
 from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES, parse_number_text
 
@@ -139,10 +140,12 @@ def expr_type(kind: InputType) -> ExprType:
 
 def _number(raw: Any) -> Decimal:
     if isinstance(raw, bool):
-        raise ValueProblem("value-type", f"expected a number, got {str(raw).lower()}")
+        raise ValueProblem(
+            "value-type", N_("expected a number, got {kind}").format(kind=str(raw).lower())
+        )
     if isinstance(raw, float):
         raise ValueProblem(
-            "value-type", "binary floats are not accepted; give the number as a decimal"
+            "value-type", N_("binary floats are not accepted; give the number as a decimal")
         )
     if isinstance(raw, int):
         value = Decimal(raw)
@@ -154,11 +157,13 @@ def _number(raw: Any) -> Decimal:
         except PydanticCustomError as exc:
             raise ValueProblem("number-format", exc.message()) from None
     else:
-        raise ValueProblem("value-type", f"expected a number, got {_kind(raw)}")
+        raise ValueProblem(
+            "value-type", N_("expected a number, got {kind}").format(kind=_kind(raw))
+        )
     if not value.is_finite():
-        raise ValueProblem("number-format", "the number must be finite (no NaN or Infinity)")
+        raise ValueProblem("number-format", N_("the number must be finite (no NaN or Infinity)"))
     if value.copy_abs() >= MAX_MAGNITUDE:  # copy_abs: no context, no overflow
-        raise ValueProblem("out-of-range", f"{raw} is far too large")
+        raise ValueProblem("out-of-range", N_("{value} is far too large").format(value=raw))
     if value == 0:
         value = abs(value)
     return value
@@ -166,25 +171,31 @@ def _number(raw: Any) -> Decimal:
 
 def _kind(raw: Any) -> str:
     if raw is None:
-        return "null"
+        return N_("null")
     if isinstance(raw, dict):
-        return "a mapping"
+        return N_("a mapping")
     if isinstance(raw, list | tuple):
-        return "a list"
+        return N_("a list")
     if isinstance(raw, str):
-        return f"the text {raw!r}"
+        return N_("the text {text}").format(text=repr(raw))
     if isinstance(raw, bool):
         return str(raw).lower()
     if isinstance(raw, int | Decimal | float):
-        return f"the number {raw}"
-    return "a value of another kind"
+        return N_("the number {number}").format(number=raw)
+    return N_("a value of another kind")
 
 
 def _bounds(field: InputField, value: Decimal) -> None:
     if field.min is not None and value < field.min:
-        raise ValueProblem("out-of-range", f"{value} is below the minimum {field.min}")
+        raise ValueProblem(
+            "out-of-range",
+            N_("{value} is below the minimum {minimum}").format(value=value, minimum=field.min),
+        )
     if field.max is not None and value > field.max:
-        raise ValueProblem("out-of-range", f"{value} is above the maximum {field.max}")
+        raise ValueProblem(
+            "out-of-range",
+            N_("{value} is above the maximum {maximum}").format(value=value, maximum=field.max),
+        )
 
 
 def coerce_value(field: InputField, raw: Any) -> Any:
@@ -213,16 +224,21 @@ def coerce_value(field: InputField, raw: Any) -> Any:
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
-        hint = "write true or false" if str(raw).strip().lower() in _BOOL_WORDS else None
+        hint = N_("write true or false") if str(raw).strip().lower() in _BOOL_WORDS else None
         if isinstance(raw, int | Decimal):
-            hint = "write true or false"
-        raise ValueProblem("value-type", f"expected true or false, got {_kind(raw)}", hint)
+            hint = N_("write true or false")
+        raise ValueProblem(
+            "value-type", N_("expected true or false, got {kind}").format(kind=_kind(raw)), hint
+        )
     if kind == "count":
         value = _number(raw)
         if value != value.to_integral_value() or (
             isinstance(raw, Decimal | str) and "." in str(raw)
         ):
-            raise ValueProblem("value-type", f"{raw} is not a whole number; a count is 0, 1, 2, …")
+            raise ValueProblem(
+                "value-type",
+                N_("{value} is not a whole number; a count is 0, 1, 2, …").format(value=raw),
+            )
         _bounds(field, value)
         return int(value)
     if kind in ("decimal", "percent"):
@@ -232,12 +248,16 @@ def coerce_value(field: InputField, raw: Any) -> Any:
             if field.places is None:  # more than the engine computes exactly with 28 digits
                 raise ValueProblem(
                     "number-places",
-                    f"{raw} has more than {MAX_PLACES} decimal places, the most a number may "
-                    "have; it is not rounded for you",
+                    N_(
+                        "{value} has more than {places} decimal places, the most a number may "
+                        "have; it is not rounded for you"
+                    ).format(value=raw, places=MAX_PLACES),
                 )
             raise ValueProblem(
                 "number-places",
-                f"{raw} has more than {field.places} decimal places; it is not rounded for you",
+                N_(
+                    "{value} has more than {places} decimal places; it is not rounded for you"
+                ).format(value=raw, places=field.places),
             )
         _bounds(field, value)
         return value
@@ -245,30 +265,43 @@ def coerce_value(field: InputField, raw: Any) -> Any:
         if isinstance(raw, date) and not isinstance(raw, datetime):
             return raw
         if isinstance(raw, datetime):
-            raise ValueProblem("date-format", f"expected a date without a time, got {raw}")
+            raise ValueProblem(
+                "date-format", N_("expected a date without a time, got {value}").format(value=raw)
+            )
         if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
-            raise ValueProblem("date-format", f"expected a date YYYY-MM-DD, got {_kind(raw)}")
+            raise ValueProblem(
+                "date-format", N_("expected a date YYYY-MM-DD, got {kind}").format(kind=_kind(raw))
+            )
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise ValueProblem("date-format", f"{raw} is not a real date") from None
+            raise ValueProblem(
+                "date-format", N_("{value} is not a real date").format(value=raw)
+            ) from None
     if not isinstance(raw, str):
-        raise ValueProblem("value-type", f"expected text, got {_kind(raw)}")
+        raise ValueProblem("value-type", N_("expected text, got {kind}").format(kind=_kind(raw)))
     text = nfc(raw)
     if kind == "enum":
         if text not in field.values:
             allowed = ", ".join(field.values)
-            raise ValueProblem("enum-value", f"{text!r} is not one of: {allowed}")
+            raise ValueProblem(
+                "enum-value",
+                N_("{value} is not one of: {allowed}").format(value=repr(text), allowed=allowed),
+            )
         return text
     if len(text) > MAX_TEXT:
-        raise ValueProblem("out-of-range", f"the text is longer than {MAX_TEXT} characters")
+        raise ValueProblem(
+            "out-of-range", N_("the text is longer than {limit} characters").format(limit=MAX_TEXT)
+        )
     if find_invisible(text) >= 0:
-        raise ValueProblem("invisible-char", "the text contains an invisible character")
+        raise ValueProblem("invisible-char", N_("the text contains an invisible character"))
     control = find_control(text, lines=True)
     if control >= 0:
         raise ValueProblem(
             "control-char",
-            f"the text contains a control character ({describe_control(text[control])})",
+            N_("the text contains a control character ({character})").format(
+                character=describe_control(text[control])
+            ),
         )
     return text
 

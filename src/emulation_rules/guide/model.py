@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._support.formats import FrozenModel
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import parse_decimal
 from emulation_rules._support.text import find_invisible
 
@@ -96,18 +97,24 @@ def parse_number_text(text: str) -> Decimal:
     if re.fullmatch(r"-?[1-9][0-9]{0,2}[.,][0-9]{3}", stripped):
         whole = stripped.replace(",", "").replace(".", "")
         decimal = stripped.replace(",", ".")
-        msg = (
-            f"'{text}' is ambiguous: a thousands separator ({whole}) or a decimal point "
-            f"({decimal.rstrip('0').rstrip('.')}); write the digits only, with '.' for decimals"
-        )
+        msg = N_(
+            "{text} is ambiguous: a thousands separator ({whole}) or a decimal point "
+            "({decimal}); write the digits only, with '.' for decimals"
+        ).format(text=f"'{text}'", whole=whole, decimal=decimal.rstrip("0").rstrip("."))
         raise _number_error("number-format", msg)
     if re.fullmatch(r"-?[0-9]+,[0-9]+", stripped):
-        msg = f"'{text}' uses a decimal comma; write {stripped.replace(',', '.')}"
+        msg = N_("{text} uses a decimal comma; write {fixed}").format(
+            text=f"'{text}'", fixed=stripped.replace(",", ".")
+        )
         raise _number_error("number-format", msg)
     if re.fullmatch(r"-?[0-9]{1,3}(?:[.,\s][0-9]{3})+(?:[.,][0-9]+)?", stripped):
-        msg = f"'{text}' has thousands separators; write the digits only, e.g. 1000 or 1000.5"
+        msg = N_(
+            "{text} has thousands separators; write the digits only, e.g. 1000 or 1000.5"
+        ).format(text=f"'{text}'")
         raise _number_error("number-format", msg)
-    msg = f"'{text}' is not a number in the form 95 or 95.5 (ASCII digits, '.' for decimals)"
+    msg = N_(
+        "{text} is not a number in the form 95 or 95.5 (ASCII digits, '.' for decimals)"
+    ).format(text=f"'{text}'")
     raise _number_error("number-format", msg)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -255,7 +257,11 @@ def pydantic_issues(
             model = _model_at(root, path[len(base_path) :])
             message = f"unknown field {name!r}"
             if model is not None:
-                close = difflib.get_close_matches(name, _field_names(model), n=1, cutoff=0.6)
+                fields = _field_names(model)
+                close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
+                english = vietnamese_key(name)
+                if english in fields:
+                    close = [english]
                 if close:
                     hint = f"did you mean {close[0]!r}?"
         elif code == "missing-field" and path:
@@ -269,6 +275,70 @@ def pydantic_issues(
         key = code in ("unknown-field", "missing-field")
         issues.append(located(issue, document.positions, key=key))
     return issues
+
+
+#: Keys of the format as a Vietnamese author may write them (without diacritics, ``_`` between
+#: words): the English key they mean. Only a key the model at that place has is suggested.
+VIETNAMESE_KEYS: dict[str, str] = {
+    "tieu_de": "title",
+    "ten": "title",
+    "diem_toi_da": "max",
+    "toi_da": "max",
+    "diem_toi_thieu": "min",
+    "toi_thieu": "min",
+    "ma": "id",
+    "ma_so": "id",
+    "tieu_chi": "criteria",
+    "cac_tieu_chi": "criteria",
+    "dau_vao": "inputs",
+    "phien_ban": "version",
+    "ky": "period",
+    "ky_danh_gia": "period",
+    "diem": "points",
+    "nhan": "label",
+    "loai": "type",
+    "kieu": "type",
+    "muc": "bands",
+    "cac_muc": "bands",
+    "diem_cong": "bonuses",
+    "diem_tru": "deductions",
+    "cong_thuc": "formula",
+    "bang": "table",
+    "mo_ta": "description",
+    "ghi_chu": "note",
+    "xep_loai": "classification",
+    "xep_hang": "ranking",
+    "khen_thuong": "awards",
+    "hang_so": "constants",
+    "kiem_tra": "checks",
+    "muc_con": "children",
+    "tieu_chi_con": "children",
+    "thang_diem": "scale",
+    "lam_tron": "rounding",
+    "bat_buoc": "required",
+    "gia_tri": "values",
+    "han": "due",
+    "han_chot": "deadline",
+    "minh_chung": "evidence",
+    "ly_do": "reason",
+    "dinh_dang": "format",
+    "van_ban": "document",
+    "ke_thua": "extends",
+}
+
+
+def vietnamese_key(name: str) -> str | None:
+    """The format's key that a Vietnamese spelling means, or None.
+
+    Diacritics, case, spaces and hyphens do not matter (``Tiêu đề``, ``tiêu_đề``, ``tieu-de``).
+
+    Example:
+        >>> vietnamese_key("điểm_tối_đa"), vietnamese_key("Tiêu đề"), vietnamese_key("xyz")
+        ('max', 'title', None)
+    """
+    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return VIETNAMESE_KEYS.get(re.sub(r"[\s\-]+", "_", plain.strip()))
 
 
 _EXPECTED = {

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules._support.text import (
     decode_source,
@@ -527,9 +528,9 @@ def _validate_reporting(
             close = difflib.get_close_matches(field_name, list(compiled.inputs), n=1, cutoff=0.6)
             issue(
                 "unknown-field-value",
-                f"{field_name!r} is not an input of the guide",
+                N_("{name} is not an input of the guide").format(name=repr(field_name)),
                 field_name,
-                hint=f"did you mean {close[0]!r}?" if close else None,
+                hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
             )
             continue
         if raw is None:
@@ -537,13 +538,22 @@ def _validate_reporting(
         try:
             typed[field_name] = coerce_value(spec, raw)
         except ValueProblem as problem:
-            issue(problem.code, f"{spec.label}: {problem.message}", field_name, hint=problem.hint)
+            issue(
+                problem.code,
+                N_("{label}: {problem}").format(label=spec.label, problem=problem.message),
+                field_name,
+                hint=problem.hint,
+            )
     failed = {i.path[1] for i in issues if len(i.path) == 2}
     for field_name, spec in compiled.inputs.items():
         if field_name in typed or field_name in failed:
             continue
         if spec.required:
-            issue("missing-value", f"{spec.label}: a value is required", field_name)
+            issue(
+                "missing-value",
+                N_("{label}: a value is required").format(label=spec.label),
+                field_name,
+            )
         else:
             typed[field_name] = spec.missing
     for field_name, spec in compiled.inputs.items():
@@ -556,7 +566,9 @@ def _validate_reporting(
         ) and not submission.evidence.get(field_name):
             issue(
                 "evidence-missing",
-                f"{spec.label}: the value {value} needs evidence (minh chứng) and has none",
+                N_("{label}: the value {value} needs evidence (minh chứng) and has none").format(
+                    label=spec.label, value=value
+                ),
                 field_name,
                 severity="warning",
             )
