@@ -101,3 +101,12 @@ def test_guide_from_bytes_and_error_message_lists_issues():
     text = str(caught.value)
     assert text.startswith("the guide mem.yaml cannot be loaded")
     assert "mem.yaml:1:1: missing-field" in text
+
+
+def test_a_day_first_date_in_a_guide_names_its_iso_form():
+    from emulation_rules import check_ruleset
+
+    issues = check_ruleset(Path(__file__).parent / "data/invalid/guides/date-format-dmy.yaml")
+    assert [(i.code, i.line) for i in issues] == [("date-format", 9)]
+    assert "2025-01-01" in issues[0].message
+    assert "day first" in issues[0].message

@@ -334,3 +334,9 @@ def test_a_literal_with_more_digits_than_the_engine_keeps_is_refused():
     assert "significant digits" in issues[0].message
     checked, issues = check_expression("a * 123456789.1234567890123456789", names={"a": "number"})
     assert issues == []
+
+
+def test_a_day_first_date_in_an_expression_is_refused_with_its_iso_form():
+    checked, issues = check_expression("d <= date('31/3/2024')", names={"d": "date"})
+    assert checked is None
+    assert [(i.code, i.hint) for i in issues] == [("date-format", "write date('2024-03-31')")]

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import simpleeval
 
 from emulation_rules.errors import EvaluationError, Issue
+from emulation_rules.guide.model import day_first_iso
 
 __all__ = [
     "FUNCTIONS",
@@ -577,7 +578,13 @@ class _Checker:
                 try:
                     date.fromisoformat(literal.value)
                 except ValueError:
-                    self.fail("date-format", f"{literal.value!r} is not a date YYYY-MM-DD", literal)
+                    iso = day_first_iso(literal.value)
+                    self.fail(
+                        "date-format",
+                        f"{literal.value!r} is not a date YYYY-MM-DD",
+                        literal,
+                        hint=f"write date('{iso}')" if iso else None,
+                    )
             elif literal.value not in ROUNDING_MODES:
                 self.fail(
                     "expr-type",

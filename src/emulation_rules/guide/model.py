@@ -174,9 +174,35 @@ def _check_name(value: str) -> str:
     return value
 
 
+#: A date written day first, as Vietnamese documents write it: 31/3/2024, 05.6.2022, 5-6-2022.
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+
+
+def day_first_iso(text: str) -> str | None:
+    """The ISO form of a real date written day first (``31/3/2024`` → ``2024-03-31``), or None.
+
+    Example:
+        >>> day_first_iso("31/3/2024"), day_first_iso("05.6.2022"), day_first_iso("31/2/2024")
+        ('2024-03-31', '2022-06-05', None)
+    """
+    match = _DAY_FIRST.fullmatch(text.strip())
+    if match is None:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
 def _check_date(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and (iso := day_first_iso(value)) is not None:
+        msg = N_("{text} is written day first; write {iso} (YYYY-MM-DD)").format(
+            text=f"'{value}'", iso=iso
+        )
+        raise PydanticCustomError("date-format", msg)
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise PydanticCustomError("date-format", "expected a date written YYYY-MM-DD")
     try:
