@@ -81,7 +81,8 @@ def test_diff_command_text_and_json(tmp_path, root, monkeypatch):
     assert code == 0, err.getvalue()
     text = out.getvalue()
     assert "So sánh tiengiang-stnmt-2022 2022.1 → tiengiang-stnmt-2022 2022.2 trên 5 đơn vị" in text
-    assert "  4.3.1: per_event.cap 1 → 0.6" in text
+    assert "  4.3.1: Mức tối đa (mỗi trường hợp) đổi từ 1 xuống 0,6" in text
+    assert "{" not in text.split("Đơn vị có")[0]  # rules in words, never a Python dict
     assert "Đơn vị có kết quả thay đổi: 1" in text
     assert "tx-cai-lay (Phòng Tài nguyên và Môi trường thị xã Cai Lậy): tổng 110,1 → 109,9" in text
     assert "      4.3.1: 0,8 → 0,6" in text
@@ -93,3 +94,46 @@ def test_diff_command_text_and_json(tmp_path, root, monkeypatch):
     assert [u["unit_id"] for u in data["units"]] == ["tx-cai-lay"]
     assert data["units"][0]["changes"] == {"total": {"old": "110.1", "new": "109.9"}}
     assert data["units"][0]["causes"] == ["4.3.1"]
+
+
+def _with(tmp_path: Path, old: str, new: str, name: str) -> Path:
+    text = TG.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new).replace('version: "2022.1"', 'version: "2022.3"', 1))
+    return path
+
+
+def test_a_changed_band_is_said_in_words(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(root)
+    text = TG.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("- {above: 98, points:"))
+    points = line.split("points:")[1].split(",")[0].strip(" }")
+    lowered = line.replace(f"points: {points}", f"points: {int(points) - 1}")
+    changed = _with(tmp_path, line, lowered, "bands.yaml")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["diff", str(TG), str(changed), str(SUBS)], out, err) == 0, err.getvalue()
+    words = out.getvalue()
+    assert f"Mức 'trên 98' đổi từ {points} xuống {int(points) - 1} điểm" in words
+    assert "{'" not in words
+
+
+def test_a_new_required_input_says_why_units_are_rejected(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(root)
+    text = TG.read_text(encoding="utf-8")
+    anchor = "\ninputs:\n"
+    assert text.count(anchor) == 1
+    added = text.replace(
+        anchor,
+        anchor + "  so_moi_bat_buoc:\n    type: count\n    label: Số liệu mới bắt buộc\n"
+        "    required: true\n",
+    ).replace('version: "2022.1"', 'version: "2022.4"', 1)
+    changed = tmp_path / "required.yaml"
+    changed.write_text(added, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    run(["diff", str(TG), str(changed), str(SUBS)], out, err)
+    words = out.getvalue()
+    assert "trạng thái được chấm → bị từ chối" in words
+    assert "bị từ chối ở phiên bản mới, vì:" in words
+    assert "Số liệu mới bắt buộc" in words
+    assert "điểm không đổi" not in words

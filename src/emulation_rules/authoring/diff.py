@@ -10,15 +10,16 @@ that differ between the versions are listed too, field by field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import canonical_value
 from emulation_rules._support.display import vn_number
+from emulation_rules._support.i18n import translate
 from emulation_rules.engine.scoring import ClusterResult, score
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from decimal import Decimal
 
     from emulation_rules.compiler.nodes import CompiledRuleset
     from emulation_rules.engine.evaluator import UnitScore
@@ -52,6 +53,8 @@ class UnitChange:
     items: tuple[ItemChange, ...]
     #: The changed criteria none of whose children changed: what caused the change.
     causes: tuple[str, ...]
+    #: Why the unit is rejected under the new version (its issues' messages), if it is.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,7 @@ class GuideDiff:
                         {"id": i.id, "title": i.title, "old": i.old, "new": i.new} for i in u.items
                     ],
                     "causes": list(u.causes),
+                    "reasons": list(u.reasons),
                 }
                 for u in self.units
             ],
@@ -114,15 +118,15 @@ class GuideDiff:
             for rule in self.rules:
                 if rule.change != "changed":
                     lines.append(f"  {rule.id}: {_CHANGE_TEXT[rule.change]}")
-                for path, old, new in rule.fields:
-                    lines.append(f"  {rule.id}: {path} {_text(old)} → {_text(new)}")
+                lines.extend(f"  {rule.id}: {words}" for words in _rule_words(rule.fields))
         else:
             lines.append("Không có quy tắc nào thay đổi.")
         lines.append("")
         lines.append(f"Đơn vị có kết quả thay đổi: {len(self.units)}")
         for unit in self.units:
             summary = "; ".join(
-                f"{_FIELD_TEXT.get(f, f)} {_text(o)} → {_text(n)}" for f, o, n in unit.fields
+                f"{_FIELD_TEXT.get(f, f)} {_shown(f, o)} → {_shown(f, n)}"
+                for f, o, n in unit.fields
             )
             lines.append(f"  {unit.unit_id} ({unit.name}): {summary or 'điểm các mục thay đổi'}")
             by_id = {i.id: i for i in unit.items}
@@ -132,7 +136,10 @@ class GuideDiff:
             followers = [i.id for i in unit.items if i.id not in unit.causes]
             if followers:
                 lines.append(f"      (kéo theo: {', '.join(followers)})")
-            if not unit.items:
+            if unit.reasons:
+                lines.append("      bị từ chối ở phiên bản mới, vì:")
+                lines.extend(f"        - {translate(reason)}" for reason in unit.reasons)
+            elif not unit.items and not any(f == "status" for f, _, _ in unit.fields):
                 lines.append("      (điểm không đổi: hạng thay đổi do kết quả của đơn vị khác)")
         if self.unchanged:
             lines.append(f"Không thay đổi: {len(self.unchanged)} ({', '.join(self.unchanged)})")
@@ -160,6 +167,112 @@ def _text(value: Any) -> str:
     if hasattr(value, "as_tuple"):
         return vn_number(value)
     return str(value)
+
+
+_STATUS_TEXT = {
+    "scored": "được chấm",
+    "rejected": "bị từ chối",
+    "error": "lỗi khi chấm",
+    "not_classified": "không xếp loại",
+}
+
+
+def _shown(field: str, value: Any) -> str:
+    if field == "status" and isinstance(value, str):
+        return _STATUS_TEXT.get(value, value)
+    return _text(value)
+
+
+#: Rule fields in words: the last part of a changed path (``per_event.cap`` → ``cap``).
+_PATH_WORDS = {
+    "max": "điểm tối đa",
+    "title": "tên mục",
+    "points": "số điểm",
+    "cap": "mức tối đa",
+    "deductions": "tổng điểm trừ tối đa",
+    "bonuses": "tổng điểm cộng tối đa",
+    "otherwise": "điểm các trường hợp còn lại",
+    "count": "số trường hợp đếm theo",
+    "of": "tính theo",
+    "every": "mỗi bước",
+    "above": "ngưỡng trên",
+    "late": "điểm khi trễ hạn",
+    "due": "hạn",
+    "formula": "công thức",
+    "met": "điều kiện đạt",
+    "when": "điều kiện áp dụng",
+    "kind": "loại dòng",
+}
+_PATH_PARENTS = {"per_event": "mỗi trường hợp", "caps": "giới hạn", "bands": "các mức"}
+
+
+def _path_words(path: str) -> str:
+    parts = path.split(".")
+    word = _PATH_WORDS.get(parts[-1])
+    if word is None:
+        return f"'{path}'"
+    parent = _PATH_PARENTS.get(parts[-2]) if len(parts) > 1 else None
+    return f"{word} ({parent})" if parent else word
+
+
+def _band_name(band: Any) -> str:
+    """A band in the guide's own words: 'từ 95 đến dưới 98', 'trên 98'."""
+    if not isinstance(band, dict):
+        return _text(band)
+    words: list[str] = []
+    for key, word in (("from", "từ"), ("above", "trên"), ("below", "dưới"), ("to", "đến")):
+        if band.get(key) is not None:
+            joined = "đến dưới" if key == "below" and words else word
+            words.append(f"{joined} {_text(_number(band[key]))}")
+    return " ".join(words) or "mọi giá trị"
+
+
+def _number(value: Any) -> Any:
+    try:
+        return Decimal(str(value)) if isinstance(value, int | str) else value
+    except ArithmeticError:
+        return value
+
+
+def _moved(old: Any, new: Any) -> str:
+    a, b = _number(old), _number(new)
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        way = "lên" if b > a else "xuống"
+        return f"đổi từ {_text(a)} {way} {_text(b)}"
+    if old is None:
+        return f"thêm: {_text(b)}"
+    if new is None:
+        return f"bỏ (trước là {_text(a)})"
+    return f"đổi từ {_text(a)} thành {_text(b)}"
+
+
+def _rule_words(fields: tuple[tuple[str, Any, Any], ...]) -> list[str]:
+    """Each changed field of a rule as a Vietnamese sentence, never a Python value."""
+    lines = []
+    for path, old, new in fields:
+        if isinstance(old, list) and isinstance(new, list) and path.endswith("bands"):
+            lines.extend(_band_words(old, new))
+        else:
+            lines.append(f"{_path_words(path).capitalize()} {_moved(old, new)}")
+    return lines
+
+
+def _band_words(old: list[Any], new: list[Any]) -> list[str]:
+    before = {_band_name(b): b for b in old}
+    after = {_band_name(b): b for b in new}
+    lines = []
+    for name, band in after.items():
+        was = before.get(name)
+        if was is None:
+            lines.append(f"Thêm mức '{name}': {_text(_number(_points(band)))} điểm")
+        elif _points(was) != _points(band):
+            lines.append(f"Mức '{name}' {_moved(_points(was), _points(band))} điểm")
+    lines.extend(f"Bỏ mức '{name}'" for name in before if name not in after)
+    return lines or ["Các mức đổi thứ tự"]
+
+
+def _points(band: Any) -> Any:
+    return band.get("points") if isinstance(band, dict) else band
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +414,14 @@ def diff_results(
             name = known.name if known is not None else uid
             if old_status != new_status:
                 status: tuple[tuple[str, Any, Any], ...] = (("status", old_status, new_status),)
-                units.append(UnitChange(uid, name, status, (), ()))
+                reasons = tuple(
+                    issue.message
+                    for rejected in new.rejected
+                    if rejected.unit_id == uid
+                    for issue in rejected.issues
+                    if issue.severity == "error"
+                )
+                units.append(UnitChange(uid, name, status, (), (), reasons))
             else:
                 unchanged.append(uid)
             continue
