@@ -229,7 +229,7 @@ def trapped(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Any]:
     from then on the generated code and the closure runner are traps too.
     """
     calls: list[str] = []
-    compile_tree = _sandbox.compile_tree
+    compile_tree = _sandbox.closures.compile_tree
 
     def trapped_tree(tree: Any) -> Any:
         compile_tree(tree)  # what the compiler would do, then a closure that must never run
@@ -249,7 +249,7 @@ def trapped(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], Any]:
 
     def load(path: Path) -> Any:
         with monkeypatch.context() as patch:
-            patch.setattr(_sandbox, "compile_tree", trapped_tree)
+            patch.setattr(_sandbox.check, "compile_tree", trapped_tree)
             guide = load_ruleset(path)
         monkeypatch.setattr(_codegen.Program, "function", trap("generated code"))
         monkeypatch.setattr(evaluator, "program_unit", trap("program_unit"))

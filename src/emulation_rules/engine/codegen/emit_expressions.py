@@ -1,8 +1,9 @@
 """Checked expressions written inline: the sandbox's closures, as Python text.
 
-Reference: the closures :func:`emulation_rules.compiler.sandbox.compile_tree` makes (the same
-helpers: operands checked as numbers, division through the sandbox's ``_div``, the function
-table's implementations). Kept equal by ``tests/test_codegen_differential.py``.
+Reference: the closures :func:`emulation_rules.compiler.sandbox.closures.compile_tree` makes (the
+same helpers of :mod:`emulation_rules.compiler.sandbox.functions`: operands checked by
+``number_value``, division through ``divide``, the function table's implementations). Kept
+equal by ``tests/test_codegen_differential.py``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class ExpressionWriter(SourceText):
 
         Each node does what :func:`~emulation_rules.compiler.sandbox.compile_tree` makes it do, with
         the same helper functions (operands checked as numbers, division through the
-        sandbox's ``_div``, the function table's implementations); a tree deeper than
+        sandbox's ``divide``, the function table's implementations); a tree deeper than
         ``INLINE_DEPTH`` runs as its closure instead.
         """
         if expression.bare_name is not None:
@@ -110,17 +111,17 @@ class ExpressionWriter(SourceText):
         return f"{self.constant(_sandbox.FUNCTIONS[tree.func.id].impl)}({args})"
 
     def divide(self, left: str, right: str) -> str:
-        """The sandbox's ``_div(left, right)``: a zero divisor goes to ``_div`` itself, to raise."""
+        """The sandbox's ``divide(left, right)``: a zero divisor goes to ``divide``, to raise."""
         self.temporaries += 1
         name = f"o{self.temporaries}"
-        divide = self.constant(_sandbox._div)  # noqa: SLF001
+        divide = self.constant(_sandbox.divide)
         return f"(D({left}) / D({name}) if ({name} := {right}) else {divide}({left}, {name}))"
 
     def operand(self, tree: ast.expr) -> str:
         """An arithmetic operand, checked to be a number as the sandbox checks it."""
         self.temporaries += 1
         name = f"o{self.temporaries}"
-        check = self.constant(_sandbox._number_value)  # noqa: SLF001
+        check = self.constant(_sandbox.number_value)
         return f"({name} if ({name} := {self.tree(tree)}).__class__ in NUM else {check}({name}))"
 
     # -- the function -------------------------------------------------------------------------

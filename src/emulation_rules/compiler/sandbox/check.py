@@ -1,12 +1,7 @@
-"""The expression sandbox: the only module that imports simpleeval.
-
-Fast path: the closures :func:`compile_tree` makes from each checked tree (``run_compiled``).
-Reference: simpleeval over the same tree (:class:`ReferenceEvaluator`, the engine's
-``reference=True`` mode). Kept equal by: ``tests/test_sandbox.py``,
-``tests/test_reference_replay.py`` and ``tests/test_fuzz.py``.
+"""Static checking: an expression's text becomes a checked tree, or issues.
 
 simpleeval is used as an evaluator of syntax trees this module has already checked, never as
-the security boundary. Before simpleeval sees an expression:
+the security boundary. Before anything evaluates an expression:
 
 1. its length is bounded, then it is parsed once with :func:`ast.parse`;
 2. every node is checked against an allow-list (no attributes, subscripts, comprehensions,
@@ -14,9 +9,9 @@ the security boundary. Before simpleeval sees an expression:
    with node-count and depth limits, iteratively (no ``RecursionError``);
 3. number literals become exact :class:`~decimal.Decimal` values from their source text;
 4. every name is resolved statically against the guide's inputs and constants, every call
-   against the engine's own function table, and operand types are checked;
-5. at run time only plain immutable values (Decimal, int, bool, str, date) are passed in,
-   and every exception is translated into the library's own errors.
+   against the engine's own function table (:mod:`.functions`), and operand types are checked.
+
+The checked tree is compiled into closures (:mod:`.closures`) here, once.
 """
 
 from __future__ import annotations
@@ -24,198 +19,27 @@ from __future__ import annotations
 import ast
 import decimal
 import difflib
-import threading
 import warnings
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
-import simpleeval
-
-from emulation_rules.errors import EvaluationError, Issue
+from emulation_rules.compiler.sandbox.closures import compile_tree
+from emulation_rules.compiler.sandbox.expression import CheckedExpression, ExprType, SandboxConfig
+from emulation_rules.compiler.sandbox.functions import FUNCTIONS, ROUNDING_MODES, Function
+from emulation_rules.errors import Issue
 from emulation_rules.guide.model import day_first_iso
 
-__all__ = [
-    "FUNCTIONS",
-    "CheckedExpression",
-    "ExprType",
-    "ReferenceEvaluator",
-    "SandboxConfig",
-    "check_expression",
-    "evaluate_expression",
-]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-ExprType = Literal["number", "bool", "date", "text", "any"]
-
-#: Rounding modes accepted by ``round(x, places, mode)``.
-ROUNDING_MODES: dict[str, str] = {
-    "half_up": decimal.ROUND_HALF_UP,
-    "half_even": decimal.ROUND_HALF_EVEN,
-    "half_down": decimal.ROUND_HALF_DOWN,
-    "up": decimal.ROUND_UP,
-    "down": decimal.ROUND_DOWN,
-    "ceiling": decimal.ROUND_CEILING,
-    "floor": decimal.ROUND_FLOOR,
-}
-
+__all__ = ["MAX_LITERAL_DIGITS", "MAX_LITERAL_PLACES", "check_expression"]
 
 #: Decimal places a number literal may have: far beyond any rule, far from the context's limits.
 MAX_LITERAL_PLACES = 20
 #: Significant digits a number literal may have: the precision of the engine's context.
 MAX_LITERAL_DIGITS = 28
-
-
-@dataclass(frozen=True, slots=True)
-class SandboxConfig:
-    """Limits on expressions, passed per call (never module globals)."""
-
-    #: Longest expression source, in characters.
-    max_length: int = 1000
-    #: Most syntax nodes in one expression.
-    max_nodes: int = 300
-    #: Deepest nesting of syntax nodes.
-    max_depth: int = 40
-    #: Longest string literal.
-    max_string: int = 200
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedExpression:
-    """An expression parsed once and checked, ready to evaluate many times."""
-
-    source: str
-    tree: ast.expr
-    type: ExprType
-    #: Input and constant names it reads, in first-use order.
-    names: tuple[str, ...]
-    #: Criterion ids it reads through ``score("id")``.
-    refs: tuple[str, ...]
-    #: The tree compiled into Python closures (see :func:`compile_tree`); ``None`` means the
-    #: expression is evaluated by simpleeval only.
-    fn: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False, repr=False)
-    #: The name, when the whole expression is one input or constant name (a fast path).
-    bare_name: str | None = None
-
-
-# --------------------------------------------------------------------------------------------
-# The function table
-
-
-def _round(value: Decimal, places: int | Decimal = 0, mode: str = "half_up") -> Decimal:
-    exponent = Decimal(1).scaleb(-int(places))
-    return Decimal(value).quantize(exponent, rounding=ROUNDING_MODES[mode])
-
-
-def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
-    return max(low, min(high, value))
-
-
-def _percent(part: Decimal, whole: Decimal) -> Decimal:
-    return _div(Decimal(part) * 100, whole)
-
-
-def _ratio(part: Decimal, whole: Decimal) -> Decimal:
-    return _div(part, whole)
-
-
-def _floor(value: Decimal) -> Decimal:
-    return Decimal(value).to_integral_value(rounding=decimal.ROUND_FLOOR)
-
-
-def _ceil(value: Decimal) -> Decimal:
-    return Decimal(value).to_integral_value(rounding=decimal.ROUND_CEILING)
-
-
-def _days_between(start: date, end: date) -> Decimal:
-    return Decimal((end - start).days)
-
-
-def _date(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _min(*values: Decimal) -> Decimal:
-    return min(values)
-
-
-def _max(*values: Decimal) -> Decimal:
-    return max(values)
-
-
-def _abs(value: Decimal) -> Decimal:
-    return abs(value)
-
-
-@dataclass(frozen=True, slots=True)
-class _Function:
-    impl: Callable[..., Any]
-    args: tuple[ExprType, ...]
-    returns: ExprType
-    #: Whether the last argument type repeats (min, max).
-    variadic: bool = False
-    #: How many trailing arguments are optional.
-    optional: int = 0
-    doc: str = ""
-
-
-#: The functions expressions may call. Nothing else is callable.
-FUNCTIONS: dict[str, _Function] = {
-    "min": _Function(_min, ("number", "number"), "number", variadic=True, doc="smallest value"),
-    "max": _Function(_max, ("number", "number"), "number", variadic=True, doc="largest value"),
-    "abs": _Function(_abs, ("number",), "number", doc="absolute value"),
-    "clamp": _Function(_clamp, ("number", "number", "number"), "number", doc="clamp(x, low, high)"),
-    "ratio": _Function(_ratio, ("number", "number"), "number", doc="ratio(part, whole)"),
-    "percent": _Function(
-        _percent, ("number", "number"), "number", doc="percent(part, whole) = part*100/whole"
-    ),
-    "round": _Function(
-        _round,
-        ("number", "number", "text"),
-        "number",
-        optional=2,
-        doc="round(x, places=0, mode='half_up')",
-    ),
-    "floor": _Function(_floor, ("number",), "number", doc="largest integer ≤ x"),
-    "ceil": _Function(_ceil, ("number",), "number", doc="smallest integer ≥ x"),
-    "days_between": _Function(
-        _days_between, ("date", "date"), "number", doc="days_between(start, end) = end - start"
-    ),
-    "date": _Function(_date, ("text",), "date", doc="date('YYYY-MM-DD'), a literal date"),
-    "score": _Function(
-        lambda _ident: Decimal(0), ("text",), "number", doc="score('a1.2'): another criterion"
-    ),
-}
-
-
-def _div(left: Decimal, right: Decimal) -> Decimal:
-    if right == 0:  # also 0 / 0, which Decimal reports as an invalid operation
-        msg = "division by zero"
-        raise ZeroDivisionError(msg)
-    return Decimal(left) / Decimal(right)
-
-
-#: The operators simpleeval applies: the same operations as the compiled closures (see
-#: :func:`compile_tree`), so that both give the same value of the same type (the sum of two
-#: counts stays an int, exact, in both).
-_OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: lambda a, b: _number_value(a) + _number_value(b),
-    ast.Sub: lambda a, b: _number_value(a) - _number_value(b),
-    ast.Mult: lambda a, b: _number_value(a) * _number_value(b),
-    ast.Div: lambda a, b: _div(_number_value(a), _number_value(b)),
-    ast.USub: lambda a: -_number_value(a),
-    ast.UAdd: lambda a: +_number_value(a),
-    ast.Not: lambda a: not a,
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
 
 _FORBIDDEN_OPERATORS = {
     ast.Pow: "'**' (powers) is not allowed",
@@ -251,9 +75,6 @@ _NODE_NAMES = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
 }
-
-# --------------------------------------------------------------------------------------------
-# Static checking
 
 
 @dataclass
@@ -632,7 +453,7 @@ def _literal_type(value: object) -> ExprType:
     return "text" if isinstance(value, str) else "any"
 
 
-def _arity(function: _Function) -> str:
+def _arity(function: Function) -> str:
     most = len(function.args)
     least = most - function.optional
     if function.variadic:
@@ -736,234 +557,3 @@ def check_expression(
         ),
         issues,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluation
-
-
-# --------------------------------------------------------------------------------------------
-# Compilation into closures
-#
-# The checked tree is turned into nested Python closures, one per node. Only this compiler
-# writes them, from node types of the allow-list above; no text from the guide is ever passed
-# to eval() or compile(). Evaluating a closure tree costs a few function calls per node, where
-# simpleeval re-dispatches on every node through its method table.
-
-#: Key under which the unit's ``score(id)`` function is passed in the environment. It contains
-#: a space, so no identifier in an expression can name it.
-SCORE_KEY = " score"
-
-_Fn = Callable[[Mapping[str, Any]], Any]
-
-_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
-
-
-def _constant(value: Any) -> _Fn:
-    return lambda _env: value
-
-
-def _name(name: str) -> _Fn:
-    return lambda env: env[name]
-
-
-def _binary(op: type, left: _Fn, right: _Fn) -> _Fn:
-    if op is ast.Add:
-        return lambda env: _number_value(left(env)) + _number_value(right(env))
-    if op is ast.Sub:
-        return lambda env: _number_value(left(env)) - _number_value(right(env))
-    if op is ast.Mult:
-        return lambda env: _number_value(left(env)) * _number_value(right(env))
-    return lambda env: _div(_number_value(left(env)), _number_value(right(env)))
-
-
-def _number_value(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise TypeError(type(value).__name__)
-    return value
-
-
-def _unary(op: type, operand: _Fn) -> _Fn:
-    if op is ast.Not:
-        return lambda env: not operand(env)
-    if op is ast.USub:
-        return lambda env: -_number_value(operand(env))
-    return lambda env: +_number_value(operand(env))
-
-
-def _bool_op(is_and: bool, values: list[_Fn]) -> _Fn:
-    def run(env: Mapping[str, Any]) -> Any:
-        result: Any = is_and
-        for value in values:
-            result = value(env)
-            if bool(result) != is_and:
-                return result
-        return result
-
-    return run
-
-
-def _compare(left: _Fn, ops: list[Callable[[Any, Any], bool]], rights: list[_Fn]) -> _Fn:
-    if len(ops) == 1:
-        op, right = ops[0], rights[0]
-        return lambda env: op(left(env), right(env))
-
-    def run(env: Mapping[str, Any]) -> bool:
-        current = left(env)
-        for op, right in zip(ops, rights, strict=True):
-            following = right(env)
-            if not op(current, following):
-                return False
-            current = following
-        return True
-
-    return run
-
-
-def _if(test: _Fn, body: _Fn, orelse: _Fn) -> _Fn:
-    return lambda env: body(env) if test(env) else orelse(env)
-
-
-def _call(name: str, args: list[_Fn]) -> _Fn:
-    if name == "score":
-        arg = args[0]
-        return lambda env: env[SCORE_KEY](arg(env))
-    impl = FUNCTIONS[name].impl
-    if len(args) == 1:
-        only = args[0]
-        return lambda env: impl(only(env))
-    if len(args) == 2:
-        first, second = args
-        return lambda env: impl(first(env), second(env))
-    return lambda env: impl(*(a(env) for a in args))
-
-
-def compile_tree(tree: ast.expr) -> _Fn:
-    """Compile a checked expression tree into a closure over an environment mapping.
-
-    The tree must have passed :func:`check_expression` (allow-listed nodes only, bounded
-    depth), so recursion here is bounded too.
-    """
-    if isinstance(tree, ast.Constant):
-        return _constant(tree.value)
-    if isinstance(tree, ast.Name):
-        return _name(tree.id)
-    if isinstance(tree, ast.BinOp):
-        return _binary(type(tree.op), compile_tree(tree.left), compile_tree(tree.right))
-    if isinstance(tree, ast.UnaryOp):
-        return _unary(type(tree.op), compile_tree(tree.operand))
-    if isinstance(tree, ast.BoolOp):
-        return _bool_op(isinstance(tree.op, ast.And), [compile_tree(v) for v in tree.values])
-    if isinstance(tree, ast.Compare):
-        return _compare(
-            compile_tree(tree.left),
-            [_COMPARE[type(op)] for op in tree.ops],
-            [compile_tree(c) for c in tree.comparators],
-        )
-    if isinstance(tree, ast.IfExp):
-        return _if(compile_tree(tree.test), compile_tree(tree.body), compile_tree(tree.orelse))
-    if isinstance(tree, ast.Call):
-        assert isinstance(tree.func, ast.Name)
-        return _call(tree.func.id, [compile_tree(a) for a in tree.args])
-    msg = f"not a checked expression node: {type(tree).__name__}"  # pragma: no cover
-    raise TypeError(msg)  # pragma: no cover
-
-
-def run_compiled(expression: CheckedExpression, env: Mapping[str, Any]) -> Any:
-    """Evaluate a compiled expression; ``env`` holds the names and, if needed, SCORE_KEY.
-
-    Raises:
-        EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
-        escapes.
-    """
-    assert expression.fn is not None
-    try:
-        return expression.fn(env)
-    except EvaluationError:
-        raise
-    except Exception as exc:
-        raise _translated(exc, expression) from exc
-
-
-def _translated(exc: BaseException, expression: CheckedExpression) -> EvaluationError:
-    """The library's error for an exception raised while evaluating ``expression``."""
-    if isinstance(exc, ZeroDivisionError):  # decimal.DivisionByZero is a subclass
-        issue = Issue("eval-div-zero", f"division by zero in {expression.source!r}")
-        return EvaluationError("division by zero", (issue,))
-    if isinstance(exc, decimal.DecimalException | ArithmeticError):
-        issue = Issue("eval-error", f"{type(exc).__name__} in {expression.source!r}")
-        return EvaluationError("arithmetic error", (issue,))
-    issue = Issue("eval-error", f"{expression.source!r} failed: {type(exc).__name__}")
-    return EvaluationError("expression failed", (issue,))
-
-
-def evaluate_expression(
-    expression: CheckedExpression,
-    names: Mapping[str, Any],
-    score: Callable[[str], Decimal],
-    *,
-    reference: bool = False,
-) -> Any:
-    """Evaluate a checked expression with plain values.
-
-    By default the compiled closures run; with ``reference=True`` simpleeval evaluates the
-    same checked tree (the reference the closures are tested against).
-
-    Raises:
-        EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
-        escapes.
-    """
-    if not reference and expression.fn is not None:
-        env = dict(names)
-        env[SCORE_KEY] = score
-        return run_compiled(expression, env)
-    return ReferenceEvaluator(names, score).run(expression)
-
-
-#: simpleeval's constructor swaps the process's warning filters in and out
-#: (``warnings.catch_warnings``), which is not safe when two threads do it at once: a thread
-#: could restore the other's temporary filters. Evaluators are made one at a time.
-_CONSTRUCTION = threading.Lock()
-
-
-class ReferenceEvaluator:
-    """simpleeval over checked trees: the independent second opinion on the closures.
-
-    One evaluator serves one unit (or one call), in one thread: simpleeval keeps per-call state
-    on its instance. ``names`` is read at every evaluation, so a mapping that the caller fills
-    as it goes (the interpreter's names) is seen as it is then. simpleeval only ever sees trees
-    :func:`check_expression` has checked (``previously_parsed``): it never parses guide text.
-    """
-
-    __slots__ = ("_evaluator",)
-
-    def __init__(self, names: Mapping[str, Any], score: Callable[[str], Decimal]) -> None:
-        functions = {name: f.impl for name, f in FUNCTIONS.items()}
-        functions["score"] = score
-        with _CONSTRUCTION:
-            self._evaluator = simpleeval.SimpleEval(
-                operators=_OPERATORS, functions=functions, names=names, allowed_attrs={}
-            )
-
-    def run(self, expression: CheckedExpression) -> Any:
-        """Evaluate ``expression`` with simpleeval, on its checked tree.
-
-        Raises:
-            EvaluationError: with code ``eval-div-zero`` or ``eval-error``; no other exception
-            escapes.
-        """
-        try:
-            return self._evaluator.eval(expression.source, previously_parsed=expression.tree)
-        except EvaluationError:
-            raise
-        except (Exception, RecursionError) as exc:
-            raise _translated(exc, expression) from exc
