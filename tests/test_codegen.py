@@ -6,10 +6,12 @@ import ast
 import logging
 import pickle
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
+import emulation_rules
 from emulation_rules import load_ruleset
 from emulation_rules.engine import evaluator
 from emulation_rules.engine.codegen import FastPathFailed
@@ -98,3 +100,60 @@ def test_a_fallback_to_the_interpreter_is_counted_and_logged(
     assert unit == fast  # the interpreter gives the same result...
     assert fallbacks.units == [("u", "FastPathFailed: a bug of the code generator")]  # ...counted
     assert "generated code fell back (FastPathFailed: a bug of the code generator)" in caplog.text
+
+
+def test_a_forced_fallback_in_score_is_counted_warned_once_and_changes_no_byte(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    compiled = load_ruleset(ROOT / "rulesets/tiengiang-stnmt-2022.yaml")
+    batch = load_submissions([ROOT / "examples/tiengiang-2022/submissions.yaml"])
+    units = len(batch.submissions)
+    assert units >= 2
+    with emulation_rules.counting_fallbacks() as fallbacks:
+        expected = emulation_rules.score(compiled, batch).to_json(trace=True)
+    assert fallbacks.count == 0
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise FastPathFailed("forced by the test")
+
+    monkeypatch.setattr(evaluator, "program_unit", broken)
+    before = emulation_rules.fallback_count()
+    with (
+        caplog.at_level(logging.DEBUG, logger="emulation_rules.engine"),
+        emulation_rules.counting_fallbacks() as fallbacks,
+    ):
+        first = emulation_rules.score(compiled, batch).to_json(trace=True)
+        second = emulation_rules.score(compiled, batch).to_json(trace=True)
+    assert first == second == expected  # the interpreter gives the same bytes
+    assert fallbacks.count == 2 * units  # every unit of both calls, counted
+    assert {reason for _, reason in fallbacks.units} == {"FastPathFailed: forced by the test"}
+    assert emulation_rules.fallback_count() - before == 2 * units  # the process's total
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    debug = [r for r in caplog.records if r.levelno == logging.DEBUG]
+    assert len(warnings) == 1  # once for this guide and reason, however many units
+    assert "tiengiang-stnmt-2022" in warnings[0].getMessage()
+    assert "FastPathFailed: forced by the test" in warnings[0].getMessage()
+    assert len(debug) == 2 * units  # and one line per unit at DEBUG
+
+
+def test_fallbacks_are_counted_by_the_thread_that_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled = load_ruleset(ROOT / "rulesets/tiengiang-stnmt-2022.yaml")
+    batch = load_submissions([ROOT / "examples/tiengiang-2022/submissions.yaml"])
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise FastPathFailed("forced by the test")
+
+    monkeypatch.setattr(evaluator, "program_unit", broken)
+    seen: list[int] = []
+
+    def other() -> None:
+        with emulation_rules.counting_fallbacks() as mine:
+            emulation_rules.score(compiled, batch)
+        seen.append(mine.count)
+
+    with emulation_rules.counting_fallbacks() as outer:
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert seen == [len(batch.submissions)]  # the scoring thread's own counter
+    assert outer.count == 0  # not the counter another thread opened

@@ -33,6 +33,7 @@ from emulation_rules.compiler import (
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.engine.awards import AwardDecision, AwardResult
 from emulation_rules.engine.evaluator import TraceNode, UnitScore
+from emulation_rules.engine.fallbacks import Fallbacks, counting_fallbacks, fallback_count
 from emulation_rules.engine.ranking import Tie, rank, rank_key
 from emulation_rules.engine.scoring import ClusterResult, evaluate, score, trace_to_dict
 from emulation_rules.errors import (
@@ -87,6 +88,7 @@ __all__ = [
     "EvaluationError",
     "Evidence",
     "ExpressionError",
+    "Fallbacks",
     "Goal",
     "GuideDiff",
     "Issue",
@@ -112,10 +114,12 @@ __all__ = [
     "check_ruleset",
     "compare_units",
     "compile_ruleset",
+    "counting_fallbacks",
     "diff_guides",
     "evaluate",
     "explain_dict",
     "explain_unit",
+    "fallback_count",
     "find_example",
     "find_guide",
     "load_cluster",

@@ -13,9 +13,6 @@ exact decimals under the engine's own decimal context, whatever the caller's con
 from __future__ import annotations
 
 import decimal
-import logging
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -47,11 +44,12 @@ from emulation_rules.compiler.sandbox import (
 )
 from emulation_rules.engine import words
 from emulation_rules.engine.codegen import build_program
+from emulation_rules.engine.fallbacks import Fallbacks, counting_fallbacks, fell_back
 from emulation_rules.engine.words import STAGE_WORDS
 from emulation_rules.errors import EvaluationError, Issue
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from emulation_rules.compiler.nodes import CompiledRuleset, GateC, Node
     from emulation_rules.engine.cluster import CohortEntry
@@ -73,58 +71,6 @@ __all__ = [
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
 ZERO = Decimal(0)
-#: Where the engine says what it does beyond the results: a fallback, at DEBUG, with its reason.
-LOG = logging.getLogger("emulation_rules.engine")
-
-
-@dataclass(slots=True)
-class Fallbacks:
-    """The units the generated code gave back to the interpreter, with the reason of each.
-
-    A fallback changes no result (the interpreter is the reference), only the time taken: it is
-    counted so that a bug of the code generator cannot hide as slowness.
-    """
-
-    #: ``(unit id, reason)`` of each fallback, in order.
-    units: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        """How many units fell back."""
-        return len(self.units)
-
-
-#: The counter of the current call (see :func:`counting_fallbacks`); None when nobody counts.
-_COUNTING: ContextVar[Fallbacks | None] = ContextVar("emulation_rules_fallbacks", default=None)
-
-
-@contextmanager
-def counting_fallbacks() -> Iterator[Fallbacks]:
-    """Count the fallbacks to the interpreter of the units scored inside the block.
-
-    Example:
-        >>> with counting_fallbacks() as fallbacks:
-        ...     pass  # score units here
-        >>> fallbacks.count
-        0
-    """
-    counter = Fallbacks()
-    token = _COUNTING.set(counter)
-    try:
-        yield counter
-    finally:
-        _COUNTING.reset(token)
-
-
-def _fell_back(compiled: CompiledRuleset, unit_id: str, error: Exception) -> None:
-    """Count and log a unit the generated code gave back to the interpreter."""
-    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    counter = _COUNTING.get()
-    if counter is not None:
-        counter.units.append((unit_id, reason))
-    LOG.debug("unit %s of guide %s: generated code fell back (%s)", unit_id, compiled.id, reason)
-
-
 #: The empty read-only mapping every unit without self-scores or corrections shares.
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -1043,7 +989,7 @@ def evaluate_values(
                 owned=owned,
             )
         except Exception as error:  # noqa: BLE001 - the interpreter scores it again and says why
-            _fell_back(compiled, unit_id, error)
+            fell_back(compiled, unit_id, error)
     kind = _ReferenceUnit if reference else _Unit
     unit = kind(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
     try:
