@@ -1,7 +1,7 @@
 """The subcommands for forms and reports: ``template`` and ``report``.
 
 :mod:`emulation_rules.cli` registers them with :func:`add_parsers` and runs them with
-:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.excel` and
+:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.workbook_template` and
 :mod:`emulation_rules.reports.report`.
 """
 
@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import make_folder
 from emulation_rules._support.i18n import _, render_issue
+from emulation_rules._support.xlsx import MissingDependencyError
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
-from emulation_rules.inputs.excel import MissingDependencyError, write_template
+from emulation_rules.inputs.workbook_template import write_template
 from emulation_rules.reports.report import write_html, write_summary
 
 if TYPE_CHECKING:

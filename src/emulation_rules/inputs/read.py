@@ -2,7 +2,7 @@
 
 The one place that chooses a reader by the file's type, so that the validation of submissions
 (:mod:`emulation_rules.inputs.submissions`) never imports the Excel reader, and the Excel
-reader (:mod:`emulation_rules.inputs.excel`, the optional ``excel`` extra) is imported only
+reader (:mod:`emulation_rules.inputs.workbook_read`, the optional ``excel`` extra) is imported only
 when a workbook is read.
 """
 
@@ -65,7 +65,7 @@ def load_submissions(
             raise TypeError(f"load_submissions() takes paths, not {type(item).__name__} items")
         source = fspath(item)
         if str(source).lower().endswith(WORKBOOK_SUFFIXES):  # a workbook from `template`
-            from emulation_rules.inputs.excel import read_workbook  # noqa: PLC0415 - optional extra
+            from emulation_rules.inputs.workbook_read import read_workbook  # noqa: PLC0415 - optional extra
 
             batch = read_workbook(source)
         else:
