@@ -35,14 +35,10 @@ from os import PathLike
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.pool import Pool, WorkerError, WorkerLostError
+from emulation_rules._support.strict_json import DuplicateKeyError, reject_duplicates
 from emulation_rules._support.text import json_integer, nfc
 from emulation_rules.errors import EmulationRulesError, Issue
-from emulation_rules.inputs.submissions import (
-    Rejected,
-    Submission,
-    _DuplicateKeyError,
-    _reject_duplicates,
-)
+from emulation_rules.inputs.submissions import Rejected, Submission
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -227,11 +223,11 @@ def _parse(number: int, line: str) -> dict[str, Any] | Rejected:
     try:
         data = json.loads(
             line,
-            object_pairs_hook=_reject_duplicates,
+            object_pairs_hook=reject_duplicates,
             parse_float=Decimal,
             parse_int=json_integer,
         )
-    except _DuplicateKeyError as exc:
+    except DuplicateKeyError as exc:
         return Rejected(
             _unit_id_of(line) or f"line-{number}",
             None,

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from emulation_rules._support.documents import located
 from emulation_rules._support.text import suggest
 from emulation_rules.compiler.checks import band_checks, children_checks, derived_max, top_level
 from emulation_rules.compiler.constructs import COMPILERS, Site, rule_of
@@ -37,7 +38,6 @@ from emulation_rules.compiler.sandbox import (
 )
 from emulation_rules.errors import Issue, IssueCollector
 from emulation_rules.guide.model import CONSTRUCTS
-from emulation_rules.guide.read import located
 
 if TYPE_CHECKING:
     from emulation_rules._support.yaml import Positions

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from emulation_rules._support.documents import pydantic_issues
 from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.yaml import Positions, YamlDocument
 from emulation_rules.errors import SubmissionError
-from emulation_rules.guide.read import pydantic_issues
 
 __all__ = ["CheckedModel"]
 

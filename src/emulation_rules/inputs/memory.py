@@ -26,18 +26,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from emulation_rules._support.documents import model_from_document
+from emulation_rules._support.strict_json import parse_strict_json
 from emulation_rules._support.text import check_characters, decode_source, nfc
 from emulation_rules._support.yaml import Positions, YamlDocument
 from emulation_rules.errors import Issue, SubmissionError
-from emulation_rules.guide.read import pydantic_issues
 from emulation_rules.inputs.cluster_data import ClusterData
 from emulation_rules.inputs.reviews import ReviewFile
 from emulation_rules.inputs.submissions import (
     MAX_SUBMISSION_BYTES,
     SubmissionBatch,
-    _parse_json,
     read_submission_document,
     submissions_from_document,
 )
@@ -97,7 +97,7 @@ def parse_json(data: str | bytes, *, name: str = "<json>") -> Any:
         content = data
     else:
         raise TypeError(f"parse_json() takes str or bytes, not {type(data).__name__}")
-    parsed, issues = _parse_json(content, name)
+    parsed, issues = parse_strict_json(content, name)
     if issues:
         raise SubmissionError(f"{name} is not valid JSON", tuple(issues))
     return parsed
@@ -146,16 +146,9 @@ def parse_cluster(data: InputData, *, name: str = "<cluster>") -> ClusterData:
 
 def _model(data: InputData, name: str, model: type[_M], what: str, caller: str) -> _M:
     document, issues = _document(data, name, caller)
-    if document is None or any(i.severity == "error" for i in issues):
-        raise SubmissionError(f"the {what} document {name} cannot be read", tuple(issues))
-    if not isinstance(document.data, dict):
-        issue = Issue("wrong-type", f"a {what} document must be a mapping", source=name)
-        raise SubmissionError(f"the {what} document {name} is invalid", (issue,))
-    try:
-        return model.model_validate(document.data)
-    except ValidationError as exc:
-        found = pydantic_issues(exc, document, name, model)
-        raise SubmissionError(f"the {what} document {name} is invalid", tuple(found)) from None
+    return model_from_document(
+        document, issues, name, model, what=f"the {what} document", mapping=f"a {what} document"
+    )
 
 
 def _document(data: object, name: str, caller: str) -> tuple[YamlDocument | None, list[Issue]]:

@@ -30,14 +30,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, Field
 
+from emulation_rules._support.documents import read_model
 from emulation_rules._support.text import nfc
-from emulation_rules.errors import Issue, SubmissionError
 from emulation_rules.guide.model import Id, Num, Text
-from emulation_rules.guide.read import pydantic_issues
 from emulation_rules.inputs._validation import CheckedModel
-from emulation_rules.inputs.submissions import read_submission_document
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -173,12 +171,4 @@ def load_reviews(source: str | Path) -> ReviewFile:
     Raises:
         SubmissionError: with every located issue of the file.
     """
-    name = str(source)
-    document, issues = read_submission_document(source)
-    if document is None or any(i.severity == "error" for i in issues):
-        raise SubmissionError(f"the reviews file {name} cannot be read", tuple(issues))
-    try:
-        return ReviewFile.model_validate(document.data)
-    except ValidationError as exc:
-        found: list[Issue] = pydantic_issues(exc, document, name, ReviewFile)
-        raise SubmissionError(f"the reviews file {name} is invalid", tuple(found)) from None
+    return read_model(source, ReviewFile, what="the reviews file")

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import decimal
 import difflib
-import json
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,24 +27,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from emulation_rules._support.documents import (
+    MAX_DOCUMENT_BYTES,
+    pydantic_issues,
+    read_document,
+    read_model,
+)
 from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules._support.text import (
-    decode_source,
     describe_control,
     find_control,
     find_invisible,
-    json_integer,
     nfc,
-    read_source,
     suggest,
 )
-from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.compiler.fields import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
 from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
-from emulation_rules.errors import EvaluationError, Issue, SubmissionError, json_pointer
+from emulation_rules.errors import EvaluationError, Issue, json_pointer
 from emulation_rules.guide.model import Id, Num, Text
-from emulation_rules.guide.read import pydantic_issues
 from emulation_rules.inputs._validation import CheckedModel
 from emulation_rules.inputs.cluster_data import ClusterData
 
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from emulation_rules._support.yaml import YamlDocument
     from emulation_rules.compiler.nodes import CompiledRuleset
 
 __all__ = [
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 #: Largest submission file accepted, in bytes.
-MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+MAX_SUBMISSION_BYTES = MAX_DOCUMENT_BYTES
 
 
 class Evidence(CheckedModel):
@@ -189,102 +189,11 @@ class SubmissionBatch:
         return json_pointer(self.document_path(issue))
 
 
-def _reject_duplicates(
-    pairs: list[tuple[str, Any]],
-) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        # "giá" typed composed and decomposed is the same key; interned, it is the very object
-        # the guide's validation plan looks values up with (InputPlan), which is faster
-        normal = sys.intern(nfc(key))
-        if normal in result:
-            msg = f"key {normal!r} appears twice"
-            raise _DuplicateKeyError(msg)
-        result[normal] = value
-    return result
-
-
-class _DuplicateKeyError(ValueError):
-    pass
-
-
-def _bad_constant(text: str) -> Any:
-    msg = f"{text} is not a number; give a finite decimal"
-    raise _ConstantError(msg)
-
-
-class _ConstantError(ValueError):
-    pass
-
-
-def _parse_json(text: str, name: str) -> tuple[Any, list[Issue]]:
-    try:
-        data = json.loads(
-            text,
-            object_pairs_hook=_reject_duplicates,
-            parse_float=Decimal,
-            parse_int=json_integer,
-            parse_constant=_bad_constant,
-        )
-    except _DuplicateKeyError as exc:
-        return None, [Issue("duplicate-key", str(exc), source=name)]
-    except _ConstantError as exc:
-        return None, [Issue("number-format", str(exc), source=name)]
-    except json.JSONDecodeError as exc:
-        return None, [
-            Issue(
-                "yaml-syntax",
-                f"invalid JSON: {exc.msg}",
-                source=name,
-                line=exc.lineno,
-                column=exc.colno,
-            )
-        ]
-    except (RecursionError, ValueError) as exc:
-        return None, [Issue("too-deep", f"invalid JSON: {type(exc).__name__}", source=name)]
-    return _nfc_strings(data), []
-
-
-def _nfc_strings(data: Any) -> Any:
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, value in item.items():
-                if isinstance(value, str):
-                    item[key] = nfc(value)
-                else:
-                    stack.append(value)
-        elif isinstance(item, list):
-            for index, value in enumerate(item):
-                if isinstance(value, str):
-                    item[index] = nfc(value)
-                else:
-                    stack.append(value)
-    return data
-
-
 def read_submission_document(
     source: str | Path | bytes, *, name: str | None = None
 ) -> tuple[YamlDocument | None, list[Issue]]:
     """Read a submission file (YAML or JSON, by extension or content)."""
-    if isinstance(source, bytes):
-        display = name or "<submission>"
-        text, issue = decode_source(source, display, max_bytes=MAX_SUBMISSION_BYTES)
-        is_json = source.lstrip()[:1] in (b"{", b"[")
-    else:
-        display = name or str(source)
-        text, issue = read_source(source, max_bytes=MAX_SUBMISSION_BYTES, display_name=display)
-        is_json = str(source).lower().endswith(".json")
-    if text is None:
-        return None, [issue] if issue else []
-    if is_json:
-        data, issues = _parse_json(text.text, display)
-        if data is None:
-            return None, issues
-        return YamlDocument(data, Positions()), issues
-    # invisible characters are checked per value, so one unit's note cannot reject the file
-    return parse_yaml(text.text, display, check_invisible=False)
+    return read_document(source, name=name, unnamed="<submission>", max_bytes=MAX_SUBMISSION_BYTES)
 
 
 def _unit_locations(
@@ -628,12 +537,4 @@ def load_cluster(source: str | Path) -> ClusterData:
     Raises:
         SubmissionError: with every located issue of the file.
     """
-    name = str(source)
-    document, issues = read_submission_document(source)
-    if document is None or any(i.severity == "error" for i in issues):
-        raise SubmissionError(f"the cluster file {name} cannot be read", tuple(issues))
-    try:
-        return ClusterData.model_validate(document.data)
-    except ValidationError as exc:
-        found = pydantic_issues(exc, document, name, ClusterData)
-        raise SubmissionError(f"the cluster file {name} is invalid", tuple(found)) from None
+    return read_model(source, ClusterData, what="the cluster file")

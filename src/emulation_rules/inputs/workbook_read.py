@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.documents import pydantic_issues
 from emulation_rules._support.workbook_bounds import (
     MAX_CELL_TEXT,
     MAX_ROWS,
@@ -50,7 +51,6 @@ from emulation_rules._support.xlsx import (
 )
 from emulation_rules._support.yaml import Positions, YamlDocument
 from emulation_rules.errors import EmulationRulesError, Issue, Severity
-from emulation_rules.guide.read import pydantic_issues
 from emulation_rules.inputs.submissions import Rejected, Submission, SubmissionBatch
 from emulation_rules.inputs.workbook_layout import (
     EVIDENCE_KEY,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules.compiler.sandbox.expression import translated_error
-from emulation_rules.compiler.sandbox.functions import FUNCTIONS, divide, number_value
+from emulation_rules.compiler.sandbox.functions import COMPARISONS, FUNCTIONS, divide, number_value
 from emulation_rules.errors import EvaluationError
 
 if TYPE_CHECKING:
@@ -33,17 +33,6 @@ __all__ = ["SCORE_KEY", "compile_tree", "run_compiled"]
 SCORE_KEY = " score"
 
 _Fn = Callable[[Mapping[str, Any]], Any]
-
-_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
 
 
 def _constant(value: Any) -> _Fn:
@@ -138,7 +127,7 @@ def compile_tree(tree: ast.expr) -> _Fn:
     if isinstance(tree, ast.Compare):
         return _compare(
             compile_tree(tree.left),
-            [_COMPARE[type(op)] for op in tree.ops],
+            [COMPARISONS[type(op)] for op in tree.ops],
             [compile_tree(c) for c in tree.comparators],
         )
     if isinstance(tree, ast.IfExp):

@@ -7,6 +7,7 @@ function or a division can never mean two things.
 
 from __future__ import annotations
 
+import ast
 import decimal
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from emulation_rules.compiler.sandbox.expression import ExprType
 
-__all__ = ["FUNCTIONS", "ROUNDING_MODES", "Function", "divide", "number_value"]
+__all__ = ["COMPARISONS", "FUNCTIONS", "ROUNDING_MODES", "Function", "divide", "number_value"]
 
 #: Rounding modes accepted by ``round(x, places, mode)``.
 ROUNDING_MODES: dict[str, str] = {
@@ -133,3 +134,16 @@ def number_value(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(type(value).__name__)
     return value
+
+
+#: The comparison operators, as both evaluators apply them (the closures and simpleeval).
+COMPARISONS: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}

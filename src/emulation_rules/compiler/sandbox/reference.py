@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import simpleeval
 
 from emulation_rules.compiler.sandbox.expression import translated_error
-from emulation_rules.compiler.sandbox.functions import FUNCTIONS, divide, number_value
+from emulation_rules.compiler.sandbox.functions import COMPARISONS, FUNCTIONS, divide, number_value
 from emulation_rules.errors import EvaluationError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["ReferenceEvaluator"]
 
 #: The operators simpleeval applies: the same operations as the compiled closures (see
-#: :func:`compile_tree`), so that both give the same value of the same type (the sum of two
+#: :mod:`.closures`), so that both give the same value of the same type (the sum of two
 #: counts stays an int, exact, in both).
 _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.Add: lambda a, b: number_value(a) + number_value(b),
@@ -40,14 +40,7 @@ _OPERATORS: dict[type, Callable[..., Any]] = {
     ast.USub: lambda a: -number_value(a),
     ast.UAdd: lambda a: +number_value(a),
     ast.Not: lambda a: not a,
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
+    **COMPARISONS,
 }
 
 
