@@ -8,6 +8,7 @@ import pickle
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from emulation_rules.engine import evaluator
 from emulation_rules.engine.codegen import FastPathFailed
 from emulation_rules.engine.evaluator import counting_fallbacks, evaluate_values, program_unit
 from emulation_rules.inputs.read import load_submissions
-from emulation_rules.inputs.submissions import validate_submission
+from emulation_rules.inputs.submissions import Submission, validate_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = sorted(
@@ -157,3 +158,32 @@ def test_fallbacks_are_counted_by_the_thread_that_scores(monkeypatch: pytest.Mon
         thread.join()
     assert seen == [len(batch.submissions)]  # the scoring thread's own counter
     assert outer.count == 0  # not the counter another thread opened
+
+
+def test_a_unit_whose_own_data_fails_is_counted_but_not_warned_about(
+    make_guide: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a target of 0: the generated code hands the unit over, the interpreter reports the error
+    guide = make_guide(
+        """
+        inputs:
+          a: {type: decimal, label: Kết quả, required: true}
+          t: {type: decimal, label: Chỉ tiêu, required: true}
+        criteria:
+          - {id: "1", title: Chỉ tiêu, max: 5, proportional: {achieved: a, target: t}}
+        """,
+        scale=5,
+    )
+    units = [
+        Submission(unit_id="x", name="X", values={"a": 3, "t": 0}),
+        Submission(unit_id="y", name="Y", values={"a": 3, "t": 6}),
+    ]
+    with (
+        caplog.at_level(logging.DEBUG, logger="emulation_rules.engine"),
+        emulation_rules.counting_fallbacks() as fallbacks,
+    ):
+        result = emulation_rules.score(guide, units)
+    assert result.unit("x").status == "error"
+    assert [i.code for i in result.unit("x").issues] == ["eval-div-zero"]
+    assert [unit for unit, _ in fallbacks.units] == ["x"]  # counted...
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]  # ...logged, not warned

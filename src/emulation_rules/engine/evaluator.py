@@ -975,6 +975,7 @@ def evaluate_values(
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
     """
+    fallback: Exception | None = None
     if compiled.program is not None and not overrides and not interpreter and not reference:
         try:
             return program_unit(
@@ -989,13 +990,16 @@ def evaluate_values(
                 owned=owned,
             )
         except Exception as error:  # noqa: BLE001 - the interpreter scores it again and says why
-            fell_back(compiled, unit_id, error)
+            fallback = error
     kind = _ReferenceUnit if reference else _Unit
     unit = kind(compiled, values, trace=trace, cohort=cohort, overrides=overrides)
     try:
-        return _evaluate_unit(compiled, unit, unit_id, name, issues, self_scores, trace=trace)
+        result = _evaluate_unit(compiled, unit, unit_id, name, issues, self_scores, trace=trace)
     finally:
         unit.close()  # no reference cycle left for the collector
+    if fallback is not None:
+        fell_back(compiled, unit_id, fallback, data_error=result.status == "error")
+    return result
 
 
 def program_unit(

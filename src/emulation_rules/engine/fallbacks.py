@@ -7,8 +7,12 @@ So that a code-generation bug cannot hide as slowness, every fallback is
 - counted for the caller inside :func:`counting_fallbacks` (a per-call counter in a context
   variable: threads and asyncio tasks each count their own);
 - counted for the whole process: :func:`fallback_count`;
-- logged on the ``emulation_rules.engine`` logger: a WARNING the first time a guide falls back
-  for a given reason, and a DEBUG line for every unit.
+- logged on the ``emulation_rules.engine`` logger: a DEBUG line for every unit, and a WARNING
+  the first time a guide falls back for a given reason while the interpreter then scores the
+  unit without an error. The generated code also hands over, by design, a unit whose own data
+  makes a criterion fail (a target of 0, a value in no band): the interpreter then reports
+  that error with its place, and the fallback is counted and logged at DEBUG, not warned
+  about, since it is the unit's data and not the code generator that needs fixing.
 
 Nothing of it reaches the JSON result or the audit record, which stay byte-identical.
 """
@@ -88,8 +92,13 @@ def fallback_count() -> int:
     return _total
 
 
-def fell_back(compiled: CompiledRuleset, unit_id: str, error: Exception) -> None:
-    """Count and log a unit the generated code gave back to the interpreter."""
+def fell_back(
+    compiled: CompiledRuleset, unit_id: str, error: Exception, *, data_error: bool = False
+) -> None:
+    """Count and log a unit the generated code gave back to the interpreter.
+
+    ``data_error``: the interpreter found the unit's own data in error (no warning then).
+    """
     global _total  # noqa: PLW0603 - the process's one counter, under the lock
     reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     counter = _COUNTING.get()
@@ -98,7 +107,7 @@ def fell_back(compiled: CompiledRuleset, unit_id: str, error: Exception) -> None
     key = (compiled.id, compiled.version, reason)
     with _LOCK:
         _total += 1
-        first = key not in _warned
+        first = not data_error and key not in _warned
         if first:
             if len(_warned) >= WARNED_LIMIT:
                 _warned.clear()
