@@ -30,7 +30,8 @@ openpyxl = pytest.importorskip("openpyxl", reason="the 'excel' extra (openpyxl) 
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score  # noqa: E402
 from emulation_rules.inputs.excel import write_template  # noqa: E402
-from emulation_rules.reports.report import write_html, write_summary  # noqa: E402
+from emulation_rules.reports.excel_summary import write_summary  # noqa: E402
+from emulation_rules.reports.html import write_html  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"

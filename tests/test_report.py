@@ -21,7 +21,8 @@ from emulation_rules import (
 )
 from emulation_rules.cli import run
 from emulation_rules.inputs.excel import cell_number
-from emulation_rules.reports.report import (
+from emulation_rules.reports._cells import summary_columns
+from emulation_rules.reports.excel_summary import (
     EXACT_PREFIX,
     ROUNDED_FORMAT,
     SHEET_AWARDS,
@@ -30,11 +31,9 @@ from emulation_rules.reports.report import (
     SHEET_INFO,
     SHEET_SUMMARY,
     SUMMARY_HEADER_ROW,
-    render_html,
-    summary_columns,
-    write_html,
     write_summary,
 )
+from emulation_rules.reports.html import render_html, write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -585,3 +584,14 @@ def test_the_readme_shows_the_browser_screenshot(root):
     assert png[12:16] == b"IHDR"
     assert int.from_bytes(png[16:20], "big") == 1280
     assert int.from_bytes(png[20:24], "big") == 2000
+
+
+def test_the_former_report_module_keeps_its_names():
+    """``emulation_rules.reports.report`` (named in the README) still gives the reports."""
+    import emulation_rules.reports.report as former
+    from emulation_rules.reports import excel_summary, html
+
+    assert former.write_summary is excel_summary.write_summary
+    assert former.write_html is html.write_html
+    for name in former.__all__:
+        assert getattr(former, name) is not None, name

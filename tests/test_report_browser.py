@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score
-from emulation_rules.reports.report import write_html
+from emulation_rules.reports.html import write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "img" / "report.png"

@@ -1,8 +1,8 @@
 """The subcommands for forms and reports: ``template`` and ``report``.
 
 :mod:`emulation_rules.cli` registers them with :func:`add_parsers` and runs them with
-:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.excel` and
-:mod:`emulation_rules.reports.report`.
+:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.excel`,
+:mod:`emulation_rules.reports.excel_summary` and :mod:`emulation_rules.reports.html`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from emulation_rules._support.i18n import _, render_issue
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.inputs.excel import MissingDependencyError, write_template
-from emulation_rules.reports.report import write_html, write_summary
+from emulation_rules.reports.excel_summary import write_summary
+from emulation_rules.reports.html import write_html
 
 if TYPE_CHECKING:
     import argparse
