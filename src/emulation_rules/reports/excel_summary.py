@@ -7,25 +7,21 @@ sheet with every criterion of every unit; a sheet of the differences from the se
 the agreed values; and the guide's identity. A number is written as an Excel number when Excel
 holds it exactly (at most 15 significant digits, and the float gives the same decimal back);
 otherwise the cell holds the number rounded to 15 significant digits, shown with 4 places and
-"…", and its exact decimal is the cell's comment, never lost. It needs openpyxl.
+"…", and its exact decimal is the cell's comment, never lost.
+
+The file is written by :mod:`._xlsx` (no openpyxl needed, well under 2 s for 1,000 units);
+:func:`summary_workbook` reads it back with openpyxl for callers that want the workbook object.
 """
 
 from __future__ import annotations
 
 import io
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.files import write_atomic
-from emulation_rules.inputs.excel import (
-    LINE_HEIGHT,
-    excel_value,
-    print_layout,
-    require_openpyxl,
-    text_cells,
-    text_height,
-)
+from emulation_rules.inputs.excel import LINE_HEIGHT, excel_value, require_openpyxl, text_height
 from emulation_rules.reports._cells import (
     UNIT_STATUS,
     award_titles,
@@ -34,12 +30,12 @@ from emulation_rules.reports._cells import (
     differences,
     summary_columns,
 )
+from emulation_rules.reports._xlsx import Book, Sheet, Style
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from openpyxl.workbook.workbook import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
     from emulation_rules.compiler.nodes import CompiledRuleset
     from emulation_rules.engine.evaluator import UnitScore
@@ -54,6 +50,7 @@ __all__ = [
     "SHEET_INFO",
     "SHEET_SUMMARY",
     "SUMMARY_HEADER_ROW",
+    "summary_bytes",
     "summary_workbook",
     "write_summary",
 ]
@@ -68,86 +65,97 @@ SUMMARY_HEADER_ROW = 5
 
 
 def write_summary(compiled: CompiledRuleset, result: ClusterResult, path: str | Path) -> None:
-    """Write the Excel summary ("bảng tổng hợp điểm") of a scored cluster.
-
-    Raises:
-        MissingDependencyError: if openpyxl is not installed.
-    """
-    buffer = io.BytesIO()
-    summary_workbook(compiled, result).save(buffer)
-    write_atomic(path, buffer.getvalue())
+    """Write the Excel summary ("bảng tổng hợp điểm") of a scored cluster."""
+    write_atomic(path, summary_bytes(compiled, result))
 
 
 def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbook:
-    """The Excel summary as an openpyxl workbook.
+    """The Excel summary as an openpyxl workbook (read back from :func:`summary_bytes`).
 
     Raises:
         MissingDependencyError: if openpyxl is not installed.
     """
     openpyxl = require_openpyxl()
-    workbook: Workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = SHEET_SUMMARY
-    _summary_sheet(compiled, result, sheet)
-    _awards_sheet(result, workbook.create_sheet(SHEET_AWARDS))
-    _detail_sheet(compiled, result, workbook.create_sheet(SHEET_DETAIL))
-    _differences_sheet(result, workbook.create_sheet(SHEET_DIFFERENCES))
-    _info_sheet(compiled, result, workbook.create_sheet(SHEET_INFO))
-    print_layout(sheet, title_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW + 1}")
-    for name, rows in (
-        (SHEET_AWARDS, "1:1"),
-        (SHEET_DETAIL, "1:2"),
-        (SHEET_DIFFERENCES, "1:1"),
-        (SHEET_INFO, None),
-    ):
-        print_layout(workbook[name], title_rows=rows)
-    text_cells(workbook)
-    workbook.properties.title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
-    workbook.properties.creator = "emulation-rules"
-    workbook.properties.identifier = compiled.digest
+    workbook: Workbook = openpyxl.load_workbook(io.BytesIO(summary_bytes(compiled, result)))
     return workbook
 
 
-def _style() -> dict[str, Any]:
-    styles = require_openpyxl().styles
-    return {
-        "title": styles.Font(bold=True, size=14),
-        "bold": styles.Font(bold=True),
-        "small": styles.Font(italic=True, size=9, color="606060"),
-        "fill": styles.PatternFill("solid", fgColor="DDEBF7"),
-        "wrap": styles.Alignment(wrap_text=True, vertical="top"),
-        "center": styles.Alignment(wrap_text=True, vertical="center", horizontal="center"),
-        "right": styles.Alignment(horizontal="right"),
-    }
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: Decimal | str | None) -> Any:
-    """Write a value; decimals as numbers, exact when Excel can hold them.
-
-    A decimal that Excel cannot hold (more than 15 significant digits, 4/3) is written as the
-    number rounded to 15 significant digits, shown with 4 places and "…", so that it can be
-    summed and does not spill into the next cells; its exact text is the cell's comment.
-    """
-    if isinstance(value, Decimal):
-        shown = excel_value(value)
-        if isinstance(shown, str):
-            rounded = float(_ROUNDING.plus(value))
-            cell = sheet.cell(row=row, column=column, value=rounded)
-            cell.number_format = ROUNDED_FORMAT
-            comment = f"{EXACT_PREFIX}{shown}"
-            cell.comment = require_openpyxl().comments.Comment(comment, "emulation-rules", 60, 260)
-            return cell
-        cell = sheet.cell(row=row, column=column, value=shown)
-        cell.number_format = _number_format(value)
-        return cell
-    return sheet.cell(row=row, column=column, value=value)
+def summary_bytes(compiled: CompiledRuleset, result: ClusterResult) -> bytes:
+    """The Excel summary as the bytes of an .xlsx file; the same result gives the same bytes."""
+    book = _Summary()
+    _summary_sheet(compiled, result, book, book.sheet(SHEET_SUMMARY))
+    _awards_sheet(result, book, book.sheet(SHEET_AWARDS))
+    _detail_sheet(compiled, result, book, book.sheet(SHEET_DETAIL))
+    _differences_sheet(result, book, book.sheet(SHEET_DIFFERENCES))
+    _info_sheet(compiled, result, book, book.sheet(SHEET_INFO))
+    title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
+    return book.to_bytes(title=title, identifier=compiled.digest)
 
 
 #: The display of a rounded number, and the start of the comment that holds its exact text.
 ROUNDED_FORMAT = '0.0000"…"'
 EXACT_PREFIX = "Giá trị chính xác: "
 _ROUNDING = Context(prec=15, rounding=ROUND_HALF_EVEN)
+
+_TITLE = Style(font="title")
+_BOLD = Style(font="bold")
+_SMALL = Style(font="small")
+_HEADER = Style(font="bold", fill=True, align="center")
+_WRAP = Style(align="wrap")
+
+
+class _Summary(Book):
+    """The workbook, with the decimals written the same way everywhere (and worked out once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: (decimal text, font) → (number, style index, exact text when rounded).
+        self._numbers: dict[tuple[str, str], tuple[int | float, int, str | None]] = {}
+        #: The same for the plain font, by decimal text alone (the detail sheet's cells).
+        self.plain_numbers: dict[str, tuple[int | float, int, str | None]] = {}
+
+    def number(
+        self, sheet: Sheet, row: int, column: int, value: Decimal | None, font: str = ""
+    ) -> None:
+        """Write a decimal as a number, exact when Excel can hold it.
+
+        A decimal that Excel cannot hold (more than 15 significant digits, 4/3) is written as
+        the number rounded to 15 significant digits, shown with 4 places and "…", so that it
+        can be summed and does not spill into the next cells; its exact text is the cell's
+        comment.
+        """
+        if value is None:
+            return
+        number, style, exact = self.numbers(value, font)
+        sheet.put(row, column, number, style)
+        if exact is not None:
+            sheet.note(row, column, exact)
+
+    def numbers(self, value: Decimal, font: str = "") -> tuple[int | float, int, str | None]:
+        """The number written for ``value``, its style, and its exact text when rounded."""
+        key = (str(value), font)
+        known = self._numbers.get(key)
+        if known is None:
+            digits = key[0].lstrip("-").replace(".", "").strip("0")
+            # more than 16 digits: never an integer Excel holds, never a float that gives the
+            # same decimal back; what excel_value says, without its float round trip
+            shown = decimal_text(value) if len(digits) > 16 else excel_value(value)
+            if isinstance(shown, str):
+                style = self.style(Style(font=font, number_format=ROUNDED_FORMAT))
+                known = (float(_ROUNDING.plus(value)), style, f"{EXACT_PREFIX}{shown}")
+            else:
+                style = self.style(Style(font=font, number_format=_number_format(value)))
+                known = (shown, style, None)
+            self._numbers[key] = known
+            if not font:
+                self.plain_numbers[key[0]] = known
+        return known
+
+    def header(self, sheet: Sheet, row: int, texts: tuple[str, ...] | list[str]) -> None:
+        """A row of column headers: bold, on the blue fill, centred and wrapped."""
+        style = self.style(_HEADER)
+        for column, text in enumerate(texts, start=1):
+            sheet.put(row, column, text, style)
 
 
 def _number_format(value: Decimal) -> str:
@@ -156,19 +164,19 @@ def _number_format(value: Decimal) -> str:
     return "0" if places == 0 else "0." + "0" * places
 
 
-def _summary_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Worksheet) -> None:
-    style = _style()
+def _summary_sheet(
+    compiled: CompiledRuleset, result: ClusterResult, book: _Summary, sheet: Sheet
+) -> None:
     guide = compiled.ruleset
     columns = summary_columns(compiled)
-    sheet["A1"] = "BẢNG TỔNG HỢP ĐIỂM THI ĐUA"
-    sheet["A1"].font = style["title"]
-    sheet["A2"] = guide.title
-    sheet["A2"].font = style["bold"]
-    sheet["A3"] = (
+    small, wrap = book.style(_SMALL), book.style(_WRAP)
+    sheet.put(1, 1, "BẢNG TỔNG HỢP ĐIỂM THI ĐUA", book.style(_TITLE))
+    sheet.put(2, 1, guide.title, book.style(_BOLD))
+    identity = (
         f"Hướng dẫn {guide.id}, phiên bản {guide.version}, kỳ {guide.period}; "
         f"mã số {result.ruleset_digest}"
     )
-    sheet["A3"].font = style["small"]
+    sheet.put(3, 1, identity, small)
     header: list[str] = ["Hạng", "Mã đơn vị", "Tên đơn vị"]
     for ident, _depth in columns:
         node = compiled.nodes[ident]
@@ -182,76 +190,61 @@ def _summary_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Work
         "Ghi chú",
     ]
     row = SUMMARY_HEADER_ROW
-    for column, text in enumerate(header, start=1):
-        cell = sheet.cell(row=row, column=column, value=text)
-        cell.font = style["bold"]
-        cell.fill = style["fill"]
-        cell.alignment = style["center"]
+    book.header(sheet, row, header)
     row += 1
-    sheet.cell(row=row, column=3, value="Điểm tối đa theo hướng dẫn").font = style["small"]
+    sheet.put(row, 3, "Điểm tối đa theo hướng dẫn", small)
     for offset, (ident, _depth) in enumerate(columns):
-        maximum = compiled.nodes[ident].max
-        if maximum is not None:
-            _put(sheet, row, 4 + offset, maximum).font = style["small"]
-    _put(sheet, row, 4 + len(columns), guide.scale).font = style["small"]
+        book.number(sheet, row, 4 + offset, compiled.nodes[ident].max, "small")
+    book.number(sheet, row, 4 + len(columns), guide.scale, "small")
     first_value = 4
     total_column = first_value + len(columns)
     for unit in result.units:
         row += 1
-        sheet.cell(row=row, column=1, value=unit.rank)
-        sheet.cell(row=row, column=2, value=unit.unit_id)
-        sheet.cell(row=row, column=3, value=unit.name)
+        sheet.put(row, 1, unit.rank)
+        sheet.put(row, 2, unit.unit_id)
+        sheet.put(row, 3, unit.name)
         if unit.status != "error":
             for offset, (ident, _depth) in enumerate(columns):
                 if ident in unit.not_applicable:
-                    sheet.cell(row=row, column=first_value + offset, value="—")
+                    sheet.put(row, first_value + offset, "—")
                 elif ident in unit.items:
-                    _put(sheet, row, first_value + offset, unit.items[ident])
+                    book.number(sheet, row, first_value + offset, unit.items[ident])
         for offset, value in enumerate((unit.total, unit.max, unit.percent)):
-            if value is not None:
-                _put(sheet, row, total_column + offset, value)
-        sheet.cell(row=row, column=total_column + 3, value=unit.classification)
+            book.number(sheet, row, total_column + offset, value)
+        sheet.put(row, total_column + 3, unit.classification)
         titles = award_titles(result, unit)
-        sheet.cell(row=row, column=total_column + 4, value="; ".join(titles) or None)
+        sheet.put(row, total_column + 4, "; ".join(titles) or None)
         note = _unit_note(unit)
         if note:
-            sheet.cell(row=row, column=total_column + 5, value=note).alignment = style["wrap"]
+            sheet.put(row, total_column + 5, note, wrap)
     for rejected in result.rejected:
         row += 1
-        sheet.cell(row=row, column=2, value=rejected.unit_id)
-        sheet.cell(row=row, column=3, value=rejected.name)
+        sheet.put(row, 2, rejected.unit_id)
+        sheet.put(row, 3, rejected.name)
         reasons = "; ".join(i.render() for i in rejected.issues if i.severity == "error")
-        note = f"{UNIT_STATUS['rejected']}: {reasons}"
-        sheet.cell(row=row, column=total_column + 5, value=note).alignment = style["wrap"]
+        sheet.put(row, total_column + 5, f"{UNIT_STATUS['rejected']}: {reasons}", wrap)
     row += 2
-    sheet.cell(
-        row=row,
-        column=1,
-        value=(
-            "Mọi số là giá trị chính xác, không làm tròn ngoài quy định của hướng dẫn. Số nào "
-            "Excel không lưu được chính xác (quá 15 chữ số có nghĩa) được ghi dưới dạng chữ. "
-            "“—”: tiêu chí không áp dụng cho đơn vị."
-        ),
-    ).font = style["small"]
-    sheet.column_dimensions["A"].width = 7
-    sheet.column_dimensions["B"].width = 18
-    sheet.column_dimensions["C"].width = 42
+    sheet.put(
+        row,
+        1,
+        "Mọi số là giá trị chính xác, không làm tròn ngoài quy định của hướng dẫn. Số nào "
+        "Excel không lưu được chính xác (quá 15 chữ số có nghĩa) được ghi dưới dạng chữ. "
+        "“—”: tiêu chí không áp dụng cho đơn vị.",
+        small,
+    )
+    sheet.widths.update({1: 7, 2: 18, 3: 42})
     for column in range(first_value, total_column + 6):
-        sheet.column_dimensions[_letter(column)].width = 14
-    sheet.column_dimensions[_letter(total_column + 3)].width = 22
-    sheet.column_dimensions[_letter(total_column + 4)].width = 28
-    sheet.column_dimensions[_letter(total_column + 5)].width = 50
-    sheet.row_dimensions[1].height = 2 * LINE_HEIGHT
-    sheet.row_dimensions[2].height = LINE_HEIGHT + 4
-    sheet.row_dimensions[SUMMARY_HEADER_ROW].height = min(
+        sheet.widths[column] = 14
+    sheet.widths[total_column + 3] = 22
+    sheet.widths[total_column + 4] = 28
+    sheet.widths[total_column + 5] = 50
+    sheet.heights[1] = 2 * LINE_HEIGHT
+    sheet.heights[2] = LINE_HEIGHT + 4
+    sheet.heights[SUMMARY_HEADER_ROW] = min(
         409, max(60, *(text_height(text, 14) for text in header[3:]))
     )
-    sheet.freeze_panes = f"D{SUMMARY_HEADER_ROW + 2}"
-
-
-def _letter(column: int) -> str:
-    text: str = require_openpyxl().utils.get_column_letter(column)
-    return text
+    sheet.freeze = f"D{SUMMARY_HEADER_ROW + 2}"
+    sheet.title_rows = f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW + 1}"
 
 
 def _unit_note(unit: UnitScore) -> str:
@@ -268,8 +261,7 @@ def _unit_note(unit: UnitScore) -> str:
     return " ".join(notes)
 
 
-def _awards_sheet(result: ClusterResult, sheet: Worksheet) -> None:
-    style = _style()
+def _awards_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> None:
     header = (
         "Hình thức khen thưởng",
         "Chỉ tiêu",
@@ -281,11 +273,8 @@ def _awards_sheet(result: ClusterResult, sheet: Worksheet) -> None:
         "Kết quả",
         "Lý do",
     )
-    for column, text in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=column, value=text)
-        cell.font = style["bold"]
-        cell.fill = style["fill"]
-        cell.alignment = style["center"]
+    book.header(sheet, 1, header)
+    wrap = book.style(_WRAP)
     names = {u.unit_id: u for u in result.units}
     row = 1
     for award in result.awards:
@@ -304,55 +293,55 @@ def _awards_sheet(result: ClusterResult, sheet: Worksheet) -> None:
                 decision.reason,
             )
             for column, value in enumerate(values, start=1):
-                sheet.cell(row=row, column=column, value=value).alignment = style["wrap"]
+                sheet.put(row, column, value, wrap)
     if not result.awards:
-        sheet.cell(row=2, column=1, value="Hướng dẫn không quy định khen thưởng.")
-    for column, width in enumerate((34, 9, 40, 40, 18, 36, 7, 14, 60), start=1):
-        sheet.column_dimensions[_letter(column)].width = width
-    sheet.freeze_panes = "A2"
+        sheet.put(2, 1, "Hướng dẫn không quy định khen thưởng.")
+    sheet.widths.update(enumerate((34, 9, 40, 40, 18, 36, 7, 14, 60), start=1))
+    sheet.freeze = "A2"
+    sheet.title_rows = "1:1"
 
 
-def _detail_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Worksheet) -> None:
-    style = _style()
+def _detail_sheet(
+    compiled: CompiledRuleset, result: ClusterResult, book: _Summary, sheet: Sheet
+) -> None:
     units = [u for u in result.units if u.status != "error"]
-    header = ["Mã tiêu chí", "Tiêu chí", "Tối đa"] + [u.unit_id for u in units]
-    for column, text in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=column, value=text)
-        cell.font = style["bold"]
-        cell.fill = style["fill"]
-        cell.alignment = style["center"]
-    sheet.cell(row=2, column=2, value="Tên đơn vị").font = style["small"]
+    book.header(sheet, 1, ["Mã tiêu chí", "Tiêu chí", "Tối đa"] + [u.unit_id for u in units])
+    small, bold = book.style(_SMALL), book.style(_BOLD)
+    sheet.put(2, 2, "Tên đơn vị", small)
     for offset, unit in enumerate(units):
-        sheet.cell(row=2, column=4 + offset, value=unit.name).font = style["small"]
+        sheet.put(2, 4 + offset, unit.name, small)
+    values = [(dict(u.items), u.not_applicable) for u in units]
+    known = book.plain_numbers
     row = 2
     for criterion, depth in criteria_with_depth(compiled):
         row += 1
-        node = compiled.nodes[criterion.id]
-        sheet.cell(row=row, column=1, value=criterion.id)
-        label = sheet.cell(row=row, column=2, value=("    " * depth) + criterion.title)
-        if depth == 0:
-            label.font = style["bold"]
-        if node.max is not None:
-            _put(sheet, row, 3, node.max)
-        for offset, unit in enumerate(units):
-            if criterion.id in unit.not_applicable:
-                sheet.cell(row=row, column=4 + offset, value="—")
-            elif criterion.id in unit.items:
-                _put(sheet, row, 4 + offset, unit.items[criterion.id])
+        ident = criterion.id
+        sheet.put(row, 1, ident)
+        sheet.put(row, 2, ("    " * depth) + criterion.title, bold if depth == 0 else 0)
+        book.number(sheet, row, 3, compiled.nodes[ident].max)
+        line = sheet.cells.setdefault(row, {})
+        for column, (items, not_applicable) in enumerate(values, start=4):
+            if ident in not_applicable:
+                line[column] = ("—", 0)
+                continue
+            value = items.get(ident)
+            if value is not None:  # the same as book.number, without a call per cell
+                number, style, exact = known.get(str(value)) or book.numbers(value)
+                line[column] = (number, style)
+                if exact is not None:
+                    sheet.note(row, column, exact)
     row += 1
-    sheet.cell(row=row, column=1, value="TOTAL")
-    sheet.cell(row=row, column=2, value="Tổng điểm").font = style["bold"]
-    _put(sheet, row, 3, compiled.ruleset.scale)
-    for offset, unit in enumerate(units):
-        if unit.total is not None:
-            _put(sheet, row, 4 + offset, unit.total)
-    sheet.column_dimensions["A"].width = 14
-    sheet.column_dimensions["B"].width = 70
-    sheet.freeze_panes = "D3"
+    sheet.put(row, 1, "TOTAL")
+    sheet.put(row, 2, "Tổng điểm", bold)
+    book.number(sheet, row, 3, compiled.ruleset.scale)
+    for column, unit in enumerate(units, start=4):
+        book.number(sheet, row, column, unit.total)
+    sheet.widths.update({1: 14, 2: 70})
+    sheet.freeze = "D3"
+    sheet.title_rows = "1:2"
 
 
-def _differences_sheet(result: ClusterResult, sheet: Worksheet) -> None:
-    style = _style()
+def _differences_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> None:
     header = (
         "Mã đơn vị",
         "Tên đơn vị",
@@ -362,34 +351,33 @@ def _differences_sheet(result: ClusterResult, sheet: Worksheet) -> None:
         "Thống nhất",
         "Người quyết định, lý do",
     )
-    for column, text in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=column, value=text)
-        cell.font = style["bold"]
-        cell.fill = style["fill"]
-        cell.alignment = style["center"]
+    book.header(sheet, 1, header)
+    wrap = book.style(_WRAP)
     rows = differences(result)
     for row, item in enumerate(rows, start=2):
-        sheet.cell(row=row, column=1, value=item.unit.unit_id)
-        sheet.cell(row=row, column=2, value=item.unit.name)
-        sheet.cell(row=row, column=3, value=item.item)
-        _put(sheet, row, 4, item.self_score)
-        _put(sheet, row, 5, item.computed)
+        sheet.put(row, 1, item.unit.unit_id)
+        sheet.put(row, 2, item.unit.name)
+        sheet.put(row, 3, item.item)
+        book.number(sheet, row, 4, item.self_score)
+        book.number(sheet, row, 5, item.computed)
         if item.departure is not None:
-            _put(sheet, row, 6, item.final)
-            sheet.cell(row=row, column=7, value=decided(item.departure)).alignment = style["wrap"]
+            book.number(sheet, row, 6, item.final)
+            sheet.put(row, 7, decided(item.departure), wrap)
     if not rows:
-        sheet.cell(
-            row=2,
-            column=1,
-            value="Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác điểm tính "
+        sheet.put(
+            2,
+            1,
+            "Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác điểm tính "
             "theo hướng dẫn.",
         )
-    for column, width in enumerate((18, 36, 12, 12, 14, 12, 70), start=1):
-        sheet.column_dimensions[_letter(column)].width = width
-    sheet.freeze_panes = "A2"
+    sheet.widths.update(enumerate((18, 36, 12, 12, 14, 12, 70), start=1))
+    sheet.freeze = "A2"
+    sheet.title_rows = "1:1"
 
 
-def _info_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Worksheet) -> None:
+def _info_sheet(
+    compiled: CompiledRuleset, result: ClusterResult, book: _Summary, sheet: Sheet
+) -> None:
     guide = compiled.ruleset
     facts = (
         ("Tên hướng dẫn", guide.title),
@@ -406,8 +394,8 @@ def _info_sheet(compiled: CompiledRuleset, result: ClusterResult, sheet: Workshe
         ("Số đơn vị đã chấm", str(len(result.units))),
         ("Số đơn vị không chấm được", str(len(result.rejected))),
     )
+    bold = book.style(_BOLD)
     for row, (label, value) in enumerate(facts, start=1):
-        sheet.cell(row=row, column=1, value=label).font = _style()["bold"]
-        sheet.cell(row=row, column=2, value=value)
-    sheet.column_dimensions["A"].width = 32
-    sheet.column_dimensions["B"].width = 90
+        sheet.put(row, 1, label, bold)
+        sheet.put(row, 2, value)
+    sheet.widths.update({1: 32, 2: 90})

@@ -19,6 +19,7 @@ import datetime as dt
 import html
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import decimal_text
@@ -39,13 +40,12 @@ from emulation_rules.reports._cells import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from pathlib import Path
 
     from emulation_rules.compiler.nodes import CompiledRuleset
     from emulation_rules.engine.evaluator import TraceNode, UnitScore
     from emulation_rules.engine.scoring import ClusterResult
 
-__all__ = ["DISPLAY_PLACES", "render_html", "write_html"]
+__all__ = ["DISPLAY_PLACES", "EXPLANATIONS_PER_PAGE", "html_pages", "render_html", "write_html"]
 
 #: Decimal places shown in the HTML report; longer values end with "…" (exact on hover).
 DISPLAY_PLACES = 4
@@ -60,10 +60,18 @@ def _num(value: Decimal | None) -> str:
     if value is None:
         return "—"
     exact = decimal_text(value)
-    if "." in exact and len(exact.split(".")[1]) > DISPLAY_PLACES:
-        shown = decimal_text(value.quantize(Decimal(1).scaleb(-DISPLAY_PLACES), ROUND_HALF_UP))
+    shown = _shortened(value)
+    if shown != exact:
         return f'<span class="approx" title="{_e(exact)}">{_e(shown)}…</span>'
     return _e(exact)
+
+
+def _shortened(value: Decimal) -> str:
+    """The value's text, rounded to :data:`DISPLAY_PLACES` places when it has more."""
+    exact = decimal_text(value)
+    if "." in exact and len(exact.split(".")[1]) > DISPLAY_PLACES:
+        return decimal_text(value.quantize(Decimal(1).scaleb(-DISPLAY_PLACES), ROUND_HALF_UP))
+    return exact
 
 
 def _value_text(value: Any) -> str:
@@ -113,7 +121,7 @@ table.heat{font-size:12px}table.heat th,table.heat td{padding:2px 4px}
 table.heat td{text-align:right;white-space:nowrap}table.heat td.unit{text-align:left}
 table.heat th.sub{font-weight:normal}
 table.heat td.na{background:#eee;color:#4d4d4d;text-align:center}
-.approx{border-bottom:1px dotted #777}
+.approx{border-bottom:1px dotted #777}table.heat td.ax{text-decoration:underline dotted #777}
 .legend,.note{font-size:12px;color:#555}
 .award{margin:6px 0 14px}.award .arith{background:#f2f6fa;padding:1px 5px;border-radius:3px}
 .yes{color:#14632e;font-weight:bold}.no{color:#8a1c1c}
@@ -121,6 +129,10 @@ details.unit{border:1px solid #b7c4d1;border-radius:4px;margin:8px 0;padding:4px
 details.unit summary{cursor:pointer;font-weight:bold;padding:3px 0}
 table.explain{width:100%;font-size:13px}table.explain td.rule{color:#333}
 table.explain tr.d0 td,table.explain tr.total td{background:#f2f6fa;font-weight:bold}
+table.explain td:nth-child(2){padding-left:6px}tr.d1>td:nth-child(2){padding-left:22px}
+tr.d2>td:nth-child(2){padding-left:38px}tr.d3>td:nth-child(2){padding-left:54px}
+tr.d4>td:nth-child(2){padding-left:70px}tr.d5>td:nth-child(2){padding-left:86px}
+ul.pages{padding-left:18px}ul.pages li{margin:4px 0}
 tr.override td{background:#fff3cd !important}
 td.diff{outline:2px solid #d39e00;outline-offset:-2px;font-weight:bold}
 p.reviews{margin:4px 0 0;font-size:13px}
@@ -150,24 +162,94 @@ svg.chart{max-width:100%;height:auto}
 """
 
 
-def write_html(compiled: CompiledRuleset, result: ClusterResult, path: str | Path) -> None:
-    """Write the HTML report of a scored cluster (UTF-8, self-contained)."""
-    write_atomic(path, render_html(compiled, result))
+#: The deepest level whose indent the CSS gives (``tr.d5``).
+_CSS_DEPTHS = 5
+#: Most units whose explanations are on one page; a larger cluster gets explanation pages.
+EXPLANATIONS_PER_PAGE = 30
+
+
+def write_html(compiled: CompiledRuleset, result: ClusterResult, path: str | Path) -> list[Path]:
+    """Write the HTML report of a scored cluster (UTF-8, self-contained); the files written.
+
+    Up to :data:`EXPLANATIONS_PER_PAGE` units, one page. A larger cluster gets the report at
+    ``path`` and the units' explanations on pages beside it (``<name>-giai-trinh-1.html``, …),
+    each unit reached from the ranked table by a link, so that no page is too large to open
+    on a phone.
+    """
+    target = Path(path)
+    written: list[Path] = []
+    for name, page in html_pages(compiled, result, target.stem).items():
+        where = target if not written else target.with_name(name)
+        write_atomic(where, page)
+        written.append(where)
+    return written
 
 
 def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:
-    """The HTML report of a scored cluster: one static page, no script, nothing external."""
-    guide = compiled.ruleset
-    parts: list[str] = [
+    """The HTML report of a scored cluster as one static page, every explanation inline.
+
+    No script, nothing external. For a large cluster, :func:`write_html` (or
+    :func:`html_pages`) puts the explanations on pages of their own instead.
+    """
+    return _report_page(compiled, result, None)
+
+
+def html_pages(
+    compiled: CompiledRuleset,
+    result: ClusterResult,
+    name: str = "bao-cao",
+    *,
+    per_page: int | None = None,
+) -> dict[str, str]:
+    """The report's pages by file name: ``<name>.html`` first, then the explanation pages.
+
+    With at most ``per_page`` units (:data:`EXPLANATIONS_PER_PAGE` by default) there is only
+    the report, explanations inline (:func:`render_html`).
+    """
+    per_page = per_page or EXPLANATIONS_PER_PAGE
+    units = list(result.units)
+    if len(units) <= per_page:
+        return {f"{name}.html": _report_page(compiled, result, None)}
+    chunks = [units[i : i + per_page] for i in range(0, len(units), per_page)]
+    files = [f"{name}-giai-trinh-{k}.html" for k in range(1, len(chunks) + 1)]
+    where = {u.unit_id: files[k] for k, chunk in enumerate(chunks) for u in chunk}
+    pages = {f"{name}.html": _report_page(compiled, result, (files, chunks, where))}
+    for k, chunk in enumerate(chunks):
+        pages[files[k]] = _explanation_page(compiled, chunk, k, files, f"{name}.html")
+    return pages
+
+
+#: The explanation pages: their file names, their units, and each unit's page.
+_Paging = tuple[list[str], list[list["UnitScore"]], dict[str, str]]
+
+
+def _head(title: str) -> list[str]:
+    return [
         "<!doctype html>",
         '<html lang="vi">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Bảng tổng hợp điểm thi đua: {_e(guide.title)}</title>",
+        f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
+    ]
+
+
+def _footer() -> str:
+    return (
+        f"</main><footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân "
+        "chính xác; "
+        "chỉ làm tròn ở nơi hướng dẫn quy định. Số dài hiển thị 4 chữ số thập phân và dấu …; "
+        "giá trị chính xác hiện khi đưa chuột vào.</footer>"
+    )
+
+
+def _report_page(compiled: CompiledRuleset, result: ClusterResult, paging: _Paging | None) -> str:
+    guide = compiled.ruleset
+    parts = _head(f"Bảng tổng hợp điểm thi đua: {guide.title}")
+    parts += [
         "<header>",
         "<h1>Bảng tổng hợp điểm thi đua</h1>",
         f'<p class="guide-title">{_e(guide.title)}</p>',
@@ -193,19 +275,79 @@ def render_html(compiled: CompiledRuleset, result: ClusterResult) -> str:
     )
     parts.append("</header>")
     parts.append("<main>")
-    parts.extend(_ranking_section(result))
+    where = paging[2] if paging is not None else {}
+    parts.extend(_ranking_section(result, where))
     parts.extend(_chart_section(compiled, result))
     parts.extend(_heat_section(compiled, result))
     parts.extend(_awards_section(result))
-    parts.extend(_unranked_section(result))
-    parts.extend(_departures_section(result))
-    parts.extend(_explanations_section(compiled, result))
-    parts.append(
-        f"</main><footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân "
-        "chính xác; "
-        "chỉ làm tròn ở nơi hướng dẫn quy định. Số dài hiển thị 4 chữ số thập phân và dấu …; "
-        "giá trị chính xác hiện khi đưa chuột vào.</footer>"
-    )
+    parts.extend(_unranked_section(result, where))
+    parts.extend(_departures_section(result, where))
+    if paging is None:
+        parts.append('<section id="giai-trinh">')
+        parts.append("<h2>Giải trình từng đơn vị</h2>")
+        parts.extend(_explanations(compiled, result.units))
+        parts.append("</section>")
+    else:
+        parts.extend(_explanation_index(paging))
+    parts.append(_footer())
+    parts.extend(["</body>", "</html>"])
+    return _accessible("\n".join(parts) + "\n")
+
+
+def _explanation_index(paging: _Paging) -> list[str]:
+    files, chunks, _ = paging
+    out = [
+        '<section id="giai-trinh">',
+        "<h2>Giải trình từng đơn vị</h2>",
+        (
+            f'<p class="note">Giải trình của {len(chunks[0])} đơn vị mỗi trang; bấm tên đơn vị '
+            "trong bảng xếp hạng để mở giải trình của đơn vị đó.</p>"
+        ),
+        '<ul class="pages">',
+    ]
+    for file, chunk in zip(files, chunks, strict=True):
+        first, last = chunk[0], chunk[-1]
+        out.append(
+            f'<li><a href="{_e(file)}">Trang {files.index(file) + 1}: {_e(_who(first))} … '
+            f"{_e(_who(last))}</a></li>"
+        )
+    out.extend(["</ul>", "</section>"])
+    return out
+
+
+def _who(unit: UnitScore) -> str:
+    head = f"hạng {unit.rank}" if unit.rank is not None else UNIT_STATUS[unit.status].lower()
+    return f"{unit.name} ({head})"
+
+
+def _explanation_page(
+    compiled: CompiledRuleset,
+    units: list[UnitScore],
+    index: int,
+    files: list[str],
+    report: str,
+) -> str:
+    guide = compiled.ruleset
+    heading = f"Giải trình từng đơn vị, trang {index + 1}/{len(files)}"
+    parts = _head(f"{heading}: {guide.title}")
+    links = [f'<a href="{_e(report)}">Bảng tổng hợp điểm</a>']
+    if index > 0:
+        links.append(f'<a href="{_e(files[index - 1])}" rel="prev">Trang trước</a>')
+    if index + 1 < len(files):
+        links.append(f'<a href="{_e(files[index + 1])}" rel="next">Trang sau</a>')
+    parts += [
+        "<header>",
+        f"<h1>{_e(heading)}</h1>",
+        f'<p class="guide-title">{_e(guide.title)}</p>',
+        f"<nav>{''.join(links)}</nav>",
+        "</header>",
+        "<main>",
+        '<section id="giai-trinh">',
+        f"<h2>{_e(_who(units[0]))} … {_e(_who(units[-1]))}</h2>",
+    ]
+    parts.extend(_explanations(compiled, units, first_open=False))
+    parts.append("</section>")
+    parts.append(_footer())
     parts.extend(["</body>", "</html>"])
     return _accessible("\n".join(parts) + "\n")
 
@@ -226,7 +368,7 @@ def _accessible(page: str) -> str:
     return re.sub(r"(</table>)(?!</div>)", r"\1</div>", page)
 
 
-def _ranking_section(result: ClusterResult) -> list[str]:
+def _ranking_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
     out = [
         '<section id="xep-hang">',
         "<h2>Xếp hạng</h2>",
@@ -243,7 +385,7 @@ def _ranking_section(result: ClusterResult) -> list[str]:
         titles = "; ".join(award_titles(result, unit))
         out.append(
             f'<tr id="hang-{_e(unit.unit_id)}"><td class="rank">{_e(unit.rank)}</td>'
-            f"<td>{_e(unit.unit_id)}</td><td>{_e(unit.name)}</td>"
+            f"<td>{_e(unit.unit_id)}</td><td>{_link(unit, where)}</td>"
             f'<td class="n total">{_num(unit.total)}</td><td class="n">{_num(unit.max)}</td>'
             f'<td class="n">{_num(unit.percent)}</td><td>{_e(unit.classification or "")}</td>'
             f"<td>{_e(titles)}</td><td>{_e(key_words(unit.rank_decided_by))}</td></tr>"
@@ -351,9 +493,13 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
                 row.append('<td class="na" title="không áp dụng">—</td>')
                 continue
             value = unit.items[ident]
+            exact = decimal_text(value)
+            shown = _shortened(value)
+            # the exact value once, in the cell's title (not again in a span of its own)
+            cls = ' class="ax"' if shown != exact else ""
             row.append(
-                f'<td style="{_heat_style(value, node.max)}" '
-                f'title="{_e(ident)}: {_e(decimal_text(value))}">{_num(value)}</td>'
+                f'<td{cls} style="{_heat_style(value, node.max)}" '
+                f'title="{_e(ident)}: {_e(exact)}">{_e(shown)}{"…" if cls else ""}</td>'
             )
         total_style = _heat_style(unit.total or Decimal(0), unit.max)
         row.append(f'<td style="{total_style}"><b>{_num(unit.total)}</b></td></tr>')
@@ -407,7 +553,7 @@ def _awards_section(result: ClusterResult) -> list[str]:
     return out
 
 
-def _unranked_section(result: ClusterResult) -> list[str]:
+def _unranked_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
     out = ['<section id="khong-xep-hang">', "<h2>Đơn vị không xếp hạng, không khen thưởng</h2>"]
     others = [u for u in result.units if u.status != "scored"]
     ineligible = [u for u in result.units if u.status == "scored" and not u.eligible]
@@ -418,14 +564,14 @@ def _unranked_section(result: ClusterResult) -> list[str]:
         if unit.status == "not_classified":
             reasons = "; ".join(unit.reasons)
             out.append(
-                f'<li class="unranked"><b>{_e(unit.name)}</b> ({_e(unit.unit_id)}): '
+                f'<li class="unranked"><b>{_link(unit, where)}</b> ({_e(unit.unit_id)}): '
                 f"{UNIT_STATUS['not_classified']}, tổng {_num(unit.total)}. "
                 f"Lý do: {_e(reasons)}</li>"
             )
         else:
             errors = "; ".join(i.render() for i in unit.issues if i.severity == "error")
             out.append(
-                f'<li class="unranked"><b>{_e(unit.name)}</b> ({_e(unit.unit_id)}): '
+                f'<li class="unranked"><b>{_link(unit, where)}</b> ({_e(unit.unit_id)}): '
                 f"{UNIT_STATUS['error']}. {_e(errors)}</li>"
             )
     for rejected in result.rejected:
@@ -451,7 +597,13 @@ def _unranked_section(result: ClusterResult) -> list[str]:
     return out
 
 
-def _departures_section(result: ClusterResult) -> list[str]:
+def _link(unit: UnitScore, where: Mapping[str, str]) -> str:
+    """The unit's name, a link to its explanation (on its page when the report is paged)."""
+    page = _e(where.get(unit.unit_id, ""))
+    return f'<a href="{page}#dv-{_e(unit.unit_id)}">{_e(unit.name)}</a>'
+
+
+def _departures_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
     rows = differences(result)
     out = ['<section id="chenh-lech">', "<h2>Chênh lệch: điểm tự chấm, điểm thống nhất</h2>"]
     if not rows:
@@ -473,7 +625,8 @@ def _departures_section(result: ClusterResult) -> list[str]:
         own_differs = row.self_score is not None and row.self_score != row.final
         cells = (
             f'<tr class="override"><td>{_e(unit.name)}</td>'
-            f'<td><a href="#tc-{_e(unit.unit_id)}-{_e(ident)}">{_e(ident)}</a></td>'
+            f'<td><a href="{_e(where.get(unit.unit_id, ""))}#tc-{_e(unit.unit_id)}-'
+            f'{_e(ident)}">{_e(ident)}</a></td>'
             f'<td class="n self{_diff(own_differs)}">{_num(row.self_score)}</td>'
             f'<td class="n">{_num(row.computed)}</td>'
         )
@@ -495,13 +648,16 @@ def _diff(flag: bool) -> str:
     return " diff" if flag else ""
 
 
-def _explanations_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]:
-    out = ['<section id="giai-trinh">', "<h2>Giải trình từng đơn vị</h2>"]
+def _explanations(
+    compiled: CompiledRuleset, units: Iterable[UnitScore], *, first_open: bool = True
+) -> list[str]:
+    """Each unit's explanation in a ``<details>`` (the first open on the report page)."""
+    out: list[str] = []
     labels = {name: spec.label for name, spec in compiled.ruleset.inputs.items()}
-    for index, unit in enumerate(result.units):
+    for index, unit in enumerate(units):
         head = f"Hạng {unit.rank}" if unit.rank is not None else UNIT_STATUS[unit.status]
         score = f"{_num(unit.total)} / {_num(unit.max)} điểm" if unit.total is not None else ""
-        opened = " open" if index == 0 else ""
+        opened = " open" if index == 0 and first_open else ""
         out.append(f'<details class="unit" id="dv-{_e(unit.unit_id)}"{opened}>')
         out.append(
             f"<summary>{_e(head)} · {_e(unit.name)} ({_e(unit.unit_id)}) · {score}"
@@ -514,14 +670,14 @@ def _explanations_section(compiled: CompiledRuleset, result: ClusterResult) -> l
         out.extend(_review_lines(unit, labels))
         reviewed = unit.computed_items is not None
         extra = "<th>Theo quy định</th>" if reviewed else ""
+        own = "<th>Tự chấm</th>" if unit.self_scores else ""
         out.append(
             f'<table class="explain"><caption>Giải trình điểm của {_e(unit.name)}</caption>'
             "<thead><tr><th>Mã</th><th>Tiêu chí</th><th>Điểm</th>"
-            f"<th>Tối đa</th>{extra}<th>Tự chấm</th><th>Cách tính</th></tr></thead><tbody>"
+            f"<th>Tối đa</th>{extra}{own}<th>Cách tính</th></tr></thead><tbody>"
         )
         out.extend(_trace_rows(unit, unit.trace, labels))
         out.append("</tbody></table></details>")
-    out.append("</section>")
     return out
 
 
@@ -562,18 +718,20 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
             badges += ' <span class="badge">điểm thống nhất</span>'
         if self_differs:
             badges += ' <span class="badge">khác tự chấm</span>'
-        pad = 6 + 16 * max(depth, 0)
+        # the indent is the row's class (d0…d5 in the CSS); deeper rows say it themselves
+        pad = f' style="padding-left:{6 + 16 * depth}px"' if depth > _CSS_DEPTHS else ""
         cells = [
             f'<tr class="{" ".join(classes)}" id="tc-{_e(unit.unit_id)}-{_e(node.id)}">',
             f"<td>{_e(node.id)}</td>",
-            f'<td style="padding-left:{pad}px">{_e(title)}{badges}</td>',
+            f"<td{pad}>{_e(title)}{badges}</td>",
             f'<td class="n value{_diff(agreed_differs)}">{_num(node.value)}</td>',
             f'<td class="n">{_num(node.max)}</td>',
         ]
         if reviewed:
             cells.append(f'<td class="n computed">{_num(computed)}</td>')
-        shown = _num(own) if own is not None else ""
-        cells.append(f'<td class="n self{_diff(self_differs)}">{shown}</td>')
+        if unit.self_scores:  # the column only for a unit that scored itself
+            shown = _num(own) if own is not None else ""
+            cells.append(f'<td class="n self{_diff(self_differs)}">{shown}</td>')
         cells.append(f'<td class="rule">{_how(node, labels)}</td></tr>')
         yield "".join(cells)
 
