@@ -66,6 +66,12 @@ def _num(value: Decimal | None) -> str:
     return _e(exact)
 
 
+def _short_num(value: Decimal) -> str:
+    """A number as :func:`_num` shows it, without the exact value on hover."""
+    shown = _shortened(value)
+    return _e(shown) + ("…" if shown != decimal_text(value) else "")
+
+
 def _shortened(value: Decimal) -> str:
     """The value's text, rounded to :data:`DISPLAY_PLACES` places when it has more."""
     exact = decimal_text(value)
@@ -747,7 +753,8 @@ def _how(node: TraceNode, labels: Mapping[str, str]) -> str:
         label = labels.get(name, name)
         items.append(f"<li>{_e(label)} <code>{_e(name)}</code> = {_e(_value_text(value))}</li>")
     if len(node.parts) > 1 or (node.parts and node.parts[0][0] not in _CONSTRUCT_PARTS):
-        summed = " + ".join(f"{_e(label)}: {_num(amount)}" for label, amount in node.parts)
+        # each part is a row of its own, with its exact value on hover: here the short text only
+        summed = " + ".join(f"{_e(label)}: {_short_num(amount)}" for label, amount in node.parts)
         items.append(f"<li>Cộng: {summed}</li>")
     for code, amount, note in node.adjustments:
         sign = "+" if amount >= 0 else ""
