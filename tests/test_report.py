@@ -211,8 +211,8 @@ def test_html_shows_ranking_totals_and_guide(guide, result):
         "1 so-vhttdl Sở Văn hóa, Thể thao và Du lịch 10 10 100 Hoàn thành xuất sắc nhiệm vụ Cờ thi đua của Khối"
         in row
     )
-    # a long decimal shows 4 places and "…", with the exact value on hover
-    assert '<span class="approx" title="5.333333333333333333333333333">5.3333…</span>' in ranking
+    # a long decimal shows 4 places and "…", with the exact value on hover, the Vietnamese way
+    assert '<span class="approx" title="5,333333333333333333333333333">5,3333…</span>' in ranking
 
 
 def test_html_escapes_names(guide, result):
@@ -282,7 +282,7 @@ def test_html_explains_every_unit_with_overrides(guide, result):
     assert "Tiêu chuẩn 2: Chỉ tiêu" in cells
     assert "khác tự chấm" in cells
     assert "4 4 5" in cells  # computed 4, max 4, self-score 5
-    assert "không vượt quá 4: -1 cap_at_max" in cells  # the cap line
+    assert "không vượt quá 4: −1 cap_at_max" in cells  # the cap line (a minus sign, U+2212)
     assert "Cộng: 2.1: 4 + 2.2: 1" in cells
     same = re.search(r'<tr class="d0" id="tc-so-vhttdl-TC1">.*?</tr>', explain)
     assert same is not None  # self-score 6 = computed 6: not highlighted

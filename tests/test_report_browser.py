@@ -122,7 +122,7 @@ def test_the_browser_shows_the_report(report, tmp_path):
     assert 'Bảng tiêu chí chấm điểm thi đua "Vì An ninh Tổ quốc" của Cụm thi đua số 347' in text
     # the ranked table, in the order and with the totals of the result
     ranks = re.findall(
-        r"(\d) (ca-xa-[a-z-]+) (Công an xã [^\d]+?) ([\d.]+…?) (\d+) ([\d.]+…?)", text
+        r"(\d) (ca-xa-[a-z-]+) (Công an xã [^\d]+?) ([\d.,]+…?) ([\d.]+) ([\d,]+…?)", text
     )
     assert [r[:3] for r in ranks[:6]] == [
         ("1", "ca-xa-an-binh", "Công an xã An Bình"),
@@ -132,8 +132,9 @@ def test_the_browser_shows_the_report(report, tmp_path):
         ("5", "ca-xa-long-hung", "Công an xã Long Hưng"),
         ("6", "ca-xa-my-loi", "Công an xã Mỹ Lợi"),
     ]
-    assert ranks[0][3:] == ("1005.8333…", "1060", "94.8899…")
-    assert ranks[5][3:] == ("749.75", "1050", "71.4048…")
+    # numbers the Vietnamese way: a dot between thousands, a decimal comma
+    assert ranks[0][3:] == ("1.005,8333…", "1.060", "94,8899…")
+    assert ranks[5][3:] == ("749,75", "1.050", "71,4048…")
     # the awards with their arithmetic
     assert "Cờ thi đua của Bộ Công an" in text
     assert "Đề nghị: Công an xã An Bình (ca-xa-an-binh)" in text

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.display import vn_number, vn_numbers_in
 from emulation_rules._support.files import write_atomic
 from emulation_rules._version import __version__
 from emulation_rules.compiler.fields import NOT_APPLICABLE
@@ -56,20 +57,29 @@ def _e(value: object) -> str:
 
 
 def _num(value: Decimal | None) -> str:
-    """A number for display: exact when short, else 4 places and "…" (exact on hover)."""
+    """A number for display: exact when short, else 4 places and "…" (exact on hover).
+
+    The Vietnamese way (``_support.display``): ``1.005,8333…``, ``−1``.
+    """
     if value is None:
         return "—"
     exact = decimal_text(value)
     shown = _shortened(value)
     if shown != exact:
-        return f'<span class="approx" title="{_e(exact)}">{_e(shown)}…</span>'
-    return _e(exact)
+        return f'<span class="approx" title="{_vn(value)}">{_vn(Decimal(shown))}…</span>'
+    return _vn(value)
 
 
 def _short_num(value: Decimal) -> str:
     """A number as :func:`_num` shows it, without the exact value on hover."""
     shown = _shortened(value)
-    return _e(shown) + ("…" if shown != decimal_text(value) else "")
+    return _vn(Decimal(shown)) + ("…" if shown != decimal_text(value) else "")
+
+
+def _vn(value: Decimal) -> str:
+    """Every digit of ``value``, the Vietnamese way: ``1005.83`` → ``1.005,83``."""
+    places = len(decimal_text(value).partition(".")[2])
+    return _e(vn_number(value, places))
 
 
 def _shortened(value: Decimal) -> str:
@@ -86,7 +96,7 @@ def _value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "có" if value else "không"
     if isinstance(value, Decimal):
-        return decimal_text(value)
+        return vn_number(value, len(decimal_text(value).partition(".")[2]))
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -267,7 +277,7 @@ def _report_page(compiled: CompiledRuleset, result: ClusterResult, paging: _Pagi
         ("Kỳ chấm điểm", guide.period),
         ("Cơ quan ban hành", guide.issuer),
         ("Số văn bản", guide.document),
-        ("Thang điểm", decimal_text(guide.scale)),
+        ("Thang điểm", vn_number(guide.scale, len(decimal_text(guide.scale).partition(".")[2]))),
         ("Mã số hướng dẫn", result.ruleset_digest),
         ("Ngày đánh giá", result.as_of.isoformat() if result.as_of else None),
     )
@@ -435,7 +445,7 @@ def _chart_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str
         )
         out.append(
             f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row_height - 10}" '
-            f'fill="#2e75b6"><title>{_e(unit.name)}: {_e(decimal_text(value))}</title></rect>'
+            f'fill="#2e75b6"><title>{_e(unit.name)}: {_vn(value)}</title></rect>'
         )
         out.append(
             f'<text x="{label_width + Decimal(length) + 6}" y="{y + 19}" font-size="13" '
@@ -449,7 +459,7 @@ def _chart_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str
     )
     out.append(
         f'<text x="{label_width + Decimal(mark)}" y="{bottom + 18}" font-size="12" '
-        f'text-anchor="middle" fill="#c00000">{_e(decimal_text(reference))}</text>'
+        f'text-anchor="middle" fill="#c00000">{_vn(reference)}</text>'
     )
     out.extend(["</svg>", "</section>"])
     return out
@@ -464,8 +474,8 @@ def _scaled(value: Decimal, top: Decimal, width: int) -> str:
 def _plain(value: Decimal) -> str:
     exact = decimal_text(value)
     if "." in exact and len(exact.split(".")[1]) > 2:
-        return decimal_text(value.quantize(Decimal("0.01"), ROUND_HALF_UP)) + "…"
-    return exact
+        return vn_number(value.quantize(Decimal("0.01"), ROUND_HALF_UP), 2) + "…"
+    return vn_number(value, len(exact.partition(".")[2]))
 
 
 def _short(text: str, size: int) -> str:
@@ -488,7 +498,7 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
     for ident, depth in columns:
         node = compiled.nodes[ident]
         cls = ' class="sub"' if depth else ""
-        maximum = f"<br>({_e(decimal_text(node.max))})" if node.max is not None else ""
+        maximum = f"<br>({_vn(node.max)})" if node.max is not None else ""
         out.append(f'<th{cls} title="{_e(node.title)}">{_e(ident)}{maximum}</th>')
     out.append("<th>Tổng</th></tr></thead><tbody>")
     for unit in units:
@@ -499,13 +509,12 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
                 row.append('<td class="na" title="không áp dụng">—</td>')
                 continue
             value = unit.items[ident]
-            exact = decimal_text(value)
             shown = _shortened(value)
             # the exact value once, in the cell's title (not again in a span of its own)
-            cls = ' class="ax"' if shown != exact else ""
+            cls = ' class="ax"' if shown != decimal_text(value) else ""
             row.append(
                 f'<td{cls} style="{_heat_style(value, node.max)}" '
-                f'title="{_e(ident)}: {_e(exact)}">{_e(shown)}{"…" if cls else ""}</td>'
+                f'title="{_e(ident)}: {_vn(value)}">{_vn(Decimal(shown))}{"…" if cls else ""}</td>'
             )
         total_style = _heat_style(unit.total or Decimal(0), unit.max)
         row.append(f'<td style="{total_style}"><b>{_num(unit.total)}</b></td></tr>')
@@ -743,7 +752,7 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
 
 
 def _how(node: TraceNode, labels: Mapping[str, str]) -> str:
-    lines: list[str] = [_e(node.rule)]
+    lines: list[str] = [_e(vn_numbers_in(node.rule))]
     status = STATUS_WORDS.get(node.status, node.status)
     if status:
         note = f" ({_e(node.note)})" if node.note else ""
