@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulation_rules import (
     Submission,
@@ -19,6 +21,8 @@ from emulation_rules import (
     load_submissions,
     score,
 )
+from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.display import vn_number
 from emulation_rules.cli import run
 from emulation_rules.inputs.excel import cell_number
 from emulation_rules.reports._cells import summary_columns
@@ -36,7 +40,7 @@ from emulation_rules.reports.excel_summary import (
     summary_workbook,
     write_summary,
 )
-from emulation_rules.reports.html import html_pages, render_html, write_html
+from emulation_rules.reports.html import html_pages, render_html, vn_text, write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -707,3 +711,15 @@ def test_the_xlsx_writer_keeps_any_text_and_many_notes():
     assert read["A1101"].comment.text == "ghi chú 1099"
     assert read.print_title_rows == "$1:$1"
     assert workbook.properties.title == "A & <B>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False).filter(
+        lambda d: len(d.as_tuple().digits) <= 28  # the engine's precision
+    )
+)
+def test_report_numbers_are_vn_number_with_every_digit(value):
+    """The report's fast text conversion gives what ``vn_number`` gives with the value's places."""
+    text = decimal_text(value)
+    assert vn_text(text) == vn_number(value, len(text.partition(".")[2]))
