@@ -29,7 +29,7 @@ from emulation_rules.inputs.excel import (  # noqa: E402
     repair_key,
     write_template,
 )
-from emulation_rules.reports.report import write_summary  # noqa: E402
+from emulation_rules.reports.excel_summary import write_summary  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

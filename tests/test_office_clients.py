@@ -30,7 +30,8 @@ openpyxl = pytest.importorskip("openpyxl", reason="the 'excel' extra (openpyxl) 
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score  # noqa: E402
 from emulation_rules.inputs.excel import write_template  # noqa: E402
-from emulation_rules.reports.report import write_html, write_summary  # noqa: E402
+from emulation_rules.reports.excel_summary import write_summary  # noqa: E402
+from emulation_rules.reports.html import html_pages, write_html  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
@@ -263,16 +264,32 @@ def axe(tmp_path_factory) -> Path:
     return script
 
 
+@pytest.fixture(scope="module")
+def explanation_page(tmp_path_factory) -> Path:
+    """A page of explanations of the police cluster (two units a page), collapsed."""
+    compiled = load_ruleset(ROOT / "rulesets/congan-cum347-2024.yaml")
+    batch = load_submissions([ROOT / "examples/congan-cum347/submissions.yaml"])
+    cluster = load_cluster(ROOT / "examples/congan-cum347/cluster.yaml")
+    result = score(compiled, batch.submissions, cluster=cluster)
+    folder = tmp_path_factory.mktemp("paged")
+    pages = html_pages(compiled, result, per_page=2)
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / "bao-cao-giai-trinh-2.html"
+
+
 @needs_browser
-def test_axe_finds_no_serious_or_critical_violation(report, axe, tmp_path):
-    page, _names = report
+@pytest.mark.parametrize("which", ["report", "explanation_page"])
+def test_axe_finds_no_serious_or_critical_violation(which, request, axe, tmp_path):
+    page = request.getfixturevalue(which)
+    page = page[0] if isinstance(page, tuple) else page
     run = (
         "<script>axe.run(document,{resultTypes:['violations']}).then(function(r){"
         "var p=document.createElement('pre');p.id='probe';p.textContent=JSON.stringify("
         "r.violations.map(function(v){return {id:v.id,impact:v.impact,nodes:v.nodes.length};})"
         ");document.body.appendChild(p);});</script>"
     )
-    checked = page.parent / "axe.html"
+    checked = page.parent / f"axe-{page.name}"
     html = page.read_text(encoding="utf-8")
     script = f"<script>{axe.read_text(encoding='utf-8')}</script>{run}</body>"
     checked.write_text(html.replace("</body>", script), encoding="utf-8")

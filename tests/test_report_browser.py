@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import load_cluster, load_ruleset, load_submissions, score
-from emulation_rules.reports.report import write_html
+from emulation_rules.reports.html import html_pages, write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "img" / "report.png"
@@ -42,7 +42,9 @@ pytestmark = pytest.mark.skipif(
 OVERRIDE_UNIT, OVERRIDE_ITEM, OVERRIDE_SELF = "ca-xa-an-binh", "I.1", Decimal(200)
 
 
-def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def chromium(
+    page: Path, profile: Path, *args: str, fragment: str = ""
+) -> subprocess.CompletedProcess[bytes]:
     """Run headless Chromium on a local page, networking and background services off."""
     assert BROWSER is not None
     command = [
@@ -60,7 +62,7 @@ def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProce
         "--host-resolver-rules=MAP * ~NOTFOUND",  # nothing on the page may reach a network
         f"--user-data-dir={profile}",
         *args,
-        page.as_uri(),
+        page.as_uri() + fragment,
     ]
     return subprocess.run(command, capture_output=True, timeout=180, check=False)
 
@@ -120,7 +122,7 @@ def test_the_browser_shows_the_report(report, tmp_path):
     assert 'Bảng tiêu chí chấm điểm thi đua "Vì An ninh Tổ quốc" của Cụm thi đua số 347' in text
     # the ranked table, in the order and with the totals of the result
     ranks = re.findall(
-        r"(\d) (ca-xa-[a-z-]+) (Công an xã [^\d]+?) ([\d.]+…?) (\d+) ([\d.]+…?)", text
+        r"(\d) (ca-xa-[a-z-]+) (Công an xã [^\d]+?) ([\d.,]+…?) ([\d.]+) ([\d,]+…?)", text
     )
     assert [r[:3] for r in ranks[:6]] == [
         ("1", "ca-xa-an-binh", "Công an xã An Bình"),
@@ -130,8 +132,9 @@ def test_the_browser_shows_the_report(report, tmp_path):
         ("5", "ca-xa-long-hung", "Công an xã Long Hưng"),
         ("6", "ca-xa-my-loi", "Công an xã Mỹ Lợi"),
     ]
-    assert ranks[0][3:] == ("1005.8333…", "1060", "94.8899…")
-    assert ranks[5][3:] == ("749.75", "1050", "71.4048…")
+    # numbers the Vietnamese way: a dot between thousands, a decimal comma
+    assert ranks[0][3:] == ("1.005,8333…", "1.060", "94,8899…")
+    assert ranks[5][3:] == ("749,75", "1.050", "71,4048…")
     # the awards with their arithmetic
     assert "Cờ thi đua của Bộ Công an" in text
     assert "Đề nghị: Công an xã An Bình (ca-xa-an-binh)" in text
@@ -146,6 +149,80 @@ def test_the_browser_shows_the_report(report, tmp_path):
     assert "Chênh lệch: điểm tự chấm, điểm thống nhất" in text
     # every unit has its explanation
     assert dom.count('<details class="unit"') == 6
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The police cluster's report with two explanations a page: its folder and unit ids."""
+    compiled = load_ruleset(ROOT / "rulesets/congan-cum347-2024.yaml")
+    batch = load_submissions([ROOT / "examples/congan-cum347/submissions.yaml"])
+    cluster = load_cluster(ROOT / "examples/congan-cum347/cluster.yaml")
+    result = score(compiled, batch.submissions, cluster=cluster)
+    folder = tmp_path_factory.mktemp("paged")
+    for name, page in html_pages(compiled, result, per_page=2).items():
+        (folder / name).write_text(page, encoding="utf-8")
+    return folder, [u.unit_id for u in result.units]
+
+
+#: Appended to a page: once loaded, writes what ``probe()`` measures into ``<pre id="probe">``.
+_PROBE = (
+    "<script>window.addEventListener('load',function(){setTimeout(function(){"
+    "var p=document.createElement('pre');p.id='probe';p.textContent=probe();"
+    "document.body.appendChild(p);},300);});</script></body>"
+)
+
+
+def _probe(folder: Path, page: str, probe: str, tmp_path: Path, fragment: str = "") -> str:
+    source = (folder / page).read_text(encoding="utf-8")
+    probed = folder / f"probe-{page}"
+    probed.write_text(source.replace("</body>", f"<script>{probe}</script>{_PROBE}"), "utf-8")
+    done = chromium(
+        probed, tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom", fragment=fragment
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout.decode("utf-8"), re.DOTALL)
+    assert found, done.stdout.decode("utf-8")[-2000:]
+    return found.group(1)
+
+
+def test_the_report_links_each_unit_to_its_explanation_page(paged, tmp_path):
+    folder, units = paged
+    links = _probe(
+        folder,
+        "bao-cao.html",
+        "function probe(){return Array.from(document.querySelectorAll('#xep-hang a'))"
+        ".map(function(a){return a.getAttribute('href');}).join(' ');}",
+        tmp_path,
+    )
+    assert links.split() == [
+        f"bao-cao-giai-trinh-{index // 2 + 1}.html#dv-{unit}" for index, unit in enumerate(units)
+    ]
+
+
+def test_an_explanation_opens_on_its_page(paged, tmp_path):
+    """Collapsed, a unit is one line; opened, its whole table; a link to a row opens it."""
+    folder, units = paged
+    unit = units[3]  # the second unit of the second page
+    measure = (
+        f"function probe(){{var d=document.getElementById('dv-{unit}');"
+        "var shut=d.open+' '+Math.round(d.getBoundingClientRect().height);d.open=true;"
+        "return shut+' '+Math.round(d.getBoundingClientRect().height);}"
+    )
+    shut, closed_height, opened_height = _probe(
+        folder, "bao-cao-giai-trinh-2.html", measure, tmp_path
+    ).split()
+    assert shut == "false"
+    assert int(closed_height) < 80
+    assert int(opened_height) > 20 * int(closed_height)
+    # following a departure's link (a row inside the closed explanation) opens it
+    opened = _probe(
+        folder,
+        "bao-cao-giai-trinh-2.html",
+        f"function probe(){{return String(document.getElementById('dv-{unit}').open);}}",
+        tmp_path,
+        fragment=f"#tc-{unit}-I.1",
+    )
+    assert opened == "true"
 
 
 def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:

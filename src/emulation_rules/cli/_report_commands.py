@@ -1,8 +1,8 @@
 """The subcommands for forms and reports: ``template`` and ``report``.
 
 :mod:`emulation_rules.cli` registers them with :func:`add_parsers` and runs them with
-:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.workbook_template` and
-:mod:`emulation_rules.reports.report`.
+:func:`dispatch`; each is a thin layer over :mod:`emulation_rules.inputs.workbook_template`,
+:mod:`emulation_rules.reports.excel_summary` and :mod:`emulation_rules.reports.html`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from emulation_rules._support.xlsx import MissingDependencyError
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.inputs.workbook_template import write_template
-from emulation_rules.reports.report import write_html, write_summary
+from emulation_rules.reports.excel_summary import write_summary
+from emulation_rules.reports.html import write_html
 
 if TYPE_CHECKING:
     import argparse
@@ -107,18 +108,11 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     assert excel is not None or page is not None
     scored = score_from_args(args)
     guide, result = scored.guide, scored.result
-    failed = False
     if page is not None:
-        write_html(guide, result, page)
-        stdout.write(f"{page}\n")
+        stdout.writelines(f"{written}\n" for written in write_html(guide, result, page))
     if excel is not None:
-        try:
-            write_summary(guide, result, excel)
-        except MissingDependencyError as exc:
-            stderr.writelines(render_issue(issue) + "\n" for issue in exc.issues)
-            failed = True
-        else:
-            stdout.write(f"{excel}\n")
+        write_summary(guide, result, excel)
+        stdout.write(f"{excel}\n")
     for issue in result.issues:
         if issue.severity == "error":
             stderr.write(render_issue(issue) + "\n")
@@ -126,4 +120,4 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.writelines(render_issue(i) + "\n" for i in rejected.issues if i.severity == "error")
     for unit in result.units:
         stderr.writelines(render_issue(i) + "\n" for i in unit.issues if i.severity == "error")
-    return EXIT_OK if result.ok and not failed else EXIT_PROBLEM
+    return EXIT_OK if result.ok else EXIT_PROBLEM
