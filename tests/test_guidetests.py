@@ -97,6 +97,38 @@ def test_passing_cases_and_coverage(tmp_path):
     assert report.total == 3  # 1.1 fires, TC1's deduction cap is reached, TC2 varies
 
 
+def test_coverage_reports_a_level_of_bands_that_no_case_reaches(tmp_path):
+    """docs/tutorial.md: the report lists 'a level of `bands` never seen' (issue 14)."""
+    guide = GUIDE.replace(
+        "        - {from: 90, points: 5}\n",
+        "        - {from: 90, points: 5, label: Từ 90%}\n        - {from: 70, below: 90, points: 3}\n",
+    )
+
+    def report(tests: str, text: str = guide):
+        suite = load_suite(write(tmp_path, tests, text))
+        return coverage(suite, [r.result for r in run_suite(suite) if r.result])
+
+    # 95 reaches 'Từ 90%', 80 reaches [70, 90): both levels seen
+    assert report(PASSING.replace("TC2: 2", "TC2: 3")).complete
+    # 95 and 60 (otherwise): the values vary, but no unit is in [70, 90)
+    found = report(PASSING.replace("ty_le: 80}", "ty_le: 60}"))
+    (gap,) = found.gaps
+    assert (gap.id, gap.missing) == ("TC2", ("no unit reaches the level [70, 90)",))
+    assert found.exercised == found.total - 1
+    # 75 and 80: both in [70, 90), no unit reaches 'Từ 90%' (a labelled level by its label)
+    found = report(PASSING.replace("{ty_le: 95}", "{ty_le: 75}"))
+    assert [g.missing for g in found.gaps] == [
+        (
+            "every unit gets the same value from its rule (bands)",
+            "no unit reaches the level 'Từ 90%'",
+        )
+    ]
+    # two levels with the same points are told apart by the value they read
+    same = guide.replace("points: 3}", "points: 5}")
+    found = report(PASSING.replace("ty_le: 80}", "ty_le: 60}"), same)
+    assert [g.missing for g in found.gaps] == [("no unit reaches the level [70, 90)",)]
+
+
 def test_a_failing_case_shows_expected_got_and_the_trace(tmp_path):
     failing = PASSING.replace(
         'u2: {total: 5, items: {"1.1": -3, TC1: 3', 'u2: {total: 5, items: {"1.1": -3, TC1: 2'

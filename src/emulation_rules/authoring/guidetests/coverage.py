@@ -11,7 +11,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from emulation_rules.authoring.guidetests.format import GuideSuite, _labels
-from emulation_rules.compiler.nodes import IncrementC, PerEventC, ProportionalC
+from emulation_rules.compiler.nodes import (
+    BandsC,
+    IncrementC,
+    PerEventC,
+    ProportionalC,
+    find_band,
+)
+from emulation_rules.compiler.sandbox import run_compiled
+from emulation_rules.errors import EmulationRulesError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -94,7 +102,37 @@ def _reached(node: Node, trace: TraceNode) -> set[str]:
         and abs(trace.parts[0][1]) >= construct.cap
     ):
         out.add("cap_line")
+    level = _band_level(node, trace)
+    if level is not None:
+        out.add(f"band:{level}")
     return out
+
+
+def _band_level(node: Node, trace: TraceNode) -> int | None:
+    """The index of the level of ``bands`` that this unit reached, if the trace tells.
+
+    The value the bands read is computed again from the inputs the trace recorded; when the
+    expression reads a score or cannot be computed from them, the points tell, if no other
+    level gives the same points. A unit that falls in no level (``otherwise``) reached none.
+    """
+    construct = node.construct
+    if not isinstance(construct, BandsC) or trace.status != "scored":
+        return None
+    of = construct.of
+    values = dict(trace.inputs)
+    if of.fn is not None and not of.refs and all(name in values for name in of.names):
+        try:
+            measured = run_compiled(of, values)
+        except EmulationRulesError:
+            measured = None
+        if isinstance(measured, Decimal | int) and not isinstance(measured, bool):
+            index = find_band(construct.bands, Decimal(measured))
+            return index if index >= 0 else None
+    if not trace.parts:
+        return None
+    points = trace.parts[0][1]
+    same = [i for i, band in enumerate(construct.bands) if band.points == points]
+    return same[0] if len(same) == 1 else None
 
 
 def _observe(
@@ -161,6 +199,10 @@ def _aspects(node: Node) -> list[tuple[str, str]]:
     construct = node.construct
     if isinstance(construct, PerEventC | IncrementC | ProportionalC) and construct.cap is not None:
         out.append(("cap_line", f"the cap {construct.cap} is never reached"))
+    if isinstance(construct, BandsC):
+        for index, band in enumerate(construct.bands):
+            level = repr(band.label) if band.label else band.describe()
+            out.append((f"band:{index}", f"no unit reaches the level {level}"))
     if node.requires_benchmark:
         out.append(("withheld", "never withheld for a benchmark not met"))
     return out
@@ -183,7 +225,8 @@ def coverage(suite: GuideSuite, results: Iterable[ClusterResult]) -> Coverage:
 
     A criterion is exercised when some unit of some case has it applicable and shows what it
     does: a bonus or deduction applied (a value other than 0); a scored rule giving at least
-    two different values; each declared cap reached; a forfeit, waiver or ``applicable_if``
+    two different values; each level of ``bands`` reached by some unit (the ``otherwise``
+    value is not a level); each declared cap reached; a forfeit, waiver or ``applicable_if``
     holding; a benchmark-gated bonus withheld. A benchmark granted to every unit, or a sum of
     children, has nothing of its own to exercise. A gate is exercised when it holds for some
     unit, a classification label when some unit gets it, an award when some unit gets it.
