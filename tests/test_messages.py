@@ -221,6 +221,48 @@ def test_usage_errors_in_english():
     assert cli()[2].startswith("emulation-rules: cách dùng: cần một lệnh")
 
 
+COMMANDS = (
+    "check score test explain diff schema init guides replay keygen verify template report "
+    "whatif import export"
+).split()
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_in_vietnamese_and_english(command):
+    """Every command's --help: our texts and argparse's own words, in both languages."""
+    argv = [command, "--help"] if command else ["--help"]
+    code, out, _err = cli(*argv)
+    assert code == 0
+    assert out.startswith("cách dùng: emulation-rules")
+    assert "\ntùy chọn:\n" in out
+    assert "hiện hướng dẫn sử dụng này rồi thoát" in out
+    english = [line for line in out.splitlines() if _WORD.findall(_HELP_DATA.sub(" ", line))]
+    assert not english
+    code, out, _err = cli(*argv, "--lang", "en")
+    assert code == 0
+    assert out.startswith("usage: emulation-rules")
+    assert "\noptions:\n" in out
+    assert "show this help message and exit" in out
+    assert any(_WORD.findall(_HELP_DATA.sub(" ", line)) for line in out.splitlines())
+
+
+def test_every_option_has_a_help_text():
+    import argparse
+
+    from emulation_rules.cli import _parser
+
+    parser = _parser(io.StringIO())
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(commands.choices) == sorted(COMMANDS)
+    silent = [
+        (name, action.dest)
+        for name, command in commands.choices.items()
+        for action in command._actions
+        if not action.help
+    ]
+    assert not silent
+
+
 def test_explain_unknown_unit_in_english():
     assert cli("explain", "--lang", "en", TG, TG_SUB, "--unit", "x")[2].startswith(
         "error: no unit 'x' in the submissions"
@@ -300,6 +342,8 @@ _DATA = re.compile(
     r"|'[^']*'"  # a quoted value or id
     r"|\b[a-z0-9]+(?:-[a-z0-9]+)+\b"  # an issue code: language-neutral
 )
+#: In --help, also the placeholders (GUIDE, FILE) and the option names (--unit): tokens.
+_HELP_DATA = re.compile(_DATA.pattern + r"|\b[A-Z][A-Z_|.]*\b|-{1,2}[a-z][\w-]*|\{[^}]*\}")
 #: The known gaps: English that comes from text we do not translate yet, with the reason.
 KNOWN_GAPS: dict[str, str] = {}
 
