@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._support.i18n import N_, _, pgettext, render_issue, translate
+from emulation_rules._support.i18n import N_, _, pgettext, render_issue
 from emulation_rules.audit.log import read_record
 from emulation_rules.audit.records import AuditError, parse_record, rescored
 from emulation_rules.authoring import schemas
@@ -169,14 +169,14 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for result in results:
             status = pgettext("test", "ok") if result.passed else pgettext("test", "FAIL")
             stdout.write(f"  {status:<4}  {result.name}\n")
-            stdout.writelines(f"      {translate(line)}\n" for line in result.render(suite))
+            stdout.writelines(f"      {line}\n" for line in result.render(suite))
         passed = sum(r.passed for r in results)
         summary = _("{count} case(s): {passed} passed, {failed} failed").format(
             count=len(results), passed=passed, failed=len(results) - passed
         )
         stdout.write(f"  {summary}\n")
         if cover is not None:
-            stdout.writelines(f"  {translate(line)}\n" for line in cover.render())
+            stdout.writelines(f"  {line}\n" for line in cover.render())
     if args.format == "json":
         _dump(report, stdout)
     return EXIT_PROBLEM if failed else EXIT_OK

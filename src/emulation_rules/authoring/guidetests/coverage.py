@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_, _, translate
 from emulation_rules.authoring.guidetests.format import GuideSuite, _labels
 from emulation_rules.compiler.nodes import (
     BandsC,
@@ -65,11 +66,19 @@ class Coverage:
 
     def render(self) -> list[str]:
         """The coverage report as text lines."""
-        lines = [f"coverage: {self.exercised} of {self.total} parts of the guide exercised"]
+        lines = [
+            _("coverage: {exercised} of {total} parts of the guide exercised").format(
+                exercised=self.exercised, total=self.total
+            )
+        ]
         for gap in self.gaps:
             where = f" ({gap.source}:{gap.line})" if gap.line and gap.source else ""
-            label = gap.id if gap.kind == "criterion" else f"{gap.kind} {gap.id}"
-            lines.append(f"  not exercised: {label}{where}: " + "; ".join(gap.missing))
+            label = gap.id if gap.kind == "criterion" else f"{_(_KIND_WORDS[gap.kind])} {gap.id}"
+            missing = "; ".join(translate(text) for text in gap.missing)
+            lines.append(
+                "  "
+                + _("not exercised: {part}: {missing}").format(part=label + where, missing=missing)
+            )
         return lines
 
 
@@ -178,33 +187,65 @@ def _aspects(node: Node) -> list[tuple[str, str]]:
     """What a criterion must be seen doing: ``(observation, description)``."""
     out: list[tuple[str, str]] = []
     if node.kind != "score":
-        out.append(("nonzero", f"no unit gets this {node.kind}"))
+        never = {
+            "bonus": N_("no unit gets this bonus"),
+            "deduction": N_("no unit gets this deduction"),
+            "adjustment": N_("no unit gets this adjustment"),
+        }
+        out.append(("nonzero", never[node.kind]))
     elif node.construct is not None:
         out.append(
-            ("varies", f"every unit gets the same value from its rule ({node.construct_name})")
+            (
+                "varies",
+                N_("every unit gets the same value from its rule ({rule})").format(
+                    rule=node.construct_name
+                ),
+            )
         )
     if node.forfeit_if is not None:
-        out.append(("forfeited", f"never forfeited ({node.forfeit_if.source})"))
+        out.append(
+            (
+                "forfeited",
+                N_("never forfeited ({condition})").format(condition=node.forfeit_if.source),
+            )
+        )
     if node.waive_if is not None:
-        out.append(("waived", f"never waived ({node.waive_if.source})"))
+        out.append(
+            ("waived", N_("never waived ({condition})").format(condition=node.waive_if.source))
+        )
     if node.applicable_if is not None:
-        out.append(("not_applicable", f"always applies ({node.applicable_if.source})"))
-    for code, cap, word in (
-        ("cap_deductions", node.cap_deductions, "deductions"),
-        ("cap_bonuses", node.cap_bonuses, "bonuses"),
-        ("cap_adjustments", node.cap_adjustments, "adjustments"),
+        out.append(
+            (
+                "not_applicable",
+                N_("always applies ({condition})").format(condition=node.applicable_if.source),
+            )
+        )
+    for code, cap, template in (
+        (
+            "cap_deductions",
+            node.cap_deductions,
+            N_("the cap on deductions ({cap}) is never reached"),
+        ),
+        ("cap_bonuses", node.cap_bonuses, N_("the cap on bonuses ({cap}) is never reached")),
+        (
+            "cap_adjustments",
+            node.cap_adjustments,
+            N_("the cap on adjustments ({cap}) is never reached"),
+        ),
     ):
         if cap is not None:
-            out.append((code, f"the cap on {word} ({cap}) is never reached"))
+            out.append((code, template.format(cap=cap)))
     construct = node.construct
     if isinstance(construct, PerEventC | IncrementC | ProportionalC) and construct.cap is not None:
-        out.append(("cap_line", f"the cap {construct.cap} is never reached"))
+        out.append(("cap_line", N_("the cap {cap} is never reached").format(cap=construct.cap)))
     if isinstance(construct, BandsC):
         for index, band in enumerate(construct.bands):
             level = repr(band.label) if band.label else band.describe()
-            out.append((f"band:{index}", f"no unit reaches the level {level}"))
+            out.append(
+                (f"band:{index}", N_("no unit reaches the level {level}").format(level=level))
+            )
     if node.requires_benchmark:
-        out.append(("withheld", "never withheld for a benchmark not met"))
+        out.append(("withheld", N_("never withheld for a benchmark not met")))
     return out
 
 
@@ -246,7 +287,7 @@ def coverage(suite: GuideSuite, results: Iterable[ClusterResult]) -> Coverage:
         total += 1
         entry = seen.get(ident, _Seen())
         if not entry.applies:
-            missing = ["no case scores it (it never applies)"]
+            missing = [N_("no case scores it (it never applies)")]
         else:
             missing = [text for aspect, text in aspects if _missing(aspect, entry)]
         if missing:
@@ -266,8 +307,15 @@ def coverage(suite: GuideSuite, results: Iterable[ClusterResult]) -> Coverage:
 
 
 _NEVER = {
-    "not_classified": "never holds for a unit",
-    "eligibility": "never makes a unit ineligible",
-    "award": "no unit is proposed for it",
-    "classification": "no unit gets this label",
+    "not_classified": N_("never holds for a unit"),
+    "eligibility": N_("never makes a unit ineligible"),
+    "award": N_("no unit is proposed for it"),
+    "classification": N_("no unit gets this label"),
+}
+#: The kinds of part, as the coverage report names them.
+_KIND_WORDS = {
+    "not_classified": N_("not-classified gate"),
+    "eligibility": N_("eligibility condition"),
+    "award": N_("award"),
+    "classification": N_("classification"),
 }

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, ValidationError
 
 from emulation_rules._support.formats import FrozenModel
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import read_source, suggest
 from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.compiler import by_position, load_ruleset
@@ -150,15 +151,21 @@ def load_suite(path: str | Path) -> GuideSuite:
     display = str(path)
     text, problem = read_source(path, max_bytes=MAX_TESTS_BYTES, display_name=display)
     if text is None:
-        raise RulesetSchemaError(f"the tests file {display} cannot be read", _opt(problem))
+        raise RulesetSchemaError(
+            N_("the tests file {file} cannot be read").format(file=display), _opt(problem)
+        )
     document, issues = parse_yaml(text.text, display)
     if document is None or any(i.severity == "error" for i in issues):
-        raise RulesetSchemaError(f"the tests file {display} cannot be read", tuple(issues))
+        raise RulesetSchemaError(
+            N_("the tests file {file} cannot be read").format(file=display), tuple(issues)
+        )
     try:
         tests = GuideTestsFile.model_validate(document.data)
     except ValidationError as exc:
         found = pydantic_issues(exc, document, display, GuideTestsFile)
-        raise RulesetSchemaError(f"the tests file {display} is invalid", tuple(found)) from None
+        raise RulesetSchemaError(
+            N_("the tests file {file} is invalid").format(file=display), tuple(found)
+        ) from None
     guide_path = Path(path).parent / tests.guide
     guide = load_ruleset(guide_path)
     suite = GuideSuite(Path(path), display, tests, guide, document.positions, document)
@@ -166,7 +173,10 @@ def load_suite(path: str | Path) -> GuideSuite:
     problems = list(_check(suite))
     if problems:
         raise RulesetSchemaError(
-            f"the tests file {display} has {len(problems)} error(s)", by_position(problems)
+            N_("the tests file {file} has {count} error(s)").format(
+                file=display, count=len(problems)
+            ),
+            by_position(problems),
         )
     return suite
 
@@ -204,7 +214,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
         if case.submissions is None and case.units is None:
             yield issue(
                 "missing-field",
-                f"case {case.name!r} gives neither 'submissions' nor 'units'",
+                N_("case {case} gives neither 'submissions' nor 'units'").format(
+                    case=repr(case.name)
+                ),
                 ("cases", ci),
             )
         for uid, expect in case.expect.units.items():
@@ -213,7 +225,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if item not in guide.nodes:
                     yield issue(
                         "unknown-criterion",
-                        f"{item!r} is not a criterion of {guide.id}",
+                        N_("{id} is not a criterion of {guide}").format(
+                            id=repr(item), guide=guide.id
+                        ),
                         (*at, "items", item),
                         suggest(item, guide.nodes),
                     )
@@ -221,7 +235,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if item not in guide.nodes:
                     yield issue(
                         "unknown-criterion",
-                        f"{item!r} is not a criterion of {guide.id}",
+                        N_("{id} is not a criterion of {guide}").format(
+                            id=repr(item), guide=guide.id
+                        ),
                         (*at, "not_applicable", index),
                         suggest(item, guide.nodes),
                     )
@@ -229,7 +245,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if award not in awards:
                     yield issue(
                         "unknown-criterion",
-                        f"{award!r} is not an award of {guide.id}",
+                        N_("{id} is not an award of {guide}").format(
+                            id=repr(award), guide=guide.id
+                        ),
                         (*at, "awards", index),
                         suggest(award, awards),
                     )
@@ -237,7 +255,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if gate not in gates:
                     yield issue(
                         "unknown-criterion",
-                        f"{gate!r} is not a 'not_classified' gate of {guide.id}",
+                        N_("{id} is not a 'not_classified' gate of {guide}").format(
+                            id=repr(gate), guide=guide.id
+                        ),
                         (*at, "not_classified", index),
                         suggest(gate, gates),
                     )
@@ -245,7 +265,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
             if label is not None and label not in labels:
                 yield issue(
                     "invalid-value",
-                    f"{label!r} is not a classification label of {guide.id}",
+                    N_("{label} is not a classification label of {guide}").format(
+                        label=repr(label), guide=guide.id
+                    ),
                     (*at, "classification"),
                     suggest(label, labels),
                 )
@@ -253,7 +275,7 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
             if award not in awards:
                 yield issue(
                     "unknown-criterion",
-                    f"{award!r} is not an award of {guide.id}",
+                    N_("{id} is not an award of {guide}").format(id=repr(award), guide=guide.id),
                     (*base, "awards", award),
                     suggest(award, awards),
                 )
@@ -283,9 +305,11 @@ def _base_values(suite: GuideSuite) -> dict[str, Any]:
     line, column = suite.position(("defaults_from", "unit"))
     problem = Issue(
         "invalid-value",
-        f"{ref.submissions} has no unit {ref.unit!r} to take defaults from",
+        N_("{file} has no unit {unit} to take defaults from").format(
+            file=ref.submissions, unit=repr(ref.unit)
+        ),
         source=suite.source,
         line=line,
         column=column,
     )
-    raise RulesetSchemaError("defaults_from names no unit", (*batch.issues, problem))
+    raise RulesetSchemaError(N_("defaults_from names no unit"), (*batch.issues, problem))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from emulation_rules._support.i18n import N_, render_issue
 from emulation_rules.engine.scoring import ClusterResult, score
 from emulation_rules.errors import EmulationRulesError, Issue, RulesetSchemaError
 from emulation_rules.guide.read import pydantic_issues
@@ -69,7 +70,7 @@ class CaseResult:
         """Lines saying what differs, each with the trace of the differing item."""
         lines: list[str] = []
         for mismatch in self.mismatches:
-            lines.append(mismatch.issue.render())
+            lines.append(render_issue(mismatch.issue))
             if not traces or self.result is None or mismatch.item is None:
                 continue
             trace = _unit_trace(self.result, mismatch.unit_id)
@@ -164,7 +165,9 @@ def _cluster(suite: GuideSuite, case: GuideCase) -> ClusterData | None:
     except ValidationError as exc:
         index = suite.tests.cases.index(case)
         found = _model_issues(suite, exc, ClusterData, ("cases", index, "cluster"))
-        raise RulesetSchemaError("the cluster facts of a case are invalid", tuple(found)) from None
+        raise RulesetSchemaError(
+            N_("the cluster facts of a case are invalid"), tuple(found)
+        ) from None
 
 
 def run_case(suite: GuideSuite, index: int) -> CaseResult:
@@ -184,7 +187,9 @@ def run_case(suite: GuideSuite, index: int) -> CaseResult:
                 None,
                 Issue(
                     "test-failed",
-                    f"case {case.name!r}: cannot be run: {text}",
+                    N_("case {case}: cannot be run: {problem}").format(
+                        case=repr(case.name), problem=text
+                    ),
                     source=suite.source,
                     line=line,
                     column=column,
@@ -228,12 +233,28 @@ class _Checker:
         item: str | None = None,
         message: str | None = None,
     ) -> None:
-        who = f"unit {unit_id!r}: " if unit_id is not None else ""
-        text = message or f"{what}: expected {_shown(expected)}, got {_shown(got)}"
+        values = {
+            "case": repr(self.case.name),
+            "unit": repr(unit_id),
+            "what": what,
+            "expected": _shown(expected),
+            "got": _shown(got),
+            "text": message,
+        }
+        if message is not None:
+            template = (
+                N_("case {case}: unit {unit}: {text}")
+                if unit_id is not None
+                else N_("case {case}: {text}")
+            )
+        elif unit_id is not None:
+            template = N_("case {case}: unit {unit}: {what}: expected {expected}, got {got}")
+        else:
+            template = N_("case {case}: {what}: expected {expected}, got {got}")
         line, column = self.suite.position(("cases", self.index, "expect", *path))
         issue = Issue(
             "test-failed",
-            f"case {self.case.name!r}: {who}{text}",
+            template.format(**values),
             source=self.suite.source,
             line=line,
             column=column,
@@ -248,7 +269,12 @@ class _Checker:
         for issue in self.result.issues:
             if issue.severity == "error":
                 self.fail(
-                    None, "file", None, None, (), message=f"cannot be scored: {issue.render()}"
+                    None,
+                    "file",
+                    None,
+                    None,
+                    (),
+                    message=N_("cannot be scored: {problem}").format(problem=issue.render()),
                 )
         if expect.rejected is not None:
             self._sets(None, "rejected", expect.rejected, rejected, ("rejected",))
@@ -257,10 +283,17 @@ class _Checker:
             if uid in rejected:
                 if unit_expect.status != "rejected":
                     first = rejected[uid].issues[0].render() if rejected[uid].issues else ""
-                    self.fail(uid, "status", "scored", "rejected", at, message=f"rejected: {first}")
+                    self.fail(
+                        uid,
+                        "status",
+                        "scored",
+                        "rejected",
+                        at,
+                        message=N_("rejected: {problem}").format(problem=first),
+                    )
                 continue
             if uid not in units:
-                self.fail(uid, "unit", uid, None, at, message="no such unit in this case")
+                self.fail(uid, "unit", uid, None, at, message=N_("no such unit in this case"))
                 continue
             self._unit(units[uid], unit_expect, at)
         self._unexpected(expect, rejected, units)
@@ -277,14 +310,26 @@ class _Checker:
             if uid in expect.units or uid in expected_rejected:
                 continue
             first = item.issues[0].render() if item.issues else ""
-            self.fail(uid, "status", "scored", "rejected", (), message=f"rejected: {first}")
+            self.fail(
+                uid,
+                "status",
+                "scored",
+                "rejected",
+                (),
+                message=N_("rejected: {problem}").format(problem=first),
+            )
         for uid, unit in units.items():
             if unit.status == "error" and (
                 uid not in expect.units or expect.units[uid].status is None
             ):
                 first = unit.issues[-1].render() if unit.issues else ""
                 self.fail(
-                    uid, "status", "scored", "error", ("units", uid), message=f"failed: {first}"
+                    uid,
+                    "status",
+                    "scored",
+                    "error",
+                    ("units", uid),
+                    message=N_("failed: {problem}").format(problem=first),
                 )
 
     def _sets(
@@ -320,7 +365,14 @@ class _Checker:
             applies = ident not in unit.not_applicable
             got = unit.items.get(ident) if applies else None
             if value != got or (value is None) == applies:
-                self.fail(uid, f"item {ident}", value, got, (*at, "items", ident), item=ident)
+                self.fail(
+                    uid,
+                    N_("item {id}").format(id=ident),
+                    value,
+                    got,
+                    (*at, "items", ident),
+                    item=ident,
+                )
         if expect.not_applicable is not None:
             self._sets(
                 uid,
@@ -336,11 +388,31 @@ class _Checker:
             self._sets(uid, "awards", expect.awards, unit.awards, (*at, "awards"))
 
 
+#: What a mismatch names, for the catalogs: a message says ``total: expected 9.5, got 10``,
+#: and :func:`~emulation_rules._support.i18n.translate` translates each part.
+MISMATCH_WORDS = (
+    N_("total"),
+    N_("max"),
+    N_("percent"),
+    N_("rank"),
+    N_("classification"),
+    N_("deductions"),
+    N_("eligible"),
+    N_("status"),
+    N_("awards"),
+    N_("rejected"),
+    N_("scored"),
+    N_("error"),
+    N_("not_applicable"),
+    N_("not_classified"),
+)
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_shown(v) for v in value) + "]"
     if value is None:
-        return "nothing"
+        return N_("nothing")
     if isinstance(value, str):
         return repr(value)
     return number(value)
