@@ -221,10 +221,24 @@ def test_usage_errors_in_english():
     assert cli()[2].startswith("emulation-rules: cách dùng: cần một lệnh")
 
 
-COMMANDS = (
-    "check score test explain diff schema init guides replay keygen verify template report "
-    "whatif import export"
-).split()
+COMMANDS = [
+    "check",
+    "score",
+    "test",
+    "explain",
+    "diff",
+    "schema",
+    "init",
+    "guides",
+    "replay",
+    "keygen",
+    "verify",
+    "template",
+    "report",
+    "whatif",
+    "import",
+    "export",
+]
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
@@ -430,3 +444,32 @@ def test_the_fixture_of_vietnamese_keys_suggests_the_english_ones():
     assert hints == ["did you mean 'max'?", "did you mean 'title'?"]
     with use_language("vi"):
         assert translate("did you mean 'max'?") == "có phải là 'max'?"
+
+
+def test_a_message_is_translated_whole_or_not_at_all():
+    """A catalog template must not match part of another message and mix the languages."""
+    with use_language("vi"):
+        text = "'TC3' is not a criterion of the guide in \"min(5, score('TC3'))\""
+        shown = translate(text)
+        assert shown == text or not re.search(r"\b(the|is|not|in)\b", shown)
+        assert translate("X changed from 1 to 2") == "X changed from 1 to 2"
+        assert translate("from 5") == "from 5"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("cap-exceeds-item.yaml", "không bao giờ có tác dụng"),
+        ("unreachable-item.yaml", "không đọc chỉ tiêu nhập nào"),
+        ("unused-tie-breaker.yaml", "không bao giờ phân định được các đơn vị bằng điểm"),
+    ],
+)
+def test_lint_warnings_in_vietnamese(fixture, expected):
+    path = ROOT / "tests" / "data" / "invalid" / "guides" / fixture
+    _code, out, _err = cli("check", str(path))
+    assert expected in out
+    warnings = [line for line in out.splitlines() if "cảnh báo:" in line]
+    assert warnings
+    assert not [line for line in warnings if _WORD.findall(_DATA.sub(" ", line))]
+    _code, out, _err = cli("check", "--lang", "en", str(path))
+    assert "warning: " in out

@@ -279,27 +279,26 @@ def _number(value: Any) -> Any:
 
 
 def _moved(what: str, old: Any, new: Any, *, points: bool = False) -> str:
-    """``what`` changed from ``old`` to ``new``, in a sentence (``points``: amounts of points)."""
+    """``what`` changed from ``old`` to ``new``, in a sentence (``points``: amounts of points).
+
+    The templates have a context ("diff"): they are not messages that
+    :func:`~emulation_rules._support.i18n.translate` matches issues against.
+    """
     a, b = _number(old), _number(new)
+    values = {"what": what, "old": _text(a), "new": _text(b)}
     if isinstance(a, Decimal) and isinstance(b, Decimal) and not isinstance(old, bool):
+        if points and b > a:
+            return pgettext("diff", "{what} up from {old} to {new} points").format(**values)
         if points:
-            template = (
-                N_("{what} up from {old} to {new} points")
-                if b > a
-                else N_("{what} down from {old} to {new} points")
-            )
-        else:
-            template = (
-                N_("{what} up from {old} to {new}")
-                if b > a
-                else N_("{what} down from {old} to {new}")
-            )
-        return _(template).format(what=what, old=_text(a), new=_text(b))
+            return pgettext("diff", "{what} down from {old} to {new} points").format(**values)
+        if b > a:
+            return pgettext("diff", "{what} up from {old} to {new}").format(**values)
+        return pgettext("diff", "{what} down from {old} to {new}").format(**values)
     if old is None:
-        return _("{what} added: {new}").format(what=what, new=_text(b))
+        return pgettext("diff", "{what} added: {new}").format(**values)
     if new is None:
-        return _("{what} removed (it was {old})").format(what=what, old=_text(a))
-    return _("{what} changed from {old} to {new}").format(what=what, old=_text(a), new=_text(b))
+        return pgettext("diff", "{what} removed (it was {old})").format(**values)
+    return pgettext("diff", "{what} changed from {old} to {new}").format(**values)
 
 
 def _capitalized(text: str) -> str:

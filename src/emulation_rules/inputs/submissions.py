@@ -503,7 +503,9 @@ def _validate_reporting(
     if submission.ruleset is not None and submission.ruleset != compiled.id:
         issue(
             "ruleset-mismatch",
-            f"the submission answers guide {submission.ruleset!r}, not {compiled.id!r}",
+            N_("the submission answers guide {given}, not {guide}").format(
+                given=repr(submission.ruleset), guide=repr(compiled.id)
+            ),
         )
     if (
         submission.ruleset_version is not None
@@ -512,14 +514,16 @@ def _validate_reporting(
     ):
         issue(
             "ruleset-mismatch",
-            f"the submission answers version {submission.ruleset_version!r} of the guide; "
-            f"this is version {compiled.version!r}",
+            N_(
+                "the submission answers version {given} of the guide; this is version {version}"
+            ).format(given=repr(submission.ruleset_version), version=repr(compiled.version)),
         )
     if submission.period is not None and submission.period != compiled.ruleset.period:
         issue(
             "ruleset-mismatch",
-            f"the submission is for the period {submission.period!r}; "
-            f"the guide scores {compiled.ruleset.period!r}",
+            N_("the submission is for the period {given}; the guide scores {period}").format(
+                given=repr(submission.period), period=repr(compiled.ruleset.period)
+            ),
         )
     typed: dict[str, Any] = {}
     for field_name, raw in submission.values.items():
@@ -576,7 +580,7 @@ def _validate_reporting(
         if ident not in compiled.nodes:
             issue(
                 "unknown-criterion",
-                f"self-score for {ident!r}, which is not a criterion",
+                N_("self-score for {id}, which is not a criterion").format(id=repr(ident)),
                 f"self_scores.{ident}",
                 hint=suggest(ident, compiled.nodes),
             )
@@ -584,7 +588,9 @@ def _validate_reporting(
         if name not in compiled.inputs:
             issue(
                 "unknown-field-value",
-                f"evidence for {name!r}, which is not an input of the guide",
+                N_("evidence for {name}, which is not an input of the guide").format(
+                    name=repr(name)
+                ),
                 f"evidence.{name}",
                 hint=suggest(name, compiled.inputs),
             )
@@ -631,9 +637,13 @@ def load_cluster(source: str | Path) -> ClusterData:
     name = str(source)
     document, issues = read_submission_document(source)
     if document is None or any(i.severity == "error" for i in issues):
-        raise SubmissionError(f"the cluster file {name} cannot be read", tuple(issues))
+        raise SubmissionError(
+            N_("the cluster file {file} cannot be read").format(file=name), tuple(issues)
+        )
     try:
         return ClusterData.model_validate(document.data)
     except ValidationError as exc:
         found = pydantic_issues(exc, document, name, ClusterData)
-        raise SubmissionError(f"the cluster file {name} is invalid", tuple(found)) from None
+        raise SubmissionError(
+            N_("the cluster file {file} is invalid").format(file=name), tuple(found)
+        ) from None

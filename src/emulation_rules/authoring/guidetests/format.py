@@ -225,9 +225,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if item not in guide.nodes:
                     yield issue(
                         "unknown-criterion",
-                        N_("{id} is not a criterion of {guide}").format(
-                            id=repr(item), guide=guide.id
-                        ),
+                        N_(
+                            "the expectations name {id}, which is not a criterion of {guide}"
+                        ).format(id=repr(item), guide=guide.id),
                         (*at, "items", item),
                         suggest(item, guide.nodes),
                     )
@@ -235,9 +235,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if item not in guide.nodes:
                     yield issue(
                         "unknown-criterion",
-                        N_("{id} is not a criterion of {guide}").format(
-                            id=repr(item), guide=guide.id
-                        ),
+                        N_(
+                            "the expectations name {id}, which is not a criterion of {guide}"
+                        ).format(id=repr(item), guide=guide.id),
                         (*at, "not_applicable", index),
                         suggest(item, guide.nodes),
                     )
@@ -245,7 +245,7 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if award not in awards:
                     yield issue(
                         "unknown-criterion",
-                        N_("{id} is not an award of {guide}").format(
+                        N_("the expectations name {id}, which is not an award of {guide}").format(
                             id=repr(award), guide=guide.id
                         ),
                         (*at, "awards", index),
@@ -255,9 +255,10 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
                 if gate not in gates:
                     yield issue(
                         "unknown-criterion",
-                        N_("{id} is not a 'not_classified' gate of {guide}").format(
-                            id=repr(gate), guide=guide.id
-                        ),
+                        N_(
+                            "the expectations name {id}, which is not a 'not_classified' gate "
+                            "of {guide}"
+                        ).format(id=repr(gate), guide=guide.id),
                         (*at, "not_classified", index),
                         suggest(gate, gates),
                     )
@@ -265,9 +266,10 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
             if label is not None and label not in labels:
                 yield issue(
                     "invalid-value",
-                    N_("{label} is not a classification label of {guide}").format(
-                        label=repr(label), guide=guide.id
-                    ),
+                    N_(
+                        "the expectations name {label}, which is not a classification label "
+                        "of {guide}"
+                    ).format(label=repr(label), guide=guide.id),
                     (*at, "classification"),
                     suggest(label, labels),
                 )
@@ -275,7 +277,9 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
             if award not in awards:
                 yield issue(
                     "unknown-criterion",
-                    N_("{id} is not an award of {guide}").format(id=repr(award), guide=guide.id),
+                    N_("the expectations name {id}, which is not an award of {guide}").format(
+                        id=repr(award), guide=guide.id
+                    ),
                     (*base, "awards", award),
                     suggest(award, awards),
                 )
