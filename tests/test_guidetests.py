@@ -119,7 +119,7 @@ def test_coverage_reports_a_level_of_bands_that_no_case_reaches(tmp_path):
     found = report(PASSING.replace("{ty_le: 95}", "{ty_le: 75}"))
     assert [g.missing for g in found.gaps] == [
         (
-            "every unit gets the same value from its rule (bands)",
+            "every unit gets the same value from its rule",
             "no unit reaches the level 'Từ 90%'",
         )
     ]

@@ -197,27 +197,30 @@ def _aspects(node: Node) -> list[tuple[str, str]]:
         out.append(
             (
                 "varies",
-                N_("every unit gets the same value from its rule ({rule})").format(
-                    rule=node.construct_name
-                ),
+                N_("every unit gets the same value from its rule"),
             )
         )
     if node.forfeit_if is not None:
         out.append(
             (
                 "forfeited",
-                N_("never forfeited ({condition})").format(condition=node.forfeit_if.source),
+                N_("never forfeited ({condition})").format(condition=repr(node.forfeit_if.source)),
             )
         )
     if node.waive_if is not None:
         out.append(
-            ("waived", N_("never waived ({condition})").format(condition=node.waive_if.source))
+            (
+                "waived",
+                N_("never waived ({condition})").format(condition=repr(node.waive_if.source)),
+            )
         )
     if node.applicable_if is not None:
         out.append(
             (
                 "not_applicable",
-                N_("always applies ({condition})").format(condition=node.applicable_if.source),
+                N_("always applies ({condition})").format(
+                    condition=repr(node.applicable_if.source)
+                ),
             )
         )
     for code, cap, template in (
