@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import RulesetError
+from emulation_rules._support.i18n import use_language
 from emulation_rules.authoring import guidetests
 from emulation_rules.authoring.guidetests import (
     check_suite,
@@ -146,10 +147,13 @@ def test_a_failing_case_shows_expected_got_and_the_trace(tmp_path):
     )
     assert mismatch.issue.code == "test-failed"
     assert (mismatch.issue.line, mismatch.issue.column) == (14, 48)
+    assert mismatch.issue.message == "case 'trừ chạm mức': unit 'u2': item TC1: expected 2, got 3"
     lines = result.render(suite)
     assert lines[0] == (
-        f"{path}:14:48: test-failed: case 'trừ chạm mức': unit 'u2': item TC1: expected 2, got 3"
+        f"{path}:14:48: test-failed: trường hợp 'trừ chạm mức': đơn vị 'u2': mục TC1: cần 2, được 3"
     )
+    with use_language("en"):
+        assert result.render(suite)[0] == f"{path}:14:48: test-failed: {mismatch.issue.message}"
     text = "\n".join(lines)
     assert "TC1  Báo cáo = 3 / 5 điểm" in text
     assert "Điểm trừ tối đa 2 điểm: điều chỉnh +1 điểm" in text
@@ -162,10 +166,15 @@ def test_the_command_runs_tests_and_exits_1_on_failure(tmp_path):
     path = write(tmp_path, PASSING.replace("total: 10", "total: 9.5"))
     code, out, _ = cli("test", str(tmp_path / "g.yaml"), "--coverage")
     assert code == 1
-    assert "FAIL  đạt" in out
-    assert "total: expected 9.5, got 10" in out
+    assert "SAI   đạt" in out
+    assert "tổng điểm: cần 9.5, được 10" in out
     assert "Tổng điểm = 10 điểm" in out
     assert "TOTAL" not in out
+    assert "2 trường hợp: 1 đạt, 1 sai" in out
+    assert "độ phủ: 3 trên 3 phần của hướng dẫn đã được kiểm thử" in out
+    code, out, _ = cli("test", str(tmp_path / "g.yaml"), "--coverage", "--lang", "en")
+    assert "FAIL  đạt" in out
+    assert "total: expected 9.5, got 10" in out
     assert "2 case(s): 1 passed, 1 failed" in out
     assert "coverage: 3 of 3 parts of the guide exercised" in out
     code, out, _ = cli("test", str(path), "--format", "json")
@@ -258,7 +267,7 @@ def test_check_command_checks_tests_files(tmp_path):
     path = write(tmp_path, PASSING)
     code, out, _ = cli("check", str(path))
     assert code == 0
-    assert out.strip().endswith(": ok")
+    assert out.strip().endswith(": hợp lệ")
     write(tmp_path, PASSING.replace("guide: g.yaml", "guide: khong-co.yaml"))
     code, out, _ = cli("check", str(path))
     assert code == 1
@@ -286,7 +295,7 @@ def test_shipped_tiengiang_suite_fails_loudly_when_the_guide_changes(tmp_path):
         "a. Đất đai: mọi dòng trừ chạm mức tối đa, điểm cộng vẫn được tính",
     }
     text = "\n".join(failed[1].render(suite))
-    assert "item a1: expected 1.5, got 1" in text
+    assert "mục a1: cần 1.5, được 1" in text
     assert "a1  Triển khai kịp thời" in text  # the trace of the differing item follows
 
 
