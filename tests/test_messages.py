@@ -501,6 +501,8 @@ def test_the_commands_speak_english_with_lang_en(tmp_path):
     assert said["check"].endswith(": ok\n")
     assert "coverage: 98 of 98 parts of the guide exercised" in said["test"]
     assert "audit record 1 appended" in said["score"]
+    assert "\nRank  Unit id " in said["score"]
+    assert "Guide tiengiang-stnmt-2022 version 2022.1" in said["score"]
     assert said["replay"].startswith("identical: ")
     assert ": ok, 1 record(s)" in said["verify"]
     assert "No rule changed." in said["diff"]
