@@ -75,28 +75,11 @@ def bounded() -> Callable[[float, int], AbstractContextManager[None]]:
     return _bounded
 
 
-#: The modules whose tests assert the English texts of the command line (written before the
-#: catalogs of issue 15): they run with ``EMULATION_RULES_LANG=en``, what ``--lang en`` prints.
-#: The Vietnamese default and ``--lang`` are tested in ``test_messages.py``.
-ENGLISH_MODULES = frozenset(
-    {
-        "test_audit",
-        "test_cli",
-        "test_composition",
-        "test_excel",
-        "test_guidetests",
-        "test_hostile_io",
-        "test_reference_replay",
-        "test_report",
-        "test_scaffold",
-        "test_shipped",
-    }
-)
-
-
 @pytest.fixture(autouse=True)
-def _english_for_english_assertions(request: pytest.FixtureRequest, monkeypatch) -> None:
-    if request.module.__name__.rpartition(".")[2] in ENGLISH_MODULES:
-        monkeypatch.setenv("EMULATION_RULES_LANG", "en")
-    else:
-        monkeypatch.delenv("EMULATION_RULES_LANG", raising=False)
+def _vietnamese_by_default(monkeypatch) -> None:
+    """Every test sees the default language, Vietnamese, whatever the caller's environment.
+
+    The English texts are asserted with ``--lang en`` or ``use_language("en")`` where a test
+    wants them (issue 15: the tests assert what users read by default).
+    """
+    monkeypatch.delenv("EMULATION_RULES_LANG", raising=False)

@@ -390,13 +390,13 @@ def test_cli_score_audit_log_verify_replay(tmp_path):
         str(log_path),
     )
     assert scored.returncode == 0, scored.stderr
-    assert "audit record 1 appended" in scored.stderr
+    assert "đã ghi bản ghi kiểm toán số 1" in scored.stderr
     verified = cli("verify", str(log_path))
     assert verified.returncode == 0
-    assert "ok, 1 record(s)" in verified.stdout
+    assert "hợp lệ, 1 bản ghi" in verified.stdout
     replayed = cli("replay", str(log_path), "--seq", "1")
     assert replayed.returncode == 0, replayed.stderr
-    assert replayed.stdout.startswith("identical: sha256:")
+    assert replayed.stdout.startswith("trùng khớp: sha256:")
     with sqlite3.connect(log_path) as db:
         db.execute("UPDATE audit_log SET chain = 'sha256:00' WHERE seq = 1")
     broken = cli("verify", str(log_path))

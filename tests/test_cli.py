@@ -29,7 +29,8 @@ def cli(*argv: str) -> tuple[int, str, str]:
 def test_check_clean_guides():
     code, out, _ = cli("check", TG)
     assert code == 0
-    assert out.strip().endswith(f"{TG}: ok")
+    assert out.strip().endswith(f"{TG}: hợp lệ")
+    assert cli("check", "--lang", "en", TG)[1].strip().endswith(f"{TG}: ok")
 
 
 def test_check_reports_every_issue_and_exits_1(tmp_path):
@@ -42,9 +43,9 @@ def test_check_reports_every_issue_and_exits_1(tmp_path):
     code, out, _ = cli("check", str(guide))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == f"{guide}:8:23: unknown-field: unknown field 'maxx' (did you mean 'max'?)"
+    assert lines[0] == f"{guide}:8:23: unknown-field: unknown field 'maxx' (có phải là 'max'?)"
     assert lines[1].startswith(f"{guide}:9:28: invalid-value:")
-    assert lines[-1] == f"{guide}: 2 error(s)"
+    assert lines[-1] == f"{guide}: 2 lỗi"
 
 
 def test_check_json_format(tmp_path):
@@ -114,7 +115,8 @@ def test_bad_guide_exits_1_with_located_issue(tmp_path):
 def test_usage_errors_exit_2(argv):
     code, _, err = cli(*argv)
     assert code == 2
-    assert "usage" in err
+    assert "cách dùng" in err
+    assert "usage" in cli(*argv, "--lang", "en")[2]
 
 
 def test_schema_prints_the_guide_format():

@@ -41,7 +41,8 @@ from emulation_rules import (
     load_submissions,
     score,
 )
-from emulation_rules.authoring.guidetests import TESTS_SUFFIX, _inputs, load_suite
+from emulation_rules.authoring.guidetests import TESTS_SUFFIX, load_suite
+from emulation_rules.authoring.guidetests.run import _inputs
 from emulation_rules.compiler.fields import NOT_APPLICABLE, InputField, ValueProblem, coerce_value
 from emulation_rules.compiler.nodes import (
     BandsC,

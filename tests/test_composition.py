@@ -252,4 +252,4 @@ def test_explain_command_shows_the_layers(root, monkeypatch):
         err,
     )
     assert code == 1
-    assert "no unit 'khong-co'" in err.getvalue()
+    assert "không có đơn vị 'khong-co'" in err.getvalue()

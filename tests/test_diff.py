@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -137,3 +138,42 @@ def test_a_new_required_input_says_why_units_are_rejected(tmp_path, root, monkey
     assert "bị từ chối ở phiên bản mới, vì:" in words
     assert "Số liệu mới bắt buộc" in words
     assert "điểm không đổi" not in words
+
+
+def test_an_added_input_and_a_yes_no_field_are_said_in_words(tmp_path, root, monkeypatch):
+    """Issue 15: no 'so_moi.label thêm: …' field dump, no raw true/false."""
+    monkeypatch.chdir(root)
+    text = TG.read_text(encoding="utf-8")
+    anchor = "\ninputs:\n"
+    evidence = "    places: 2\n    max: 100\n    evidence: true\n  a4_ty_le_cap_gcn_toan_dia_ban:"
+    assert text.count(anchor) == 1
+    assert text.count(evidence) == 1
+    changed = tmp_path / "inputs.yaml"
+    changed.write_text(
+        text.replace(
+            anchor,
+            anchor
+            + "  so_moi:\n    type: count\n    label: Số giải pháp mới\n    required: true\n",
+        )
+        .replace(evidence, evidence.replace("evidence: true", "evidence: false"))
+        .replace('version: "2022.1"', 'version: "2022.5"', 1),
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    run(["diff", str(TG), str(changed), str(SUBS)], out, err)
+    words = out.getvalue()
+    assert "  inputs: Thêm chỉ tiêu nhập 'so_moi' (Số giải pháp mới), bắt buộc\n" in words
+    assert (
+        "  inputs: Chỉ tiêu nhập 'a4_ty_le_cap_gcn_ho_gia_dinh': cần minh chứng "
+        "đổi từ có thành không\n"
+    ) in words
+    assert "so_moi." not in words
+    assert not re.search(r"\b(true|false|None)\b", words)
+    out = io.StringIO()
+    run(["diff", "--lang", "en", str(TG), str(changed), str(SUBS)], out, io.StringIO())
+    english = out.getvalue()
+    assert "  inputs: New input 'so_moi' (Số giải pháp mới), required\n" in english
+    assert (
+        "Input 'a4_ty_le_cap_gcn_ho_gia_dinh': evidence required changed from yes to no" in english
+    )
+    assert "Units whose result changed: 5" in english

@@ -651,7 +651,8 @@ def test_cli_score_reports_bad_cells_and_exits_1(tmp_path, guide):
     code = run(["score", str(tmp_path / "guide.yaml"), str(filled)], out, err)
     assert code == 1
     assert (
-        f"{filled}:4:4: number-format: Tỷ lệ thu gom: '95,5' uses a decimal comma" in out.getvalue()
+        f"{filled}:4:4: number-format: Tỷ lệ thu gom: '95,5' dùng dấu phẩy thập phân"
+        in out.getvalue()
     )
     assert "(trang 'Đơn vị', ô D4)" in out.getvalue()
 

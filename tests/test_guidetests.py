@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import RulesetError
+from emulation_rules._support.i18n import use_language
 from emulation_rules.authoring import guidetests
 from emulation_rules.authoring.guidetests import (
     check_suite,
@@ -97,6 +98,38 @@ def test_passing_cases_and_coverage(tmp_path):
     assert report.total == 3  # 1.1 fires, TC1's deduction cap is reached, TC2 varies
 
 
+def test_coverage_reports_a_level_of_bands_that_no_case_reaches(tmp_path):
+    """docs/tutorial.md: the report lists 'a level of `bands` never seen' (issue 14)."""
+    guide = GUIDE.replace(
+        "        - {from: 90, points: 5}\n",
+        "        - {from: 90, points: 5, label: Từ 90%}\n        - {from: 70, below: 90, points: 3}\n",
+    )
+
+    def report(tests: str, text: str = guide):
+        suite = load_suite(write(tmp_path, tests, text))
+        return coverage(suite, [r.result for r in run_suite(suite) if r.result])
+
+    # 95 reaches 'Từ 90%', 80 reaches [70, 90): both levels seen
+    assert report(PASSING.replace("TC2: 2", "TC2: 3")).complete
+    # 95 and 60 (otherwise): the values vary, but no unit is in [70, 90)
+    found = report(PASSING.replace("ty_le: 80}", "ty_le: 60}"))
+    (gap,) = found.gaps
+    assert (gap.id, gap.missing) == ("TC2", ("no unit reaches the level [70, 90)",))
+    assert found.exercised == found.total - 1
+    # 75 and 80: both in [70, 90), no unit reaches 'Từ 90%' (a labelled level by its label)
+    found = report(PASSING.replace("{ty_le: 95}", "{ty_le: 75}"))
+    assert [g.missing for g in found.gaps] == [
+        (
+            "every unit gets the same value from its rule",
+            "no unit reaches the level 'Từ 90%'",
+        )
+    ]
+    # two levels with the same points are told apart by the value they read
+    same = guide.replace("points: 3}", "points: 5}")
+    found = report(PASSING.replace("ty_le: 80}", "ty_le: 60}"), same)
+    assert [g.missing for g in found.gaps] == [("no unit reaches the level [70, 90)",)]
+
+
 def test_a_failing_case_shows_expected_got_and_the_trace(tmp_path):
     failing = PASSING.replace(
         'u2: {total: 5, items: {"1.1": -3, TC1: 3', 'u2: {total: 5, items: {"1.1": -3, TC1: 2'
@@ -114,10 +147,13 @@ def test_a_failing_case_shows_expected_got_and_the_trace(tmp_path):
     )
     assert mismatch.issue.code == "test-failed"
     assert (mismatch.issue.line, mismatch.issue.column) == (14, 48)
+    assert mismatch.issue.message == "case 'trừ chạm mức': unit 'u2': item TC1: expected 2, got 3"
     lines = result.render(suite)
     assert lines[0] == (
-        f"{path}:14:48: test-failed: case 'trừ chạm mức': unit 'u2': item TC1: expected 2, got 3"
+        f"{path}:14:48: test-failed: trường hợp 'trừ chạm mức': đơn vị 'u2': mục TC1: cần 2, được 3"
     )
+    with use_language("en"):
+        assert result.render(suite)[0] == f"{path}:14:48: test-failed: {mismatch.issue.message}"
     text = "\n".join(lines)
     assert "TC1  Báo cáo = 3 / 5 điểm" in text
     assert "Điểm trừ tối đa 2 điểm: điều chỉnh +1 điểm" in text
@@ -130,10 +166,15 @@ def test_the_command_runs_tests_and_exits_1_on_failure(tmp_path):
     path = write(tmp_path, PASSING.replace("total: 10", "total: 9.5"))
     code, out, _ = cli("test", str(tmp_path / "g.yaml"), "--coverage")
     assert code == 1
-    assert "FAIL  đạt" in out
-    assert "total: expected 9.5, got 10" in out
+    assert "SAI   đạt" in out
+    assert "tổng điểm: cần 9.5, được 10" in out
     assert "Tổng điểm = 10 điểm" in out
     assert "TOTAL" not in out
+    assert "2 trường hợp: 1 đạt, 1 sai" in out
+    assert "độ phủ: 3 trên 3 phần của hướng dẫn đã được kiểm thử" in out
+    code, out, _ = cli("test", str(tmp_path / "g.yaml"), "--coverage", "--lang", "en")
+    assert "FAIL  đạt" in out
+    assert "total: expected 9.5, got 10" in out
     assert "2 case(s): 1 passed, 1 failed" in out
     assert "coverage: 3 of 3 parts of the guide exercised" in out
     code, out, _ = cli("test", str(path), "--format", "json")
@@ -226,7 +267,7 @@ def test_check_command_checks_tests_files(tmp_path):
     path = write(tmp_path, PASSING)
     code, out, _ = cli("check", str(path))
     assert code == 0
-    assert out.strip().endswith(": ok")
+    assert out.strip().endswith(": hợp lệ")
     write(tmp_path, PASSING.replace("guide: g.yaml", "guide: khong-co.yaml"))
     code, out, _ = cli("check", str(path))
     assert code == 1
@@ -254,7 +295,7 @@ def test_shipped_tiengiang_suite_fails_loudly_when_the_guide_changes(tmp_path):
         "a. Đất đai: mọi dòng trừ chạm mức tối đa, điểm cộng vẫn được tính",
     }
     text = "\n".join(failed[1].render(suite))
-    assert "item a1: expected 1.5, got 1" in text
+    assert "mục a1: cần 1.5, được 1" in text
     assert "a1  Triển khai kịp thời" in text  # the trace of the differing item follows
 
 

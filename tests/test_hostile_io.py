@@ -89,7 +89,7 @@ def test_verify_checks_the_file_named_even_with_uri_characters(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [log.name]
     code, out, _ = cli("verify", str(log))
     assert code == 0
-    assert "1 record" in out
+    assert "1 bản ghi" in out
 
 
 def test_verify_reads_the_log_a_row_at_a_time(tmp_path, monkeypatch):

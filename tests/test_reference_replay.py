@@ -107,7 +107,7 @@ def test_every_example_replays_identical_in_reference_mode(name, tmp_path):
     assert (code, err) == (0, ""), err
     digest = json.loads(path.read_bytes())["digest"]
     assert out == (
-        f"identical: {digest}\nbộ đánh giá: {REFERENCE_WORDS}\n"
+        f"trùng khớp: {digest}\nbộ đánh giá: {REFERENCE_WORDS}\n"
         "chữ ký: không có (bản ghi không được ký)\n"
     )
 
@@ -199,11 +199,11 @@ def test_a_broken_generated_program_is_caught_by_reference_replay_only(monkeypat
 
     code, out, err = cli("replay", str(path))
     assert (code, err) == (0, "")  # the usual replay runs the same broken code: no difference
-    assert out.startswith("identical: ")
+    assert out.startswith("trùng khớp: ")
 
     code, out, err = cli("replay", str(path), "--reference")
     assert code == 1
-    assert out.startswith("differs: ")
+    assert out.startswith("khác nhau: ")
     assert f"bộ đánh giá: {REFERENCE_WORDS}" in out
     (line,) = err.splitlines()
     right = correct.unit(first["unit_id"]).items[target]

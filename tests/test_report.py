@@ -644,7 +644,7 @@ def test_cli_report_needs_an_output(tmp_path, guide):
     out, err = io.StringIO(), io.StringIO()
     code = run(["report", str(tmp_path / "guide.yaml"), "x.yaml"], out, err)
     assert code == 2
-    assert "give -o DIR, --excel FILE or --html FILE" in err.getvalue()
+    assert "hãy cho -o THƯ_MỤC, --excel TỆP hoặc --html TỆP" in err.getvalue()
 
 
 def test_the_readme_shows_the_browser_screenshot(root):

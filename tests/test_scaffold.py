@@ -46,7 +46,7 @@ def test_init_never_overwrites_without_force(tmp_path):
     guide.write_text("# của tôi\n", encoding="utf-8")
     code, _, err = cli("init", str(tmp_path))
     assert code == 1
-    assert "use --force" in err
+    assert "dùng --force để ghi đè" in err
     assert guide.read_text(encoding="utf-8") == "# của tôi\n"
     assert cli("init", str(tmp_path), "--force")[0] == 0
     assert "# Hướng dẫn chấm điểm thi đua mẫu" in guide.read_text(encoding="utf-8")

@@ -154,7 +154,7 @@ def test_every_command_takes_a_guide_name(tmp_path, monkeypatch):
     assert cli("check", "tinh-mau-stnmt-2022")[0] == 0
     code, out, _ = cli("test", "bo-tnmt-mau-2022")
     assert code == 0
-    assert "0 failed" in out
+    assert "0 sai" in out
     assert cli("explain", "tiengiang-stnmt-2022", "tiengiang-2022", "--unit", "tx-cai-lay")[0] == 0
     assert cli("schema", "submission", "tiengiang-stnmt-2022")[0] == 0
     code, out, _ = cli("diff", "tiengiang-stnmt-2022", "tiengiang-stnmt-2022", "tiengiang-2022")
@@ -179,13 +179,13 @@ def test_an_unknown_name_is_file_not_found_with_did_you_mean(tmp_path, monkeypat
     assert code == 1
     assert (
         "tiengiang-stnmt: file-not-found: no file and no shipped guide is named "
-        "'tiengiang-stnmt' (did you mean 'tiengiang-stnmt-2022'?)"
+        "'tiengiang-stnmt' (có phải là 'tiengiang-stnmt-2022'?)"
     ) in out
-    assert "tinh-mau-stnmt-2022.yaml: ok" in out  # the other guides are still checked
+    assert "tinh-mau-stnmt-2022.yaml: hợp lệ" in out  # the other guides are still checked
     code, _, err = cli("score", "tiengiang-stnmt-2022", "tien-giang-2022")
     assert code == 1
     assert "file-not-found" in err
-    assert "did you mean 'tiengiang-2022'?" in err
+    assert "có phải là 'tiengiang-2022'?" in err
     code, _, err = cli("score", "tinh-mau-stnmt-2022", "tinh-mau-stnmt-2022", "--cluster", "x")
     assert code == 1
     assert "file-not-found" in err
@@ -240,6 +240,10 @@ def test_a_missing_base_suggests_the_template_name(tmp_path):
     code, out, _ = cli("check", str(_child(tmp_path, "templates/bo-tnmt-mau-2022.yaml")))
     assert code == 1
     assert "extend-missing" in out
+    assert "mẫu có sẵn được gọi bằng tên: có phải là 'bo-tnmt-mau-2022'?" in out
+    _code, out, _ = cli(
+        "check", "--lang", "en", str(_child(tmp_path, "templates/bo-tnmt-mau-2022.yaml"))
+    )
     assert "a shipped template is named by its name alone: did you mean 'bo-tnmt-mau-2022'?" in out
 
 

@@ -141,6 +141,26 @@ def test_explain_says_rules_in_words_with_labels_and_award_titles(monkeypatch):
     assert "Đề nghị khen thưởng: Bằng khen của Bộ trưởng Bộ Công an" in out
 
 
+def test_explain_says_a_result_against_its_target_in_one_sentence(monkeypatch):
+    """Article 6 of the police tables: no list of cohort facts, one sentence per case."""
+    monkeypatch.chdir(ROOT)
+    _, out, _ = _run("explain", *EXPLAINED["explain-congan-ca-xa-phu-thanh.txt"])
+    assert (
+        "Vượt 12,5% so với chỉ tiêu (kết quả 9, chỉ tiêu 8): ½ thang điểm 2,5 điểm, cộng 0,31 "
+        "điểm theo tỷ lệ vượt so với đơn vị dẫn đầu cụm (ca-xa-an-binh, vượt 100%) = 2,81 điểm"
+    ) in out
+    assert (
+        "Vượt 40% so với chỉ tiêu (kết quả 35, chỉ tiêu 25), dẫn đầu cụm: cả thang điểm = 20 điểm"
+        in out
+    )
+    assert "Đạt chỉ tiêu (kết quả 15, chỉ tiêu 15): ½ thang điểm = 5 điểm" in out
+    assert (
+        "Chưa đạt chỉ tiêu (kết quả 2, chỉ tiêu 3): ½ thang điểm 2,5 điểm × 2/3 = 1,67 điểm" in out
+    )
+    assert "tỷ lệ vượt %:" not in out
+    assert not [line for line in out.splitlines() if line.strip().startswith("Ghi chú: vượt")]
+
+
 # --------------------------------------------------------------------------------------------
 # explain from an audit record or a log entry alone
 

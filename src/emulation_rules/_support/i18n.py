@@ -172,7 +172,8 @@ def render_issue(issue: Issue) -> str:
         text = _("warning: {text}").format(text=text)
     context: list[str] = []
     if issue.unit_id is not None:
-        context.append(_("unit {unit}").format(unit=repr(issue.unit_id)))
+        # with a context: a template this short must not match another message's text
+        context.append(pgettext("issue", "unit {unit}").format(unit=repr(issue.unit_id)))
     if issue.path and (issue.unit_id is not None or issue.line is None):
         context.append(format_path(issue.path))
     if context:

@@ -241,7 +241,7 @@ def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]
 
     Raises:
         AuditError: ``audit-format`` for an unreadable record or unknown format,
-        ``audit-digest`` when its content does not match its digest (it was altered).
+            ``audit-digest`` when its content does not match its digest (it was altered).
     """
     try:
         record = json.loads(data, parse_int=json_integer)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import canonical_value
 from emulation_rules._support.display import vn_number
-from emulation_rules._support.i18n import translate
+from emulation_rules._support.i18n import N_, _, pgettext, translate
 from emulation_rules.engine.scoring import ClusterResult, score
 
 if TYPE_CHECKING:
@@ -109,52 +109,71 @@ class GuideDiff:
         return canonical_value(data)  # type: ignore[no-any-return]
 
     def render(self) -> str:
-        """The differences as text, for people."""
+        """The differences as text, for people, in the language of the call."""
         count = len(self.units) + len(self.unchanged)
-        head = f"So sánh {self.old[0]} {self.old[1]} → {self.new[0]} {self.new[1]}"
-        lines = [f"{head} trên {count} đơn vị", ""]
+        lines = [
+            _("Comparing {old} → {new} on {count} units").format(
+                old=f"{self.old[0]} {self.old[1]}", new=f"{self.new[0]} {self.new[1]}", count=count
+            ),
+            "",
+        ]
         if self.rules:
-            lines.append("Quy tắc thay đổi:")
+            lines.append(_("Rules changed:"))
             for rule in self.rules:
-                if rule.change != "changed":
-                    lines.append(f"  {rule.id}: {_CHANGE_TEXT[rule.change]}")
-                lines.extend(f"  {rule.id}: {words}" for words in _rule_words(rule.fields))
+                lines.extend(f"  {rule.id}: {words}" for words in _change_words(rule))
         else:
-            lines.append("Không có quy tắc nào thay đổi.")
+            lines.append(_("No rule changed."))
         lines.append("")
-        lines.append(f"Đơn vị có kết quả thay đổi: {len(self.units)}")
+        lines.append(_("Units whose result changed: {count}").format(count=len(self.units)))
         for unit in self.units:
             summary = "; ".join(
-                f"{_FIELD_TEXT.get(f, f)} {_shown(f, o)} → {_shown(f, n)}"
-                for f, o, n in unit.fields
+                f"{_field_text(f)} {_shown(f, o)} → {_shown(f, n)}" for f, o, n in unit.fields
             )
-            lines.append(f"  {unit.unit_id} ({unit.name}): {summary or 'điểm các mục thay đổi'}")
+            lines.append(f"  {unit.unit_id} ({unit.name}): {summary or _('items changed')}")
             by_id = {i.id: i for i in unit.items}
             for cause in unit.causes:
                 item = by_id[cause]
                 lines.append(f"      {cause}: {_text(item.old)} → {_text(item.new)}  {item.title}")
             followers = [i.id for i in unit.items if i.id not in unit.causes]
             if followers:
-                lines.append(f"      (kéo theo: {', '.join(followers)})")
+                lines.append("      " + _("(followed by: {ids})").format(ids=", ".join(followers)))
             if unit.reasons:
-                lines.append("      bị từ chối ở phiên bản mới, vì:")
+                lines.append("      " + _("rejected by the new version, because:"))
                 lines.extend(f"        - {translate(reason)}" for reason in unit.reasons)
-            elif not unit.items and not any(f == "status" for f, _, _ in unit.fields):
-                lines.append("      (điểm không đổi: hạng thay đổi do kết quả của đơn vị khác)")
+            elif not unit.items and not any(f == "status" for f, _o, _n in unit.fields):
+                lines.append(
+                    "      " + _("(points unchanged: the rank moved with the other units' results)")
+                )
         if self.unchanged:
-            lines.append(f"Không thay đổi: {len(self.unchanged)} ({', '.join(self.unchanged)})")
+            lines.append(
+                _("Unchanged: {count} ({ids})").format(
+                    count=len(self.unchanged), ids=", ".join(self.unchanged)
+                )
+            )
         return "\n".join(lines) + "\n"
 
 
-_CHANGE_TEXT = {"added": "thêm mới", "removed": "bỏ đi"}
-_FIELD_TEXT = {
-    "total": "tổng",
-    "rank": "hạng",
-    "classification": "xếp loại",
-    "status": "trạng thái",
-    "awards": "khen thưởng",
-    "max": "điểm tối đa",
-}
+def _change_words(rule: RuleChange) -> list[str]:
+    """A changed criterion or guide-level key in sentences."""
+    if rule.change == "added":
+        return [_("new criterion")]
+    if rule.change == "removed":
+        return [_("criterion removed")]
+    if rule.id == "inputs":
+        return _input_words(rule.fields)
+    return _rule_words(rule.fields)
+
+
+def _field_text(field: str) -> str:
+    words = {
+        "total": pgettext("diff", "total"),
+        "rank": pgettext("diff", "rank"),
+        "classification": pgettext("diff", "classification"),
+        "status": pgettext("diff", "status"),
+        "awards": pgettext("diff", "awards"),
+        "max": pgettext("diff", "maximum"),
+    }
+    return words.get(field, field)
 
 
 def _text(value: Any) -> str:
@@ -163,47 +182,63 @@ def _text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_text(v) for v in value) + "]"
     if isinstance(value, bool):
-        return str(value).lower()
+        return pgettext("diff", "yes") if value else pgettext("diff", "no")
     if hasattr(value, "as_tuple"):
         return vn_number(value)
     return str(value)
 
 
-_STATUS_TEXT = {
-    "scored": "được chấm",
-    "rejected": "bị từ chối",
-    "error": "lỗi khi chấm",
-    "not_classified": "không xếp loại",
-}
+def _status_text(status: str) -> str:
+    words = {
+        "scored": pgettext("status", "scored"),
+        "rejected": pgettext("status", "rejected"),
+        "error": pgettext("status", "failed to score"),
+        "not_classified": pgettext("status", "not classified"),
+    }
+    return words.get(status, status)
 
 
 def _shown(field: str, value: Any) -> str:
     if field == "status" and isinstance(value, str):
-        return _STATUS_TEXT.get(value, value)
+        return _status_text(value)
     return _text(value)
 
 
 #: Rule fields in words: the last part of a changed path (``per_event.cap`` → ``cap``).
 _PATH_WORDS = {
-    "max": "điểm tối đa",
-    "title": "tên mục",
-    "points": "số điểm",
-    "cap": "mức tối đa",
-    "deductions": "tổng điểm trừ tối đa",
-    "bonuses": "tổng điểm cộng tối đa",
-    "otherwise": "điểm các trường hợp còn lại",
-    "count": "số trường hợp đếm theo",
-    "of": "tính theo",
-    "every": "mỗi bước",
-    "above": "ngưỡng trên",
-    "late": "điểm khi trễ hạn",
-    "due": "hạn",
-    "formula": "công thức",
-    "met": "điều kiện đạt",
-    "when": "điều kiện áp dụng",
-    "kind": "loại dòng",
+    "max": N_("maximum points"),
+    "title": N_("item title"),
+    "points": N_("number of points"),
+    "cap": N_("upper limit"),
+    "deductions": N_("limit of the deductions"),
+    "bonuses": N_("limit of the bonuses"),
+    "otherwise": N_("points in every other case"),
+    "count": N_("cases counted from"),
+    "of": N_("measured on"),
+    "every": N_("each step"),
+    "above": N_("upper threshold"),
+    "late": N_("points when late"),
+    "due": N_("due date"),
+    "formula": N_("rule formula"),
+    "met": N_("condition to meet"),
+    "when": N_("condition to apply"),
+    "kind": N_("kind of row"),
 }
-_PATH_PARENTS = {"per_event": "mỗi trường hợp", "caps": "giới hạn", "bands": "các mức"}
+_PATH_PARENTS = {"per_event": N_("per case"), "caps": N_("limits"), "bands": N_("the levels")}
+#: An input's fields in words.
+_INPUT_WORDS = {
+    "type": N_("type of value"),
+    "label": N_("label of the input"),
+    "description": N_("description of the input"),
+    "required": N_("required input"),
+    "missing": N_("value when left empty"),
+    "min": N_("smallest value"),
+    "max": N_("largest value"),
+    "places": N_("decimal places"),
+    "values": N_("allowed values"),
+    "evidence": N_("evidence required"),
+    "unit": N_("unit of measure"),
+}
 
 
 def _path_words(path: str) -> str:
@@ -212,7 +247,7 @@ def _path_words(path: str) -> str:
     if word is None:
         return f"'{path}'"
     parent = _PATH_PARENTS.get(parts[-2]) if len(parts) > 1 else None
-    return f"{word} ({parent})" if parent else word
+    return f"{_(word)} ({_(parent)})" if parent else _(word)
 
 
 def _band_name(band: Any) -> str:
@@ -220,11 +255,20 @@ def _band_name(band: Any) -> str:
     if not isinstance(band, dict):
         return _text(band)
     words: list[str] = []
-    for key, word in (("from", "từ"), ("above", "trên"), ("below", "dưới"), ("to", "đến")):
+    for key in ("from", "above", "below", "to"):
         if band.get(key) is not None:
-            joined = "đến dưới" if key == "below" and words else word
-            words.append(f"{joined} {_text(_number(band[key]))}")
-    return " ".join(words) or "mọi giá trị"
+            value = _text(_number(band[key]))
+            if key == "from":
+                words.append(pgettext("band", "from {value}").format(value=value))
+            elif key == "above":
+                words.append(pgettext("band", "above {value}").format(value=value))
+            elif key == "below" and words:
+                words.append(pgettext("band", "to below {value}").format(value=value))
+            elif key == "below":
+                words.append(pgettext("band", "below {value}").format(value=value))
+            else:
+                words.append(pgettext("band", "up to {value}").format(value=value))
+    return " ".join(words) or pgettext("band", "any value")
 
 
 def _number(value: Any) -> Any:
@@ -234,26 +278,78 @@ def _number(value: Any) -> Any:
         return value
 
 
-def _moved(old: Any, new: Any) -> str:
+def _moved(what: str, old: Any, new: Any, *, points: bool = False) -> str:
+    """``what`` changed from ``old`` to ``new``, in a sentence (``points``: amounts of points).
+
+    The templates have a context ("diff"): they are not messages that
+    :func:`~emulation_rules._support.i18n.translate` matches issues against.
+    """
     a, b = _number(old), _number(new)
-    if isinstance(a, Decimal) and isinstance(b, Decimal):
-        way = "lên" if b > a else "xuống"
-        return f"đổi từ {_text(a)} {way} {_text(b)}"
+    values = {"what": what, "old": _text(a), "new": _text(b)}
+    if isinstance(a, Decimal) and isinstance(b, Decimal) and not isinstance(old, bool):
+        if points and b > a:
+            return pgettext("diff", "{what} up from {old} to {new} points").format(**values)
+        if points:
+            return pgettext("diff", "{what} down from {old} to {new} points").format(**values)
+        if b > a:
+            return pgettext("diff", "{what} up from {old} to {new}").format(**values)
+        return pgettext("diff", "{what} down from {old} to {new}").format(**values)
     if old is None:
-        return f"thêm: {_text(b)}"
+        return pgettext("diff", "{what} added: {new}").format(**values)
     if new is None:
-        return f"bỏ (trước là {_text(a)})"
-    return f"đổi từ {_text(a)} thành {_text(b)}"
+        return pgettext("diff", "{what} removed (it was {old})").format(**values)
+    return pgettext("diff", "{what} changed from {old} to {new}").format(**values)
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _rule_words(fields: tuple[tuple[str, Any, Any], ...]) -> list[str]:
-    """Each changed field of a rule as a Vietnamese sentence, never a Python value."""
+    """Each changed field of a rule as a sentence, never a Python value."""
     lines = []
     for path, old, new in fields:
         if isinstance(old, list) and isinstance(new, list) and path.endswith("bands"):
             lines.extend(_band_words(old, new))
         else:
-            lines.append(f"{_path_words(path).capitalize()} {_moved(old, new)}")
+            lines.append(_moved(_capitalized(_path_words(path)), old, new))
+    return lines
+
+
+def _input_words(fields: tuple[tuple[str, Any, Any], ...]) -> list[str]:
+    """The inputs added, removed or changed, each in a sentence with its label."""
+    by_input: dict[str, list[tuple[str, Any, Any]]] = {}
+    for path, old, new in fields:
+        name, _dot, rest = path.partition(".")
+        by_input.setdefault(name, []).append((rest, old, new))
+    lines = []
+    for name, changes in by_input.items():
+        before = {key: old for key, old, _new in changes}
+        after = {key: new for key, _old, new in changes}
+        if all(v is None for v in before.values()):
+            required = (
+                pgettext("input", "required")
+                if after.get("required") is True
+                else pgettext("input", "optional")
+            )
+            lines.append(
+                _("New input '{name}' ({label}), {required}").format(
+                    name=name, label=after.get("label") or name, required=required
+                )
+            )
+        elif all(v is None for v in after.values()):
+            lines.append(
+                _("Input '{name}' ({label}) removed").format(
+                    name=name, label=before.get("label") or name
+                )
+            )
+        else:
+            for key, old, new in changes:
+                word = _INPUT_WORDS.get(key)
+                what = _("Input '{name}': {field}").format(
+                    name=name, field=_(word) if word else f"'{key}'"
+                )
+                lines.append(_moved(what, old, new))
     return lines
 
 
@@ -264,11 +360,18 @@ def _band_words(old: list[Any], new: list[Any]) -> list[str]:
     for name, band in after.items():
         was = before.get(name)
         if was is None:
-            lines.append(f"Thêm mức '{name}': {_text(_number(_points(band)))} điểm")
+            lines.append(
+                _("New level '{name}': {points} points").format(
+                    name=name, points=_text(_number(_points(band)))
+                )
+            )
         elif _points(was) != _points(band):
-            lines.append(f"Mức '{name}' {_moved(_points(was), _points(band))} điểm")
-    lines.extend(f"Bỏ mức '{name}'" for name in before if name not in after)
-    return lines or ["Các mức đổi thứ tự"]
+            what = pgettext("band", "Level '{name}'").format(name=name)
+            lines.append(_moved(what, _points(was), _points(band), points=True))
+    lines.extend(
+        _("Level '{name}' removed").format(name=name) for name in before if name not in after
+    )
+    return lines or [_("The levels changed order")]
 
 
 def _points(band: Any) -> Any:
@@ -302,7 +405,7 @@ def _fields(old: Any, new: Any) -> tuple[tuple[str, Any, Any], ...]:
 
 def _criteria(guide: CompiledRuleset) -> dict[str, dict[str, Any]]:
     out = {}
-    for _, crit in guide.ruleset.walk():
+    for _parent, crit in guide.ruleset.walk():
         dumped = crit.model_dump(mode="json", by_alias=True, exclude={"children"})
         dumped["children"] = [c.id for c in crit.children]
         out[crit.id] = dumped
@@ -384,9 +487,9 @@ def _children(ident: str, new: CompiledRuleset, old: CompiledRuleset) -> tuple[s
 
 
 def _document_order(new: CompiledRuleset, old: CompiledRuleset) -> list[str]:
-    seen = [crit.id for _, crit in new.ruleset.walk()]
+    seen = [crit.id for _parent, crit in new.ruleset.walk()]
     known = set(seen)
-    seen += [crit.id for _, crit in old.ruleset.walk() if crit.id not in known]
+    seen += [crit.id for _parent, crit in old.ruleset.walk() if crit.id not in known]
     return seen
 
 

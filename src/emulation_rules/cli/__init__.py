@@ -11,10 +11,18 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import write_atomic
-from emulation_rules._support.i18n import LANGUAGES, N_, _, render_issue, translate, use_language
+from emulation_rules._support.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    pgettext,
+    render_issue,
+    translate,
+    use_language,
+)
 from emulation_rules._version import __version__
 from emulation_rules.audit.log import append_record
 from emulation_rules.audit.records import EVALUATORS, build_record, record_bytes
@@ -52,6 +60,13 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: object, stderr: TextIO, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._stderr = stderr
+        # argparse's own words, in the language of the call (argparse reads them from the
+        # process-wide gettext domain at import; ours are the package's catalogs)
+        self._positionals.title = pgettext("argparse", "positional arguments")
+        self._optionals.title = pgettext("argparse", "options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):  # noqa: SLF001 - argparse's own
+                action.help = _("show this help message and exit")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(self._stderr)
@@ -65,86 +80,105 @@ class _Parser(argparse.ArgumentParser):
         text = super().format_usage()
         return _("usage: ") + text.removeprefix("usage: ")
 
+    #: Where --help is written (the injected standard output of :func:`run`).
+    stdout: TextIO | None = None
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if file is None or file is sys.stdout:
+            file = self.stdout or sys.stdout
+        super()._print_message(message, file)
+
+    def format_help(self) -> str:
+        """The help of argparse, its words in the language of the call."""
+        text = super().format_help()
+        return _("usage: ") + text.removeprefix("usage: ")
+
 
 class _UsageError(Exception):
     pass
 
 
-def _parser(stderr: TextIO) -> argparse.ArgumentParser:
+def _parser(stderr: TextIO, stdout: TextIO | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="emulation-rules",
-        description="Score Vietnamese emulation clusters against declarative guides.",
+        description=_("Score Vietnamese emulation clusters against declarative guides."),
         stderr=stderr,
     )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--version", action="store_true", help=_("print the version and exit"))
     _add_lang(parser, None)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    check = sub.add_parser("check", help="load and check guides", stderr=stderr)
+    check = sub.add_parser("check", help=_("load and check guides"), stderr=stderr)
     check.add_argument("guides", nargs="+", metavar="GUIDE")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--strict", action="store_true", help=_("treat warnings as errors"))
 
-    run_score = sub.add_parser("score", help="score a cluster's submissions", stderr=stderr)
+    run_score = sub.add_parser("score", help=_("score a cluster's submissions"), stderr=stderr)
     run_score.add_argument("guide", metavar="GUIDE")
     run_score.add_argument("submissions", nargs="+", metavar="SUBMISSION")
     run_score.add_argument("--format", choices=("text", "json"), default="text")
-    run_score.add_argument("--trace", action="store_true", help="include each unit's trace (json)")
+    run_score.add_argument(
+        "--trace", action="store_true", help=_("include each unit's trace (json)")
+    )
     run_score.add_argument(
         "--cluster",
         metavar="FILE",
-        help="cluster facts: members, meeting attendance, votes, next year's head (YAML/JSON)",
+        help=_("cluster facts: members, meeting attendance, votes, next year's head (YAML/JSON)"),
     )
     run_score.add_argument(
         "--reviews",
         metavar="FILE",
         action="append",
         default=[],
-        help="reviews: corrected inputs and overriding scores with reasons (YAML/JSON)",
+        help=_("reviews: corrected inputs and overriding scores with reasons (YAML/JSON)"),
     )
     run_score.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="the date the evaluation is as of (recorded)"
+        "--as-of", metavar="YYYY-MM-DD", help=_("the date the evaluation is as of (recorded)")
     )
     run_score.add_argument(
-        "--audit-log", metavar="FILE", help="append the audit record to this SQLite log"
+        "--audit-log", metavar="FILE", help=_("append the audit record to this SQLite log")
     )
-    run_score.add_argument("--record", metavar="FILE", help="write the audit record (JSON) here")
+    run_score.add_argument("--record", metavar="FILE", help=_("write the audit record (JSON) here"))
     run_score.add_argument(
         "--sign-key",
         metavar="KEY",
-        help="sign the audit record with this Ed25519 private key (see 'keygen'; needs the "
-        "'sign' extra)",
+        help=_(
+            "sign the audit record with this Ed25519 private key (see 'keygen'; needs the "
+            "'sign' extra)"
+        ),
     )
     run_score.add_argument(
-        "--signer", metavar="NAME", help="with --sign-key: who signs, as written in the record"
+        "--signer", metavar="NAME", help=_("with --sign-key: who signs, as written in the record")
     )
     run_score.add_argument(
         "--stream",
         action="store_true",
-        help="read JSON Lines submissions ('-' for standard input), write JSON Lines results",
+        help=_("read JSON Lines submissions ('-' for standard input), write JSON Lines results"),
     )
     run_score.add_argument(
         "--jobs",
         type=int,
         default=1,
         metavar="N",
-        help="with --stream: N processes (at most the number of CPUs)",
+        help=_("with --stream: N processes (at most the number of CPUs)"),
     )
     run_score.add_argument(
         "--resume",
         metavar="OUT",
-        help="with --stream: continue the interrupted run whose output is OUT, appending to it",
+        help=_("with --stream: continue the interrupted run whose output is OUT, appending to it"),
     )
     run_score.add_argument(
         "--reference",
         action="store_true",
-        help="score with the independent reference evaluator (the interpreter and simpleeval; "
-        "slower): the same result, by another path",
+        help=_(
+            "score with the independent reference evaluator (the interpreter and simpleeval; "
+            "slower): the same result, by another path"
+        ),
     )
     run_score.add_argument(
         "--allow-version-mismatch",
         action="store_true",
-        help="score submissions that name another version of the guide",
+        help=_("score submissions that name another version of the guide"),
     )
 
     _commands.add_parsers(sub, stderr)
@@ -152,9 +186,29 @@ def _parser(stderr: TextIO) -> argparse.ArgumentParser:
     _report_commands.add_parsers(sub, stderr)
     _whatif_commands.add_parsers(sub, stderr)
     _table_commands.add_parsers(sub, stderr)
+    parser.stdout = stdout
     for command in sub.choices.values():  # --lang before or after the command
         _add_lang(command, argparse.SUPPRESS)
+        if isinstance(command, _Parser):
+            command.stdout = stdout
+        for action in command._actions:  # noqa: SLF001 - argparse keeps them there
+            if action.help is None and action.dest in _ARGUMENT_HELP:
+                action.help = _(_ARGUMENT_HELP[action.dest])
     return parser
+
+
+#: The help of the arguments that many commands share, when a command gives none of its own.
+_ARGUMENT_HELP = {
+    "guide": N_("the guide: a YAML file, or the name of a shipped guide"),
+    "guides": N_("guides (YAML files or shipped names) or their tests files (*.tests.yaml)"),
+    "submissions": N_("the units' submissions: YAML or JSON files, or filled Excel workbooks"),
+    "format": N_("text for people (default) or json for programs"),
+    "old": N_("the guide's old version"),
+    "new": N_("the guide's new version"),
+    "what": N_("which schema to write"),
+    "directory": N_("the folder to write into (created if missing)"),
+    "log": N_("the audit log (an SQLite file)"),
+}
 
 
 #: argparse's own messages (its ``%`` templates written with braces), for the catalogs:
@@ -168,6 +222,8 @@ ARGPARSE_MESSAGES = (
     N_("expected one argument"),
     N_("one of the arguments {arguments} is required"),
     N_("not allowed with argument {argument}"),
+    N_("expected at least one argument"),
+    N_("ambiguous option: {option} could match {matches}"),
 )
 
 
@@ -176,7 +232,7 @@ def _add_lang(parser: argparse.ArgumentParser, default: str | None) -> None:
         "--lang",
         choices=LANGUAGES,
         default=default,
-        help="language of the messages: vi (default) or en; or EMULATION_RULES_LANG",
+        help=_("language of the messages: vi (default) or en; or EMULATION_RULES_LANG"),
     )
 
 
@@ -221,7 +277,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
 
 def _run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
-        args = _parser(stderr).parse_args(argv)
+        args = _parser(stderr, stdout).parse_args(argv)
     except _UsageError:
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version
@@ -326,7 +382,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     scored = score_from_args(args)
     result = scored.result
     if args.reference:  # on stderr: the result itself is the same bytes in either mode
-        stderr.write(f"bộ đánh giá: {EVALUATORS['reference']}\n")
+        stderr.write(_("evaluator: {name}").format(name=EVALUATORS["reference"]) + "\n")
     if args.audit_log or args.record:
         record = build_record(
             scored.guide,

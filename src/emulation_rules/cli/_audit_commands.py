@@ -33,38 +33,44 @@ COMMANDS = ("replay", "verify", "keygen")
 def add_parsers(sub: Any, stderr: TextIO) -> None:
     """Add the subcommands to the command line's subparsers."""
     again = sub.add_parser(
-        "replay", help="re-evaluate an audit record and prove it reproduces", stderr=stderr
+        "replay", help=_("re-evaluate an audit record and prove it reproduces"), stderr=stderr
     )
-    again.add_argument("record", metavar="RECORD", help="a record file, or an audit log with --seq")
-    again.add_argument("--seq", type=int, help="the record's number in an audit log")
     again.add_argument(
-        "--ruleset", metavar="GUIDE", help="replay against this guide instead of the recorded one"
+        "record", metavar="RECORD", help=_("a record file, or an audit log with --seq")
+    )
+    again.add_argument("--seq", type=int, help=_("the record's number in an audit log"))
+    again.add_argument(
+        "--ruleset",
+        metavar="GUIDE",
+        help=_("replay against this guide instead of the recorded one"),
     )
     again.add_argument(
         "--reference",
         action="store_true",
-        help="a second opinion: replay with the interpreter and simpleeval (slower), "
-        "never the generated code",
+        help=_(
+            "a second opinion: replay with the interpreter and simpleeval (slower), "
+            "never the generated code"
+        ),
     )
     again.add_argument(
         "--trust",
         metavar="PUBLIC_KEY",
         action="append",
         default=[],
-        help="require a valid signature by this Ed25519 public key (PEM); may be repeated",
+        help=_("require a valid signature by this Ed25519 public key (PEM); may be repeated"),
     )
     again.add_argument("--format", choices=("text", "json"), default="text")
     keys = sub.add_parser(
         "keygen",
-        help="make an Ed25519 key pair to sign audit records (needs the 'sign' extra)",
+        help=_("make an Ed25519 key pair to sign audit records (needs the 'sign' extra)"),
         stderr=stderr,
     )
-    keys.add_argument("private", metavar="PRIVATE_KEY", help="where to write the private key")
+    keys.add_argument("private", metavar="PRIVATE_KEY", help=_("where to write the private key"))
     keys.add_argument(
-        "--public", metavar="PUBLIC_KEY", help="where to write the public key (PRIVATE.pub.pem)"
+        "--public", metavar="PUBLIC_KEY", help=_("where to write the public key (PRIVATE.pub.pem)")
     )
     check = sub.add_parser(
-        "verify", help="check an audit log's chain and every record's digest", stderr=stderr
+        "verify", help=_("check an audit log's chain and every record's digest"), stderr=stderr
     )
     check.add_argument("log", metavar="LOG")
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._support.i18n import N_, _, pgettext, render_issue, translate
+from emulation_rules._support.i18n import N_, _, pgettext, render_issue
 from emulation_rules.audit.log import read_record
 from emulation_rules.audit.records import AuditError, parse_record, rescored
 from emulation_rules.authoring import schemas
@@ -44,50 +44,58 @@ COMMANDS = ("test", "explain", "diff", "schema", "init", "guides")
 def add_parsers(sub: Any, stderr: TextIO) -> None:
     """Add the subcommands to the command line's subparsers."""
     test = sub.add_parser(
-        "test", help="run the test cases written beside guides (<guide>.tests.yaml)", stderr=stderr
+        "test",
+        help=_("run the test cases written beside guides (<guide>.tests.yaml)"),
+        stderr=stderr,
     )
-    test.add_argument("guides", nargs="+", metavar="GUIDE", help="guides or their tests files")
+    test.add_argument("guides", nargs="+", metavar="GUIDE", help=_("guides or their tests files"))
     test.add_argument("--format", choices=("text", "json"), default="text")
     test.add_argument(
-        "--coverage", action="store_true", help="report the parts of the guide no case exercises"
+        "--coverage", action="store_true", help=_("report the parts of the guide no case exercises")
     )
 
     explain = sub.add_parser(
         "explain",
-        help="why a unit got its score, item by item (from a guide and its submissions, or "
-        "from an audit record alone: 'explain RECORD.json --unit ID', "
-        "'explain LOG.sqlite --seq N --unit ID')",
+        help=_(
+            "why a unit got its score, item by item (from a guide and its submissions, or "
+            "from an audit record alone: 'explain RECORD.json --unit ID', "
+            "'explain LOG.sqlite --seq N --unit ID')"
+        ),
         stderr=stderr,
     )
-    explain.add_argument("guide", metavar="GUIDE|RECORD|LOG")
-    explain.add_argument("submissions", nargs="*", metavar="SUBMISSION")
-    explain.add_argument("--unit", required=True, metavar="ID", help="the unit to explain")
     explain.add_argument(
-        "--seq", type=int, metavar="N", help="the record's number in an audit log (with LOG)"
+        "guide",
+        metavar="GUIDE|RECORD|LOG",
+        help=_("the guide (a YAML file or a shipped name), an audit record (JSON) or a log"),
+    )
+    explain.add_argument("submissions", nargs="*", metavar="SUBMISSION")
+    explain.add_argument("--unit", required=True, metavar="ID", help=_("the unit to explain"))
+    explain.add_argument(
+        "--seq", type=int, metavar="N", help=_("the record's number in an audit log (with LOG)")
     )
     explain.add_argument("--format", choices=("text", "json"), default="text")
-    explain.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
+    explain.add_argument("--cluster", metavar="FILE", help=_("cluster facts (YAML/JSON)"))
     explain.add_argument(
-        "--reviews", metavar="FILE", action="append", default=[], help="reviews to apply"
+        "--reviews", metavar="FILE", action="append", default=[], help=_("reviews to apply")
     )
     explain.add_argument(
-        "--all", action="store_true", help="also list bonuses and deductions that did not apply"
+        "--all", action="store_true", help=_("also list bonuses and deductions that did not apply")
     )
 
     diff = sub.add_parser(
         "diff",
-        help="which units' scores, ranks and awards change between two guide versions",
+        help=_("which units' scores, ranks and awards change between two guide versions"),
         stderr=stderr,
     )
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW")
     diff.add_argument("submissions", nargs="+", metavar="SUBMISSION")
-    diff.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
+    diff.add_argument("--cluster", metavar="FILE", help=_("cluster facts (YAML/JSON)"))
     diff.add_argument("--format", choices=("text", "json"), default="text")
 
     schema = sub.add_parser(
         "schema",
-        help="JSON Schema of the guide format, of a guide's submissions, of results, of tests",
+        help=_("JSON Schema of the guide format, of a guide's submissions, of results, of tests"),
         stderr=stderr,
     )
     schema.add_argument(
@@ -96,19 +104,19 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
         choices=("ruleset", "submission", "result", "audit", "tests"),
         default="ruleset",
     )
-    schema.add_argument("guide", nargs="?", metavar="GUIDE", help="the guide (for 'submission')")
+    schema.add_argument("guide", nargs="?", metavar="GUIDE", help=_("the guide (for 'submission')"))
 
     init = sub.add_parser(
         "init",
-        help="write a small working guide, its tests and an example submission into DIR",
+        help=_("write a small working guide, its tests and an example submission into DIR"),
         stderr=stderr,
     )
     init.add_argument("directory", metavar="DIR")
-    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument("--force", action="store_true", help=_("overwrite existing files"))
 
     guides = sub.add_parser(
         "guides",
-        help="list the guides, base templates and examples shipped with the package",
+        help=_("list the guides, base templates and examples shipped with the package"),
         stderr=stderr,
     )
     guides.add_argument("--format", choices=("text", "json"), default="text")
@@ -161,14 +169,14 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         for result in results:
             status = pgettext("test", "ok") if result.passed else pgettext("test", "FAIL")
             stdout.write(f"  {status:<4}  {result.name}\n")
-            stdout.writelines(f"      {translate(line)}\n" for line in result.render(suite))
+            stdout.writelines(f"      {line}\n" for line in result.render(suite))
         passed = sum(r.passed for r in results)
         summary = _("{count} case(s): {passed} passed, {failed} failed").format(
             count=len(results), passed=passed, failed=len(results) - passed
         )
         stdout.write(f"  {summary}\n")
         if cover is not None:
-            stdout.writelines(f"  {translate(line)}\n" for line in cover.render())
+            stdout.writelines(f"  {line}\n" for line in cover.render())
     if args.format == "json":
         _dump(report, stdout)
     return EXIT_PROBLEM if failed else EXIT_OK

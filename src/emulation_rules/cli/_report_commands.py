@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import make_folder
 from emulation_rules._support.i18n import _, render_issue
-from emulation_rules._support.xlsx import MissingDependencyError
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.inputs.workbook_template import write_template
@@ -34,45 +33,47 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     """Add the subcommands to the command line's subparsers."""
     template = sub.add_parser(
         "template",
-        help="write the Excel submission workbook of a guide (needs the 'excel' extra)",
+        help=_("write the Excel submission workbook of a guide (needs the 'excel' extra)"),
         stderr=stderr,
     )
     template.add_argument("guide", metavar="GUIDE")
     template.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="the workbook to write (.xlsx)"
+        "-o", "--output", required=True, metavar="FILE", help=_("the workbook to write (.xlsx)")
     )
     template.add_argument(
-        "--rows", type=int, default=200, metavar="N", help="rows prepared for units (200)"
+        "--rows", type=int, default=200, metavar="N", help=_("rows prepared for units (200)")
     )
 
     report = sub.add_parser(
         "report",
-        help="score a cluster and write the Excel summary and the HTML report",
+        help=_("score a cluster and write the Excel summary and the HTML report"),
         stderr=stderr,
     )
     report.add_argument("guide", metavar="GUIDE")
     report.add_argument("submissions", nargs="+", metavar="SUBMISSION")
-    report.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
+    report.add_argument("--cluster", metavar="FILE", help=_("cluster facts (YAML/JSON)"))
     report.add_argument(
         "--reviews",
         metavar="FILE",
         action="append",
         default=[],
-        help="reviews: corrected inputs and agreed scores with reasons (YAML/JSON)",
+        help=_("reviews: corrected inputs and agreed scores with reasons (YAML/JSON)"),
     )
-    report.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the evaluation is as of")
+    report.add_argument("--as-of", metavar="YYYY-MM-DD", help=_("the date the evaluation is as of"))
     report.add_argument(
         "-o",
         "--output-dir",
         metavar="DIR",
-        help="write both reports into DIR (<guide id>-bang-tong-hop.xlsx, <guide id>-bao-cao.html)",
+        help=_(
+            "write both reports into DIR (<guide id>-bang-tong-hop.xlsx, <guide id>-bao-cao.html)"
+        ),
     )
-    report.add_argument("--excel", metavar="FILE", help="write the Excel summary to FILE")
-    report.add_argument("--html", metavar="FILE", help="write the HTML report to FILE")
+    report.add_argument("--excel", metavar="FILE", help=_("write the Excel summary to FILE"))
+    report.add_argument("--html", metavar="FILE", help=_("write the HTML report to FILE"))
     report.add_argument(
         "--allow-version-mismatch",
         action="store_true",
-        help="score submissions that name another version of the guide",
+        help=_("score submissions that name another version of the guide"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from emulation_rules._support.i18n import render_issue
+from emulation_rules._support.i18n import _, render_issue
 from emulation_rules.authoring.table_export import export_table
 from emulation_rules.authoring.table_import import import_table
 from emulation_rules.compiler import check_ruleset, load_ruleset
@@ -30,24 +30,28 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     """Add the subcommands to the command line's subparsers."""
     imp = sub.add_parser(
         "import",
-        help="turn a published scoring table (.docx, .xlsx) into a draft guide",
+        help=_("turn a published scoring table (.docx, .xlsx) into a draft guide"),
         stderr=stderr,
     )
-    imp.add_argument("table", metavar="TABLE", help="the Word (.docx) or Excel (.xlsx) file")
-    imp.add_argument("-o", "--output", metavar="DRAFT", help="write the draft here (else stdout)")
-    imp.add_argument("--table", dest="table_number", type=int, metavar="N", help="the N-th table")
+    imp.add_argument("table", metavar="TABLE", help=_("the Word (.docx) or Excel (.xlsx) file"))
+    imp.add_argument(
+        "-o", "--output", metavar="DRAFT", help=_("write the draft here (else stdout)")
+    )
+    imp.add_argument(
+        "--table", dest="table_number", type=int, metavar="N", help=_("the N-th table")
+    )
     imp.add_argument(
         "--like",
         metavar="GUIDE",
-        help="take the id, version, period and inputs of this guide (so its submissions fit)",
+        help=_("take the id, version, period and inputs of this guide (so its submissions fit)"),
     )
-    imp.add_argument("--id", dest="guide_id", metavar="ID", help="the draft guide's id")
+    imp.add_argument("--id", dest="guide_id", metavar="ID", help=_("the draft guide's id"))
 
     exp = sub.add_parser(
-        "export", help="write a guide as its published table (.docx, .xlsx)", stderr=stderr
+        "export", help=_("write a guide as its published table (.docx, .xlsx)"), stderr=stderr
     )
     exp.add_argument("guide", metavar="GUIDE")
-    exp.add_argument("-o", "--output", required=True, metavar="TABLE", help=".docx or .xlsx")
+    exp.add_argument("-o", "--output", required=True, metavar="TABLE", help=_(".docx or .xlsx"))
 
 
 def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

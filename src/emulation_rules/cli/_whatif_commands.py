@@ -10,6 +10,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulation_rules._support.i18n import _
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.inputs.read import load_submissions
@@ -32,22 +33,24 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
     """Add the subcommand to the command line's subparsers."""
     parser = sub.add_parser(
         "whatif",
-        help="the least change of a unit's inputs that reaches a rank, class, award or total",
+        help=_("the least change of a unit's inputs that reaches a rank, class, award or total"),
         stderr=stderr,
     )
     parser.add_argument("guide", metavar="GUIDE")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION")
-    parser.add_argument("--unit", metavar="ID", help="the unit whose inputs may change")
-    parser.add_argument("--goal", metavar="GOAL", help="rank:N, class:LABEL, award:ID or total:X")
+    parser.add_argument("--unit", metavar="ID", help=_("the unit whose inputs may change"))
+    parser.add_argument(
+        "--goal", metavar="GOAL", help=_("rank:N, class:LABEL, award:ID or total:X")
+    )
     parser.add_argument(
         "--compare",
         nargs=2,
         metavar=("ID1", "ID2"),
-        help="instead: which items decide the order of two units",
+        help=_("instead: which items decide the order of two units"),
     )
-    parser.add_argument("--cluster", metavar="FILE", help="cluster facts (YAML/JSON)")
+    parser.add_argument("--cluster", metavar="FILE", help=_("cluster facts (YAML/JSON)"))
     parser.add_argument(
-        "--reviews", metavar="FILE", action="append", default=[], help="reviews (YAML/JSON)"
+        "--reviews", metavar="FILE", action="append", default=[], help=_("reviews (YAML/JSON)")
     )
     parser.add_argument(
         "--keep",
@@ -55,10 +58,10 @@ def add_parsers(sub: Any, stderr: TextIO) -> None:
         action="extend",
         default=[],
         metavar="INPUT",
-        help="inputs that cannot change",
+        help=_("inputs that cannot change"),
     )
     parser.add_argument(
-        "--budget", default="10", metavar="SECONDS", help="time the search may take (10)"
+        "--budget", default="10", metavar="SECONDS", help=_("time the search may take (10)")
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
 

@@ -106,7 +106,7 @@ def compile_ruleset(
 
     Raises:
         RulesetError: carrying every issue found (``ExpressionError`` when all are in
-        expressions).
+            expressions).
     """
     loaded = ruleset if isinstance(ruleset, LoadedRuleset) else None
     model = loaded.ruleset if loaded else ruleset

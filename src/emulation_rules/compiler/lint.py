@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.compiler.nodes import (
@@ -241,7 +242,9 @@ class _Linter:
         if node.declared_max and node.max is not None and c.cap > node.max:
             self.warn(
                 "cap-exceeds-item",
-                f"the cap {c.cap} of {node.id!r} is larger than its maximum {node.max}",
+                N_("the cap {cap} of {id} is larger than its maximum {max}").format(
+                    cap=c.cap, id=repr(node.id), max=node.max
+                ),
                 path,
                 node.id,
             )
@@ -251,15 +254,26 @@ class _Linter:
             return
         most = abs(c.points) * count
         if most < c.cap:
-            how = (
-                "× the count's maximum"
+            template = (
+                N_(
+                    "the cap {cap} of {id} can never bind: the line reaches at most "
+                    "{points} × the count's maximum {count} = {most}"
+                )
                 if isinstance(c, PerEventC)
-                else "× the steps up to the maximum"
+                else N_(
+                    "the cap {cap} of {id} can never bind: the line reaches at most "
+                    "{points} × the steps up to the maximum {count} = {most}"
+                )
             )
             self.warn(
                 "cap-exceeds-item",
-                f"the cap {c.cap} of {node.id!r} can never bind: the line reaches at most "
-                f"{decimal_text(abs(c.points))} {how} {count} = {decimal_text(most)}",
+                template.format(
+                    cap=c.cap,
+                    id=repr(node.id),
+                    points=decimal_text(abs(c.points)),
+                    count=count,
+                    most=decimal_text(most),
+                ),
                 path,
                 node.id,
             )
@@ -274,8 +288,10 @@ class _Linter:
         ):
             self.warn(
                 "cap-exceeds-item",
-                f"the deductions cap {deductions} of {ident!r} is larger than its "
-                f"maximum {maximum}: the item can fall below zero",
+                N_(
+                    "the deductions cap {cap} of {id} is larger than its maximum {max}: "
+                    "the item can fall below zero"
+                ).format(cap=deductions, id=repr(ident), max=maximum),
                 (*node.path, "caps", "deductions"),
                 ident,
             )
@@ -284,21 +300,39 @@ class _Linter:
         plus = _sum_of([r[0] for r in reaches])
         minus = _sum_of([r[1] for r in reaches])
         checks = (
-            ("deductions", node.cap_deductions, minus, "the deductions"),
-            ("bonuses", node.cap_bonuses, plus, "the bonuses"),
+            (
+                "deductions",
+                node.cap_deductions,
+                minus,
+                N_(
+                    "the deductions cap {cap} of {id} can never bind: the deductions of its "
+                    "children reach at most {most}"
+                ),
+            ),
+            (
+                "bonuses",
+                node.cap_bonuses,
+                plus,
+                N_(
+                    "the bonuses cap {cap} of {id} can never bind: the bonuses of its "
+                    "children reach at most {most}"
+                ),
+            ),
             (
                 "adjustments",
                 node.cap_adjustments,
                 None if plus is None or minus is None else max(plus, minus),
-                "the bonuses or the deductions",
+                N_(
+                    "the adjustments cap {cap} of {id} can never bind: the bonuses or the "
+                    "deductions of its children reach at most {most}"
+                ),
             ),
         )
-        for key, cap, most, words in checks:
+        for key, cap, most, template in checks:
             if cap is not None and most is not None and most < cap:
                 self.warn(
                     "cap-exceeds-item",
-                    f"the {key} cap {cap} of {ident!r} can never bind: {words} of its children "
-                    f"reach at most {decimal_text(most)}",
+                    template.format(cap=cap, id=repr(ident), most=decimal_text(most)),
                     (*node.path, "caps", key),
                     ident,
                 )
@@ -313,8 +347,7 @@ class _Linter:
             ):
                 self.warn(
                     "unreachable-item",
-                    f"{node.kind} {ident!r} reads no input and has no condition: every "
-                    "unit gets it alike, and no submission can change it",
+                    _CONSTANT[node.kind].format(id=repr(ident)),
                     node.path,
                     ident,
                 )
@@ -335,12 +368,22 @@ class _Linter:
 
     def _conditions(self, node: Node) -> None:
         checks = (
-            ("when", node.when, False, "the item never applies"),
-            ("applicable_if", node.applicable_if, False, "the item never applies"),
-            ("waive_if", node.waive_if, True, "the item is always waived"),
-            ("forfeit_if", node.forfeit_if, True, "the item is always forfeited"),
+            ("when", node.when, False, _NEVER_APPLIES),
+            ("applicable_if", node.applicable_if, False, _NEVER_APPLIES),
+            (
+                "waive_if",
+                node.waive_if,
+                True,
+                N_("{key} of {id} reads no input and is always true: the item is always waived"),
+            ),
+            (
+                "forfeit_if",
+                node.forfeit_if,
+                True,
+                N_("{key} of {id} reads no input and is always true: the item is always forfeited"),
+            ),
         )
-        for key, expression, bad, words in checks:
+        for key, expression, bad, template in checks:
             if expression is None or expression.refs:
                 continue
             if any(name in self.inputs for name in expression.names):
@@ -349,8 +392,7 @@ class _Linter:
             if value is bad:
                 self.warn(
                     "unreachable-item",
-                    f"{key!r} of {node.id!r} reads no input and is always {str(bad).lower()}: "
-                    f"{words}",
+                    template.format(key=repr(key), id=repr(node.id)),
                     (*node.path, key),
                     node.id,
                 )
@@ -375,13 +417,20 @@ class _Linter:
             if of.source.strip() not in self.inputs or (low is None and high is None):
                 continue
             name = of.source.strip()
-            span = f"from {_text(low, '−∞')} to {_text(high, '+∞')}"
             for index, band in enumerate(bands):
                 if _outside(band, low, high):
                     self.warn(
                         "unreachable-item",
-                        f"no value of {name!r} ({span}) "
-                        f"falls in the band {band.describe()} of {node.id!r}",
+                        N_(
+                            "no value of {name} (from {low} to {high}) falls in the band "
+                            "{band} of {id}"
+                        ).format(
+                            name=repr(name),
+                            low=_text(low, "−∞"),
+                            high=_text(high, "+∞"),
+                            band=band.describe(),
+                            id=repr(node.id),
+                        ),
                         (*path, index),
                         node.id,
                     )
@@ -400,7 +449,9 @@ class _Linter:
             if reason is not None and index > 0:
                 self.warn(
                     "unused-tie-breaker",
-                    f"the ranking key {name!r} can never break a tie: {reason}",
+                    N_("the ranking key {name} can never break a tie: {reason}").format(
+                        name=repr(name), reason=reason
+                    ),
                     path,
                 )
 
@@ -408,27 +459,51 @@ class _Linter:
         self, key: str, ident: str | None, seen: list[tuple[str, str | None]], roots: list[str]
     ) -> str | None:
         if (key, ident) in seen:
-            return "it repeats an earlier key"
+            return N_("it repeats an earlier key")
         same_max = not self._maximum_varies()
         if key in ("percent", "total") and same_max:
             other = "total" if key == "percent" else "percent"
             if (other, None) in seen:
-                return f"every unit has the same maximum, so it orders units as {other!r} does"
+                return N_(
+                    "every unit has the same maximum, so it orders units as {key} does"
+                ).format(key=repr(other))
         if key == "score" and ident is not None and ident in self.nodes:
             if roots == [ident] and {("total", None), ("percent", None)} & set(seen):
-                return f"{ident!r} is the only top-level criterion: its value is the total"
+                return N_("{id} is the only top-level criterion: its value is the total").format(
+                    id=repr(ident)
+                )
             if not self.reads_input(ident) and not self.nodes[ident].cluster:
-                return f"no input reaches {ident!r}: every unit has the same value"
+                return N_("no input reaches {id}: every unit has the same value").format(
+                    id=repr(ident)
+                )
         if key == "deductions" and not any(
             n.kind in ("deduction", "adjustment") for n in self.nodes.values()
         ):
-            return "the guide has no deduction: every unit has 0"
+            return N_("the guide has no deduction: every unit has 0")
         return None
 
     def _maximum_varies(self) -> bool:
         if any(f.missing is NOT_APPLICABLE for f in self.inputs.values()):
             return True
         return any(n.applicable_if is not None or n.cluster for n in self.nodes.values())
+
+
+#: A bonus, deduction or adjustment that every unit gets alike, by kind.
+_CONSTANT = {
+    "bonus": N_(
+        "bonus {id} reads no input and has no condition: every unit gets it alike, "
+        "and no submission can change it"
+    ),
+    "deduction": N_(
+        "deduction {id} reads no input and has no condition: every unit gets it alike, "
+        "and no submission can change it"
+    ),
+    "adjustment": N_(
+        "adjustment {id} reads no input and has no condition: every unit gets it alike, "
+        "and no submission can change it"
+    ),
+}
+_NEVER_APPLIES = N_("{key} of {id} reads no input and is always false: the item never applies")
 
 
 def _outside(band: BandSpec, low: Decimal | None, high: Decimal | None) -> bool:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import read_source, suggest
 from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.errors import Issue
@@ -202,11 +203,13 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
 
 
 def _missing_hint(target: str, source: str) -> str:
-    hint = f"the path is relative to the folder of {source}"
     close = suggest(Path(target).name.removesuffix(".yaml"), base_names())
     if close:
-        hint += f"; a shipped template is named by its name alone: {close}"
-    return hint
+        return N_(
+            "the path is relative to the folder of {file}; a shipped template is named by its "
+            "name alone: {suggestion}"
+        ).format(file=source, suggestion=close)
+    return N_("the path is relative to the folder of {file}").format(file=source)
 
 
 # --------------------------------------------------------------------------------------------

@@ -412,7 +412,9 @@ def _validate_reporting(
     if submission.ruleset is not None and submission.ruleset != compiled.id:
         issue(
             "ruleset-mismatch",
-            f"the submission answers guide {submission.ruleset!r}, not {compiled.id!r}",
+            N_("the submission answers guide {given}, not {guide}").format(
+                given=repr(submission.ruleset), guide=repr(compiled.id)
+            ),
         )
     if (
         submission.ruleset_version is not None
@@ -421,14 +423,16 @@ def _validate_reporting(
     ):
         issue(
             "ruleset-mismatch",
-            f"the submission answers version {submission.ruleset_version!r} of the guide; "
-            f"this is version {compiled.version!r}",
+            N_(
+                "the submission answers version {given} of the guide; this is version {version}"
+            ).format(given=repr(submission.ruleset_version), version=repr(compiled.version)),
         )
     if submission.period is not None and submission.period != compiled.ruleset.period:
         issue(
             "ruleset-mismatch",
-            f"the submission is for the period {submission.period!r}; "
-            f"the guide scores {compiled.ruleset.period!r}",
+            N_("the submission is for the period {given}; the guide scores {period}").format(
+                given=repr(submission.period), period=repr(compiled.ruleset.period)
+            ),
         )
     typed: dict[str, Any] = {}
     for field_name, raw in submission.values.items():
@@ -485,7 +489,7 @@ def _validate_reporting(
         if ident not in compiled.nodes:
             issue(
                 "unknown-criterion",
-                f"self-score for {ident!r}, which is not a criterion",
+                N_("self-score for {id}, which is not a criterion").format(id=repr(ident)),
                 f"self_scores.{ident}",
                 hint=suggest(ident, compiled.nodes),
             )
@@ -493,7 +497,9 @@ def _validate_reporting(
         if name not in compiled.inputs:
             issue(
                 "unknown-field-value",
-                f"evidence for {name!r}, which is not an input of the guide",
+                N_("evidence for {name}, which is not an input of the guide").format(
+                    name=repr(name)
+                ),
                 f"evidence.{name}",
                 hint=suggest(name, compiled.inputs),
             )

@@ -356,12 +356,52 @@ def _details(node: TraceNode, words: Words, construct: Any = None) -> list[str]:
     if node.parts and not (len(node.parts) == 1 and not node.adjustments and not node.children):
         out.append("Gồm: " + "; ".join(_part(label, amount) for label, amount in node.parts))
     out.extend(_adjustment(code, amount, note, words) for code, amount, note in node.adjustments)
+    target = _target_sentence(node) if node.status == "scored" else None
+    if target is not None:
+        out.append(target)
+        return out
     out.extend(f"{key}: {_value(value)}" for key, value in node.cohort)
     if node.note and node.status != "scored":
         out.append(f"Lý do: {_reason(node, words)}")
     elif node.note:
         out.append(f"Ghi chú: {words.expression(node.note, numbers=False)}")
     return out
+
+
+def _target_sentence(node: TraceNode) -> str | None:
+    """A result against its target (Article 6 of the police tables) as one sentence.
+
+    ``Vượt 12,5% so với chỉ tiêu (kết quả 9, chỉ tiêu 8): ½ thang điểm 2,5 điểm, cộng 0,31
+    điểm theo tỷ lệ vượt so với đơn vị dẫn đầu cụm (ca-xa-an-binh, vượt 100%) = 2,81 điểm``.
+    Built from the cohort facts the cluster phase recorded; None for any other criterion.
+    """
+    facts = dict(node.cohort)
+    target, achieved = facts.get("chỉ tiêu"), facts.get("kết quả")
+    if not isinstance(target, Decimal) or not isinstance(achieved, Decimal) or node.max is None:
+        return None
+    if not node.parts or node.parts[0][0] != "target":
+        return None
+    scale, value = node.max, node.parts[0][1]
+    half = scale / 2
+    given = f"(kết quả {vn_number(achieved)}, chỉ tiêu {vn_number(target)})"
+    if achieved < target:
+        return (
+            f"Chưa đạt chỉ tiêu {given}: ½ thang điểm {_points(half)} × "
+            f"{vn_number(achieved)}/{vn_number(target)} = {_points(value)}"
+        )
+    if achieved == target:
+        return f"Đạt chỉ tiêu {given}: ½ thang điểm = {_points(value)}"
+    own, best = facts.get("tỷ lệ vượt %"), facts.get("tỷ lệ vượt % dẫn đầu cụm")
+    if not isinstance(own, Decimal) or not isinstance(best, Decimal):
+        return None
+    head = f"Vượt {vn_number(own)}% so với chỉ tiêu {given}"
+    if value == scale:
+        return f"{head}, dẫn đầu cụm: cả thang điểm = {_points(value)}"
+    leaders = facts.get("đơn vị dẫn đầu") or "—"
+    return (
+        f"{head}: ½ thang điểm {_points(half)}, cộng {_points(value - half)} theo tỷ lệ vượt "
+        f"so với đơn vị dẫn đầu cụm ({leaders}, vượt {vn_number(best)}%) = {_points(value)}"
+    )
 
 
 def _reason(node: TraceNode, words: Words) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.display import DISPLAY_PLACES as _DISPLAY_PLACES
 from emulation_rules._support.display import vn_number
-from emulation_rules._support.i18n import render_issue
+from emulation_rules._support.i18n import _, pgettext, render_issue
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,20 +55,19 @@ def render_table(result: ClusterResult) -> str:
     """The ranked table as plain text, with not-classified, failed and rejected units below."""
     lines = [
         f"{result.ruleset_title}",
-        (
-            f"Hướng dẫn {result.ruleset_id} phiên bản {result.ruleset_version}"
-            f" ({result.ruleset_digest[:19]}…)"
+        _("Guide {id} version {version} ({digest}…)").format(
+            id=result.ruleset_id, version=result.ruleset_version, digest=result.ruleset_digest[:19]
         ),
         "",
     ]
     header: tuple[str, ...] = (
-        "Hạng",
-        "Mã đơn vị",
-        "Đơn vị",
-        "Tổng điểm",
-        "Tối đa",
-        "Tỷ lệ %",
-        "Xếp loại",
+        pgettext("table", "Rank"),
+        pgettext("table", "Unit id"),
+        pgettext("table", "Unit"),
+        pgettext("table", "Total"),
+        pgettext("table", "Maximum"),
+        pgettext("table", "Percent"),
+        pgettext("table", "Class"),
     )
     scored = [u for u in result.units if u.status == "scored"]
     totals = _column([u.total for u in scored])
@@ -108,17 +107,23 @@ def render_table(result: ClusterResult) -> str:
         lines.append("")
     for unit in others:
         if unit.status == "not_classified":
-            lines.append(f"Không xếp loại: {unit.unit_id} ({unit.name}), tổng {_fmt(unit.total)}")
+            lines.append(
+                _("Not classified: {id} ({name}), total {total}").format(
+                    id=unit.unit_id, name=unit.name, total=_fmt(unit.total)
+                )
+            )
             lines.extend(f"    {reason}" for reason in unit.reasons)
         else:
-            lines.append(f"Lỗi khi chấm: {unit.unit_id} ({unit.name})")
+            lines.append(
+                _("Failed to score: {id} ({name})").format(id=unit.unit_id, name=unit.name)
+            )
             lines.extend(
                 f"    {render_issue(issue)}" for issue in unit.issues if issue.severity == "error"
             )
     if result.rejected:
         lines.append("")
     for rejected in result.rejected:
-        lines.append(f"Không chấm được (bài nộp sai): {rejected.unit_id}")
+        lines.append(_("Not scored (wrong submission): {id}").format(id=rejected.unit_id))
         lines.extend(
             f"    {render_issue(issue)}" for issue in rejected.issues if issue.severity == "error"
         )
@@ -137,20 +142,25 @@ def _awards_text(result: ClusterResult) -> list[str]:
     if ineligible:
         lines.append("")
         for unit in ineligible:
-            lines.append(f"Không đủ điều kiện khen thưởng: {unit.unit_id} ({unit.name})")
+            lines.append(
+                _("Not eligible for awards: {id} ({name})").format(id=unit.unit_id, name=unit.name)
+            )
             lines.extend(f"    {reason}" for reason in unit.eligibility_reasons)
     for award in result.awards:
         lines.append("")
         names = {u.unit_id: u.name for u in result.units}
         lines.append(f"{award.title}: {award.arithmetic}")
         if award.vote:
-            lines.append(f"    Biểu quyết: {award.vote}")
+            lines.append("    " + _("Vote: {vote}").format(vote=award.vote))
         if award.awarded:
-            lines.extend(f"    Đề nghị: {uid} ({names.get(uid, uid)})" for uid in award.awarded)
+            lines.extend(
+                "    " + _("Proposed: {id} ({name})").format(id=uid, name=names.get(uid, uid))
+                for uid in award.awarded
+            )
         else:
-            lines.append("    Không có đơn vị được đề nghị")
+            lines.append("    " + _("No unit is proposed"))
         lines.extend(
-            f"    Không đề nghị {d.unit_id}: {d.reason}"
+            "    " + _("Not proposed: {id}: {reason}").format(id=d.unit_id, reason=d.reason)
             for d in award.decisions
             if not d.awarded and d.reason != "không xếp loại"
         )
@@ -160,10 +170,14 @@ def _awards_text(result: ClusterResult) -> list[str]:
         head = result.cluster.head if result.cluster else None
         if head and next_year.head:
             lines.append(
-                f"Cờ luân lưu: cụm trưởng {head} trao cho cụm trưởng năm sau {next_year.head}"
+                _("Rotating flag: head {head} hands it to next year's head {next}").format(
+                    head=head, next=next_year.head
+                )
             )
         if next_year.head:
-            lines.append(f"Cụm trưởng năm sau: {next_year.head}")
+            lines.append(_("Next year's head: {head}").format(head=next_year.head))
         if next_year.deputies:
-            lines.append(f"Cụm phó năm sau: {', '.join(next_year.deputies)}")
+            lines.append(
+                _("Next year's deputies: {names}").format(names=", ".join(next_year.deputies))
+            )
     return lines
