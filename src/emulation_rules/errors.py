@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "wrong-type": "A value has the wrong type (a list where a number is expected, …).",
     "invalid-value": "A value is of the right type but not allowed (bad id, negative maximum, …).",
     "unsupported-format": "The guide's format version is not one this engine reads.",
+    "needs-format-v2": "A guide that declares format v1 uses a key of format v2.",
     # Guide semantics
     "duplicate-id": "Two criteria (or inputs) share one id, also after Unicode normalisation.",
     "unknown-input": "A construct names an input the guide does not declare.",

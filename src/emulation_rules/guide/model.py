@@ -29,7 +29,9 @@ from emulation_rules._support.numbers import parse_decimal
 from emulation_rules._support.text import find_invisible
 
 __all__ = [
+    "FORMAT_V2",
     "FORMAT_VERSION",
+    "FORMAT_VERSIONS",
     "Award",
     "AwardRequires",
     "Axis",
@@ -63,8 +65,13 @@ __all__ = [
     "Vote",
 ]
 
-#: The format version this engine reads (the ``format`` key of a guide).
+#: The first format version (the ``format`` key of a guide); new guides are scaffolded in it.
 FORMAT_VERSION = "emulation-rules/v1"
+#: The second format version: v1 and the keys marked ``json_schema_extra={"since": "v2"}``.
+FORMAT_V2 = "emulation-rules/v2"
+#: Every format version this engine reads. A v1 guide may not use a key marked as v2; a v2
+#: guide may use every key (``guide/versions.py`` checks it; docs/ruleset-format.md).
+FORMAT_VERSIONS = (FORMAT_VERSION, FORMAT_V2)
 
 #: Largest magnitude accepted for any number in a guide or a submission.
 MAX_MAGNITUDE = Decimal("1e15")
@@ -736,7 +743,7 @@ class Effective(FrozenModel):
 class Ruleset(FrozenModel):
     """A whole scoring guide."""
 
-    format: str
+    format: Annotated[str, Field(json_schema_extra={"enum": list(FORMAT_VERSIONS)})]
     id: Id
     version: Text
     title: Text
@@ -770,11 +777,11 @@ class Ruleset(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _format_first(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "format" in data and data["format"] != FORMAT_VERSION:
+        if isinstance(data, dict) and "format" in data and data["format"] not in FORMAT_VERSIONS:
             raise PydanticCustomError(
                 "unsupported-format",
                 "format '{found}' is not supported; this engine reads '{expected}'",
-                {"found": data["format"], "expected": FORMAT_VERSION},
+                {"found": data["format"], "expected": "' or '".join(FORMAT_VERSIONS)},
             )
         return data
 

@@ -19,6 +19,7 @@ from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
 from emulation_rules.errors import Issue, RulesetLoadError, RulesetSchemaError
 from emulation_rules.guide.composition import compose
 from emulation_rules.guide.model import Ruleset
+from emulation_rules.guide.versions import format_issues
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -85,12 +86,14 @@ def read_ruleset(
         ruleset = Ruleset.model_validate(document.data)
     except ValidationError as exc:
         seen = {(i.code, i.line) for i in issues}
-        issues.extend(
+        found = [
             i
             for i in pydantic_issues(exc, document, display, Ruleset)
             if (i.code, i.line) not in seen
-        )
+        ]
+        issues.extend(found)
         return None, issues
+    issues.extend(located(i, document.positions, key=True) for i in format_issues(ruleset, display))
     return LoadedRuleset(ruleset, display, document.positions, text.text), issues
 
 
