@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import types
@@ -92,9 +93,40 @@ def read_ruleset(
             if (i.code, i.line) not in seen
         ]
         issues.extend(found)
-        return None, issues
+        without = _without_unknown_keys(document, found)
+        if without is None:
+            return None, issues
+        ruleset = without
+        # only unknown keys were wrong: the later phases go on with them ignored, so one run
+        # reports every problem of the file; the errors above keep the guide from loading
     issues.extend(located(i, document.positions, key=True) for i in format_issues(ruleset, display))
     return LoadedRuleset(ruleset, display, document.positions, text.text), issues
+
+
+def _without_unknown_keys(document: YamlDocument, found: list[Issue]) -> Ruleset | None:
+    """The guide validated with its unknown keys left out, when they were its only problem."""
+    if not found or any(i.code != "unknown-field" for i in found):
+        return None
+    data = copy.deepcopy(document.data)
+    for issue in found:
+        parent = _get_or_none(data, issue.path[:-1])
+        if not isinstance(parent, dict) or issue.path[-1] not in parent:
+            return None
+        del parent[issue.path[-1]]
+    try:
+        return Ruleset.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _get_or_none(data: Any, path: tuple[str | int, ...]) -> Any:
+    for element in path:
+        in_dict = isinstance(data, dict) and element in data
+        in_list = isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data)
+        if not (in_dict or in_list):
+            return None
+        data = data[element]
+    return data
 
 
 def raise_load_issues(issues: list[Issue], name: str) -> typing.NoReturn:
