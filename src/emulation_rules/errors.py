@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "table-shape": "A two-dimensional table's values do not match its rows and columns.",
     "unused-input": "A declared input is read by no construct.",
     "cap-exceeds-item": "A cap can never bind: larger than its item, or than its lines reach.",
+    "points-above-max": "A band, table cell or other written level gives more than the item's max.",
     "unreachable-item": "No submission can reach or change a part of the guide.",
     "unused-tie-breaker": "A ranking key can never separate units the keys before it tie.",
     "extend-missing": "The base guide named by 'extends' does not exist or cannot be read.",
