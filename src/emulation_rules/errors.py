@@ -115,6 +115,10 @@ CODES: dict[str, str] = {
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
+    "review-after-as-of": "A review is dated after the as-of date; it is not applied (a warning).",
+    "review-body": "A review names no scoring body, or one the guide does not declare.",
+    "review-not-owner": "A body sets an item, or corrects an input, outside its sections.",
+    "override-above-max": "An override gives an item more than its maximum.",
     "unknown-unit": "A request (a service's, an explanation's) names a unit with no result.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Excel workbooks

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import digest
 from emulation_rules._support.numbers import ENGINE_CONTEXT
-from emulation_rules.compiler.checks import unused
+from emulation_rules.compiler.checks import reviewer_sections, unused
 from emulation_rules.compiler.declarations import Compiler
 from emulation_rules.compiler.lint import lint
 from emulation_rules.compiler.nodes import CompiledRuleset
@@ -58,6 +58,7 @@ def _compile(
     nodes = compiler.criteria_nodes()
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
+    reviewer_sections(compiler.add, ruleset, nodes)
     gates = compiler.gates()
     eligibility = compiler.gates("eligibility")
     checks = compiler.checks()

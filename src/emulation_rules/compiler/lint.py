@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.compiler.nodes import (
@@ -316,8 +317,11 @@ class _Linter:
                 if value > node.max:
                     self.warn(
                         "points-above-max",
-                        f"{decimal_text(value)} points in {node.id!r} are more than its "
-                        f"maximum {decimal_text(node.max)}",
+                        N_("{points} points in {item} are more than its maximum {max}").format(
+                            points=decimal_text(value),
+                            item=repr(node.id),
+                            max=decimal_text(node.max),
+                        ),
                         (*node.path, *sub),
                         ident,
                     )

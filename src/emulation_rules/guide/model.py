@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import parse_decimal
-from emulation_rules._support.text import find_invisible
+from emulation_rules._support.text import find_invisible, nfc
 
 __all__ = [
     "FORMAT_V2",
@@ -57,6 +57,7 @@ __all__ = [
     "RankKey",
     "RankPoints",
     "Ranking",
+    "ReviewBody",
     "Rounding",
     "Ruleset",
     "Table",
@@ -740,6 +741,18 @@ class Effective(FrozenModel):
     to: IsoDate | None = None
 
 
+class ReviewBody(FrozenModel):
+    """A body that scores some sections of the guide, and those sections (format v2).
+
+    Hưng Yên 2021, V.3: "Trưởng khối, Phó trưởng khối … chấm … nội dung I, II"; "Hội đồng Thi
+    đua - Khen thưởng tỉnh … chấm nội dung III". A section owns its whole subtree.
+    """
+
+    title: Annotated[Text, AfterValidator(nfc)]
+    #: Ids of the criteria the body scores (each with everything under it).
+    sections: tuple[Id, ...] = Field(min_length=1)
+
+
 class Ruleset(FrozenModel):
     """A whole scoring guide."""
 
@@ -773,6 +786,11 @@ class Ruleset(FrozenModel):
     #: Awards, decided in this order after ranking.
     awards: tuple[Award, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Who scores what (v2): the scoring bodies, by a name reviews give as their ``body``.
+    #: Without it, a review's ``reviewer`` is free text and may set any item (v1).
+    reviewers: dict[Name, ReviewBody] | None = Field(
+        default=None, exclude_if=lambda v: v is None, json_schema_extra={"since": "v2"}
+    )
 
     @model_validator(mode="before")
     @classmethod
