@@ -407,10 +407,16 @@ class RankPoints(FrozenModel):
 
     ``points[0]`` for the first, ``points[1]`` for the second, …; tied units share the
     better rank and its points. ``average_of`` averages the inputs a unit has (several raters).
+    ``rank`` (v2) takes the rank as given from outside (an expression naming it, e.g. an input
+    of the ranking the province published), so a unit rejected here shifts no one's points.
     """
 
     of: Expr | None = None
     average_of: tuple[Name, ...] | None = None
+    #: The unit's rank given from outside (1 for the first), instead of ranking the units here.
+    rank: Expr | None = Field(
+        default=None, exclude_if=lambda v: v is None, json_schema_extra={"since": "v2"}
+    )
     points: tuple[Num, ...] = Field(min_length=1)
     #: Points for a rank beyond the list.
     otherwise: Num = Decimal(0)
@@ -419,8 +425,18 @@ class RankPoints(FrozenModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> RankPoints:
-        if (self.of is None) == (self.average_of is None):
-            raise PydanticCustomError("invalid-value", "give exactly one of 'of' or 'average_of'")
+        given = [x for x in (self.of, self.average_of, self.rank) if x is not None]
+        if len(given) != 1:
+            message = (
+                "give exactly one of 'of', 'average_of' or 'rank'"
+                if self.rank is not None
+                else "give exactly one of 'of' or 'average_of'"
+            )
+            raise PydanticCustomError("invalid-value", message)
+        if self.rank is not None and self.order != "desc":
+            raise PydanticCustomError(
+                "invalid-value", "'order' ranks the units here; with 'rank' the rank is given"
+            )
         return self
 
 
