@@ -144,9 +144,12 @@ def test_review_of_an_unknown_unit_or_item(guide, batch):
     assert [i.code for i in result.issues if i.code == "review-unknown-unit"] == [
         "review-unknown-unit"
     ]
-    [rejected] = result.rejected
-    assert rejected.unit_id == "h-cai-be"
-    assert rejected.issues[-1].code == "unknown-criterion"
+    # an error of the reviews, not of the unit's submission (issue 14): the unit is scored
+    assert result.rejected == ()
+    assert result.unit("h-cai-be").status == "scored"
+    [bad] = [i for i in result.issues if i.code == "unknown-criterion"]
+    assert (bad.unit_id, bad.severity) == ("h-cai-be", "error")
+    assert not result.ok
 
 
 def test_departures_in_the_json_result(guide, batch, reviews):

@@ -123,7 +123,7 @@ def test_schema_prints_the_guide_format():
     code, out, _ = cli("schema")
     assert code == 0
     schema = json.loads(out)
-    assert schema["title"] == "emulation-rules guide, format v1"
+    assert schema["title"] == "emulation-rules guide, formats v1 and v2"
     assert "criteria" in schema["properties"]
 
 

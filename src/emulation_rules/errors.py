@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "wrong-type": "A value has the wrong type (a list where a number is expected, …).",
     "invalid-value": "A value is of the right type but not allowed (bad id, negative maximum, …).",
     "unsupported-format": "The guide's format version is not one this engine reads.",
+    "needs-format-v2": "A guide that declares format v1 uses a key of format v2.",
     # Guide semantics
     "duplicate-id": "Two criteria (or inputs) share one id, also after Unicode normalisation.",
     "unknown-input": "A construct names an input the guide does not declare.",
@@ -84,6 +85,7 @@ CODES: dict[str, str] = {
     "table-shape": "A two-dimensional table's values do not match its rows and columns.",
     "unused-input": "A declared input is read by no construct.",
     "cap-exceeds-item": "A cap can never bind: larger than its item, or than its lines reach.",
+    "points-above-max": "A band, table cell or other written level gives more than the item's max.",
     "unreachable-item": "No submission can reach or change a part of the guide.",
     "unused-tie-breaker": "A ranking key can never separate units the keys before it tie.",
     "extend-missing": "The base guide named by 'extends' does not exist or cannot be read.",
@@ -113,6 +115,10 @@ CODES: dict[str, str] = {
     "enum-value": "A value is not one of the input's allowed values.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
+    "review-after-as-of": "A review is dated after the as-of date; it is not applied (a warning).",
+    "review-body": "A review names no scoring body, or one the guide does not declare.",
+    "review-not-owner": "A body sets an item, or corrects an input, outside its sections.",
+    "override-above-max": "An override gives an item more than its maximum.",
     "unknown-unit": "A request (a service's, an explanation's) names a unit with no result.",
     "input-check": "A unit's values break a consistency rule of the guide (its 'checks').",
     # Excel workbooks

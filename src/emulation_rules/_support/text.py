@@ -61,16 +61,19 @@ def nfc(text: str) -> str:
 
 
 def suggest(name: str, options: Iterable[str]) -> str | None:
-    """A "did you mean" hint: the closest option, or one that contains ``name``.
+    """A "did you mean" hint: an option equal but for case, the closest, or one containing it.
 
     Example:
         >>> suggest("Xuất sắc", ["Hoàn thành xuất sắc nhiệm vụ", "Hoàn thành nhiệm vụ"])
         "did you mean 'Hoàn thành xuất sắc nhiệm vụ'?"
+        >>> suggest("c2.4", ["C2.4", "d2.4"])
+        "did you mean 'C2.4'?"
     """
     pool = sorted(set(options))
-    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    folded = name.casefold()
+    close = [o for o in pool if o.casefold() == folded][:1]
+    close = close or difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not close:
-        folded = name.casefold()
         close = [o for o in pool if folded and folded in o.casefold()][:1]
     return f"did you mean {close[0]!r}?" if close else None
 

@@ -110,7 +110,7 @@ def ruleset_schema() -> dict[str, Any]:
     """
     schema = Ruleset.model_json_schema(by_alias=True, mode="validation")
     _composition(schema)
-    return _header(schema, "ruleset-v1.json", "emulation-rules guide, format v1")
+    return _header(schema, "ruleset-v1.json", "emulation-rules guide, formats v1 and v2")
 
 
 # --------------------------------------------------------------------------------------------

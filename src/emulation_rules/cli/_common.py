@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.engine.scoring import score
-from emulation_rules.errors import EmulationRulesError, Issue
+from emulation_rules.errors import EmulationRulesError, Issue, SubmissionError
 from emulation_rules.guide.model import parse_iso_date
 from emulation_rules.guide.shipped import resolve_example_file, resolve_guide
 from emulation_rules.inputs.read import load_submissions
-from emulation_rules.inputs.reviews import load_reviews
+from emulation_rules.inputs.reviews import check_reviews, load_reviews
 from emulation_rules.inputs.submissions import load_cluster
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from emulation_rules.inputs.reviews import Review
     from emulation_rules.inputs.submissions import SubmissionBatch
 
-__all__ = ["Scored", "as_of", "resolve_names", "score_from_args"]
+__all__ = ["Scored", "as_of", "refuse_bad_reviews", "resolve_names", "score_from_args"]
 
 
 def as_of(text: str | None) -> date | None:
@@ -67,6 +67,27 @@ def resolve_names(args: argparse.Namespace) -> None:
             setattr(args, name, [resolve_example_file(v, role) for v in value])
 
 
+def refuse_bad_reviews(
+    guide: CompiledRuleset, reviews: list[Review], date_: date | None = None
+) -> None:
+    """Stop with the located errors of the reviews files, before anything is scored.
+
+    A reviews file with an error (an unknown item, an override above the maximum, a body
+    outside its sections) is refused whole, like a guide with an error: the units'
+    submissions are not touched, and the author fixes the file and runs again.
+
+    Raises:
+        SubmissionError: with every error of the reviews files, at its file and line.
+    """
+    found = check_reviews(guide, reviews, as_of=date_).issues
+    errors = sorted(
+        (i for i in found if i.severity == "error"),
+        key=lambda i: (i.source or "", i.line or 0, i.column or 0),
+    )
+    if errors:
+        raise SubmissionError("the reviews do not fit the guide", tuple(errors))
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """The inputs read from the command line and the result of scoring them."""
@@ -91,6 +112,7 @@ def score_from_args(args: argparse.Namespace) -> Scored:
     cluster = load_cluster(cluster_file) if cluster_file else None
     reviews = [r for path in getattr(args, "reviews", []) for r in load_reviews(path).reviews]
     date_ = as_of(getattr(args, "as_of", None))
+    refuse_bad_reviews(guide, reviews, date_)
     result = score(
         guide,
         batch.submissions,

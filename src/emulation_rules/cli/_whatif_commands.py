@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.i18n import _
+from emulation_rules.cli._common import refuse_bad_reviews
 from emulation_rules.compiler import load_ruleset
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.inputs.read import load_submissions
@@ -87,6 +88,7 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     batch = load_submissions(args.submissions)
     cluster = load_cluster(args.cluster) if args.cluster else None
     reviews = [r for path in args.reviews for r in load_reviews(path).reviews]
+    refuse_bad_reviews(guide, reviews)
     if args.compare:
         comparison = compare_units(
             guide, batch.submissions, *args.compare, cluster=cluster, reviews=reviews

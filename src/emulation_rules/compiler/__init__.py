@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import digest
 from emulation_rules._support.numbers import ENGINE_CONTEXT
-from emulation_rules.compiler.checks import unused
+from emulation_rules.compiler.checks import reviewer_sections, unused
 from emulation_rules.compiler.declarations import Compiler
 from emulation_rules.compiler.lint import lint
 from emulation_rules.compiler.nodes import CompiledRuleset
@@ -58,6 +58,7 @@ def _compile(
     nodes = compiler.criteria_nodes()
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
+    reviewer_sections(compiler.add, ruleset, nodes)
     gates = compiler.gates()
     eligibility = compiler.gates("eligibility")
     checks = compiler.checks()
@@ -139,10 +140,21 @@ def load_ruleset(
         RulesetError: with every issue of the guide.
     """
     loaded, issues = read_ruleset(source, name=name)
-    if loaded is None or any(i.severity == "error" for i in issues):
-        # also a document the reader could build but had to refuse parts of (a duplicate key,
-        # an alias): check reports them, and load refuses them
+    if loaded is None:
         raise_load_issues(issues, name or str(source))
+    if any(i.severity == "error" for i in issues):
+        # a document the reader could build but had to refuse parts of (a duplicate key, an
+        # alias, an unknown key, a v2 key in a v1 guide): the later phases still run, so the
+        # error lists every problem of the file, and the guide does not load
+        with decimal.localcontext(ENGINE_CONTEXT):
+            _, more = _compile(
+                loaded.ruleset,
+                source=loaded.source,
+                positions=loaded.positions,
+                text=loaded.text,
+                config=config or SandboxConfig(),
+            )
+        raise_load_issues(list(by_position(issues + list(more))), name or str(source))
     return compile_ruleset(loaded, config=config)
 
 
@@ -156,13 +168,14 @@ def check_ruleset(
     loaded, issues = read_ruleset(source, name=name)
     if loaded is None:
         return list(by_position(issues))
-    _, more = _compile(
-        loaded.ruleset,
-        source=loaded.source,
-        positions=loaded.positions,
-        text=loaded.text,
-        config=config or SandboxConfig(),
-    )
+    with decimal.localcontext(ENGINE_CONTEXT):
+        _, more = _compile(
+            loaded.ruleset,
+            source=loaded.source,
+            positions=loaded.positions,
+            text=loaded.text,
+            config=config or SandboxConfig(),
+        )
     return list(by_position(issues + list(more)))
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "band_checks",
     "children_checks",
     "derived_max",
+    "reviewer_sections",
     "sign",
     "top_level",
     "unused",
@@ -185,6 +186,20 @@ def top_level(add: Add, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
                     "unknown-criterion",
                     f"ranking key names {key.id!r}, which is not a criterion",
                     ("ranking", "by", index),
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
+
+
+def reviewer_sections(add: Add, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
+    """Every section a scoring body owns (``reviewers``, v2) is a criterion of the guide."""
+    for body, spec in (ruleset.reviewers or {}).items():
+        for index, section in enumerate(spec.sections):
+            if section not in nodes:
+                close = difflib.get_close_matches(section, list(nodes), n=1)
+                add(
+                    "unknown-criterion",
+                    f"reviewer {body!r} scores {section!r}, which is not a criterion",
+                    ("reviewers", body, "sections", index),
                     hint=f"did you mean {close[0]!r}?" if close else None,
                 )
 

@@ -283,7 +283,8 @@ def compile_rank_points(site: Site, crit: Criterion) -> Construct | None:
     rank = crit.rank_points
     assert rank is not None
     of = site.expr(rank.of, ("rank_points", "of"), "number") if rank.of is not None else None
-    _no_refs(site, crit, [of])
+    given = site.expr(rank.rank, ("rank_points", "rank"), "number")
+    _no_refs(site, crit, [of, given])
     averaged = rank.average_of or ()
     for index, name in enumerate(averaged):
         spec = site.inputs.get(name)
@@ -300,9 +301,9 @@ def compile_rank_points(site: Site, crit: Criterion) -> Construct | None:
             site.add("input-type", f"input {name!r} is not a number", where)
         site.used_inputs.add(name)
     site.sign(("rank_points", "points"), crit, [*rank.points, rank.otherwise])
-    if rank.of is not None and of is None:
+    if (rank.of is not None and of is None) or (rank.rank is not None and given is None):
         return None
-    return RankPointsC(of, tuple(averaged), rank.points, rank.otherwise, rank.order)
+    return RankPointsC(of, tuple(averaged), rank.points, rank.otherwise, rank.order, given)
 
 
 #: The compile function of each construct, by its name in the guide: the construct's compiled
@@ -415,6 +416,8 @@ def _rank_points_words(crit: Criterion) -> str:
     averaged = rank.average_of or ()
     source = rank.of if rank.of is not None else f"trung bình ({', '.join(averaged)})"
     listed = ", ".join(f"hạng {i + 1}: {p}" for i, p in enumerate(rank.points))
+    if rank.rank is not None:
+        return f"thứ hạng cho từ ngoài ({rank.rank}): {listed}; hạng khác: {rank.otherwise}"
     return f"xếp hạng trong cụm theo {source}: {listed}; hạng khác: {rank.otherwise}"
 
 

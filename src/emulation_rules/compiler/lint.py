@@ -7,6 +7,9 @@
 - ``unreachable-item``: a part of the guide no submission can reach: a bonus or deduction that
   reads no input (every unit gets it alike), a condition that is always false, a band outside
   the bounds of the input it reads;
+- ``points-above-max``: a level the guide writes out (a band, a table cell, a lookup value,
+  fixed points, a deadline's points, a rank's points) above the item's declared maximum: a
+  band worth 55 under ``max: 50`` is a typo, or a maximum that is wrong;
 - ``unused-tie-breaker``: a ranking key that can never separate units the keys before it tie:
   a repeated key, ``percent`` next to ``total`` when every unit has the same maximum, the
   subtotal of the only top-level criterion, ``deductions`` in a guide without deductions, the
@@ -337,6 +340,25 @@ class _Linter:
                     ident,
                 )
 
+    # -- points-above-max ---------------------------------------------------------------------
+
+    def levels(self) -> None:
+        for ident, node in self.nodes.items():
+            if not node.declared_max or node.max is None or node.construct is None:
+                continue
+            for value, sub in _written_levels(node.construct):
+                if value > node.max:
+                    self.warn(
+                        "points-above-max",
+                        N_("{points} points in {item} are more than its maximum {max}").format(
+                            points=decimal_text(value),
+                            item=repr(node.id),
+                            max=decimal_text(node.max),
+                        ),
+                        (*node.path, *sub),
+                        ident,
+                    )
+
     # -- unreachable-item ---------------------------------------------------------------------
 
     def unreachable(self) -> None:
@@ -506,6 +528,38 @@ _CONSTANT = {
 _NEVER_APPLIES = N_("{key} of {id} reads no input and is always false: the item never applies")
 
 
+def _written_levels(c: Any) -> list[tuple[Decimal, DocPath]]:
+    """Every amount of points a construct writes out, with its path under the criterion."""
+    found: list[tuple[Decimal, DocPath]] = []
+    if isinstance(c, Points):
+        found.append((c.points, ("points",)))
+    elif isinstance(c, BandsC):
+        found += [
+            (b.points, ("bands", "bands", i, "points"))
+            for i, b in enumerate(c.bands)
+            if b.points is not None
+        ]
+        found += [(c.otherwise, ("bands", "otherwise"))] if c.otherwise is not None else []
+    elif isinstance(c, TableC):
+        found += [
+            (v, ("table", "values", r, k))
+            for r, row in enumerate(c.values)
+            for k, v in enumerate(row)
+        ]
+        found += [(c.otherwise, ("table", "otherwise"))] if c.otherwise is not None else []
+    elif isinstance(c, LookupC):
+        found += [(v, ("lookup", "points", k)) for k, v in c.points.items()]
+        found += [(c.otherwise, ("lookup", "otherwise"))] if c.otherwise is not None else []
+    elif isinstance(c, DeadlineC):
+        found += [(c.on_time, ("deadline", "on_time")), (c.late, ("deadline", "late"))]
+        if c.early_points is not None:
+            found.append((c.early_points, ("deadline", "early", "points")))
+    elif isinstance(c, RankPointsC):
+        found += [(v, ("rank_points", "points", i)) for i, v in enumerate(c.points)]
+        found.append((c.otherwise, ("rank_points", "otherwise")))
+    return found
+
+
 def _outside(band: BandSpec, low: Decimal | None, high: Decimal | None) -> bool:
     above = (
         band.low is not None
@@ -550,6 +604,7 @@ def lint(
     """Report the lint warnings of a compiled guide through ``add`` (the compiler's)."""
     linter = _Linter(ruleset, nodes, inputs, add)
     linter.caps()
+    linter.levels()
     linter.unreachable()
     linter.tie_breakers()
 

@@ -186,6 +186,8 @@ class RankPointsC:
     points: tuple[Decimal, ...]
     otherwise: Decimal
     order: str
+    #: The rank given from outside (v2): no ranking within the run.
+    rank: CheckedExpression | None = None
 
 
 Construct = (

@@ -153,6 +153,8 @@ def _measure(node: Node, names: Mapping[str, Any], *, reference: bool) -> _Measu
     assert isinstance(construct, RankPointsC)
     if not applicable:
         return None
+    if construct.rank is not None:
+        return _given_rank(construct.rank, names, reference=reference)
     if construct.of is not None:
         return _number(construct.of, names, reference=reference)
     present = [
@@ -161,6 +163,24 @@ def _measure(node: Node, names: Mapping[str, Any], *, reference: bool) -> _Measu
         if names.get(n) is not NOT_APPLICABLE and names.get(n) is not None
     ]
     return sum(present, ZERO) / len(present) if present else None
+
+
+def _given_rank(
+    expression: CheckedExpression, names: Mapping[str, Any], *, reference: bool
+) -> Decimal | None:
+    """A rank given from outside: a whole number from 1 (``None`` when it does not apply)."""
+    rank = _number(expression, names, reference=reference)
+    if rank is not None and (rank < 1 or rank != rank.to_integral_value()):
+        raise EvaluationError(
+            "bad rank",
+            (
+                Issue(
+                    "eval-error",
+                    f"the rank {expression.source!r} is {rank}: a rank is a whole number from 1",
+                ),
+            ),
+        )
+    return rank
 
 
 def _target(node: Node, measures: Mapping[str, _Measure]) -> dict[str, CohortEntry]:
@@ -246,6 +266,8 @@ def _percent(ratio: Fraction) -> Decimal:
 def _rank_points(node: Node, measures: Mapping[str, Decimal | None]) -> dict[str, CohortEntry]:
     construct = node.construct
     assert isinstance(construct, RankPointsC)
+    if construct.rank is not None:
+        return _points_of_given_ranks(construct, measures)
     present = {u: v for u, v in measures.items() if v is not None}
     out: dict[str, CohortEntry] = {}
     for unit_id, value in measures.items():
@@ -271,4 +293,28 @@ def _rank_points(node: Node, measures: Mapping[str, Decimal | None]) -> dict[str
         if len(tied) > 1:
             facts += (("đồng hạng với", ", ".join(t for t in tied if t != unit_id)),)
         out[unit_id] = CohortEntry(points, applicable=True, facts=facts, note=f"hạng {rank}")
+    return out
+
+
+def _points_of_given_ranks(
+    construct: RankPointsC, ranks: Mapping[str, Decimal | None]
+) -> dict[str, CohortEntry]:
+    """``rank_points`` with ``rank``: each unit's points by the rank given, alone."""
+    out: dict[str, CohortEntry] = {}
+    for unit_id, given in ranks.items():
+        if given is None:
+            out[unit_id] = CohortEntry(
+                ZERO, applicable=False, facts=(), note="không có thứ hạng cho từ ngoài"
+            )
+            continue
+        rank = int(given)
+        points = (
+            construct.points[rank - 1] if rank <= len(construct.points) else construct.otherwise
+        )
+        out[unit_id] = CohortEntry(
+            points,
+            applicable=True,
+            facts=(("thứ hạng cho từ ngoài", rank),),
+            note=f"hạng {rank} (thứ hạng cho từ ngoài, không xếp lại trong cụm)",
+        )
     return out

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._support.canonical import canonical_json_text, canonical_value
-from emulation_rules._support.text import suggest
 from emulation_rules._version import __version__
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
@@ -31,7 +30,14 @@ from emulation_rules.engine.evaluator import (
 from emulation_rules.engine.ranking import Tie, rank
 from emulation_rules.engine.serialize import trace_dict, unit_dict
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
-from emulation_rules.inputs.reviews import Departure, Review, Reviews, merge_reviews
+from emulation_rules.inputs.reviews import (
+    Departure,
+    Review,
+    Reviews,
+    check_reviews,
+    merge_reviews,
+    without_place,
+)
 from emulation_rules.inputs.submissions import (
     Rejected,
     Submission,
@@ -261,8 +267,13 @@ def score(
             raise TypeError(
                 f"score() takes Submission objects (or a SubmissionBatch), not {type(sub).__name__}"
             )
+    checked = check_reviews(compiled, reviews, as_of=as_of)
+    # the file and line stay out of the result: a replay of its record, which keeps the
+    # reviews but not where they were read, must give the same issues (the command line
+    # reports them located, and stops, before scoring)
+    issues.extend(without_place(checked.issues))
     by_unit: dict[str, list[Review]] = {}
-    for review in reviews:
+    for review in checked.applied:
         by_unit.setdefault(review.unit_id, []).append(review)
     known = {s.unit_id for s in subs} | {r.unit_id for r in all_rejected}
     for unit_id in sorted(set(by_unit) - known):
@@ -303,21 +314,6 @@ def score(
                 )
             all_rejected.append(Rejected(sub.unit_id, sub.name, tuple(unit_issues)))
             continue
-        unit_review = merged.get(sub.unit_id)
-        if unit_review is not None:
-            unknown = [
-                Issue(
-                    "unknown-criterion",
-                    f"an override names item {item!r}, which is not a criterion of the guide",
-                    unit_id=sub.unit_id,
-                    hint=suggest(item, compiled.nodes),
-                )
-                for item in unit_review.overrides
-                if item not in compiled.nodes
-            ]
-            if unknown:
-                all_rejected.append(Rejected(sub.unit_id, sub.name, (*unit_issues, *unknown)))
-                continue
         valid.append((sub, values, tuple(unit_issues)))
     with _gc_paused() if pause_gc else contextlib.nullcontext():
         scored = _evaluate_all(

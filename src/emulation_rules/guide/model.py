@@ -26,10 +26,12 @@ from pydantic_core import PydanticCustomError
 from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import parse_decimal
-from emulation_rules._support.text import find_invisible
+from emulation_rules._support.text import find_invisible, nfc
 
 __all__ = [
+    "FORMAT_V2",
     "FORMAT_VERSION",
+    "FORMAT_VERSIONS",
     "Award",
     "AwardRequires",
     "Axis",
@@ -55,6 +57,7 @@ __all__ = [
     "RankKey",
     "RankPoints",
     "Ranking",
+    "ReviewBody",
     "Rounding",
     "Ruleset",
     "Table",
@@ -63,8 +66,13 @@ __all__ = [
     "Vote",
 ]
 
-#: The format version this engine reads (the ``format`` key of a guide).
+#: The first format version (the ``format`` key of a guide); new guides are scaffolded in it.
 FORMAT_VERSION = "emulation-rules/v1"
+#: The second format version: v1 and the keys marked ``json_schema_extra={"since": "v2"}``.
+FORMAT_V2 = "emulation-rules/v2"
+#: Every format version this engine reads. A v1 guide may not use a key marked as v2; a v2
+#: guide may use every key (``guide/versions.py`` checks it; docs/ruleset-format.md).
+FORMAT_VERSIONS = (FORMAT_VERSION, FORMAT_V2)
 
 #: Largest magnitude accepted for any number in a guide or a submission.
 MAX_MAGNITUDE = Decimal("1e15")
@@ -399,10 +407,16 @@ class RankPoints(FrozenModel):
 
     ``points[0]`` for the first, ``points[1]`` for the second, …; tied units share the
     better rank and its points. ``average_of`` averages the inputs a unit has (several raters).
+    ``rank`` (v2) takes the rank as given from outside (an expression naming it, e.g. an input
+    of the ranking the province published), so a unit rejected here shifts no one's points.
     """
 
     of: Expr | None = None
     average_of: tuple[Name, ...] | None = None
+    #: The unit's rank given from outside (1 for the first), instead of ranking the units here.
+    rank: Expr | None = Field(
+        default=None, exclude_if=lambda v: v is None, json_schema_extra={"since": "v2"}
+    )
     points: tuple[Num, ...] = Field(min_length=1)
     #: Points for a rank beyond the list.
     otherwise: Num = Decimal(0)
@@ -411,8 +425,18 @@ class RankPoints(FrozenModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> RankPoints:
-        if (self.of is None) == (self.average_of is None):
-            raise PydanticCustomError("invalid-value", "give exactly one of 'of' or 'average_of'")
+        given = [x for x in (self.of, self.average_of, self.rank) if x is not None]
+        if len(given) != 1:
+            message = (
+                "give exactly one of 'of', 'average_of' or 'rank'"
+                if self.rank is not None
+                else "give exactly one of 'of' or 'average_of'"
+            )
+            raise PydanticCustomError("invalid-value", message)
+        if self.rank is not None and self.order != "desc":
+            raise PydanticCustomError(
+                "invalid-value", "'order' ranks the units here; with 'rank' the rank is given"
+            )
         return self
 
 
@@ -733,10 +757,22 @@ class Effective(FrozenModel):
     to: IsoDate | None = None
 
 
+class ReviewBody(FrozenModel):
+    """A body that scores some sections of the guide, and those sections (format v2).
+
+    Hưng Yên 2021, V.3: "Trưởng khối, Phó trưởng khối … chấm … nội dung I, II"; "Hội đồng Thi
+    đua - Khen thưởng tỉnh … chấm nội dung III". A section owns its whole subtree.
+    """
+
+    title: Annotated[Text, AfterValidator(nfc)]
+    #: Ids of the criteria the body scores (each with everything under it).
+    sections: tuple[Id, ...] = Field(min_length=1)
+
+
 class Ruleset(FrozenModel):
     """A whole scoring guide."""
 
-    format: str
+    format: Annotated[str, Field(json_schema_extra={"enum": list(FORMAT_VERSIONS)})]
     id: Id
     version: Text
     title: Text
@@ -766,15 +802,20 @@ class Ruleset(FrozenModel):
     #: Awards, decided in this order after ranking.
     awards: tuple[Award, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Who scores what (v2): the scoring bodies, by a name reviews give as their ``body``.
+    #: Without it, a review's ``reviewer`` is free text and may set any item (v1).
+    reviewers: dict[Name, ReviewBody] | None = Field(
+        default=None, exclude_if=lambda v: v is None, json_schema_extra={"since": "v2"}
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _format_first(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "format" in data and data["format"] != FORMAT_VERSION:
+        if isinstance(data, dict) and "format" in data and data["format"] not in FORMAT_VERSIONS:
             raise PydanticCustomError(
                 "unsupported-format",
                 "format '{found}' is not supported; this engine reads '{expected}'",
-                {"found": data["format"], "expected": FORMAT_VERSION},
+                {"found": data["format"], "expected": "' or '".join(FORMAT_VERSIONS)},
             )
         return data
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -14,6 +16,10 @@ from emulation_rules._support.yaml import Positions, parse_yaml
 from emulation_rules.errors import Issue, RulesetLoadError, RulesetSchemaError
 from emulation_rules.guide.composition import compose
 from emulation_rules.guide.model import Ruleset
+from emulation_rules.guide.versions import format_issues
+
+if TYPE_CHECKING:
+    from emulation_rules._support.yaml import YamlDocument
 
 __all__ = [
     "MAX_GUIDE_BYTES",
@@ -78,13 +84,46 @@ def read_ruleset(
         ruleset = Ruleset.model_validate(document.data)
     except ValidationError as exc:
         seen = {(i.code, i.line) for i in issues}
-        issues.extend(
+        found = [
             i
             for i in pydantic_issues(exc, document, display, Ruleset)
             if (i.code, i.line) not in seen
-        )
-        return None, issues
+        ]
+        issues.extend(found)
+        without = _without_unknown_keys(document, found)
+        if without is None:
+            return None, issues
+        ruleset = without
+        # only unknown keys were wrong: the later phases go on with them ignored, so one run
+        # reports every problem of the file; the errors above keep the guide from loading
+    issues.extend(located(i, document.positions, key=True) for i in format_issues(ruleset, display))
     return LoadedRuleset(ruleset, display, document.positions, text.text), issues
+
+
+def _without_unknown_keys(document: YamlDocument, found: list[Issue]) -> Ruleset | None:
+    """The guide validated with its unknown keys left out, when they were its only problem."""
+    if not found or any(i.code != "unknown-field" for i in found):
+        return None
+    data = copy.deepcopy(document.data)
+    for issue in found:
+        parent = _get_or_none(data, issue.path[:-1])
+        if not isinstance(parent, dict) or issue.path[-1] not in parent:
+            return None
+        del parent[issue.path[-1]]
+    try:
+        return Ruleset.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _get_or_none(data: Any, path: tuple[str | int, ...]) -> Any:
+    for element in path:
+        in_dict = isinstance(data, dict) and element in data
+        in_list = isinstance(data, list) and isinstance(element, int) and 0 <= element < len(data)
+        if not (in_dict or in_list):
+            return None
+        data = data[element]
+    return data
 
 
 def raise_load_issues(issues: list[Issue], name: str) -> typing.NoReturn:
