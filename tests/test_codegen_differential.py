@@ -371,6 +371,32 @@ def raw_value(spec: InputField, path: Path) -> st.SearchStrategy[Any]:
     return st.sampled_from(TEXTS)
 
 
+@cache
+def ratios(path: Path) -> tuple[tuple[str, str, tuple[Decimal, ...]], ...]:
+    """``(achieved, target, multipliers)`` of the v2 proportional items over two inputs.
+
+    An achieved value drawn as the target times a multiplier reaches the edges of the v2
+    options: exactly the plan (no excess; a ratio of 1 read either way), an excess exactly at
+    the parent's bonus cap, and twice the plan.
+    """
+    compiled = guide(path)
+    out = []
+    for node in compiled.nodes.values():
+        c = node.construct
+        if not isinstance(c, ProportionalC) or not c.excess_bonus:
+            continue
+        achieved, target = c.achieved.bare_name, c.target.bare_name
+        if achieved is None or target is None or node.max is None:
+            continue
+        multipliers = {Decimal(1), Decimal(2)}
+        parent = compiled.nodes.get(compiled.parents.get(node.id) or "")
+        scale = c.cap if c.cap is not None else node.max * c.factor
+        if parent is not None and parent.cap_bonuses is not None and scale:
+            multipliers.add(1 + parent.cap_bonuses / scale)
+        out.append((achieved, target, tuple(sorted(multipliers))))
+    return tuple(out)
+
+
 @st.composite
 def submissions(draw: st.DrawFn, path: Path, unit_id: str) -> Submission:
     """A valid submission: required inputs given, optional ones given, missing or null."""
@@ -390,6 +416,20 @@ def submissions(draw: st.DrawFn, path: Path, unit_id: str) -> Submission:
         except ValueProblem as problem:  # pragma: no cover - the strategies keep values valid
             pytest.fail(f"{name}={raw!r} is not valid: {problem.message}")
         values[name] = raw
+    for achieved, target, multipliers in ratios(path):
+        if values.get(target) is None or achieved not in values or draw(st.integers(0, 2)):
+            continue
+        planned = coerce_value(inputs[target], values[target])
+        with decimal.localcontext() as ctx:
+            ctx.prec = 60
+            wanted = Decimal(planned) * draw(st.sampled_from(multipliers))
+        fitted = _fit(inputs[achieved], wanted)
+        if inputs[achieved].type == "count":
+            if fitted != fitted.to_integral_value():
+                continue
+            values[achieved] = int(fitted)
+        else:
+            values[achieved] = fitted
     evidence = {
         name: ["12/BC"] for name, spec in inputs.items() if spec.evidence and draw(st.booleans())
     }
@@ -560,6 +600,8 @@ def test_written_guides_cover_every_feature() -> None:
         "cap_at_max",
         "floor",
         "refs",
+        "carries_excess",
+        "excess_children",
     ):
         assert any(getattr(n, feature) for n in nodes), feature
     compiled = [guide(p) for p in WRITTEN]

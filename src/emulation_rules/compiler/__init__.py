@@ -27,6 +27,7 @@ from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.compiler.order import evaluation_order
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
+from emulation_rules.guide.model import guide_document
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _compile(
     compiled = CompiledRuleset(
         ruleset=ruleset,
         source=source,
-        digest=digest(ruleset.model_dump(mode="json", by_alias=True)),
+        digest=digest(guide_document(ruleset)),
         source_digest="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         if text
         else None,

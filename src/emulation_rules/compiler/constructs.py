@@ -17,6 +17,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.compiler.checks import band_checks, sign
 from emulation_rules.compiler.nodes import (
     BandsC,
@@ -140,9 +141,45 @@ def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
         site.add("missing-field", f"'proportional' needs the criterion's 'max' ({crit.id})")
     achieved = site.expr(proportional.achieved, ("proportional", "achieved"), "number")
     target = site.expr(proportional.target, ("proportional", "target"), "number")
+    excess_bonus = proportional.excess == "bonus"
+    if excess_bonus:
+        _excess_conflicts(site, crit)
     if achieved and target:
-        return ProportionalC(achieved, target, proportional.factor, proportional.cap)
+        return ProportionalC(
+            achieved, target, proportional.factor, proportional.cap, excess_bonus=excess_bonus
+        )
     return None
+
+
+def _excess_conflicts(site: Site, crit: Criterion) -> None:
+    """``excess: bonus`` on a score criterion whose value is not cut or rounded after it."""
+    where = ("proportional", "excess")
+    if crit.kind != "score":
+        site.add(
+            "invalid-value",
+            N_("'excess: bonus' needs a criterion of kind score, not {kind} ({rule})").format(
+                kind=crit.kind, rule=crit.id
+            ),
+            where,
+        )
+    limits = [
+        key
+        for key, present in (
+            ("cap_at_max", crit.cap_at_max),
+            ("floor", crit.floor is not None),
+            ("rounding", crit.rounding is not None),
+        )
+        if present
+    ]
+    if limits:
+        site.add(
+            "invalid-value",
+            N_(
+                "'excess: bonus' cannot be combined with {keys} on the same criterion ({rule}): "
+                "the bonus would be cut or rounded away; put the limit on the parent"
+            ).format(keys=", ".join(repr(k) for k in limits), rule=crit.id),
+            where,
+        )
 
 
 def compile_bands(site: Site, crit: Criterion) -> Construct | None:
@@ -346,7 +383,10 @@ def _per_event_words(crit: Criterion) -> str:
 def _proportional_words(crit: Criterion) -> str:
     pr = crit.proportional
     assert pr is not None
-    return f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    if pr.excess == "bonus":
+        rule += "; phần vượt chuyển sang điểm thưởng"
+    return rule
 
 
 def _bands_words(crit: Criterion) -> str:

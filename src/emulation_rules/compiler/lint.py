@@ -141,7 +141,7 @@ class _Linter:
             down = _sum_of([r[1] for r in reaches])
         else:
             up, down = (node.max or ZERO), ZERO
-        if node.combine == "sum" and node.adjust_children:
+        if node.combine == "sum" and node.adjusts:
             plus, minus = self._adjust_reach(node)
             up = None if up is None or plus is None else up + plus
             down = None if down is None or minus is None else down + minus
@@ -156,7 +156,7 @@ class _Linter:
 
     def _adjust_reach(self, node: Node) -> Reach:
         reaches = [self.reach(c) for c in node.adjust_children]
-        plus = _sum_of([r[0] for r in reaches])
+        plus = _sum_of([r[0] for r in reaches] + self._excesses(node))
         minus = _sum_of([r[1] for r in reaches])
         if node.cap_bonuses is not None:
             plus = node.cap_bonuses if plus is None else min(plus, node.cap_bonuses)
@@ -187,8 +187,30 @@ class _Linter:
         return self._line_reach(c.points, c.cap, self._steps(c))
 
     def _reach_proportional(self, node: Node, c: ProportionalC) -> Reach:
-        cap = c.cap if c.cap is not None else (node.max or ZERO) * c.factor
-        return cap, ZERO
+        cap = _proportional_cap(node, c)
+        if not c.excess_bonus:
+            return cap, ZERO
+        most = self._proportional_most(node, c)
+        return (None if most is None else max(most, cap)), ZERO
+
+    def _proportional_most(self, node: Node, c: ProportionalC) -> Decimal | None:
+        """The most ``max × factor × achieved / target`` reaches, uncapped (None: unbounded)."""
+        high, low = self.bound(c.achieved)[1], self.bound(c.target)[0]
+        if high is None or low is None or low <= 0:
+            return None
+        with decimal.localcontext(ENGINE_CONTEXT):
+            return (node.max or ZERO) * c.factor * max(high, ZERO) / low
+
+    def _excesses(self, node: Node) -> list[Decimal | None]:
+        """The most each score child moves to bonus (``excess: bonus``), in the children's order."""
+        out: list[Decimal | None] = []
+        for child in node.excess_children:
+            child_node = self.nodes[child]
+            c = child_node.construct
+            assert isinstance(c, ProportionalC)
+            most = self._proportional_most(child_node, c)
+            out.append(None if most is None else max(most - _proportional_cap(child_node, c), ZERO))
+        return out
 
     def _reach_bands(self, node: Node, c: BandsC) -> Reach:
         return _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
@@ -281,7 +303,7 @@ class _Linter:
             )
             return
         reaches = [self.reach(c) for c in node.adjust_children]
-        plus = _sum_of([r[0] for r in reaches])
+        plus = _sum_of([r[0] for r in reaches] + self._excesses(node))
         minus = _sum_of([r[1] for r in reaches])
         checks = (
             ("deductions", node.cap_deductions, minus, "the deductions"),
@@ -443,6 +465,10 @@ def _outside(band: BandSpec, low: Decimal | None, high: Decimal | None) -> bool:
         and (band.high < low or (band.high == low and not band.high_inclusive))
     )
     return above or below
+
+
+def _proportional_cap(node: Node, c: ProportionalC) -> Decimal:
+    return c.cap if c.cap is not None else (node.max or ZERO) * c.factor
 
 
 def _text(value: Decimal | None, infinite: str) -> str:

@@ -117,6 +117,8 @@ class ProportionalC:
     target: CheckedExpression
     factor: Decimal
     cap: Decimal | None
+    #: ``excess: bonus``: the points above the cap are a bonus line of the criterion.
+    excess_bonus: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +250,25 @@ class Node:
     has_limits: bool = False
     #: The guide (layer) this criterion's rule came from, when the guide extends a base guide.
     layer: str | None = None
+    #: The score children whose excess becomes bonus (``proportional: {excess: bonus}``): their
+    #: excess counts with this criterion's bonuses, under its ``caps``.
+    excess_children: tuple[str, ...] = ()
 
     @property
     def children(self) -> tuple[str, ...]:
         """All children, score children first."""
         return self.score_children + self.adjust_children
+
+    @property
+    def carries_excess(self) -> bool:
+        """Whether its points above the cap become a bonus (``proportional: {excess: bonus}``)."""
+        construct = self.construct
+        return isinstance(construct, ProportionalC) and construct.excess_bonus
+
+    @property
+    def adjusts(self) -> bool:
+        """Whether it adds adjustments to its base: bonus/deduction children, or excesses."""
+        return bool(self.adjust_children or self.excess_children)
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,6 +252,8 @@ class _State(NamedTuple):
     amax: Decimal
     #: Capped deductions applied at this node (negative or zero).
     deductions: Decimal
+    #: The points above its cap that become a bonus (``proportional: {excess: bonus}``).
+    excess: Decimal = ZERO
 
 
 class _Context:
@@ -324,6 +326,8 @@ class _Context:
         cap = c.cap if c.cap is not None else node.max * c.factor
         if raw > cap:
             lines.append(("cap_line", cap - raw, words.cap_line(cap)))
+            if c.excess_bonus:
+                lines.append(("excess_bonus", raw - cap, words.EXCESS_BONUS))
         return raw
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
@@ -475,17 +479,20 @@ class _Unit(_Context):
             deductions = ZERO
         else:
             value = self.base(node, parts, lines)
-            if node.adjust_children:
+            if node.adjusts:
                 adjustment, deductions = self.adjust(node, value, parts, lines)
                 value += adjustment
             else:
                 deductions = ZERO
+        # the excess line is the construct's last: the points above the cap, as a bonus
+        excess = lines[-1][1] if node.carries_excess and lines else ZERO
         status = "scored"
         if node.forfeit_if is not None and self.condition(node.forfeit_if):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
             value = node.forfeit_value
             status = "forfeited"
             deductions = ZERO  # it loses its points but adds no deduction
+            excess = ZERO
         if node.has_limits:
             value = self.limits(node, value, lines)
         if node.kind != "score" and not (self.overrides and node.id in self.overrides):
@@ -502,6 +509,7 @@ class _Unit(_Context):
             status,
             cohort_note,
             facts,
+            excess,
         )
 
     def not_applicable(
@@ -547,6 +555,7 @@ class _Unit(_Context):
         status: str,
         note: str | None,
         facts: tuple[tuple[str, Any], ...] = (),
+        excess: Decimal = ZERO,
     ) -> None:
         override = self.overrides.get(node.id) if self.overrides else None
         if override is not None:  # a reviewer's score replaces the rule's, with the reason
@@ -570,7 +579,7 @@ class _Unit(_Context):
                     ),
                 ),
             )
-        self.states[node.id] = _State(value, True, amax, deductions)  # noqa: FBT003 - a record
+        self.states[node.id] = _State(value, True, amax, deductions, excess)  # noqa: FBT003
         if self.trace:
             traces = self.traces
             self.traces[node.id] = TraceNode(
@@ -650,7 +659,11 @@ class _Unit(_Context):
         parts: list[tuple[str, Decimal]],
         lines: list[tuple[str, Decimal, str]],
     ) -> tuple[Decimal, Decimal]:
-        """Add the adjustment children; return their capped total and the capped deductions."""
+        """Add the adjustment children; return their capped total and the capped deductions.
+
+        The excess of score children (``excess: bonus``) counts with the bonuses; it is in
+        ``base`` already, so it is taken out of the returned total.
+        """
         children = [(c, self.compiled.nodes[c], self.states[c]) for c in node.adjust_children]
         plain_deductions = sum(
             (
@@ -660,8 +673,15 @@ class _Unit(_Context):
             ),
             ZERO,
         )
-        benchmark_met = node.max is not None and base == node.max and plain_deductions == 0
-        negative = positive = ZERO
+        excess = ZERO
+        for excess_child in node.excess_children:
+            excess_state = self.states[excess_child]
+            if excess_state.applicable:
+                excess = excess + excess_state.excess
+        points = base - excess if node.excess_children else base
+        benchmark_met = node.max is not None and points == node.max and plain_deductions == 0
+        negative = ZERO
+        positive = excess
         for ident, child, state in children:
             if not state.applicable:
                 continue
@@ -696,6 +716,8 @@ class _Unit(_Context):
             lines.append(("cap_adjustments", bounded - combined, words.cap_adjustments(cap)))
             combined = bounded
             capped_negative = min(combined, ZERO)
+        if node.excess_children:
+            combined = combined - excess
         return combined, capped_negative
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_CHILDREN_NOT_APPLICABLE",
+    "EXCESS_BONUS",
     "NOT_APPLICABLE",
     "STAGE_WORDS",
     "TOTAL_RULE",
@@ -41,6 +42,8 @@ __all__ = [
 NOT_APPLICABLE = "không áp dụng"
 #: A group none of whose score children applies.
 ALL_CHILDREN_NOT_APPLICABLE = "không áp dụng: mọi tiêu chí con không áp dụng"
+#: The points above a proportional item's cap, moved to bonus (``excess: bonus``).
+EXCESS_BONUS = "phần vượt chuyển sang điểm thưởng"
 #: The rule of the unit total, in the root of the trace.
 TOTAL_RULE = "tổng điểm các tiêu chuẩn"
 #: The review stages.

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     WithJsonSchema,
@@ -65,6 +66,8 @@ __all__ = [
 
 #: The format version this engine reads (the ``format`` key of a guide).
 FORMAT_VERSION = "emulation-rules/v1"
+#: Every format version this engine reads: v1, and v2 (v1 with additive keys).
+FORMATS = (FORMAT_VERSION, "emulation-rules/v2")
 
 #: Largest magnitude accepted for any number in a guide or a submission.
 MAX_MAGNITUDE = Decimal("1e15")
@@ -323,6 +326,10 @@ class PerEvent(FrozenModel):
     cap: NonNegative | None = None
 
 
+#: The marker of a key added by format v2 (its JSON Schema says ``"since": "v2"``).
+V2: dict[str, Any] = {"since": "v2"}
+
+
 class Proportional(FrozenModel):
     """``max × factor × achieved / target``, capped (mechanisms 7, 8, 47)."""
 
@@ -331,6 +338,10 @@ class Proportional(FrozenModel):
     factor: NonNegative = Decimal(1)
     #: Upper bound of the points; defaults to ``max × factor``.
     cap: NonNegative | None = None
+    #: What becomes of the points above the cap: ``cap`` (v1: cut, a trace line only) or
+    #: ``bonus`` ("phần cao hơn chuyển sang điểm thưởng"): a bonus line of the criterion, counted
+    #: with its parent's bonuses.
+    excess: Literal["cap", "bonus"] = Field(default="cap", json_schema_extra=V2)
 
 
 class Increment(FrozenModel):
@@ -770,7 +781,7 @@ class Ruleset(FrozenModel):
     @model_validator(mode="before")
     @classmethod
     def _format_first(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "format" in data and data["format"] != FORMAT_VERSION:
+        if isinstance(data, dict) and "format" in data and data["format"] not in FORMATS:
             raise PydanticCustomError(
                 "unsupported-format",
                 "format '{found}' is not supported; this engine reads '{expected}'",
@@ -791,6 +802,34 @@ class Ruleset(FrozenModel):
                 ((*path, "children", i), c) for i, c in reversed(list(enumerate(node.children)))
             )
         return out
+
+
+def guide_document(ruleset: Ruleset) -> dict[str, Any]:
+    """The guide as JSON-ready data for its digest: a v2 key left at its default is left out.
+
+    A v1 guide thus keeps the digest it had before the v2 keys existed.
+    """
+    data: dict[str, Any] = ruleset.model_dump(mode="json", by_alias=True)
+    _drop_v2_defaults(ruleset, data)
+    return data
+
+
+def _drop_v2_defaults(value: Any, data: Any) -> None:
+    if isinstance(value, BaseModel):
+        for name, spec in type(value).model_fields.items():
+            key = spec.alias or name
+            if key not in data:
+                continue
+            if spec.json_schema_extra == V2 and getattr(value, name) == spec.default:
+                del data[key]
+            else:
+                _drop_v2_defaults(getattr(value, name), data[key])
+    elif isinstance(value, tuple | list):
+        for item, dumped in zip(value, data, strict=True):
+            _drop_v2_defaults(item, dumped)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _drop_v2_defaults(item, data[key])
 
 
 def parse_iso_date(text: str) -> date:

@@ -113,6 +113,9 @@ class ConstructWriter(ExpressionWriter):
         cap = construct.cap if construct.cap is not None else node.max * construct.factor
         write(f"if raw > {self.constant(cap)}:")
         self.cap_line(f"{self.constant(cap)} - raw", words.cap_line(cap))
+        if construct.excess_bonus:  # never a single-line leaf: its lines are in L
+            code, note = self.constant("excess_bonus"), self.constant(words.EXCESS_BONUS)
+            write(f"    L.append(({code}, raw - {self.constant(cap)}, {note}))")
 
     def emit_bands(self, node: Node, construct: BandsC) -> None:
         """``bands``: one test per band, in order, then ``otherwise``."""

@@ -22,6 +22,8 @@ The generated code's local names are short on purpose, and pinned by ``tests/tes
 - ``neg``, ``pos``, ``cn``, ``cp``, ``cmb``, ``b``: the adjustments below and above zero, the
   same capped, combined, and the combined bound.
 - ``pd``, ``bm``: the deductions before the benchmark; whether the benchmark is met.
+- ``xN``, ``ex``: the excess moved to bonus of the criterion at position N
+  (``proportional: {excess: bonus}``); the sum of its children's, counted with the bonuses.
 - ``rd``, ``x``, ``y``: the rounded value; a construct's operands.
 - ``oN``: a temporary of an expression (an operand, a divisor).
 - ``ctx``: the interpreter's context, for the constructs the code calls.

@@ -68,6 +68,8 @@ class _Writer(ConstructWriter):
 
     def node(self, position: int, node: Node) -> None:
         write = self.write
+        if node.carries_excess:
+            write(f"x{position} = ZERO")
         # the ways a criterion does not apply, in the interpreter's order
         branches: list[tuple[str, str]] = []
         facts = "()"
@@ -186,6 +188,7 @@ class _Writer(ConstructWriter):
             and not node.adjust_children
             and node.forfeit_if is None
             and not node.has_limits
+            and not node.carries_excess
         ):
             self.single_line_leaf(position, node)
             return
@@ -202,6 +205,8 @@ class _Writer(ConstructWriter):
                 self.construct(node)
                 parts = "raw"
                 check = "ZERO + raw"
+                if node.carries_excess:  # the construct's last line, when it has lines
+                    write(f"x{position} = L[-1][1] if L else ZERO")
             elif node.score_children:
                 total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
                 write(f"v = ZERO{total}")
@@ -212,7 +217,7 @@ class _Writer(ConstructWriter):
             else:
                 write("v = ZERO")
                 check = "ZERO"
-            if node.adjust_children:
+            if node.adjusts:
                 self.adjust(node)
                 write("v = v + cmb")
                 check += "".join(f" + {self.value_of(child)}" for child in node.adjust_children)
@@ -228,9 +233,11 @@ class _Writer(ConstructWriter):
             )
             write(f"    v = {self.constant(node.forfeit_value)}")
             write(f"    st = {self.constant('forfeited')}")
-            if node.adjust_children:
+            if node.adjusts:
                 write("    cn = ZERO")  # it loses its points but adds no deduction
-        if node.adjust_children and node.kind == "score" and node.combine == "sum":
+            if node.carries_excess:
+                write(f"    x{position} = ZERO")
+        if node.adjusts and node.kind == "score" and node.combine == "sum":
             write("ds = ds + cn")
         if node.has_limits:
             self.limits(node)
@@ -274,7 +281,7 @@ class _Writer(ConstructWriter):
         if node.combine != "sum" and node.children:
             return True
         if construct is None:
-            if node.adjust_children:
+            if node.adjusts:
                 return True
             return node.max is not None and not node.score_children and _inexact(node.max)
         if isinstance(construct, Points):
@@ -293,7 +300,7 @@ class _Writer(ConstructWriter):
     def may_have_lines(self, node: Node) -> bool:
         if node.construct is not None and construct_lines(node):
             return True
-        if node.adjust_children and (
+        if node.adjusts and (
             node.cap_deductions is not None
             or node.cap_bonuses is not None
             or node.cap_adjustments is not None
@@ -325,6 +332,11 @@ class _Writer(ConstructWriter):
     def adjust(self, node: Node) -> None:
         write = self.write
         children = [(child, self.nodes[child]) for child in node.adjust_children]
+        if node.excess_children:  # the excess of score children counts with the bonuses
+            write("ex = ZERO")
+            for child in node.excess_children:
+                write(f"if {self.applies_of(child)}:")
+                write(f"    ex = ex + x{self.index[child]}")
         if any(child_node.requires_benchmark for _, child_node in children):
             write("pd = ZERO")
             for child, child_node in children:
@@ -333,10 +345,12 @@ class _Writer(ConstructWriter):
                     write(f"    pd = pd + {self.value_of(child)}")
             if node.max is None:
                 write("bm = False")
+            elif node.excess_children:
+                write(f"bm = v - ex == {self.constant(node.max)} and pd == ZERO")
             else:
                 write(f"bm = v == {self.constant(node.max)} and pd == ZERO")
         write("neg = ZERO")
-        write("pos = ZERO")
+        write("pos = ex" if node.excess_children else "pos = ZERO")
         for child, child_node in children:
             write(f"if {self.applies_of(child)}:")
             if child_node.requires_benchmark:
@@ -375,6 +389,8 @@ class _Writer(ConstructWriter):
             write(f"    L.append(({code}, b - cmb, {self.constant(note)}))")
             write("    cmb = b")
             write("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
+        if node.excess_children:  # already in the base
+            write("cmb = cmb - ex")
 
     def limits(self, node: Node) -> None:
         write = self.write

@@ -1,0 +1,220 @@
+"""Issue 14, the item rules of guide format v2, with the numbers of the Hưng Yên guide.
+
+The guide (``../shared/guides/hungyen-cumkhoi-2021.txt``, Hướng dẫn của Hội đồng Thi đua -
+Khen thưởng tỉnh Hưng Yên, 2021) gives the rules and their numbers in section V; its annex of
+criteria (the items and their benchmarks "điểm chuẩn") is not in the document. The guides
+below therefore model the items: the benchmarks (10, 20 points) and the units' plans and
+results are modelled; the rules, the percentages and the caps are the guide's.
+
+- V.1 (line 77): "lấy số thực hiện chia cho số kế hoạch rồi nhân với điểm chuẩn, nếu điểm đạt
+  được cao hơn điểm chuẩn thì phần cao hơn chuyển sang điểm thưởng" → ``excess: bonus``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from emulation_rules import (
+    RulesetError,
+    Submission,
+    check_ruleset,
+    load_ruleset,
+    score,
+)
+from emulation_rules.reports.explain import explain_unit
+
+HEADER = """\
+format: emulation-rules/v2
+id: hungyen-mo-hinh
+version: "1"
+title: Khối thi đua mô hình theo Hướng dẫn Hưng Yên 2021
+period: "2021"
+"""
+
+
+def guide(body: str, *, scale: int = 100, total: str = "may_exceed_scale: true") -> Any:
+    text = HEADER + f"scale: {scale}\ntotal: {{{total}}}\n" + body
+    return load_ruleset(text.encode("utf-8"), name="hungyen.yaml")
+
+
+def unit(compiled: Any, **values: Any) -> Any:
+    [result] = score(compiled, [Submission(unit_id="u", name="Đơn vị", values=values)]).units
+    assert result.status == "scored", result.issues
+    return result
+
+
+def load_errors(body: str, *, scale: int = 100) -> list[tuple[str, str]]:
+    text = HEADER + f"scale: {scale}\n" + body
+    issues = check_ruleset(text.encode("utf-8"), name="hungyen.yaml")
+    return [(i.code, i.message) for i in issues if i.severity == "error"]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Excess becomes bonus (Hưng Yên V.1, line 77)
+
+EXCESS = """\
+inputs:
+  ke_hoach: {type: decimal, label: Số kế hoạch, min: 0, required: true}
+  thuc_hien: {type: decimal, label: Số thực hiện, min: 0, required: true}
+  ke_hoach_2: {type: decimal, label: Số kế hoạch chỉ tiêu 2, min: 0, required: true}
+  thuc_hien_2: {type: decimal, label: Số thực hiện chỉ tiêu 2, min: 0, required: true}
+criteria:
+  - id: I
+    title: Chỉ tiêu định lượng
+    max: 100
+    %s
+    children:
+      - id: I.1
+        title: Chỉ tiêu 1 (thực hiện / kế hoạch × điểm chuẩn)
+        max: 10
+        proportional: {achieved: thuc_hien, target: ke_hoach%s}
+      - id: I.2
+        title: Chỉ tiêu 2
+        max: 90
+        proportional: {achieved: thuc_hien_2, target: ke_hoach_2%s}
+"""
+
+
+def excess_guide(caps: str = "note: không giới hạn", option: str = ", excess: bonus") -> Any:
+    return guide(EXCESS % (caps, option, option))
+
+
+def test_excess_above_the_benchmark_becomes_a_bonus_line_of_the_item() -> None:
+    # V.1: result 112 of plan 100 on a benchmark of 10: 10 × 112 / 100 = 11,2 → 10 points and
+    # 1,2 bonus; the other item exactly at plan.
+    result = unit(excess_guide(), ke_hoach=100, thuc_hien=112, ke_hoach_2=50, thuc_hien_2=50)
+    assert result.items["I.1"] == Decimal("11.2")
+    assert result.total == Decimal("101.2")
+    assert result.trace is not None
+    item = result.trace.find("I.1")
+    assert item is not None
+    assert item.parts == (("proportional", Decimal("11.2")),)
+    assert [(code, amount) for code, amount, _ in item.adjustments] == [
+        ("cap_line", Decimal("-1.2")),
+        ("excess_bonus", Decimal("1.2")),
+    ]
+    assert "phần vượt chuyển sang điểm thưởng" in item.rule
+
+
+def test_v1_default_keeps_the_cap() -> None:
+    result = unit(
+        excess_guide(option=""), ke_hoach=100, thuc_hien=112, ke_hoach_2=50, thuc_hien_2=50
+    )
+    assert result.items["I.1"] == Decimal(10)
+    assert result.trace is not None
+    item = result.trace.find("I.1")
+    assert item is not None
+    assert [code for code, _, _ in item.adjustments] == ["cap_line"]
+
+
+def test_below_the_plan_no_bonus() -> None:
+    # 10 × 95 / 100 = 9,5: no excess, no line
+    result = unit(excess_guide(), ke_hoach=100, thuc_hien=95, ke_hoach_2=50, thuc_hien_2=50)
+    assert result.items["I.1"] == Decimal("9.5")
+    assert result.trace is not None
+    node = result.trace.find("I.1")
+    assert node is not None
+    assert node.adjustments == ()
+
+
+def test_the_excess_counts_with_the_parents_bonuses() -> None:
+    # caps.bonuses 2 of the parent: the excesses 1,2 (I.1: 10 × 112 / 100 = 11,2) and 1,8
+    # (I.2: 90 × 91,8 / 90 = 91,8) sum to 3 → cut to 2; the items keep their 10 and 90 points.
+    compiled = excess_guide("caps: {bonuses: 2}")
+    result = unit(compiled, ke_hoach=100, thuc_hien=112, ke_hoach_2=90, thuc_hien_2=Decimal("91.8"))
+    assert result.items["I.1"] == Decimal("11.2")
+    assert result.items["I.2"] == Decimal("91.8")
+    assert result.items["I"] == Decimal(102)
+    assert result.trace is not None
+    group = result.trace.find("I")
+    assert group is not None
+    assert group.adjustments == (("cap_bonuses", Decimal("-1.0"), "điểm cộng tối đa 2"),)
+
+
+def test_the_excess_is_a_bonus_for_caps_adjustments_too() -> None:
+    compiled = excess_guide("caps: {adjustments: 0.5}")
+    result = unit(compiled, ke_hoach=100, thuc_hien=112, ke_hoach_2=90, thuc_hien_2=90)
+    assert result.items["I"] == Decimal("100.5")
+
+
+def test_the_explanation_names_the_bonus_line() -> None:
+    compiled = excess_guide()
+    result = unit(compiled, ke_hoach=100, thuc_hien=112, ke_hoach_2=50, thuc_hien_2=50)
+    text = explain_unit(result, compiled)
+    assert "Chạm mức tối đa 10 điểm: −1,2 điểm" in text
+    assert "Phần vượt chuyển sang điểm thưởng: +1,2 điểm" in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "found"),
+    [
+        ("kind: bonus", "'excess: bonus' needs a criterion of kind score, not bonus (I.1)"),
+        ("cap_at_max: true", "'excess: bonus' cannot be combined with 'cap_at_max'"),
+        ("rounding: {places: 2}", "'excess: bonus' cannot be combined with 'rounding'"),
+        ("floor: 0", "'excess: bonus' cannot be combined with 'floor'"),
+    ],
+)
+def test_excess_bonus_where_it_would_be_lost_is_a_load_error(extra: str, found: str) -> None:
+    body = f"""\
+inputs:
+  a: {{type: decimal, label: Số thực hiện, required: true}}
+  t: {{type: decimal, label: Số kế hoạch, required: true}}
+criteria:
+  - id: I
+    title: Mục I
+    max: 10
+    children:
+      - id: I.1
+        title: Chỉ tiêu
+        max: 10
+        {extra}
+        proportional: {{achieved: a, target: t, excess: bonus}}
+"""
+    errors = load_errors(body, scale=10)
+    assert any(code == "invalid-value" and found in message for code, message in errors), errors
+
+
+def test_a_v2_key_at_its_default_leaves_the_digest_unchanged() -> None:
+    # the digest leaves out a v2 key at its default: a v1 guide keeps its digest
+    body = EXCESS % ("note: không", "", "")
+    v1 = load_ruleset((HEADER + "scale: 100\n" + body).encode(), name="a.yaml")
+    v2 = load_ruleset(
+        (
+            HEADER
+            + "scale: 100\n"
+            + body.replace("target: ke_hoach}", "target: ke_hoach, excess: cap}")
+        ).encode(),
+        name="b.yaml",
+    )
+    assert v1.digest == v2.digest
+
+
+def test_lint_knows_the_reach_of_the_excess() -> None:
+    # results at most 110% of a plan of at least 100: the excess of a benchmark of 10 is at
+    # most 1, so a bonus cap of 2 can never bind
+    body = """\
+inputs:
+  ke_hoach: {type: decimal, label: Số kế hoạch, min: 100, required: true}
+  thuc_hien: {type: decimal, label: Số thực hiện, min: 0, max: 110, required: true}
+criteria:
+  - id: I
+    title: Chỉ tiêu định lượng
+    max: 10
+    caps: {bonuses: 2}
+    children:
+      - id: I.1
+        title: Chỉ tiêu 1
+        max: 10
+        proportional: {achieved: thuc_hien, target: ke_hoach, excess: bonus}
+"""
+    issues = check_ruleset((HEADER + "scale: 10\n" + body).encode(), name="g.yaml")
+    [warning] = [i for i in issues if i.code == "cap-exceeds-item"]
+    assert "the bonuses of its children reach at most 1" in warning.message
+
+
+def test_unknown_excess_value_is_refused() -> None:
+    with pytest.raises(RulesetError):
+        guide(EXCESS % ("note: không", ", excess: thuong", ", excess: thuong"))
