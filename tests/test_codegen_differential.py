@@ -226,7 +226,9 @@ def divisors(path: Path) -> frozenset[str]:
     names: set[str] = set()
     for node in guide(path).nodes.values():
         c = node.construct
-        if isinstance(c, ProportionalC | TargetC):
+        if isinstance(c, ProportionalC) and c.when_zero not in ("max", "zero"):
+            names.update(c.achieved.names if c.lower else c.target.names)
+        elif isinstance(c, TargetC):
             names.update(c.target.names)
         for e in (
             node.when,
@@ -377,22 +379,24 @@ def ratios(path: Path) -> tuple[tuple[str, str, tuple[Decimal, ...]], ...]:
 
     An achieved value drawn as the target times a multiplier reaches the edges of the v2
     options: exactly the plan (no excess; a ratio of 1 read either way), an excess exactly at
-    the parent's bonus cap, and twice the plan.
+    the parent's bonus cap, twice the plan, half the plan and (``better: lower``, or a target
+    of 0) the divisor 0 of ``when_zero``.
     """
     compiled = guide(path)
     out = []
     for node in compiled.nodes.values():
         c = node.construct
-        if not isinstance(c, ProportionalC) or not c.excess_bonus:
+        if not isinstance(c, ProportionalC) or not (c.excess_bonus or c.lower or c.when_zero):
             continue
         achieved, target = c.achieved.bare_name, c.target.bare_name
         if achieved is None or target is None or node.max is None:
             continue
-        multipliers = {Decimal(1), Decimal(2)}
+        multipliers = {Decimal(1), Decimal(2), Decimal("0.5"), Decimal(0)}
         parent = compiled.nodes.get(compiled.parents.get(node.id) or "")
         scale = c.cap if c.cap is not None else node.max * c.factor
         if parent is not None and parent.cap_bonuses is not None and scale:
-            multipliers.add(1 + parent.cap_bonuses / scale)
+            edge = 1 + parent.cap_bonuses / scale  # plan × edge reaches the parent's cap
+            multipliers.add(1 / edge if c.lower else edge)
         out.append((achieved, target, tuple(sorted(multipliers))))
     return tuple(out)
 
@@ -604,6 +608,9 @@ def test_written_guides_cover_every_feature() -> None:
         "excess_children",
     ):
         assert any(getattr(n, feature) for n in nodes), feature
+    proportional = [n.construct for n in nodes if isinstance(n.construct, ProportionalC)]
+    assert {c.lower for c in proportional} == {True, False}
+    assert {c.when_zero for c in proportional} == {None, "max", "zero", "error"}
     compiled = [guide(p) for p in WRITTEN]
     # every form of expression the generated code writes inline, and the closures beyond
     expressions = [

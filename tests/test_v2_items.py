@@ -8,6 +8,9 @@ results are modelled; the rules, the percentages and the caps are the guide's.
 
 - V.1 (line 77): "lấy số thực hiện chia cho số kế hoạch rồi nhân với điểm chuẩn, nếu điểm đạt
   được cao hơn điểm chuẩn thì phần cao hơn chuyển sang điểm thưởng" → ``excess: bonus``.
+- V.1 (line 77), for the "giảm" indicators (giảm tỷ lệ hộ nghèo, giảm tỷ suất sinh, …): "Lấy
+  đăng ký kế hoạch đầu năm chia cho kết quả thực hiện trong năm rồi nhân với điểm chuẩn" →
+  ``better: lower``; the guide's formula is undefined for a result of 0 → ``when_zero``.
 """
 
 from __future__ import annotations
@@ -218,3 +221,125 @@ criteria:
 def test_unknown_excess_value_is_refused() -> None:
     with pytest.raises(RulesetError):
         guide(EXCESS % ("note: không", ", excess: thuong", ", excess: thuong"))
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Lower is better (Hưng Yên V.1, line 77: the "giảm" indicators)
+
+LOWER = """\
+inputs:
+  ho_ngheo_ke_hoach: {type: percent, label: Tỷ lệ hộ nghèo đăng ký kế hoạch đầu năm, required: true}
+  ho_ngheo_thuc_hien: {type: percent, label: Tỷ lệ hộ nghèo thực hiện trong năm, required: true}
+criteria:
+  - id: I
+    title: Chỉ tiêu giảm
+    max: 10
+    children:
+      - id: I.1
+        title: Giảm tỷ lệ hộ nghèo (kế hoạch / thực hiện × điểm chuẩn)
+        max: 10
+        proportional: {achieved: ho_ngheo_thuc_hien, target: ho_ngheo_ke_hoach, better: lower%s}
+"""
+
+
+def lower_guide(option: str = ", when_zero: max, excess: bonus") -> Any:
+    return guide(LOWER % option, scale=10)
+
+
+@pytest.mark.parametrize(
+    ("result", "points"),
+    [
+        # a poverty rate planned at 3,5% and brought down to 2,8%: 10 × 3,5 / 2,8 = 12,5
+        ("2.8", "12.5"),
+        # exactly the plan: the benchmark
+        ("3.5", "10"),
+        # 4,2% (worse than planned): 10 × 3,5 / 4,2 = 8,33…
+        ("4.2", str(Decimal(10) * Decimal("3.5") / Decimal("4.2"))),
+        # no poor household left: the formula is undefined, when_zero: max gives the cap
+        ("0", "10"),
+    ],
+)
+def test_lower_is_better_divides_the_plan_by_the_result(result: str, points: str) -> None:
+    scored = unit(lower_guide(), ho_ngheo_ke_hoach="3.5", ho_ngheo_thuc_hien=result)
+    assert scored.items["I.1"] == Decimal(points)
+
+
+def test_a_result_of_zero_is_traced_with_its_rule() -> None:
+    compiled = lower_guide()
+    scored = unit(compiled, ho_ngheo_ke_hoach="3.5", ho_ngheo_thuc_hien="0")
+    assert scored.trace is not None
+    item = scored.trace.find("I.1")
+    assert item is not None
+    assert item.adjustments == (
+        ("when_zero", Decimal(0), "kết quả thực hiện bằng 0: tính điểm tối đa"),
+    )
+    text = explain_unit(scored, compiled)
+    assert "Kết quả thực hiện bằng 0: tính điểm tối đa (không chia được cho 0)" in text
+
+
+def test_the_explanation_names_the_plan_and_the_result() -> None:
+    compiled = lower_guide()
+    scored = unit(compiled, ho_ngheo_ke_hoach="3.5", ho_ngheo_thuc_hien="2.8")
+    text = explain_unit(scored, compiled)
+    assert (
+        "× («Tỷ lệ hộ nghèo đăng ký kế hoạch đầu năm») / («Tỷ lệ hộ nghèo thực hiện trong năm"
+        "»)) (chỉ tiêu giảm: kế hoạch chia cho kết quả thực hiện); kết quả thực hiện bằng 0: "
+        "tính điểm tối đa"
+    ) in text
+    assert "Phần vượt chuyển sang điểm thưởng: +2,5 điểm" in text
+
+
+def test_when_zero_zero_and_error() -> None:
+    zero = unit(lower_guide(", when_zero: zero"), ho_ngheo_ke_hoach="3.5", ho_ngheo_thuc_hien=0)
+    assert zero.items["I.1"] == 0
+    compiled = lower_guide(", when_zero: error")
+    [failed] = score(
+        compiled,
+        [
+            Submission(
+                unit_id="u", name="U", values={"ho_ngheo_ke_hoach": "3.5", "ho_ngheo_thuc_hien": 0}
+            )
+        ],
+    ).units
+    assert failed.status == "error"
+    assert [(i.code, i.message) for i in failed.issues] == [
+        ("eval-div-zero", "the result 'ho_ngheo_thuc_hien' is 0")
+    ]
+
+
+def test_better_lower_needs_a_rule_for_zero() -> None:
+    errors = load_errors(LOWER % "", scale=10)
+    assert [code for code, _ in errors] == ["missing-field"]
+    assert "say what a result of 0 scores with 'when_zero' (I.1)" in errors[0][1]
+
+
+def test_when_zero_for_a_target_of_zero_when_higher_is_better() -> None:
+    body = LOWER.replace(", better: lower%s", ", when_zero: zero")
+    scored = unit(guide(body, scale=10), ho_ngheo_ke_hoach=0, ho_ngheo_thuc_hien="2")
+    assert scored.items["I.1"] == 0
+    assert scored.trace is not None
+    item = scored.trace.find("I.1")
+    assert item is not None
+    assert item.adjustments[0][2] == "chỉ tiêu bằng 0: 0 điểm"
+
+
+def test_lint_bounds_the_plan_over_the_result() -> None:
+    # plans at most 5%, results at least 2,5%: 10 × 5 / 2,5 = 20, an excess of at most 10
+    body = """\
+inputs:
+  ke_hoach: {type: percent, label: Kế hoạch, min: 0, max: 5, required: true}
+  thuc_hien: {type: percent, label: Thực hiện, min: 2.5, max: 100, required: true}
+criteria:
+  - id: I
+    title: Chỉ tiêu giảm
+    max: 10
+    caps: {bonuses: 12}
+    children:
+      - id: I.1
+        title: Giảm tỷ lệ hộ nghèo
+        max: 10
+        proportional: {achieved: thuc_hien, target: ke_hoach, better: lower, when_zero: max, excess: bonus}
+"""
+    issues = check_ruleset((HEADER + "scale: 10\n" + body).encode(), name="g.yaml")
+    [warning] = [i for i in issues if i.code == "cap-exceeds-item"]
+    assert "the bonuses of its children reach at most 10" in warning.message

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from emulation_rules.compiler.sandbox import CheckedExpression, ExprType
     from emulation_rules.guide.model import Criterion, InputSpec
 
-__all__ = ["COMPILERS", "RULE_WORDS", "Site", "rule_of"]
+__all__ = ["COMPILERS", "RULE_WORDS", "Site", "rule_of", "when_zero_words"]
 
 DocPath = tuple[str | int, ...]
 
@@ -144,9 +144,26 @@ def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
     excess_bonus = proportional.excess == "bonus"
     if excess_bonus:
         _excess_conflicts(site, crit)
+    lower = proportional.better == "lower"
+    if lower and proportional.when_zero is None:
+        site.add(
+            "missing-field",
+            N_(
+                "'better: lower' divides the plan by the result, which may be 0: "
+                "say what a result of 0 scores with 'when_zero' ({rule})"
+            ).format(rule=crit.id),
+            ("proportional",),
+            hint="when_zero: max | zero | error",
+        )
     if achieved and target:
         return ProportionalC(
-            achieved, target, proportional.factor, proportional.cap, excess_bonus=excess_bonus
+            achieved,
+            target,
+            proportional.factor,
+            proportional.cap,
+            excess_bonus=excess_bonus,
+            lower=lower,
+            when_zero=proportional.when_zero,
         )
     return None
 
@@ -383,10 +400,23 @@ def _per_event_words(crit: Criterion) -> str:
 def _proportional_words(crit: Criterion) -> str:
     pr = crit.proportional
     assert pr is not None
-    rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    if pr.better == "lower":
+        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.target}) / ({pr.achieved}))"
+        rule += " (chỉ tiêu giảm: kế hoạch chia cho kết quả thực hiện)"
+    else:
+        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    if pr.when_zero is not None:
+        rule += "; " + when_zero_words(pr.when_zero, lower=pr.better == "lower")
     if pr.excess == "bonus":
         rule += "; phần vượt chuyển sang điểm thưởng"
     return rule
+
+
+def when_zero_words(rule: str, *, lower: bool) -> str:
+    """What a divisor of 0 scores, in words (the rule's and the trace line's)."""
+    zero = "kết quả thực hiện bằng 0" if lower else "chỉ tiêu bằng 0"
+    scored = {"max": "tính điểm tối đa", "zero": "0 điểm", "error": "không chấm được"}[rule]
+    return f"{zero}: {scored}"
 
 
 def _bands_words(crit: Criterion) -> str:

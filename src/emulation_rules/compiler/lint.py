@@ -194,8 +194,12 @@ class _Linter:
         return (None if most is None else max(most, cap)), ZERO
 
     def _proportional_most(self, node: Node, c: ProportionalC) -> Decimal | None:
-        """The most ``max × factor × achieved / target`` reaches, uncapped (None: unbounded)."""
-        high, low = self.bound(c.achieved)[1], self.bound(c.target)[0]
+        """The most ``max × factor × achieved / target`` reaches, uncapped (None: unbounded).
+
+        With ``better: lower``, ``target / achieved``: the largest plan over the smallest result.
+        """
+        dividend, divisor = (c.target, c.achieved) if c.lower else (c.achieved, c.target)
+        high, low = self.bound(dividend)[1], self.bound(divisor)[0]
         if high is None or low is None or low <= 0:
             return None
         with decimal.localcontext(ENGINE_CONTEXT):

@@ -119,6 +119,10 @@ class ProportionalC:
     cap: Decimal | None
     #: ``excess: bonus``: the points above the cap are a bonus line of the criterion.
     excess_bonus: bool = False
+    #: ``better: lower``: target ÷ achieved (the plan over the result).
+    lower: bool = False
+    #: The points when the divisor is 0: ``max``, ``zero`` or ``error`` (None: ``error``).
+    when_zero: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

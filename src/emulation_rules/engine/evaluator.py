@@ -316,19 +316,37 @@ class _Context:
         self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
     ) -> Decimal:
         achieved, target = self.number(c.achieved), self.number(c.target)
-        if target == 0:
-            raise EvaluationError(
-                "zero target",
-                (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
-            )
         assert node.max is not None
-        raw = node.max * c.factor * achieved / target
+        if c.lower:  # a "giảm" indicator: the plan over the result
+            if achieved == 0:
+                return self.when_zero(node, c, lines)
+            raw = node.max * c.factor * target / achieved
+        else:
+            if target == 0:
+                return self.when_zero(node, c, lines)
+            raw = node.max * c.factor * achieved / target
         cap = c.cap if c.cap is not None else node.max * c.factor
         if raw > cap:
             lines.append(("cap_line", cap - raw, words.cap_line(cap)))
             if c.excess_bonus:
                 lines.append(("excess_bonus", raw - cap, words.EXCESS_BONUS))
         return raw
+
+    def when_zero(
+        self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        """A proportional item whose divisor is 0: its ``when_zero`` rule, on a line of 0."""
+        if c.when_zero is None or c.when_zero == "error":
+            if c.lower:
+                issue = Issue("eval-div-zero", f"the result {c.achieved.source!r} is 0")
+            else:
+                issue = Issue("eval-div-zero", f"the target {c.target.source!r} is 0")
+            raise EvaluationError("zero target", (issue,))
+        lines.append(("when_zero", ZERO, words.when_zero(c.when_zero, lower=c.lower)))
+        if c.when_zero == "zero":
+            return ZERO
+        assert node.max is not None
+        return c.cap if c.cap is not None else node.max * c.factor
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         x = self.number(c.of)
@@ -476,16 +494,15 @@ class _Unit(_Context):
         lines: list[tuple[str, Decimal, str]] = []
         if node.combine != "sum" and node.children:
             value = self.choose(node, parts)
-            deductions = ZERO
+            deductions = excess = ZERO
         else:
             value = self.base(node, parts, lines)
+            excess = self.excess(node, lines)
             if node.adjusts:
                 adjustment, deductions = self.adjust(node, value, parts, lines)
                 value += adjustment
             else:
                 deductions = ZERO
-        # the excess line is the construct's last: the points above the cap, as a bonus
-        excess = lines[-1][1] if node.carries_excess and lines else ZERO
         status = "scored"
         if node.forfeit_if is not None and self.condition(node.forfeit_if):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
@@ -511,6 +528,13 @@ class _Unit(_Context):
             facts,
             excess,
         )
+
+    @staticmethod
+    def excess(node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        """The points moved to bonus: the construct's last line, when it is the excess line."""
+        if node.carries_excess and lines and lines[-1][0] == "excess_bonus":
+            return lines[-1][1]
+        return ZERO
 
     def not_applicable(
         self,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emulation_rules.compiler.constructs import when_zero_words
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from decimal import Decimal
@@ -36,6 +38,7 @@ __all__ = [
     "rounding",
     "total_cap_scale",
     "total_rounding",
+    "when_zero",
 ]
 
 #: A criterion that does not apply (the cohort gave no note).
@@ -68,6 +71,11 @@ def not_applicable_if(source: str) -> str:
 def cap_line(cap: Decimal) -> str:
     """The cap of a construct's own value (per event, proportional, increment)."""
     return f"tối đa {cap}"
+
+
+def when_zero(rule: str, *, lower: bool) -> str:
+    """A proportional item whose divisor is 0, scored by its ``when_zero`` rule."""
+    return when_zero_words(rule, lower=lower)
 
 
 def benchmark_not_met(ident: str) -> str:

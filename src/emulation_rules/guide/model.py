@@ -342,6 +342,13 @@ class Proportional(FrozenModel):
     #: ``bonus`` ("phần cao hơn chuyển sang điểm thưởng"): a bonus line of the criterion, counted
     #: with its parent's bonuses.
     excess: Literal["cap", "bonus"] = Field(default="cap", json_schema_extra=V2)
+    #: ``higher`` (v1): achieved ÷ target; ``lower`` (a "giảm" indicator: "lấy đăng ký kế
+    #: hoạch đầu năm chia cho kết quả thực hiện"): target (the plan) ÷ achieved (the result).
+    better: Literal["higher", "lower"] = Field(default="higher", json_schema_extra=V2)
+    #: The points when the divisor (the target; with ``better: lower``, the result) is 0:
+    #: ``max`` (the cap), ``zero``, or ``error`` (the unit is not scored). Required with
+    #: ``better: lower``; ``error`` otherwise (v1).
+    when_zero: Literal["max", "zero", "error"] | None = Field(default=None, json_schema_extra=V2)
 
 
 class Increment(FrozenModel):

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 from emulation_rules.compiler.nodes import BandsC, Met, PerEventC, Points, ProportionalC
 from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine import words
-from emulation_rules.engine.codegen.emit_constructs import CALLED, ConstructWriter, construct_lines
+from emulation_rules.engine.codegen.emit_constructs import (
+    CALLED,
+    ConstructWriter,
+    construct_lines,
+    zero_handled,
+)
 from emulation_rules.engine.codegen.source import ZERO
 
 if TYPE_CHECKING:
@@ -189,6 +194,7 @@ class _Writer(ConstructWriter):
             and node.forfeit_if is None
             and not node.has_limits
             and not node.carries_excess
+            and not (isinstance(node.construct, ProportionalC) and zero_handled(node.construct))
         ):
             self.single_line_leaf(position, node)
             return
@@ -205,8 +211,9 @@ class _Writer(ConstructWriter):
                 self.construct(node)
                 parts = "raw"
                 check = "ZERO + raw"
-                if node.carries_excess:  # the construct's last line, when it has lines
-                    write(f"x{position} = L[-1][1] if L else ZERO")
+                if node.carries_excess:  # the construct's last line, when it is the excess
+                    code = self.constant("excess_bonus")
+                    write(f"x{position} = L[-1][1] if L and L[-1][0] == {code} else ZERO")
             elif node.score_children:
                 total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
                 write(f"v = ZERO{total}")
