@@ -187,7 +187,8 @@ def landmarks(path: Path) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], tup
         elif isinstance(c, IncrementC):
             numbers.update(c.start + c.every * k for k in range(3))
             if c.cap is not None:  # the value whose steps reach the cap exactly
-                numbers.add(c.start + c.every * (c.cap / abs(c.points) - 1))
+                whole = 0 if c.whole else 1  # whole steps: one step later
+                numbers.add(c.start + c.every * (c.cap / abs(c.points) - whole))
         elif isinstance(c, PerEventC) and c.points:
             # counts whose points reach a cap exactly: the line's own, or the parent's
             caps = [c.cap] if c.cap is not None else []
@@ -611,6 +612,10 @@ def test_written_guides_cover_every_feature() -> None:
     proportional = [n.construct for n in nodes if isinstance(n.construct, ProportionalC)]
     assert {c.lower for c in proportional} == {True, False}
     assert {c.when_zero for c in proportional} == {None, "max", "zero", "error"}
+    increments = [n.construct for n in nodes if isinstance(n.construct, IncrementC)]
+    assert {(c.whole, c.inclusive) for c in increments} == {
+        (whole, inclusive) for whole in (True, False) for inclusive in (True, False)
+    }
     compiled = [guide(p) for p in WRITTEN]
     # every form of expression the generated code writes inline, and the closures beyond
     expressions = [

@@ -11,6 +11,8 @@ results are modelled; the rules, the percentages and the caps are the guide's.
 - V.1 (line 77), for the "giảm" indicators (giảm tỷ lệ hộ nghèo, giảm tỷ suất sinh, …): "Lấy
   đăng ký kế hoạch đầu năm chia cho kết quả thực hiện trong năm rồi nhân với điểm chuẩn" →
   ``better: lower``; the guide's formula is undefined for a result of 0 → ``when_zero``.
+- V.2.a (line 84): "Nếu vượt 1% so với kế hoạch thì được thưởng 1% điểm chuẩn của tiêu chí đó,
+  nhưng không vượt quá 10% điểm chuẩn" → ``increment: {…, steps: whole}``.
 """
 
 from __future__ import annotations
@@ -343,3 +345,65 @@ criteria:
     issues = check_ruleset((HEADER + "scale: 10\n" + body).encode(), name="g.yaml")
     [warning] = [i for i in issues if i.code == "cap-exceeds-item"]
     assert "the bonuses of its children reach at most 10" in warning.message
+
+
+# --------------------------------------------------------------------------------------------
+# 9. Whole or partial steps (Hưng Yên V.2.a, line 84)
+
+STEPS = """\
+inputs:
+  ty_le_dat_ke_hoach: {type: decimal, label: Tỷ lệ %% đạt kế hoạch, min: 0, required: true}
+criteria:
+  - id: I
+    title: Chỉ tiêu 1
+    max: 20
+    children:
+      - {id: I.0, title: Kết quả chỉ tiêu 1, max: 20, points: 20}
+      - id: I.b
+        title: Vượt 1%% so với kế hoạch thưởng 1%% điểm chuẩn, không vượt quá 10%% điểm chuẩn
+        kind: bonus
+        increment: {of: ty_le_dat_ke_hoach, above: 100, every: 1, points: 0.2, cap: 2%s}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rate", "whole", "partial"),
+    [
+        # benchmark 20 (modelled): 1% of it, 0,2, for each 1% above the plan, at most 10% = 2
+        ("100", "0", "0"),
+        ("100.5", "0", "0.2"),  # half a step: not "vượt 1%" yet
+        ("101", "0.2", "0.4"),
+        ("103.7", "0.6", "0.8"),
+        ("110", "2", "2"),  # ten whole steps: exactly 10% of the benchmark
+        ("125", "2", "2"),  # capped at 10%
+    ],
+)
+def test_whole_steps_count_only_full_steps(rate: str, whole: str, partial: str) -> None:
+    for option, expected in ((", steps: whole", whole), ("", partial)):
+        scored = unit(guide(STEPS % option, scale=20), ty_le_dat_ke_hoach=rate)
+        assert scored.items["I.b"] == Decimal(expected), (option, rate)
+
+
+def test_whole_steps_in_the_rule_and_the_explanation() -> None:
+    compiled = guide(STEPS % ", steps: whole", scale=20)
+    scored = unit(compiled, ty_le_dat_ke_hoach="103.7")
+    assert scored.trace is not None
+    node = scored.trace.find("I.b")
+    assert node is not None
+    assert node.rule == "trên 100: cứ đủ 1 cộng 0.2, không tính bước chưa đủ, tối đa 2"
+    assert "Cách tính: trên 100: cứ đủ 1 cộng 0,2, không tính bước chưa đủ, tối đa 2" in (
+        explain_unit(scored, compiled)
+    )
+
+
+def test_lint_counts_whole_steps() -> None:
+    # at most 105%: five whole steps of 0,2 = 1 (six partial ones = 1,2): a cap of 1,1 never
+    # binds with whole steps, and does with partial ones
+    body = (STEPS % ", steps: whole").replace("min: 0,", "min: 0, max: 105,")
+    body = body.replace("cap: 2", "cap: 1.1")
+    issues = check_ruleset((HEADER + "scale: 20\n" + body).encode(), name="g.yaml")
+    [warning] = [i for i in issues if i.code == "cap-exceeds-item"]
+    assert "the line reaches at most 0.2 × the steps up to the maximum 5 = 1" in warning.message
+    partial = body.replace(", steps: whole", "")
+    issues = check_ruleset((HEADER + "scale: 20\n" + partial).encode(), name="g.yaml")
+    assert not [i for i in issues if i.code == "cap-exceeds-item"]

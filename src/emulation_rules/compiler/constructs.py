@@ -249,7 +249,15 @@ def compile_increment(site: Site, crit: Criterion) -> Construct | None:
     start, inclusive = _increment_start(crit)
     if not of:
         return None
-    return IncrementC(of, start, inclusive, increment.every, increment.points, increment.cap)
+    return IncrementC(
+        of,
+        start,
+        inclusive,
+        increment.every,
+        increment.points,
+        increment.cap,
+        whole=increment.steps == "whole",
+    )
 
 
 def compile_deadline(site: Site, crit: Criterion) -> Construct | None:
@@ -441,6 +449,8 @@ def _increment_words(crit: Criterion) -> str:
     cap = f", tối đa {increment.cap}" if increment.cap is not None else ""
     word = "từ" if inclusive else "trên"
     points, every = increment.points, increment.every
+    if increment.steps == "whole":
+        return f"{word} {start}: cứ đủ {every} cộng {points}, không tính bước chưa đủ{cap}"
     return f"{word} {start}: {points}, cứ thêm {every} cộng {points}{cap}"
 
 

@@ -242,7 +242,8 @@ class _Linter:
         if not passed:
             return ZERO
         with decimal.localcontext(ENGINE_CONTEXT):
-            return ((high - c.start) / c.every).to_integral_value(decimal.ROUND_FLOOR) + 1
+            steps = ((high - c.start) / c.every).to_integral_value(decimal.ROUND_FLOOR)
+            return steps if c.whole else steps + 1
 
     @staticmethod
     def _line_reach(points: Decimal, cap: Decimal | None, count: Decimal | None) -> Reach:

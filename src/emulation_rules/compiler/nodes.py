@@ -150,6 +150,8 @@ class IncrementC:
     every: Decimal
     points: Decimal
     cap: Decimal | None
+    #: ``steps: whole``: only full steps count (else the first, partial step counts too).
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)

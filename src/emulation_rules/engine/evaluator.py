@@ -375,7 +375,12 @@ class _Context:
         passed = x >= c.start if c.inclusive else x > c.start
         if not passed:
             return ZERO
-        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
+        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR)
+        if c.whole:  # only full steps count
+            if not steps:
+                return ZERO
+        else:  # the first step counts as soon as the threshold is passed
+            steps = steps + 1
         raw: Decimal = steps * c.points
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap

@@ -363,6 +363,9 @@ class Increment(FrozenModel):
     every: Annotated[Decimal, BeforeValidator(to_decimal), Field(gt=0)]
     points: Num
     cap: NonNegative | None = None
+    #: ``partial`` (v1): the first step counts as soon as the threshold is passed (92.5 → one
+    #: step); ``whole``: only full steps count ("vượt 1% … thưởng 1%": 100.5 → none, 101 → one).
+    steps: Literal["partial", "whole"] = Field(default="partial", json_schema_extra=V2)
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Increment:
