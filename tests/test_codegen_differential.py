@@ -195,6 +195,7 @@ def landmarks(path: Path) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], tup
             parent = compiled.nodes.get(compiled.parents.get(node.id) or "")
             if parent is not None:
                 caps += [parent.cap_deductions, parent.cap_bonuses, parent.cap_adjustments]
+            caps += [cap.max for cap in compiled.shared_caps]  # and a shared cap's (v2)
             numbers.update(cap / abs(c.points) for cap in caps if cap is not None)
         elif isinstance(c, DeadlineC) and isinstance(c.due, date):
             dates.add(c.due)
@@ -612,6 +613,13 @@ def test_written_guides_cover_every_feature() -> None:
     proportional = [n.construct for n in nodes if isinstance(n.construct, ProportionalC)]
     assert {c.lower for c in proportional} == {True, False}
     assert {c.when_zero for c in proportional} == {None, "max", "zero", "error"}
+    guides = [guide(p) for p in WRITTEN]
+    shared = [cap for c in guides for cap in c.shared_caps]
+    assert {cap.deductions for cap in shared} == {True, False}
+    assert {cap.at is None for cap in shared} == {True, False}
+    at = {cap.at: c.nodes[cap.at] for c in guides for cap in c.shared_caps if cap.at}
+    assert {node.kind for node in at.values()} == {"score", "bonus"}
+    assert any(cap.of == (cap.at,) for cap in shared)  # a section capping all its bonuses
     increments = [n.construct for n in nodes if isinstance(n.construct, IncrementC)]
     assert {(c.whole, c.inclusive) for c in increments} == {
         (whole, inclusive) for whole in (True, False) for inclusive in (True, False)

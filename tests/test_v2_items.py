@@ -13,6 +13,8 @@ results are modelled; the rules, the percentages and the caps are the guide's.
   ``better: lower``; the guide's formula is undefined for a result of 0 → ``when_zero``.
 - V.2.a (line 84): "Nếu vượt 1% so với kế hoạch thì được thưởng 1% điểm chuẩn của tiêu chí đó,
   nhưng không vượt quá 10% điểm chuẩn" → ``increment: {…, steps: whole}``.
+- V.2.a (line 84): "Tổng số điểm thưởng các chỉ tiêu định lượng không quá 20 điểm" →
+  ``shared_caps``.
 """
 
 from __future__ import annotations
@@ -407,3 +409,205 @@ def test_lint_counts_whole_steps() -> None:
     partial = body.replace(", steps: whole", "")
     issues = check_ruleset((HEADER + "scale: 20\n" + partial).encode(), name="g.yaml")
     assert not [i for i in issues if i.code == "cap-exceeds-item"]
+
+
+# --------------------------------------------------------------------------------------------
+# 2. One cap over items that are not siblings (Hưng Yên V.2.a, line 84)
+
+POOL = """\
+children_sum: "off"
+inputs:
+  ty_le_1: {type: decimal, label: Tỷ lệ %% đạt kế hoạch chỉ tiêu 1, min: 0, required: true}
+  ty_le_2: {type: decimal, label: Tỷ lệ %% đạt kế hoạch chỉ tiêu 2, min: 0, required: true}
+  ty_le_3: {type: decimal, label: Tỷ lệ %% đạt kế hoạch chỉ tiêu 3, min: 0, required: true}
+  sang_tao: {type: bool, label: Có cách làm sáng tạo, missing: false}
+criteria:
+  - id: I
+    title: Nội dung I
+    max: 200
+    children:
+%s
+      - id: I.b
+        title: Thực hiện sáng tạo, hiệu quả nổi bật trong phong trào thi đua
+        kind: bonus
+        points: 5
+        when: sang_tao
+  - id: II
+    title: Nội dung II
+    max: 100
+    children:
+%s
+shared_caps:
+  - id: thuong-dinh-luong
+    title: Tổng số điểm thưởng các chỉ tiêu định lượng
+    of: [%s]
+    max: 20
+"""
+
+ITEM = """\
+      - id: %s
+        title: Chỉ tiêu định lượng %s (điểm chuẩn 100)
+        max: 100
+        children:
+          - {id: %s.0, title: Kết quả, max: 100, points: 100}
+          - id: %s.b
+            title: Vượt 1%% so với kế hoạch thưởng 1%% điểm chuẩn, không vượt quá 10%% điểm chuẩn
+            kind: bonus
+            increment: {of: ty_le_%s, above: 100, every: 1, points: 1, cap: 10, steps: whole}
+"""
+
+
+def pool_guide(first: str, second: str, members: str) -> Any:
+    return guide((POOL % (first, second, members)).replace("%%", "%"), scale=300)
+
+
+def item(ident: str, number: str) -> str:
+    return ITEM % (ident, number, ident, ident, number)
+
+
+def test_a_shared_cap_over_items_of_two_sections_cuts_on_the_total() -> None:
+    # three quantitative items with a (modelled) benchmark of 100: 1 point per whole 1% above
+    # the plan, at most 10; 110%, 108%, 107% give 10 + 8 + 7 = 25 > 20: 5 cut on the total
+    compiled = pool_guide(item("I.1", "1") + item("I.2", "2"), item("II.1", "3"), "I.1, I.2, II.1")
+    scored = unit(compiled, ty_le_1="110", ty_le_2="108.5", ty_le_3="107", sang_tao=True)
+    assert scored.items["I"] == Decimal(223)  # 200 + 10 + 8 + the 5 for creativity, not pooled
+    assert scored.items["II"] == Decimal(107)
+    assert scored.total == Decimal(325)
+    assert scored.trace is not None
+    assert scored.trace.adjustments == (
+        (
+            "shared_cap",
+            Decimal(-5),
+            "Tổng số điểm thưởng các chỉ tiêu định lượng: tổng điểm thưởng tối đa 20",
+        ),
+    )
+    text = explain_unit(scored, compiled)
+    assert (
+        "Tổng số điểm thưởng các chỉ tiêu định lượng: tổng điểm thưởng tối đa 20 điểm "
+        "(trần chung): −5 điểm"
+    ) in text
+
+
+def test_a_shared_cap_cuts_on_the_lowest_criterion_holding_its_items() -> None:
+    compiled = pool_guide(
+        item("I.1", "1") + item("I.2", "2") + item("I.3", "3"), item("II.1", "3"), "I.1, I.2, I.3"
+    )
+    scored = unit(compiled, ty_le_1="110", ty_le_2="108.5", ty_le_3="107")
+    assert scored.trace is not None
+    group = scored.trace.find("I")
+    assert group is not None
+    assert [(code, amount) for code, amount, _ in group.adjustments] == [
+        ("shared_cap", Decimal(-5))
+    ]
+    assert scored.items["I"] == Decimal(320)
+    assert scored.trace.adjustments == ()
+    # under the cap: nothing is cut
+    below = unit(compiled, ty_le_1="105", ty_le_2="104", ty_le_3="100.5")
+    assert below.items["I"] == Decimal(309)
+
+
+def test_a_shared_cap_counts_the_bonuses_after_the_caps_below() -> None:
+    # item I.1 alone may add 3 at most: 10 + 8 → 3 + 8 = 11, under 20
+    first = item("I.1", "1").replace(
+        "        children:\n", "        caps: {bonuses: 3}\n        children:\n"
+    )
+    compiled = pool_guide(first + item("I.2", "2"), item("II.1", "3"), "I.1, I.2, II.1")
+    scored = unit(compiled, ty_le_1="110", ty_le_2="108", ty_le_3="107")
+    assert scored.total == Decimal(318)  # 300 + 3 + 8 + 7
+    assert scored.trace is not None
+    assert scored.trace.adjustments == ()
+
+
+@pytest.mark.parametrize(
+    ("members", "code", "found"),
+    [
+        (
+            "I.1, I.9",
+            "unknown-criterion",
+            "shared cap 'thuong-dinh-luong' names 'I.9', which is not a criterion",
+        ),
+        ("I, I.1", "invalid-value", "names 'I.1' and 'I', one inside the other"),
+        ("I.1, I.1.b", "invalid-value", "names 'I.1.b' and 'I.1', one inside the other"),
+    ],
+)
+def test_shared_cap_errors(members: str, code: str, found: str) -> None:
+    text = (
+        HEADER
+        + "scale: 300\n"
+        + (POOL % (item("I.1", "1") + item("I.2", "2"), item("II.1", "3"), members)).replace(
+            "%%", "%"
+        )
+    )
+    issues = check_ruleset(text.encode(), name="g.yaml")
+    assert any(i.code == code and found in i.message for i in issues), issues
+
+
+def test_two_shared_caps_may_not_count_one_bonus() -> None:
+    text = (
+        HEADER
+        + "scale: 300\n"
+        + (POOL % (item("I.1", "1") + item("I.2", "2"), item("II.1", "3"), "I.1, II.1")).replace(
+            "%%", "%"
+        )
+    )
+    text += """\
+  - id: thuong-khac
+    title: Điểm thưởng khác
+    of: [I.1.b, I.2]
+    max: 5
+"""
+    issues = [i for i in check_ruleset(text.encode(), name="g.yaml") if i.severity == "error"]
+    assert [(i.code, i.message) for i in issues] == [
+        (
+            "invalid-value",
+            (
+                "shared caps 'thuong-khac' and 'thuong-dinh-luong' both count 'I.1.b': a bonus "
+                "or deduction may be under one shared cap only"
+            ),
+        )
+    ]
+
+
+def test_a_shared_cap_may_not_cut_a_choice_of_one_case() -> None:
+    text = (
+        HEADER
+        + "scale: 300\n"
+        + (POOL % (item("I.1", "1") + item("I.2", "2"), item("II.1", "3"), "I.1, I.2")).replace(
+            "%%", "%"
+        )
+    )
+    text = text.replace(
+        "    max: 200\n    children:", "    max: 200\n    combine: highest\n    children:"
+    )
+    issues = [i for i in check_ruleset(text.encode(), name="g.yaml") if i.severity == "error"]
+    assert any(
+        "meet under 'I', which counts one case only (combine: highest)" in i.message for i in issues
+    ), issues
+
+
+def test_lint_warns_of_a_shared_cap_that_never_binds() -> None:
+    text = (
+        HEADER
+        + "scale: 300\n"
+        + (POOL % (item("I.1", "1"), item("II.1", "3"), "I.1, II.1")).replace("%%", "%")
+    )
+    text = text.replace("max: 20\n", "max: 25\n")
+    [warning] = [
+        i for i in check_ruleset(text.encode(), name="g.yaml") if i.code == "cap-exceeds-item"
+    ]
+    assert warning.message == (
+        "the shared cap 25 of 'thuong-dinh-luong' can never bind: the bonuses of its criteria "
+        "reach at most 20"
+    )
+
+
+def test_a_v1_guide_without_shared_caps_keeps_its_digest() -> None:
+    body = POOL.split("shared_caps:", maxsplit=1)[0] % (item("I.1", "1"), item("II.1", "3"))
+    plain = load_ruleset(
+        (HEADER + "scale: 300\n" + body.replace("%%", "%")).encode(), name="a.yaml"
+    )
+    empty = load_ruleset(
+        (HEADER + "scale: 300\n" + body.replace("%%", "%") + "shared_caps: []\n").encode(),
+        name="b.yaml",
+    )
+    assert plain.digest == empty.digest

@@ -25,6 +25,7 @@ from emulation_rules.compiler.declarations import Compiler
 from emulation_rules.compiler.lint import lint
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.compiler.order import evaluation_order
+from emulation_rules.compiler.pools import shared_caps
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
 from emulation_rules.guide.model import guide_document
@@ -57,6 +58,7 @@ def _compile(
     compiler = Compiler(ruleset, source, positions, text, config)
     inputs = compiler.inputs()
     nodes = compiler.criteria_nodes()
+    nodes, pools = shared_caps(ruleset, nodes, compiler.add)
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
     gates = compiler.gates()
@@ -94,6 +96,7 @@ def _compile(
         text=text,
         layers=getattr(positions, "layers", ()),
         shipped_bases=getattr(positions, "shipped_bases", ()),
+        shared_caps=pools,
     )
     return compiled, compiler.issues
 

@@ -330,6 +330,42 @@ class _Linter:
                     ident,
                 )
 
+    def shared_caps(self) -> None:
+        """A shared cap (v2) larger than the most its criteria's bonuses (deductions) reach."""
+        for index, cap in enumerate(self.ruleset.shared_caps):
+            deductions = cap.part == "deductions"
+            most = _sum_of([self._held_reach(m, deductions=deductions) for m in cap.of])
+            if most is not None and most < cap.max:
+                part = "deductions" if deductions else "bonuses"
+                self.warn(
+                    "cap-exceeds-item",
+                    f"the shared cap {cap.max} of {cap.id!r} can never bind: the {part} of its "
+                    f"criteria reach at most {decimal_text(most)}",
+                    ("shared_caps", index, "max"),
+                )
+
+    def _held_reach(self, ident: str, *, deductions: bool, own: bool = True) -> Decimal | None:
+        """The most bonuses (deductions) the value of ``ident`` can hold (``_Unit.content``).
+
+        ``own=False`` leaves out its own excess, which its parent counts as an adjustment.
+        """
+        node = self.nodes[ident]
+        if node.kind != "score":
+            up, down = self.reach(ident)
+            return down if deductions else up
+        if node.combine != "sum" and node.children:
+            return _max_of([self._held_reach(c, deductions=deductions) for c in node.children])
+        terms = [self._held_reach(c, deductions=deductions, own=False) for c in node.score_children]
+        if node.adjusts:
+            plus, minus = self._adjust_reach(node)
+            terms.append(minus if deductions else plus)
+        c = node.construct
+        if own and not deductions and isinstance(c, ProportionalC) and c.excess_bonus:
+            most = self._proportional_most(node, c)
+            cap = _proportional_cap(node, c)
+            terms.append(None if most is None else max(most - cap, ZERO))
+        return _sum_of(terms)
+
     # -- unreachable-item ---------------------------------------------------------------------
 
     def unreachable(self) -> None:
@@ -506,6 +542,7 @@ def lint(
     """Report the lint warnings of a compiled guide through ``add`` (the compiler's)."""
     linter = _Linter(ruleset, nodes, inputs, add)
     linter.caps()
+    linter.shared_caps()
     linter.unreachable()
     linter.tie_breakers()
 

@@ -30,6 +30,7 @@ __all__ = [
     "CompiledRuleset",
     "Construct",
     "Node",
+    "SharedCapC",
     "find_band",
     "register_program_builder",
 ]
@@ -213,6 +214,23 @@ Construct = (
 
 
 @dataclass(frozen=True, slots=True)
+class SharedCapC:
+    """A compiled shared cap (``shared_caps``): the criteria it sums and where it cuts."""
+
+    id: str
+    title: str
+    #: The criteria whose bonuses (or deductions) it sums, in the guide's order.
+    of: tuple[str, ...]
+    #: True for ``part: deductions``, False for ``part: bonuses``.
+    deductions: bool
+    max: Decimal
+    #: The lowest criterion holding them all, where the cut shows; None: the unit total.
+    at: str | None
+    #: The note of its line in the trace.
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """A compiled criterion."""
 
@@ -259,6 +277,8 @@ class Node:
     #: The score children whose excess becomes bonus (``proportional: {excess: bonus}``): their
     #: excess counts with this criterion's bonuses, under its ``caps``.
     excess_children: tuple[str, ...] = ()
+    #: The shared caps that cut at this criterion (the lowest holding all their criteria).
+    shared_caps: tuple[SharedCapC, ...] = ()
 
     @property
     def children(self) -> tuple[str, ...]:
@@ -321,6 +341,8 @@ class CompiledRuleset:
     #: The bases reached through a shipped template's name: ``(source file, where the name
     #: puts it seen from the guide, text)`` (kept in audit records, see ``audit._bases``).
     shipped_bases: tuple[tuple[str, str, str], ...] = ()
+    #: Every shared cap (``shared_caps``), in the guide's order.
+    shared_caps: tuple[SharedCapC, ...] = ()
     #: The guide compiled into Python functions by the engine
     #: (:mod:`emulation_rules.engine.codegen`); None when the interpreter alone scores it. Left
     #: out, the builder the engine registered builds it (:func:`register_program_builder`):

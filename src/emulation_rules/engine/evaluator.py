@@ -125,6 +125,8 @@ def _fell_back(compiled: CompiledRuleset, unit_id: str, error: Exception) -> Non
     LOG.debug("unit %s of guide %s: generated code fell back (%s)", unit_id, compiled.id, reason)
 
 
+#: No bonus and no deduction held (see :meth:`_Unit.content`).
+_NO_CONTENT = (ZERO, ZERO)
 #: The empty read-only mapping every unit without self-scores or corrections shares.
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -254,6 +256,10 @@ class _State(NamedTuple):
     deductions: Decimal
     #: The points above its cap that become a bonus (``proportional: {excess: bonus}``).
     excess: Decimal = ZERO
+    #: With shared caps: the bonuses and the deductions (a magnitude) its value holds, after
+    #: the caps at and below it (see :meth:`_Unit.content`).
+    bonus: Decimal = ZERO
+    malus: Decimal = ZERO
 
 
 class _Context:
@@ -445,6 +451,8 @@ class _Unit(_Context):
         self.traces: dict[str, TraceNode] = {}
         self.trace = trace
         self.current: Node | None = None
+        #: Whether the bonuses and deductions each value holds are counted (shared caps).
+        self.tracks = bool(compiled.shared_caps)
 
     def score_of(self, ident: str) -> Decimal:
         state = self.states.get(ident)
@@ -497,17 +505,26 @@ class _Unit(_Context):
             return
         parts: list[tuple[str, Decimal]] = []
         lines: list[tuple[str, Decimal, str]] = []
+        content = _NO_CONTENT
         if node.combine != "sum" and node.children:
             value = self.choose(node, parts)
             deductions = excess = ZERO
+            if self.tracks and parts:
+                chosen = self.states[parts[0][0]]
+                content = (chosen.bonus, chosen.malus)
         else:
             value = self.base(node, parts, lines)
             excess = self.excess(node, lines)
+            held = _NO_CONTENT
             if node.adjusts:
-                adjustment, deductions = self.adjust(node, value, parts, lines)
+                adjustment, deductions, held = self.adjust(node, value, parts, lines)
                 value += adjustment
             else:
                 deductions = ZERO
+            if self.tracks:
+                content = self.content(node, value, held, excess)
+        if node.shared_caps:
+            value, deductions, content = self.shared(node, value, deductions, content, lines)
         status = "scored"
         if node.forfeit_if is not None and self.condition(node.forfeit_if):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
@@ -515,6 +532,7 @@ class _Unit(_Context):
             status = "forfeited"
             deductions = ZERO  # it loses its points but adds no deduction
             excess = ZERO
+            content = _NO_CONTENT
         if node.has_limits:
             value = self.limits(node, value, lines)
         if node.kind != "score" and not (self.overrides and node.id in self.overrides):
@@ -532,7 +550,65 @@ class _Unit(_Context):
             cohort_note,
             facts,
             excess,
+            content,
         )
+
+    def content(
+        self, node: Node, value: Decimal, held: tuple[Decimal, Decimal], excess: Decimal
+    ) -> tuple[Decimal, Decimal]:
+        """The bonuses and deductions a summed value holds, after the caps at and below it.
+
+        A bonus or deduction holds its value. A score criterion holds its score children's
+        (less their excess, which it counts with its own bonuses), then its own adjustments
+        after its caps (``held``), then its own excess.
+        """
+        if node.kind != "score":
+            return (max(ZERO, value), -value if value < ZERO else ZERO)
+        bonus = malus = ZERO
+        excess_children = node.excess_children
+        for child in node.score_children:
+            state = self.states[child]
+            if child in excess_children:
+                bonus = bonus + (state.bonus - state.excess)
+            else:
+                bonus = bonus + state.bonus
+            malus = malus + state.malus
+        if node.adjusts:
+            bonus = bonus + held[0]
+            malus = malus + held[1]
+        if node.carries_excess:
+            bonus = bonus + excess
+        return bonus, malus
+
+    def shared(
+        self,
+        node: Node,
+        value: Decimal,
+        deductions: Decimal,
+        content: tuple[Decimal, Decimal],
+        lines: list[tuple[str, Decimal, str]],
+    ) -> tuple[Decimal, Decimal, tuple[Decimal, Decimal]]:
+        """Cut what the shared caps at this criterion allow no more of, one line each."""
+        bonus, malus = content
+        for cap in node.shared_caps:
+            total = ZERO
+            for member in cap.of:
+                if member == node.id:
+                    total = total + (malus if cap.deductions else bonus)
+                else:
+                    state = self.states[member]
+                    total = total + (state.malus if cap.deductions else state.bonus)
+            if total > cap.max:
+                if cap.deductions:
+                    amount = total - cap.max
+                    malus = malus - amount
+                    deductions = deductions + amount
+                else:
+                    amount = cap.max - total
+                    bonus = bonus + amount
+                lines.append(("shared_cap", amount, cap.note))
+                value = value + amount
+        return value, deductions, (bonus, malus)
 
     @staticmethod
     def excess(node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
@@ -585,6 +661,7 @@ class _Unit(_Context):
         note: str | None,
         facts: tuple[tuple[str, Any], ...] = (),
         excess: Decimal = ZERO,
+        content: tuple[Decimal, Decimal] = (ZERO, ZERO),
     ) -> None:
         override = self.overrides.get(node.id) if self.overrides else None
         if override is not None:  # a reviewer's score replaces the rule's, with the reason
@@ -608,7 +685,21 @@ class _Unit(_Context):
                     ),
                 ),
             )
-        self.states[node.id] = _State(value, True, amax, deductions, excess)  # noqa: FBT003
+        if self.tracks:
+            if node.kind != "score":  # a bonus or deduction as a whole: its value
+                content = (max(ZERO, value), -value if value < ZERO else ZERO)
+            bonus, malus = content
+            self.states[node.id] = _State(
+                value,
+                True,  # noqa: FBT003 - a record
+                amax,
+                deductions,
+                excess,
+                bonus,
+                malus,
+            )
+        else:
+            self.states[node.id] = _State(value, True, amax, deductions, excess)  # noqa: FBT003
         if self.trace:
             traces = self.traces
             self.traces[node.id] = TraceNode(
@@ -687,11 +778,12 @@ class _Unit(_Context):
         base: Decimal,
         parts: list[tuple[str, Decimal]],
         lines: list[tuple[str, Decimal, str]],
-    ) -> tuple[Decimal, Decimal]:
+    ) -> tuple[Decimal, Decimal, tuple[Decimal, Decimal]]:
         """Add the adjustment children; return their capped total and the capped deductions.
 
         The excess of score children (``excess: bonus``) counts with the bonuses; it is in
-        ``base`` already, so it is taken out of the returned total.
+        ``base`` already, so it is taken out of the returned total. Third, the bonuses and the
+        deductions (a magnitude) held after the caps, for the shared caps.
         """
         children = [(c, self.compiled.nodes[c], self.states[c]) for c in node.adjust_children]
         plain_deductions = sum(
@@ -745,9 +837,10 @@ class _Unit(_Context):
             lines.append(("cap_adjustments", bounded - combined, words.cap_adjustments(cap)))
             combined = bounded
             capped_negative = min(combined, ZERO)
+        held = (combined - capped_negative, -capped_negative)
         if node.excess_children:
             combined = combined - excess
-        return combined, capped_negative
+        return combined, capped_negative, held
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         if node.cap_at_max and node.max is not None and value > node.max:
@@ -858,10 +951,12 @@ def _totals(
     compiled: CompiledRuleset,
     roots: list[tuple[str, Decimal, bool, Decimal, bool]],
     deductions: Decimal,
+    pooled: tuple[Decimal, ...] = (),
 ) -> _Totals:
     """The unit total from its top-level criteria ``(id, value, applicable, amax, is score)``.
 
-    ``deductions`` is the sum of the capped deductions of the criteria of kind score.
+    ``deductions`` is the sum of the capped deductions of the criteria of kind score;
+    ``pooled`` the sums of the shared caps cut on the total, in the guide's order.
     """
     parts = []
     amax = ZERO
@@ -872,6 +967,17 @@ def _totals(
                 amax += root_max
     total = sum((p[1] for p in parts), ZERO)
     lines: list[tuple[str, Decimal, str]] = []
+    if pooled:
+        at_total = [cap for cap in compiled.shared_caps if cap.at is None]
+        for cap, held in zip(at_total, pooled, strict=True):
+            if held > cap.max:
+                if cap.deductions:
+                    amount = held - cap.max
+                    deductions = deductions + amount
+                else:
+                    amount = cap.max - held
+                lines.append(("shared_cap", amount, cap.note))
+                total = total + amount
     spec = compiled.ruleset.total
     if not spec.may_exceed_scale and total > amax:
         lines.append(("cap_scale", amax - total, words.total_cap_scale(amax)))
@@ -904,7 +1010,15 @@ def _unit_totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
     deductions = sum(
         (s.deductions for i, s in states.items() if compiled.nodes[i].kind == "score"), ZERO
     )
-    return _totals(compiled, roots, deductions)
+    pooled = []
+    for cap in compiled.shared_caps:
+        if cap.at is None:  # under different top-level criteria: cut on the total
+            total = ZERO
+            for member in cap.of:
+                state = states[member]
+                total = total + (state.malus if cap.deductions else state.bonus)
+            pooled.append(total)
+    return _totals(compiled, roots, deductions, tuple(pooled))
 
 
 def _root_trace(
@@ -1136,17 +1250,25 @@ def program_unit(
     if program.uses_score:
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
     with decimal.localcontext(ENGINE_CONTEXT):
+        pooled: tuple[Decimal, ...] = ()
         if trace:
             run = program.function(traced=True)
-            items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
+            if program.pooled:
+                items, flags, maxima, deductions, records, pooled = run(names, cohort or {}, scores)
+            else:
+                items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
         else:
             run = program.function(traced=False)
-            items, flags, maxima, deductions = run(names, cohort or {}, scores)
+            if program.pooled:
+                items, flags, maxima, deductions, pooled = run(names, cohort or {}, scores)
+            else:
+                items, flags, maxima, deductions = run(names, cohort or {}, scores)
         flags, maxima = program.shared(flags, maxima)
         totals = _totals(
             compiled,
             [(r, items[r], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
             deductions,
+            pooled,
         )
         reasons = _gates(compiled.gates, names)
         ineligible = _gates(compiled.eligibility, names)
@@ -1287,6 +1409,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         SCORERS,
         _Context,
         ENGINE_CONTEXT,
+        compiled.shared_caps,
     )
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "Ranking",
     "Rounding",
     "Ruleset",
+    "SharedCap",
     "Table",
     "Target",
     "Total",
@@ -662,6 +663,25 @@ class Award(FrozenModel):
     allow_with: tuple[Id, ...] = ()
 
 
+class SharedCap(FrozenModel):
+    """One cap over the bonuses (or deductions) of criteria that are not siblings (v2).
+
+    "Tổng số điểm thưởng các chỉ tiêu định lượng không quá 20 điểm": ``of`` names the
+    criteria (a criterion of kind score stands for every bonus under it, and its excess); the
+    bonuses they hold, after the caps below them, are summed, and what passes ``max`` is cut
+    on the lowest criterion holding them all (on the total when they are under different
+    top-level criteria).
+    """
+
+    id: Id
+    title: Text
+    #: The criteria whose bonuses (or deductions) share the cap.
+    of: tuple[Id, ...] = Field(min_length=1)
+    #: Which part is capped: the bonuses (default) or the deductions (as a magnitude).
+    part: Literal["bonuses", "deductions"] = "bonuses"
+    max: NonNegative
+
+
 class InputCheck(FrozenModel):
     """A consistency rule between a unit's inputs ("late dossiers ≤ dossiers received").
 
@@ -779,6 +799,8 @@ class Ruleset(FrozenModel):
     #: Consistency rules between inputs, checked before scoring.
     checks: tuple[InputCheck, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    #: Caps shared by criteria that are not siblings (v2).
+    shared_caps: tuple[SharedCap, ...] = Field(default=(), json_schema_extra=V2)
     not_classified: tuple[Gate, ...] = ()
     #: Facts that make a unit ineligible for awards, with the reason shown.
     eligibility: tuple[Eligibility, ...] = ()

@@ -344,6 +344,8 @@ def _adjustment(code: str, amount: Decimal, note: str, words: Words) -> str:
         return f"{head} {vn_numbers_in(note)} điểm: {vn_signed(amount)} điểm"
     if code == "excess_bonus":
         return f"{head}: {vn_signed(amount)} điểm"
+    if code == "shared_cap":
+        return f"{vn_numbers_in(note)} điểm (trần chung): {vn_signed(amount)} điểm"
     if code == "when_zero":
         return f"{note[:1].upper()}{note[1:]} ({head.lower()})"
     note = vn_numbers_in(note)
