@@ -29,8 +29,9 @@ GUIDES = sorted(
 #: The names the generated code may use: its arguments and helpers, per-criterion locals
 #: (value, applicable, maximum, record), temporaries, and the constants ``tkN`` / ``pkN``.
 ALLOWED_NAME = re.compile(
-    r"(names|cohort|S|ZERO|NA|NUM|FB|D|tuple|abs|ctx|ds|[vamr]\d+|[tp]k\d+"
-    r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|d|o\d+)"
+    r"(names|cohort|S|ZERO|NA|NUM|FB|D|tuple|abs|ctx|ds|[vamrxbg]\d+|[tp]k\d+"
+    r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|d|ex|hb|hg|cb|cg|ps|pc"
+    r"|o\d+)"
 )
 
 

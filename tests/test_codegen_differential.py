@@ -188,13 +188,15 @@ def landmarks(path: Path) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...], tup
         elif isinstance(c, IncrementC):
             numbers.update(c.start + c.every * k for k in range(3))
             if c.cap is not None:  # the value whose steps reach the cap exactly
-                numbers.add(c.start + c.every * (c.cap / abs(c.points) - 1))
+                whole = 0 if c.whole else 1  # whole steps: one step later
+                numbers.add(c.start + c.every * (c.cap / abs(c.points) - whole))
         elif isinstance(c, PerEventC) and c.points:
             # counts whose points reach a cap exactly: the line's own, or the parent's
             caps = [c.cap] if c.cap is not None else []
             parent = compiled.nodes.get(compiled.parents.get(node.id) or "")
             if parent is not None:
                 caps += [parent.cap_deductions, parent.cap_bonuses, parent.cap_adjustments]
+            caps += [cap.max for cap in compiled.shared_caps]  # and a shared cap's (v2)
             numbers.update(cap / abs(c.points) for cap in caps if cap is not None)
         elif isinstance(c, DeadlineC) and isinstance(c.due, date):
             dates.add(c.due)
@@ -227,7 +229,9 @@ def divisors(path: Path) -> frozenset[str]:
     names: set[str] = set()
     for node in guide(path).nodes.values():
         c = node.construct
-        if isinstance(c, ProportionalC | TargetC):
+        if isinstance(c, ProportionalC) and c.when_zero not in ("max", "zero"):
+            names.update(c.achieved.names if c.lower else c.target.names)
+        elif isinstance(c, TargetC):
             names.update(c.target.names)
         for e in (
             node.when,
@@ -372,6 +376,34 @@ def raw_value(spec: InputField, path: Path) -> st.SearchStrategy[Any]:
     return st.sampled_from(TEXTS)
 
 
+@cache
+def ratios(path: Path) -> tuple[tuple[str, str, tuple[Decimal, ...]], ...]:
+    """``(achieved, target, multipliers)`` of the v2 proportional items over two inputs.
+
+    An achieved value drawn as the target times a multiplier reaches the edges of the v2
+    options: exactly the plan (no excess; a ratio of 1 read either way), an excess exactly at
+    the parent's bonus cap, twice the plan, half the plan and (``better: lower``, or a target
+    of 0) the divisor 0 of ``when_zero``.
+    """
+    compiled = guide(path)
+    out = []
+    for node in compiled.nodes.values():
+        c = node.construct
+        if not isinstance(c, ProportionalC) or not (c.excess_bonus or c.lower or c.when_zero):
+            continue
+        achieved, target = c.achieved.bare_name, c.target.bare_name
+        if achieved is None or target is None or node.max is None:
+            continue
+        multipliers = {Decimal(1), Decimal(2), Decimal("0.5"), Decimal(0)}
+        parent = compiled.nodes.get(compiled.parents.get(node.id) or "")
+        scale = c.cap if c.cap is not None else node.max * c.factor
+        if parent is not None and parent.cap_bonuses is not None and scale:
+            edge = 1 + parent.cap_bonuses / scale  # plan × edge reaches the parent's cap
+            multipliers.add(1 / edge if c.lower else edge)
+        out.append((achieved, target, tuple(sorted(multipliers))))
+    return tuple(out)
+
+
 @st.composite
 def submissions(draw: st.DrawFn, path: Path, unit_id: str) -> Submission:
     """A valid submission: required inputs given, optional ones given, missing or null."""
@@ -391,6 +423,20 @@ def submissions(draw: st.DrawFn, path: Path, unit_id: str) -> Submission:
         except ValueProblem as problem:  # pragma: no cover - the strategies keep values valid
             pytest.fail(f"{name}={raw!r} is not valid: {problem.message}")
         values[name] = raw
+    for achieved, target, multipliers in ratios(path):
+        if values.get(target) is None or achieved not in values or draw(st.integers(0, 2)):
+            continue
+        planned = coerce_value(inputs[target], values[target])
+        with decimal.localcontext() as ctx:
+            ctx.prec = 60
+            wanted = Decimal(planned) * draw(st.sampled_from(multipliers))
+        fitted = _fit(inputs[achieved], wanted)
+        if inputs[achieved].type == "count":
+            if fitted != fitted.to_integral_value():
+                continue
+            values[achieved] = int(fitted)
+        else:
+            values[achieved] = fitted
     evidence = {
         name: ["12/BC"] for name, spec in inputs.items() if spec.evidence and draw(st.booleans())
     }
@@ -561,8 +607,24 @@ def test_written_guides_cover_every_feature() -> None:
         "cap_at_max",
         "floor",
         "refs",
+        "carries_excess",
+        "excess_children",
     ):
         assert any(getattr(n, feature) for n in nodes), feature
+    proportional = [n.construct for n in nodes if isinstance(n.construct, ProportionalC)]
+    assert {c.lower for c in proportional} == {True, False}
+    assert {c.when_zero for c in proportional} == {None, "max", "zero", "error"}
+    guides = [guide(p) for p in WRITTEN]
+    shared = [cap for c in guides for cap in c.shared_caps]
+    assert {cap.deductions for cap in shared} == {True, False}
+    assert {cap.at is None for cap in shared} == {True, False}
+    at = {cap.at: c.nodes[cap.at] for c in guides for cap in c.shared_caps if cap.at}
+    assert {node.kind for node in at.values()} == {"score", "bonus"}
+    assert any(cap.of == (cap.at,) for cap in shared)  # a section capping all its bonuses
+    increments = [n.construct for n in nodes if isinstance(n.construct, IncrementC)]
+    assert {(c.whole, c.inclusive) for c in increments} == {
+        (whole, inclusive) for whole in (True, False) for inclusive in (True, False)
+    }
     compiled = [guide(p) for p in WRITTEN]
     # every form of expression the generated code writes inline, and the closures beyond
     expressions = [

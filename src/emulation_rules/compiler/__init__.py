@@ -25,8 +25,10 @@ from emulation_rules.compiler.declarations import Compiler
 from emulation_rules.compiler.lint import lint
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.compiler.order import evaluation_order
+from emulation_rules.compiler.pools import shared_caps
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
+from emulation_rules.guide.model import guide_document
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ def _compile(
     compiler = Compiler(ruleset, source, positions, text, config)
     inputs = compiler.inputs()
     nodes = compiler.criteria_nodes()
+    nodes, pools = shared_caps(ruleset, nodes, compiler.add)
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
     reviewer_sections(compiler.add, ruleset, nodes)
@@ -76,7 +79,7 @@ def _compile(
     compiled = CompiledRuleset(
         ruleset=ruleset,
         source=source,
-        digest=digest(ruleset.model_dump(mode="json", by_alias=True)),
+        digest=digest(guide_document(ruleset)),
         source_digest="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         if text
         else None,
@@ -94,6 +97,7 @@ def _compile(
         text=text,
         layers=getattr(positions, "layers", ()),
         shipped_bases=getattr(positions, "shipped_bases", ()),
+        shared_caps=pools,
     )
     return compiled, compiler.issues
 

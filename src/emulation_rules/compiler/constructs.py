@@ -17,6 +17,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.compiler.checks import band_checks, sign
 from emulation_rules.compiler.nodes import (
     BandsC,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from emulation_rules.compiler.sandbox import CheckedExpression, ExprType
     from emulation_rules.guide.model import Criterion, InputSpec
 
-__all__ = ["COMPILERS", "RULE_WORDS", "Site", "rule_of"]
+__all__ = ["COMPILERS", "RULE_WORDS", "Site", "rule_of", "when_zero_words"]
 
 DocPath = tuple[str | int, ...]
 
@@ -140,9 +141,62 @@ def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
         site.add("missing-field", f"'proportional' needs the criterion's 'max' ({crit.id})")
     achieved = site.expr(proportional.achieved, ("proportional", "achieved"), "number")
     target = site.expr(proportional.target, ("proportional", "target"), "number")
+    excess_bonus = proportional.excess == "bonus"
+    if excess_bonus:
+        _excess_conflicts(site, crit)
+    lower = proportional.better == "lower"
+    if lower and proportional.when_zero is None:
+        site.add(
+            "missing-field",
+            N_(
+                "'better: lower' divides the plan by the result, which may be 0: "
+                "say what a result of 0 scores with 'when_zero' ({rule})"
+            ).format(rule=crit.id),
+            ("proportional",),
+            hint="when_zero: max | zero | error",
+        )
     if achieved and target:
-        return ProportionalC(achieved, target, proportional.factor, proportional.cap)
+        return ProportionalC(
+            achieved,
+            target,
+            proportional.factor,
+            proportional.cap,
+            excess_bonus=excess_bonus,
+            lower=lower,
+            when_zero=proportional.when_zero,
+        )
     return None
+
+
+def _excess_conflicts(site: Site, crit: Criterion) -> None:
+    """``excess: bonus`` on a score criterion whose value is not cut or rounded after it."""
+    where = ("proportional", "excess")
+    if crit.kind != "score":
+        site.add(
+            "invalid-value",
+            N_("'excess: bonus' needs a criterion of kind score, not {kind} ({rule})").format(
+                kind=crit.kind, rule=crit.id
+            ),
+            where,
+        )
+    limits = [
+        key
+        for key, present in (
+            ("cap_at_max", crit.cap_at_max),
+            ("floor", crit.floor is not None),
+            ("rounding", crit.rounding is not None),
+        )
+        if present
+    ]
+    if limits:
+        site.add(
+            "invalid-value",
+            N_(
+                "'excess: bonus' cannot be combined with {keys} on the same criterion ({rule}): "
+                "the bonus would be cut or rounded away; put the limit on the parent"
+            ).format(keys=", ".join(repr(k) for k in limits), rule=crit.id),
+            where,
+        )
 
 
 def compile_bands(site: Site, crit: Criterion) -> Construct | None:
@@ -195,7 +249,15 @@ def compile_increment(site: Site, crit: Criterion) -> Construct | None:
     start, inclusive = _increment_start(crit)
     if not of:
         return None
-    return IncrementC(of, start, inclusive, increment.every, increment.points, increment.cap)
+    return IncrementC(
+        of,
+        start,
+        inclusive,
+        increment.every,
+        increment.points,
+        increment.cap,
+        whole=increment.steps == "whole",
+    )
 
 
 def compile_deadline(site: Site, crit: Criterion) -> Construct | None:
@@ -347,7 +409,23 @@ def _per_event_words(crit: Criterion) -> str:
 def _proportional_words(crit: Criterion) -> str:
     pr = crit.proportional
     assert pr is not None
-    return f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    if pr.better == "lower":
+        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.target}) / ({pr.achieved}))"
+        rule += " (chỉ tiêu giảm: kế hoạch chia cho kết quả thực hiện)"
+    else:
+        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    if pr.when_zero is not None:
+        rule += "; " + when_zero_words(pr.when_zero, lower=pr.better == "lower")
+    if pr.excess == "bonus":
+        rule += "; phần vượt chuyển sang điểm thưởng"
+    return rule
+
+
+def when_zero_words(rule: str, *, lower: bool) -> str:
+    """What a divisor of 0 scores, in words (the rule's and the trace line's)."""
+    zero = "kết quả thực hiện bằng 0" if lower else "chỉ tiêu bằng 0"
+    scored = {"max": "tính điểm tối đa", "zero": "0 điểm", "error": "không chấm được"}[rule]
+    return f"{zero}: {scored}"
 
 
 def _bands_words(crit: Criterion) -> str:
@@ -372,6 +450,8 @@ def _increment_words(crit: Criterion) -> str:
     cap = f", tối đa {increment.cap}" if increment.cap is not None else ""
     word = "từ" if inclusive else "trên"
     points, every = increment.points, increment.every
+    if increment.steps == "whole":
+        return f"{word} {start}: cứ đủ {every} cộng {points}, không tính bước chưa đủ{cap}"
     return f"{word} {start}: {points}, cứ thêm {every} cộng {points}{cap}"
 
 

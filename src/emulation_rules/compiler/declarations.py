@@ -294,6 +294,7 @@ class Compiler:
             optional_reads=tuple(n for n in site.reads if n in self.optional_inputs),
             has_limits=crit.cap_at_max or crit.floor is not None or crit.rounding is not None,
             layer=self._layer_at(path),
+            excess_children=_excess_children(crit),
         )
 
     def _construct_conflicts(
@@ -478,3 +479,14 @@ def scalar_position(
 
 def _replace(fld: InputField, **changes: Any) -> InputField:
     return dataclasses.replace(fld, **changes)
+
+
+def _excess_children(crit: Criterion) -> tuple[str, ...]:
+    """The score children whose excess becomes bonus, when the criterion sums its children."""
+    if crit.combine != "sum":
+        return ()
+    return tuple(
+        c.id
+        for c in crit.children
+        if c.kind == "score" and c.proportional is not None and c.proportional.excess == "bonus"
+    )

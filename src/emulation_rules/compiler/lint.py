@@ -145,7 +145,7 @@ class _Linter:
             down = _sum_of([r[1] for r in reaches])
         else:
             up, down = (node.max or ZERO), ZERO
-        if node.combine == "sum" and node.adjust_children:
+        if node.combine == "sum" and node.adjusts:
             plus, minus = self._adjust_reach(node)
             up = None if up is None or plus is None else up + plus
             down = None if down is None or minus is None else down + minus
@@ -160,7 +160,7 @@ class _Linter:
 
     def _adjust_reach(self, node: Node) -> Reach:
         reaches = [self.reach(c) for c in node.adjust_children]
-        plus = _sum_of([r[0] for r in reaches])
+        plus = _sum_of([r[0] for r in reaches] + self._excesses(node))
         minus = _sum_of([r[1] for r in reaches])
         if node.cap_bonuses is not None:
             plus = node.cap_bonuses if plus is None else min(plus, node.cap_bonuses)
@@ -191,8 +191,34 @@ class _Linter:
         return self._line_reach(c.points, c.cap, self._steps(c))
 
     def _reach_proportional(self, node: Node, c: ProportionalC) -> Reach:
-        cap = c.cap if c.cap is not None else (node.max or ZERO) * c.factor
-        return cap, ZERO
+        cap = _proportional_cap(node, c)
+        if not c.excess_bonus:
+            return cap, ZERO
+        most = self._proportional_most(node, c)
+        return (None if most is None else max(most, cap)), ZERO
+
+    def _proportional_most(self, node: Node, c: ProportionalC) -> Decimal | None:
+        """The most ``max × factor × achieved / target`` reaches, uncapped (None: unbounded).
+
+        With ``better: lower``, ``target / achieved``: the largest plan over the smallest result.
+        """
+        dividend, divisor = (c.target, c.achieved) if c.lower else (c.achieved, c.target)
+        high, low = self.bound(dividend)[1], self.bound(divisor)[0]
+        if high is None or low is None or low <= 0:
+            return None
+        with decimal.localcontext(ENGINE_CONTEXT):
+            return (node.max or ZERO) * c.factor * max(high, ZERO) / low
+
+    def _excesses(self, node: Node) -> list[Decimal | None]:
+        """The most each score child moves to bonus (``excess: bonus``), in the children's order."""
+        out: list[Decimal | None] = []
+        for child in node.excess_children:
+            child_node = self.nodes[child]
+            c = child_node.construct
+            assert isinstance(c, ProportionalC)
+            most = self._proportional_most(child_node, c)
+            out.append(None if most is None else max(most - _proportional_cap(child_node, c), ZERO))
+        return out
 
     def _reach_bands(self, node: Node, c: BandsC) -> Reach:
         return _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
@@ -220,7 +246,8 @@ class _Linter:
         if not passed:
             return ZERO
         with decimal.localcontext(ENGINE_CONTEXT):
-            return ((high - c.start) / c.every).to_integral_value(decimal.ROUND_FLOOR) + 1
+            steps = ((high - c.start) / c.every).to_integral_value(decimal.ROUND_FLOOR)
+            return steps if c.whole else steps + 1
 
     @staticmethod
     def _line_reach(points: Decimal, cap: Decimal | None, count: Decimal | None) -> Reach:
@@ -300,7 +327,7 @@ class _Linter:
             )
             return
         reaches = [self.reach(c) for c in node.adjust_children]
-        plus = _sum_of([r[0] for r in reaches])
+        plus = _sum_of([r[0] for r in reaches] + self._excesses(node))
         minus = _sum_of([r[1] for r in reaches])
         checks = (
             (
@@ -358,6 +385,42 @@ class _Linter:
                         (*node.path, *sub),
                         ident,
                     )
+
+    def shared_caps(self) -> None:
+        """A shared cap (v2) larger than the most its criteria's bonuses (deductions) reach."""
+        for index, cap in enumerate(self.ruleset.shared_caps):
+            deductions = cap.part == "deductions"
+            most = _sum_of([self._held_reach(m, deductions=deductions) for m in cap.of])
+            if most is not None and most < cap.max:
+                part = "deductions" if deductions else "bonuses"
+                self.warn(
+                    "cap-exceeds-item",
+                    f"the shared cap {cap.max} of {cap.id!r} can never bind: the {part} of its "
+                    f"criteria reach at most {decimal_text(most)}",
+                    ("shared_caps", index, "max"),
+                )
+
+    def _held_reach(self, ident: str, *, deductions: bool, own: bool = True) -> Decimal | None:
+        """The most bonuses (deductions) the value of ``ident`` can hold (``_Unit.content``).
+
+        ``own=False`` leaves out its own excess, which its parent counts as an adjustment.
+        """
+        node = self.nodes[ident]
+        if node.kind != "score":
+            up, down = self.reach(ident)
+            return down if deductions else up
+        if node.combine != "sum" and node.children:
+            return _max_of([self._held_reach(c, deductions=deductions) for c in node.children])
+        terms = [self._held_reach(c, deductions=deductions, own=False) for c in node.score_children]
+        if node.adjusts:
+            plus, minus = self._adjust_reach(node)
+            terms.append(minus if deductions else plus)
+        c = node.construct
+        if own and not deductions and isinstance(c, ProportionalC) and c.excess_bonus:
+            most = self._proportional_most(node, c)
+            cap = _proportional_cap(node, c)
+            terms.append(None if most is None else max(most - cap, ZERO))
+        return _sum_of(terms)
 
     # -- unreachable-item ---------------------------------------------------------------------
 
@@ -574,6 +637,10 @@ def _outside(band: BandSpec, low: Decimal | None, high: Decimal | None) -> bool:
     return above or below
 
 
+def _proportional_cap(node: Node, c: ProportionalC) -> Decimal:
+    return c.cap if c.cap is not None else (node.max or ZERO) * c.factor
+
+
 def _text(value: Decimal | None, infinite: str) -> str:
     return infinite if value is None else decimal_text(value)
 
@@ -605,6 +672,7 @@ def lint(
     linter = _Linter(ruleset, nodes, inputs, add)
     linter.caps()
     linter.levels()
+    linter.shared_caps()
     linter.unreachable()
     linter.tie_breakers()
 

@@ -30,6 +30,7 @@ __all__ = [
     "CompiledRuleset",
     "Construct",
     "Node",
+    "SharedCapC",
     "find_band",
     "register_program_builder",
 ]
@@ -117,6 +118,12 @@ class ProportionalC:
     target: CheckedExpression
     factor: Decimal
     cap: Decimal | None
+    #: ``excess: bonus``: the points above the cap are a bonus line of the criterion.
+    excess_bonus: bool = False
+    #: ``better: lower``: target ÷ achieved (the plan over the result).
+    lower: bool = False
+    #: The points when the divisor is 0: ``max``, ``zero`` or ``error`` (None: ``error``).
+    when_zero: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,8 @@ class IncrementC:
     every: Decimal
     points: Decimal
     cap: Decimal | None
+    #: ``steps: whole``: only full steps count (else the first, partial step counts too).
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +216,23 @@ Construct = (
 
 
 @dataclass(frozen=True, slots=True)
+class SharedCapC:
+    """A compiled shared cap (``shared_caps``): the criteria it sums and where it cuts."""
+
+    id: str
+    title: str
+    #: The criteria whose bonuses (or deductions) it sums, in the guide's order.
+    of: tuple[str, ...]
+    #: True for ``part: deductions``, False for ``part: bonuses``.
+    deductions: bool
+    max: Decimal
+    #: The lowest criterion holding them all, where the cut shows; None: the unit total.
+    at: str | None
+    #: The note of its line in the trace.
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """A compiled criterion."""
 
@@ -250,11 +276,27 @@ class Node:
     has_limits: bool = False
     #: The guide (layer) this criterion's rule came from, when the guide extends a base guide.
     layer: str | None = None
+    #: The score children whose excess becomes bonus (``proportional: {excess: bonus}``): their
+    #: excess counts with this criterion's bonuses, under its ``caps``.
+    excess_children: tuple[str, ...] = ()
+    #: The shared caps that cut at this criterion (the lowest holding all their criteria).
+    shared_caps: tuple[SharedCapC, ...] = ()
 
     @property
     def children(self) -> tuple[str, ...]:
         """All children, score children first."""
         return self.score_children + self.adjust_children
+
+    @property
+    def carries_excess(self) -> bool:
+        """Whether its points above the cap become a bonus (``proportional: {excess: bonus}``)."""
+        construct = self.construct
+        return isinstance(construct, ProportionalC) and construct.excess_bonus
+
+    @property
+    def adjusts(self) -> bool:
+        """Whether it adds adjustments to its base: bonus/deduction children, or excesses."""
+        return bool(self.adjust_children or self.excess_children)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +343,8 @@ class CompiledRuleset:
     #: The bases reached through a shipped template's name: ``(source file, where the name
     #: puts it seen from the guide, text)`` (kept in audit records, see ``audit._bases``).
     shipped_bases: tuple[tuple[str, str, str], ...] = ()
+    #: Every shared cap (``shared_caps``), in the guide's order.
+    shared_caps: tuple[SharedCapC, ...] = ()
     #: The guide compiled into Python functions by the engine
     #: (:mod:`emulation_rules.engine.codegen`); None when the interpreter alone scores it. Left
     #: out, the builder the engine registered builds it (:func:`register_program_builder`):

@@ -71,6 +71,8 @@ __all__ = [
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
 ZERO = Decimal(0)
+#: No bonus and no deduction held (see :meth:`_Unit.content`).
+_NO_CONTENT = (ZERO, ZERO)
 #: The empty read-only mapping every unit without self-scores or corrections shares.
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -198,6 +200,12 @@ class _State(NamedTuple):
     amax: Decimal
     #: Capped deductions applied at this node (negative or zero).
     deductions: Decimal
+    #: The points above its cap that become a bonus (``proportional: {excess: bonus}``).
+    excess: Decimal = ZERO
+    #: With shared caps: the bonuses and the deductions (a magnitude) its value holds, after
+    #: the caps at and below it (see :meth:`_Unit.content`).
+    bonus: Decimal = ZERO
+    malus: Decimal = ZERO
 
 
 class _Context:
@@ -260,17 +268,37 @@ class _Context:
         self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
     ) -> Decimal:
         achieved, target = self.number(c.achieved), self.number(c.target)
-        if target == 0:
-            raise EvaluationError(
-                "zero target",
-                (Issue("eval-div-zero", f"the target {c.target.source!r} is 0"),),
-            )
         assert node.max is not None
-        raw = node.max * c.factor * achieved / target
+        if c.lower:  # a "giảm" indicator: the plan over the result
+            if achieved == 0:
+                return self.when_zero(node, c, lines)
+            raw = node.max * c.factor * target / achieved
+        else:
+            if target == 0:
+                return self.when_zero(node, c, lines)
+            raw = node.max * c.factor * achieved / target
         cap = c.cap if c.cap is not None else node.max * c.factor
         if raw > cap:
             lines.append(("cap_line", cap - raw, words.cap_line(cap)))
+            if c.excess_bonus:
+                lines.append(("excess_bonus", raw - cap, words.EXCESS_BONUS))
         return raw
+
+    def when_zero(
+        self, node: Node, c: ProportionalC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        """A proportional item whose divisor is 0: its ``when_zero`` rule, on a line of 0."""
+        if c.when_zero is None or c.when_zero == "error":
+            if c.lower:
+                issue = Issue("eval-div-zero", f"the result {c.achieved.source!r} is 0")
+            else:
+                issue = Issue("eval-div-zero", f"the target {c.target.source!r} is 0")
+            raise EvaluationError("zero target", (issue,))
+        lines.append(("when_zero", ZERO, words.when_zero(c.when_zero, lower=c.lower)))
+        if c.when_zero == "zero":
+            return ZERO
+        assert node.max is not None
+        return c.cap if c.cap is not None else node.max * c.factor
 
     def score_bands(self, node: Node, c: BandsC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         x = self.number(c.of)
@@ -299,7 +327,12 @@ class _Context:
         passed = x >= c.start if c.inclusive else x > c.start
         if not passed:
             return ZERO
-        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR) + 1
+        steps = ((x - c.start) / c.every).to_integral_value(rounding=decimal.ROUND_FLOOR)
+        if c.whole:  # only full steps count
+            if not steps:
+                return ZERO
+        else:  # the first step counts as soon as the threshold is passed
+            steps = steps + 1
         raw: Decimal = steps * c.points
         if c.cap is not None and abs(raw) > c.cap:
             bounded = c.cap if raw > 0 else -c.cap
@@ -364,6 +397,8 @@ class _Unit(_Context):
         self.traces: dict[str, TraceNode] = {}
         self.trace = trace
         self.current: Node | None = None
+        #: Whether the bonuses and deductions each value holds are counted (shared caps).
+        self.tracks = bool(compiled.shared_caps)
 
     def score_of(self, ident: str) -> Decimal:
         state = self.states.get(ident)
@@ -416,22 +451,34 @@ class _Unit(_Context):
             return
         parts: list[tuple[str, Decimal]] = []
         lines: list[tuple[str, Decimal, str]] = []
+        content = _NO_CONTENT
         if node.combine != "sum" and node.children:
             value = self.choose(node, parts)
-            deductions = ZERO
+            deductions = excess = ZERO
+            if self.tracks and parts:
+                chosen = self.states[parts[0][0]]
+                content = (chosen.bonus, chosen.malus)
         else:
             value = self.base(node, parts, lines)
-            if node.adjust_children:
-                adjustment, deductions = self.adjust(node, value, parts, lines)
+            excess = self.excess(node, lines)
+            held = _NO_CONTENT
+            if node.adjusts:
+                adjustment, deductions, held = self.adjust(node, value, parts, lines)
                 value += adjustment
             else:
                 deductions = ZERO
+            if self.tracks:
+                content = self.content(node, value, held, excess)
+        if node.shared_caps:
+            value, deductions, content = self.shared(node, value, deductions, content, lines)
         status = "scored"
         if node.forfeit_if is not None and self.condition(node.forfeit_if):
             lines.append(("forfeit", node.forfeit_value - value, node.forfeit_if.source))
             value = node.forfeit_value
             status = "forfeited"
             deductions = ZERO  # it loses its points but adds no deduction
+            excess = ZERO
+            content = _NO_CONTENT
         if node.has_limits:
             value = self.limits(node, value, lines)
         if node.kind != "score" and not (self.overrides and node.id in self.overrides):
@@ -448,7 +495,73 @@ class _Unit(_Context):
             status,
             cohort_note,
             facts,
+            excess,
+            content,
         )
+
+    def content(
+        self, node: Node, value: Decimal, held: tuple[Decimal, Decimal], excess: Decimal
+    ) -> tuple[Decimal, Decimal]:
+        """The bonuses and deductions a summed value holds, after the caps at and below it.
+
+        A bonus or deduction holds its value. A score criterion holds its score children's
+        (less their excess, which it counts with its own bonuses), then its own adjustments
+        after its caps (``held``), then its own excess.
+        """
+        if node.kind != "score":
+            return (max(ZERO, value), -value if value < ZERO else ZERO)
+        bonus = malus = ZERO
+        excess_children = node.excess_children
+        for child in node.score_children:
+            state = self.states[child]
+            if child in excess_children:
+                bonus = bonus + (state.bonus - state.excess)
+            else:
+                bonus = bonus + state.bonus
+            malus = malus + state.malus
+        if node.adjusts:
+            bonus = bonus + held[0]
+            malus = malus + held[1]
+        if node.carries_excess:
+            bonus = bonus + excess
+        return bonus, malus
+
+    def shared(
+        self,
+        node: Node,
+        value: Decimal,
+        deductions: Decimal,
+        content: tuple[Decimal, Decimal],
+        lines: list[tuple[str, Decimal, str]],
+    ) -> tuple[Decimal, Decimal, tuple[Decimal, Decimal]]:
+        """Cut what the shared caps at this criterion allow no more of, one line each."""
+        bonus, malus = content
+        for cap in node.shared_caps:
+            total = ZERO
+            for member in cap.of:
+                if member == node.id:
+                    total = total + (malus if cap.deductions else bonus)
+                else:
+                    state = self.states[member]
+                    total = total + (state.malus if cap.deductions else state.bonus)
+            if total > cap.max:
+                if cap.deductions:
+                    amount = total - cap.max
+                    malus = malus - amount
+                    deductions = deductions + amount
+                else:
+                    amount = cap.max - total
+                    bonus = bonus + amount
+                lines.append(("shared_cap", amount, cap.note))
+                value = value + amount
+        return value, deductions, (bonus, malus)
+
+    @staticmethod
+    def excess(node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
+        """The points moved to bonus: the construct's last line, when it is the excess line."""
+        if node.carries_excess and lines and lines[-1][0] == "excess_bonus":
+            return lines[-1][1]
+        return ZERO
 
     def not_applicable(
         self,
@@ -493,6 +606,8 @@ class _Unit(_Context):
         status: str,
         note: str | None,
         facts: tuple[tuple[str, Any], ...] = (),
+        excess: Decimal = ZERO,
+        content: tuple[Decimal, Decimal] = (ZERO, ZERO),
     ) -> None:
         override = self.overrides.get(node.id) if self.overrides else None
         if override is not None:  # a reviewer's score replaces the rule's, with the reason
@@ -516,7 +631,21 @@ class _Unit(_Context):
                     ),
                 ),
             )
-        self.states[node.id] = _State(value, True, amax, deductions)  # noqa: FBT003 - a record
+        if self.tracks:
+            if node.kind != "score":  # a bonus or deduction as a whole: its value
+                content = (max(ZERO, value), -value if value < ZERO else ZERO)
+            bonus, malus = content
+            self.states[node.id] = _State(
+                value,
+                True,  # noqa: FBT003 - a record
+                amax,
+                deductions,
+                excess,
+                bonus,
+                malus,
+            )
+        else:
+            self.states[node.id] = _State(value, True, amax, deductions, excess)  # noqa: FBT003
         if self.trace:
             traces = self.traces
             self.traces[node.id] = TraceNode(
@@ -595,8 +724,13 @@ class _Unit(_Context):
         base: Decimal,
         parts: list[tuple[str, Decimal]],
         lines: list[tuple[str, Decimal, str]],
-    ) -> tuple[Decimal, Decimal]:
-        """Add the adjustment children; return their capped total and the capped deductions."""
+    ) -> tuple[Decimal, Decimal, tuple[Decimal, Decimal]]:
+        """Add the adjustment children; return their capped total and the capped deductions.
+
+        The excess of score children (``excess: bonus``) counts with the bonuses; it is in
+        ``base`` already, so it is taken out of the returned total. Third, the bonuses and the
+        deductions (a magnitude) held after the caps, for the shared caps.
+        """
         children = [(c, self.compiled.nodes[c], self.states[c]) for c in node.adjust_children]
         plain_deductions = sum(
             (
@@ -606,8 +740,15 @@ class _Unit(_Context):
             ),
             ZERO,
         )
-        benchmark_met = node.max is not None and base == node.max and plain_deductions == 0
-        negative = positive = ZERO
+        excess = ZERO
+        for excess_child in node.excess_children:
+            excess_state = self.states[excess_child]
+            if excess_state.applicable:
+                excess = excess + excess_state.excess
+        points = base - excess if node.excess_children else base
+        benchmark_met = node.max is not None and points == node.max and plain_deductions == 0
+        negative = ZERO
+        positive = excess
         for ident, child, state in children:
             if not state.applicable:
                 continue
@@ -642,7 +783,10 @@ class _Unit(_Context):
             lines.append(("cap_adjustments", bounded - combined, words.cap_adjustments(cap)))
             combined = bounded
             capped_negative = min(combined, ZERO)
-        return combined, capped_negative
+        held = (combined - capped_negative, -capped_negative)
+        if node.excess_children:
+            combined = combined - excess
+        return combined, capped_negative, held
 
     def limits(self, node: Node, value: Decimal, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         if node.cap_at_max and node.max is not None and value > node.max:
@@ -753,10 +897,12 @@ def _totals(
     compiled: CompiledRuleset,
     roots: list[tuple[str, Decimal, bool, Decimal, bool]],
     deductions: Decimal,
+    pooled: tuple[Decimal, ...] = (),
 ) -> _Totals:
     """The unit total from its top-level criteria ``(id, value, applicable, amax, is score)``.
 
-    ``deductions`` is the sum of the capped deductions of the criteria of kind score.
+    ``deductions`` is the sum of the capped deductions of the criteria of kind score;
+    ``pooled`` the sums of the shared caps cut on the total, in the guide's order.
     """
     parts = []
     amax = ZERO
@@ -767,6 +913,17 @@ def _totals(
                 amax += root_max
     total = sum((p[1] for p in parts), ZERO)
     lines: list[tuple[str, Decimal, str]] = []
+    if pooled:
+        at_total = [cap for cap in compiled.shared_caps if cap.at is None]
+        for cap, held in zip(at_total, pooled, strict=True):
+            if held > cap.max:
+                if cap.deductions:
+                    amount = held - cap.max
+                    deductions = deductions + amount
+                else:
+                    amount = cap.max - held
+                lines.append(("shared_cap", amount, cap.note))
+                total = total + amount
     spec = compiled.ruleset.total
     if not spec.may_exceed_scale and total > amax:
         lines.append(("cap_scale", amax - total, words.total_cap_scale(amax)))
@@ -799,7 +956,15 @@ def _unit_totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
     deductions = sum(
         (s.deductions for i, s in states.items() if compiled.nodes[i].kind == "score"), ZERO
     )
-    return _totals(compiled, roots, deductions)
+    pooled = []
+    for cap in compiled.shared_caps:
+        if cap.at is None:  # under different top-level criteria: cut on the total
+            total = ZERO
+            for member in cap.of:
+                state = states[member]
+                total = total + (state.malus if cap.deductions else state.bonus)
+            pooled.append(total)
+    return _totals(compiled, roots, deductions, tuple(pooled))
 
 
 def _root_trace(
@@ -1035,17 +1200,25 @@ def program_unit(
     if program.uses_score:
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
     with decimal.localcontext(ENGINE_CONTEXT):
+        pooled: tuple[Decimal, ...] = ()
         if trace:
             run = program.function(traced=True)
-            items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
+            if program.pooled:
+                items, flags, maxima, deductions, records, pooled = run(names, cohort or {}, scores)
+            else:
+                items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
         else:
             run = program.function(traced=False)
-            items, flags, maxima, deductions = run(names, cohort or {}, scores)
+            if program.pooled:
+                items, flags, maxima, deductions, pooled = run(names, cohort or {}, scores)
+            else:
+                items, flags, maxima, deductions = run(names, cohort or {}, scores)
         flags, maxima = program.shared(flags, maxima)
         totals = _totals(
             compiled,
             [(r, items[r], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
             deductions,
+            pooled,
         )
         reasons = _gates(compiled.gates, names)
         ineligible = _gates(compiled.eligibility, names)
@@ -1186,6 +1359,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         SCORERS,
         _Context,
         ENGINE_CONTEXT,
+        compiled.shared_caps,
     )
 
 

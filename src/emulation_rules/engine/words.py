@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emulation_rules.compiler.constructs import when_zero_words
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from decimal import Decimal
 
 __all__ = [
     "ALL_CHILDREN_NOT_APPLICABLE",
+    "EXCESS_BONUS",
     "NOT_APPLICABLE",
     "STAGE_WORDS",
     "TOTAL_RULE",
@@ -35,12 +38,15 @@ __all__ = [
     "rounding",
     "total_cap_scale",
     "total_rounding",
+    "when_zero",
 ]
 
 #: A criterion that does not apply (the cohort gave no note).
 NOT_APPLICABLE = "không áp dụng"
 #: A group none of whose score children applies.
 ALL_CHILDREN_NOT_APPLICABLE = "không áp dụng: mọi tiêu chí con không áp dụng"
+#: The points above a proportional item's cap, moved to bonus (``excess: bonus``).
+EXCESS_BONUS = "phần vượt chuyển sang điểm thưởng"
 #: The rule of the unit total, in the root of the trace.
 TOTAL_RULE = "tổng điểm các tiêu chuẩn"
 #: The review stages.
@@ -65,6 +71,11 @@ def not_applicable_if(source: str) -> str:
 def cap_line(cap: Decimal) -> str:
     """The cap of a construct's own value (per event, proportional, increment)."""
     return f"tối đa {cap}"
+
+
+def when_zero(rule: str, *, lower: bool) -> str:
+    """A proportional item whose divisor is 0, scored by its ``when_zero`` rule."""
+    return when_zero_words(rule, lower=lower)
 
 
 def benchmark_not_met(ident: str) -> str:

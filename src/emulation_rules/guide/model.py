@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     WithJsonSchema,
@@ -60,6 +61,7 @@ __all__ = [
     "ReviewBody",
     "Rounding",
     "Ruleset",
+    "SharedCap",
     "Table",
     "Target",
     "Total",
@@ -331,6 +333,10 @@ class PerEvent(FrozenModel):
     cap: NonNegative | None = None
 
 
+#: The marker of a key added by format v2 (its JSON Schema says ``"since": "v2"``).
+V2: dict[str, Any] = {"since": "v2"}
+
+
 class Proportional(FrozenModel):
     """``max × factor × achieved / target``, capped (mechanisms 7, 8, 47)."""
 
@@ -339,6 +345,17 @@ class Proportional(FrozenModel):
     factor: NonNegative = Decimal(1)
     #: Upper bound of the points; defaults to ``max × factor``.
     cap: NonNegative | None = None
+    #: What becomes of the points above the cap: ``cap`` (v1: cut, a trace line only) or
+    #: ``bonus`` ("phần cao hơn chuyển sang điểm thưởng"): a bonus line of the criterion, counted
+    #: with its parent's bonuses.
+    excess: Literal["cap", "bonus"] = Field(default="cap", json_schema_extra=V2)
+    #: ``higher`` (v1): achieved ÷ target; ``lower`` (a "giảm" indicator: "lấy đăng ký kế
+    #: hoạch đầu năm chia cho kết quả thực hiện"): target (the plan) ÷ achieved (the result).
+    better: Literal["higher", "lower"] = Field(default="higher", json_schema_extra=V2)
+    #: The points when the divisor (the target; with ``better: lower``, the result) is 0:
+    #: ``max`` (the cap), ``zero``, or ``error`` (the unit is not scored). Required with
+    #: ``better: lower``; ``error`` otherwise (v1).
+    when_zero: Literal["max", "zero", "error"] | None = Field(default=None, json_schema_extra=V2)
 
 
 class Increment(FrozenModel):
@@ -353,6 +370,9 @@ class Increment(FrozenModel):
     every: Annotated[Decimal, BeforeValidator(to_decimal), Field(gt=0)]
     points: Num
     cap: NonNegative | None = None
+    #: ``partial`` (v1): the first step counts as soon as the threshold is passed (92.5 → one
+    #: step); ``whole``: only full steps count ("vượt 1% … thưởng 1%": 100.5 → none, 101 → one).
+    steps: Literal["partial", "whole"] = Field(default="partial", json_schema_extra=V2)
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Increment:
@@ -665,6 +685,25 @@ class Award(FrozenModel):
     allow_with: tuple[Id, ...] = ()
 
 
+class SharedCap(FrozenModel):
+    """One cap over the bonuses (or deductions) of criteria that are not siblings (v2).
+
+    "Tổng số điểm thưởng các chỉ tiêu định lượng không quá 20 điểm": ``of`` names the
+    criteria (a criterion of kind score stands for every bonus under it, and its excess); the
+    bonuses they hold, after the caps below them, are summed, and what passes ``max`` is cut
+    on the lowest criterion holding them all (on the total when they are under different
+    top-level criteria).
+    """
+
+    id: Id
+    title: Text
+    #: The criteria whose bonuses (or deductions) share the cap.
+    of: tuple[Id, ...] = Field(min_length=1)
+    #: Which part is capped: the bonuses (default) or the deductions (as a magnitude).
+    part: Literal["bonuses", "deductions"] = "bonuses"
+    max: NonNegative
+
+
 class InputCheck(FrozenModel):
     """A consistency rule between a unit's inputs ("late dossiers ≤ dossiers received").
 
@@ -794,6 +833,8 @@ class Ruleset(FrozenModel):
     #: Consistency rules between inputs, checked before scoring.
     checks: tuple[InputCheck, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
+    #: Caps shared by criteria that are not siblings (v2).
+    shared_caps: tuple[SharedCap, ...] = Field(default=(), json_schema_extra=V2)
     not_classified: tuple[Gate, ...] = ()
     #: Facts that make a unit ineligible for awards, with the reason shown.
     eligibility: tuple[Eligibility, ...] = ()
@@ -832,6 +873,34 @@ class Ruleset(FrozenModel):
                 ((*path, "children", i), c) for i, c in reversed(list(enumerate(node.children)))
             )
         return out
+
+
+def guide_document(ruleset: Ruleset) -> dict[str, Any]:
+    """The guide as JSON-ready data for its digest: a v2 key left at its default is left out.
+
+    A v1 guide thus keeps the digest it had before the v2 keys existed.
+    """
+    data: dict[str, Any] = ruleset.model_dump(mode="json", by_alias=True)
+    _drop_v2_defaults(ruleset, data)
+    return data
+
+
+def _drop_v2_defaults(value: Any, data: Any) -> None:
+    if isinstance(value, BaseModel):
+        for name, spec in type(value).model_fields.items():
+            key = spec.alias or name
+            if key not in data:
+                continue
+            if spec.json_schema_extra == V2 and getattr(value, name) == spec.default:
+                del data[key]
+            else:
+                _drop_v2_defaults(getattr(value, name), data[key])
+    elif isinstance(value, tuple | list):
+        for item, dumped in zip(value, data, strict=True):
+            _drop_v2_defaults(item, dumped)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _drop_v2_defaults(item, data[key])
 
 
 def parse_iso_date(text: str) -> date:

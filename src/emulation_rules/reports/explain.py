@@ -119,6 +119,8 @@ ADJUSTMENT_TEXT = {
     "benchmark_not_met": "Không được cộng",
     "forfeit": "Mất điểm khi",
     "override": "Điểm thống nhất khác quy định",
+    "excess_bonus": "Phần vượt chuyển sang điểm thưởng",
+    "when_zero": "Không chia được cho 0",
 }
 
 #: The rounding modes of a guide, in words.
@@ -340,6 +342,12 @@ def _adjustment(code: str, amount: Decimal, note: str, words: Words) -> str:
         return f"{head} {_points(-amount)} ({vn_numbers_in(note)})"
     if code == "cap_line":
         return f"{head} {vn_numbers_in(note)} điểm: {vn_signed(amount)} điểm"
+    if code == "excess_bonus":
+        return f"{head}: {vn_signed(amount)} điểm"
+    if code == "shared_cap":
+        return f"{vn_numbers_in(note)} điểm (trần chung): {vn_signed(amount)} điểm"
+    if code == "when_zero":
+        return f"{note[:1].upper()}{note[1:]} ({head.lower()})"
     note = vn_numbers_in(note)
     return f"{note[:1].upper()}{note[1:]} điểm: điều chỉnh {vn_signed(amount)} điểm"
 

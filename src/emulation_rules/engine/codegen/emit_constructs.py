@@ -105,14 +105,31 @@ class ConstructWriter(ExpressionWriter):
         assert node.max is not None
         self.number(construct.achieved, "x")
         self.number(construct.target, "y")
-        write("if not y:")
-        write("    raise FB")
+        # better: lower divides the plan (y) by the result (x)
+        dividend, divisor = ("y", "x") if construct.lower else ("x", "y")
+        cap = construct.cap if construct.cap is not None else node.max * construct.factor
+        handled = zero_handled(construct)
+        write(f"if not {divisor}:")
+        if handled:  # never a single-line leaf: its lines are in L
+            assert construct.when_zero is not None
+            scored = "ZERO" if construct.when_zero == "zero" else self.constant(cap)
+            note = words.when_zero(construct.when_zero, lower=construct.lower)
+            write(f"    raw = {scored}")
+            write(f"    L.append(({self.constant('when_zero')}, ZERO, {self.constant(note)}))")
+            write("else:")
+            self.indent += 1
+        else:
+            write("    raise FB")
         if self.single_line_note is not None:
             write("d = None")
-        write(f"raw = {self.constant(node.max * construct.factor)} * x / y")
-        cap = construct.cap if construct.cap is not None else node.max * construct.factor
+        write(f"raw = {self.constant(node.max * construct.factor)} * {dividend} / {divisor}")
         write(f"if raw > {self.constant(cap)}:")
         self.cap_line(f"{self.constant(cap)} - raw", words.cap_line(cap))
+        if construct.excess_bonus:  # never a single-line leaf: its lines are in L
+            code, note = self.constant("excess_bonus"), self.constant(words.EXCESS_BONUS)
+            write(f"    L.append(({code}, raw - {self.constant(cap)}, {note}))")
+        if handled:
+            self.indent -= 1
 
     def emit_bands(self, node: Node, construct: BandsC) -> None:
         """``bands``: one test per band, in order, then ``otherwise``."""
@@ -174,6 +191,11 @@ EMITTERS: Mapping[str, Callable[[ConstructWriter, Node, Any], None]] = MappingPr
 CALLED: frozenset[str] = frozenset(
     name for name, emit in EMITTERS.items() if emit is ConstructWriter.emit_called
 )
+
+
+def zero_handled(construct: ProportionalC) -> bool:
+    """Whether a divisor of 0 scores by a rule (``when_zero: max | zero``), on a line of 0."""
+    return construct.when_zero in ("max", "zero")
 
 
 def construct_lines(node: Node) -> bool:

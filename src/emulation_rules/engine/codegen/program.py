@@ -20,7 +20,7 @@ from emulation_rules.engine.codegen.writer import _Writer
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from emulation_rules.compiler.nodes import GateC, Node
+    from emulation_rules.compiler.nodes import GateC, Node, SharedCapC
     from emulation_rules.compiler.sandbox import CheckedExpression
 
 
@@ -43,6 +43,8 @@ class Program:
     #: What the trace builder needs of each criterion, in the compiled order (see
     #: :func:`trace_plan`).
     plan: tuple[PlanEntry, ...] = ()
+    #: Whether the functions return, last, the sums of the shared caps cut on the total.
+    pooled: bool = False
     _functions: dict[str, Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -98,6 +100,7 @@ def build_program(
     constructs: Mapping[str, Callable[..., Decimal]],
     context_class: type,
     engine_context: decimal.Context,
+    shared_caps: tuple[SharedCapC, ...] = (),
 ) -> Program | None:
     """Generate the functions of a guide, or None when an expression has no compiled form.
 
@@ -117,6 +120,8 @@ def build_program(
         namespace: dict[str, Any] = {}
         for traced in (True, False):
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
+            writer.tracks = bool(shared_caps)
+            writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
             writer.function(order, constructs, context_class)
             sources["traced" if traced else "plain"] = "\n".join(writer.out) + "\n"
             namespace.update(writer.constants)
@@ -138,6 +143,7 @@ def build_program(
         root_info,
         uses_score,
         trace_plan(nodes, order, index, cap_notes),
+        pooled=any(cap.at is None for cap in shared_caps),
     )
 
 

@@ -22,6 +22,12 @@ The generated code's local names are short on purpose, and pinned by ``tests/tes
 - ``neg``, ``pos``, ``cn``, ``cp``, ``cmb``, ``b``: the adjustments below and above zero, the
   same capped, combined, and the combined bound.
 - ``pd``, ``bm``: the deductions before the benchmark; whether the benchmark is met.
+- ``bN``, ``gN``: with shared caps, the bonuses and the deductions (a magnitude) held by the
+  value of the criterion at position N; ``hb``, ``hg``: those its adjustments hold after its
+  caps; ``cb``, ``cg``: those of the chosen case; ``ps``: the sum a shared cap compares with
+  its ``max``, ``pc``: its cut.
+- ``xN``, ``ex``: the excess moved to bonus of the criterion at position N
+  (``proportional: {excess: bonus}``); the sum of its children's, counted with the bonuses.
 - ``rd``, ``x``, ``y``: the rounded value; a construct's operands.
 - ``oN``: a temporary of an expression (an operand, a divisor).
 - ``ctx``: the interpreter's context, for the constructs the code calls.
@@ -37,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from emulation_rules.compiler.nodes import Node
+    from emulation_rules.compiler.nodes import Node, SharedCapC
 
 ZERO = Decimal(0)
 
@@ -72,6 +78,11 @@ class SourceText:
         self.cap_notes: dict[int, str] = {}
         #: The interpreter's scorers, for the constructs the code calls rather than inlines.
         self.constructs: Mapping[str, Callable[..., Decimal]] = {}
+        #: The shared caps cut on the unit total; the code returns the sum of each.
+        self.at_total: tuple[SharedCapC, ...] = ()
+        #: Whether the guide has shared caps: then every criterion's bonuses and deductions
+        #: held (``bN``, ``gN``) are counted.
+        self.tracks = False
 
     def write(self, line: str) -> None:
         """Add one line at the current indentation."""

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 from emulation_rules.compiler.nodes import BandsC, Met, PerEventC, Points, ProportionalC
 from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine import words
-from emulation_rules.engine.codegen.emit_constructs import CALLED, ConstructWriter, construct_lines
+from emulation_rules.engine.codegen.emit_constructs import (
+    CALLED,
+    ConstructWriter,
+    construct_lines,
+    zero_handled,
+)
 from emulation_rules.engine.codegen.source import ZERO
 
 if TYPE_CHECKING:
@@ -30,6 +35,11 @@ NOT_APPLICABLE_STATUS = "not_applicable"
 def _inexact(value: Decimal) -> bool:
     """Whether adding it to zero in the engine's context changes it (more than 28 digits)."""
     return ZERO + value != value
+
+
+def _has_deductions(node: Node) -> bool:
+    """Whether the criterion's code has its capped deductions in ``cn``."""
+    return node.adjusts or any(cap.deductions for cap in node.shared_caps)
 
 
 class _Writer(ConstructWriter):
@@ -60,14 +70,26 @@ class _Writer(ConstructWriter):
         )
         flags = ", ".join(f"a{position}" for position in range(count))
         maxima = ", ".join(f"m{position}" for position in range(count))
+        pooled = ""
+        if self.at_total:  # the sums of the shared caps cut on the total, in order
+            sums = []
+            for cap in self.at_total:
+                held = "g" if cap.deductions else "b"
+                sums.append("ZERO" + "".join(f" + {held}{self.index[m]}" for m in cap.of))
+            pooled = ", (" + ", ".join(sums) + ",)"
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},)")
+            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},){pooled}")
         else:
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds")
+            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds{pooled}")
 
     def node(self, position: int, node: Node) -> None:
         write = self.write
+        if node.carries_excess:
+            write(f"x{position} = ZERO")
+        if self.tracks:
+            write(f"b{position} = ZERO")
+            write(f"g{position} = ZERO")
         # the ways a criterion does not apply, in the interpreter's order
         branches: list[tuple[str, str]] = []
         facts = "()"
@@ -129,6 +151,9 @@ class _Writer(ConstructWriter):
             self.indent -= 1
         if opened:
             self.indent -= 1
+        if self.tracks and node.kind != "score":  # a bonus or deduction as a whole: its value
+            write(f"b{position} = v{position} if v{position} > ZERO else ZERO")
+            write(f"g{position} = -v{position} if v{position} < ZERO else ZERO")
         if self.uses_score:
             write(f"S[{self.constant(node.id)}] = v{position}")
 
@@ -186,6 +211,9 @@ class _Writer(ConstructWriter):
             and not node.adjust_children
             and node.forfeit_if is None
             and not node.has_limits
+            and not node.carries_excess
+            and not (isinstance(node.construct, ProportionalC) and zero_handled(node.construct))
+            and not node.shared_caps
         ):
             self.single_line_leaf(position, node)
             return
@@ -194,7 +222,7 @@ class _Writer(ConstructWriter):
             write("L = []")
         parts = "None"
         if node.combine != "sum" and node.children:
-            self.choose(node)
+            self.choose(node, position)
             parts = "P"
             check = "ZERO + cv if P else ZERO"
         else:
@@ -202,6 +230,9 @@ class _Writer(ConstructWriter):
                 self.construct(node)
                 parts = "raw"
                 check = "ZERO + raw"
+                if node.carries_excess:  # the construct's last line, when it is the excess
+                    code = self.constant("excess_bonus")
+                    write(f"x{position} = L[-1][1] if L and L[-1][0] == {code} else ZERO")
             elif node.score_children:
                 total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
                 write(f"v = ZERO{total}")
@@ -212,10 +243,14 @@ class _Writer(ConstructWriter):
             else:
                 write("v = ZERO")
                 check = "ZERO"
-            if node.adjust_children:
+            if node.adjusts:
                 self.adjust(node)
                 write("v = v + cmb")
                 check += "".join(f" + {self.value_of(child)}" for child in node.adjust_children)
+            if self.tracks:
+                self.content(position, node)
+        if node.shared_caps:
+            self.shared(position, node)
         status = self.constant(SCORED)
         if node.forfeit_if is not None:
             write(f"st = {status}")
@@ -228,9 +263,14 @@ class _Writer(ConstructWriter):
             )
             write(f"    v = {self.constant(node.forfeit_value)}")
             write(f"    st = {self.constant('forfeited')}")
-            if node.adjust_children:
+            if _has_deductions(node):
                 write("    cn = ZERO")  # it loses its points but adds no deduction
-        if node.adjust_children and node.kind == "score" and node.combine == "sum":
+            if node.carries_excess:
+                write(f"    x{position} = ZERO")
+            if self.tracks:
+                write(f"    b{position} = ZERO")
+                write(f"    g{position} = ZERO")
+        if _has_deductions(node) and node.kind == "score" and node.combine == "sum":
             write("ds = ds + cn")
         if node.has_limits:
             self.limits(node)
@@ -274,7 +314,7 @@ class _Writer(ConstructWriter):
         if node.combine != "sum" and node.children:
             return True
         if construct is None:
-            if node.adjust_children:
+            if node.adjusts:
                 return True
             return node.max is not None and not node.score_children and _inexact(node.max)
         if isinstance(construct, Points):
@@ -293,16 +333,56 @@ class _Writer(ConstructWriter):
     def may_have_lines(self, node: Node) -> bool:
         if node.construct is not None and construct_lines(node):
             return True
-        if node.adjust_children and (
+        if node.adjusts and (
             node.cap_deductions is not None
             or node.cap_bonuses is not None
             or node.cap_adjustments is not None
             or any(self.nodes[child].requires_benchmark for child in node.adjust_children)
         ):
             return True
-        return node.forfeit_if is not None or node.has_limits
+        return node.forfeit_if is not None or node.has_limits or bool(node.shared_caps)
 
-    def choose(self, node: Node) -> None:
+    def content(self, position: int, node: Node) -> None:
+        """The bonuses and deductions the summed value holds (``_Unit.content``)."""
+        if node.kind != "score":  # a bonus or deduction as a whole: its value
+            self.write(f"b{position} = v if v > ZERO else ZERO")
+            self.write(f"g{position} = -v if v < ZERO else ZERO")
+            return
+        bonus, malus = [f"b{position} = ZERO"], [f"g{position} = ZERO"]
+        for child in node.score_children:
+            at = self.index[child]
+            bonus.append(f"(b{at} - x{at})" if child in node.excess_children else f"b{at}")
+            malus.append(f"g{at}")
+        if node.adjusts:
+            bonus.append("hb")
+            malus.append("hg")
+        if node.carries_excess:
+            bonus.append(f"x{position}")
+        self.write(" + ".join(bonus))
+        self.write(" + ".join(malus))
+
+    def shared(self, position: int, node: Node) -> None:
+        """The shared caps cut at this criterion (``_Unit.shared``), one line each."""
+        write = self.write
+        if any(cap.deductions for cap in node.shared_caps) and not node.adjusts:
+            write("cn = ZERO")
+        for cap in node.shared_caps:
+            held = "g" if cap.deductions else "b"
+            terms = "".join(f" + {held}{self.index[member]}" for member in cap.of)
+            write(f"ps = ZERO{terms}")
+            top = self.constant(cap.max)
+            write(f"if ps > {top}:")
+            if cap.deductions:
+                write(f"    pc = ps - {top}")
+                write(f"    g{position} = g{position} - pc")
+                write("    cn = cn + pc")
+            else:
+                write(f"    pc = {top} - ps")
+                write(f"    b{position} = b{position} + pc")
+            write(f"    L.append(({self.constant('shared_cap')}, pc, {self.constant(cap.note)}))")
+            write("    v = v + pc")
+
+    def choose(self, node: Node, position: int) -> None:
         write = self.write
         write("cv = None")
         for child in node.children:
@@ -315,16 +395,27 @@ class _Writer(ConstructWriter):
                 write(f"if cv is None and {applies} and {value} != ZERO:")
             write(f"    cid = {self.constant(child)}")
             write(f"    cv = {self.value_of(child)}")
+            if self.tracks:
+                write(f"    cb = b{self.index[child]}")
+                write(f"    cg = g{self.index[child]}")
         write("if cv is None:")
         write("    v = ZERO")
         write("    P = ()")
         write("else:")
         write("    v = cv")
         write("    P = ((cid, cv),)")
+        if self.tracks:
+            write(f"    b{position} = cb")
+            write(f"    g{position} = cg")
 
     def adjust(self, node: Node) -> None:
         write = self.write
         children = [(child, self.nodes[child]) for child in node.adjust_children]
+        if node.excess_children:  # the excess of score children counts with the bonuses
+            write("ex = ZERO")
+            for child in node.excess_children:
+                write(f"if {self.applies_of(child)}:")
+                write(f"    ex = ex + x{self.index[child]}")
         if any(child_node.requires_benchmark for _, child_node in children):
             write("pd = ZERO")
             for child, child_node in children:
@@ -333,10 +424,12 @@ class _Writer(ConstructWriter):
                     write(f"    pd = pd + {self.value_of(child)}")
             if node.max is None:
                 write("bm = False")
+            elif node.excess_children:
+                write(f"bm = v - ex == {self.constant(node.max)} and pd == ZERO")
             else:
                 write(f"bm = v == {self.constant(node.max)} and pd == ZERO")
         write("neg = ZERO")
-        write("pos = ZERO")
+        write("pos = ex" if node.excess_children else "pos = ZERO")
         for child, child_node in children:
             write(f"if {self.applies_of(child)}:")
             if child_node.requires_benchmark:
@@ -375,6 +468,11 @@ class _Writer(ConstructWriter):
             write(f"    L.append(({code}, b - cmb, {self.constant(note)}))")
             write("    cmb = b")
             write("    cn = ZERO if ZERO < cmb else cmb")  # min(cmb, ZERO), as the interpreter
+        if self.tracks:  # the bonuses and deductions held after the caps
+            write("hb = cmb - cn")
+            write("hg = -cn")
+        if node.excess_children:  # already in the base
+            write("cmb = cmb - ex")
 
     def limits(self, node: Node) -> None:
         write = self.write
