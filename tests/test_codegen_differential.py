@@ -57,7 +57,7 @@ from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.codegen.emit_expressions import INLINE_DEPTH as _INLINE_DEPTH
 from emulation_rules.engine.codegen.emit_expressions import depth as _depth
 from emulation_rules.engine.evaluator import evaluate_values, program_unit
-from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES
+from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES, NamedValue
 from emulation_rules.inputs.reviews import Override, Review
 from emulation_rules.inputs.submissions import validate_submission
 
@@ -596,6 +596,9 @@ def test_written_guides_cover_every_feature() -> None:
     assert {c.classification[0] for c in compiled if c.classification} == {"total", "percent"}
     assert {t.may_exceed_scale for t in totals} == {True, False}
     assert any(t.floor is not None for t in totals)
+    # named values (guide format v2, issue 14 rule 4): caps that keep their name for the trace
+    assert any(isinstance(n.cap_deductions, NamedValue) for n in nodes)
+    assert any(isinstance(getattr(n.construct, "cap", None), NamedValue) for n in nodes)
 
 
 # --------------------------------------------------------------------------------------------

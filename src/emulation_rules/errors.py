@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "wrong-type": "A value has the wrong type (a list where a number is expected, …).",
     "invalid-value": "A value is of the right type but not allowed (bad id, negative maximum, …).",
     "unsupported-format": "The guide's format version is not one this engine reads.",
+    "named-value": "A named value (max: S, cap: 0.1 * S) names no constant or has no exact value.",
     # Guide semantics
     "duplicate-id": "Two criteria (or inputs) share one id, also after Unicode normalisation.",
     "unknown-input": "A construct names an input the guide does not declare.",

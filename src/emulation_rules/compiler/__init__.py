@@ -27,6 +27,7 @@ from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.compiler.order import evaluation_order
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
+from emulation_rules.guide.model import plain
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def _compile(
         if text
         else None,
         inputs=MappingProxyType(inputs),
-        constants=MappingProxyType(dict(ruleset.constants)),
+        constants=MappingProxyType({k: plain(v) for k, v in ruleset.constants.items()}),
         nodes=MappingProxyType(nodes),
         order=order,
         roots=tuple(roots),

@@ -34,6 +34,7 @@ from emulation_rules.compiler.nodes import (
     TableC,
     TargetC,
 )
+from emulation_rules.guide.model import NamedValue, plain, value_words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -120,7 +121,7 @@ def compile_points(site: Site, crit: Criterion) -> Construct | None:
     """``points``: a fixed number of points."""
     assert crit.points is not None
     site.sign(("points",), crit, [crit.points])
-    return Points(crit.points)
+    return Points(plain(crit.points))
 
 
 def compile_per_event(site: Site, crit: Criterion) -> Construct | None:
@@ -129,7 +130,7 @@ def compile_per_event(site: Site, crit: Criterion) -> Construct | None:
     assert per_event is not None
     site.sign(("per_event", "points"), crit, [per_event.points])
     count = site.expr(per_event.count, ("per_event", "count"), "number")
-    return PerEventC(count, per_event.points, per_event.cap) if count else None
+    return PerEventC(count, plain(per_event.points), per_event.cap) if count else None
 
 
 def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
@@ -149,7 +150,7 @@ def compile_bands(site: Site, crit: Criterion) -> Construct | None:
     """``bands``: the points of the band a value falls in."""
     spec = crit.bands
     assert spec is not None
-    bands = tuple(BandSpec.from_model(b, b.points) for b in spec.bands)
+    bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
     for index, band in enumerate(spec.bands):
         if band.points is None:
             site.add("missing-field", "each band needs 'points'", ("bands", "bands", index))
@@ -182,7 +183,8 @@ def compile_table(site: Site, crit: Criterion) -> Construct | None:
     rows_of = site.expr(table.rows.of, ("table", "rows", "of"), "number")
     columns_of = site.expr(table.columns.of, ("table", "columns", "of"), "number")
     if rows_of and columns_of:
-        return TableC(rows_of, rows, columns_of, columns, table.values, table.otherwise)
+        plain_values = tuple(tuple(plain(v) for v in row) for row in table.values)
+        return TableC(rows_of, rows, columns_of, columns, plain_values, table.otherwise)
     return None
 
 
@@ -195,7 +197,8 @@ def compile_increment(site: Site, crit: Criterion) -> Construct | None:
     start, inclusive = _increment_start(crit)
     if not of:
         return None
-    return IncrementC(of, start, inclusive, increment.every, increment.points, increment.cap)
+    every, points = increment.every, plain(increment.points)
+    return IncrementC(of, start, inclusive, every, points, increment.cap)
 
 
 def compile_deadline(site: Site, crit: Criterion) -> Construct | None:
@@ -252,7 +255,8 @@ def compile_lookup(site: Site, crit: Criterion) -> Construct | None:
                 f"no points for {', '.join(map(repr, uncovered))}; add them or 'otherwise'",
                 ("lookup",),
             )
-    return LookupC(of, MappingProxyType(dict(lookup.points)), lookup.otherwise) if of else None
+    points = {key: plain(value) for key, value in lookup.points.items()}
+    return LookupC(of, MappingProxyType(points), lookup.otherwise) if of else None
 
 
 def compile_formula(site: Site, crit: Criterion) -> Construct | None:
@@ -329,24 +333,26 @@ COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = Mapping
 
 
 def _met_words(crit: Criterion) -> str:
-    return f"{crit.max} nếu đạt ({crit.met}), nếu không 0"
+    return f"{_words(crit.max)} nếu đạt ({crit.met}), nếu không 0"
 
 
 def _points_words(crit: Criterion) -> str:
-    return f"{crit.points} điểm"
+    return f"{_words(crit.points)} điểm"
 
 
 def _per_event_words(crit: Criterion) -> str:
     per_event = crit.per_event
     assert per_event is not None
-    cap = f", tối đa {per_event.cap}" if per_event.cap is not None else ""
-    return f"{per_event.points} × ({per_event.count}){cap}"
+    cap = f", tối đa {value_words(per_event.cap)}" if per_event.cap is not None else ""
+    return f"{value_words(per_event.points)} × ({per_event.count}){cap}"
 
 
 def _proportional_words(crit: Criterion) -> str:
     pr = crit.proportional
     assert pr is not None
-    return f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+    cap = value_words(pr.cap) if isinstance(pr.cap, NamedValue) else "cap"
+    maximum = _words(crit.max)
+    return f"min({cap}, {maximum} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
 
 
 def _bands_words(crit: Criterion) -> str:
@@ -354,7 +360,7 @@ def _bands_words(crit: Criterion) -> str:
     assert spec is not None
     bands = (BandSpec.from_model(b, b.points) for b in spec.bands)
     return f"theo khoảng của ({spec.of}): " + "; ".join(
-        f"{b.describe()} → {b.points}" for b in bands
+        f"{b.describe()} → {_words(b.points)}" for b in bands
     )
 
 
@@ -368,9 +374,9 @@ def _increment_words(crit: Criterion) -> str:
     increment = crit.increment
     assert increment is not None
     start, inclusive = _increment_start(crit)
-    cap = f", tối đa {increment.cap}" if increment.cap is not None else ""
+    cap = f", tối đa {value_words(increment.cap)}" if increment.cap is not None else ""
     word = "từ" if inclusive else "trên"
-    points, every = increment.points, increment.every
+    points, every = value_words(increment.points), increment.every
     return f"{word} {start}: {points}, cứ thêm {every} cộng {points}{cap}"
 
 
@@ -387,7 +393,7 @@ def _lookup_words(crit: Criterion) -> str:
     lookup = crit.lookup
     assert lookup is not None
     return f"theo giá trị của ({lookup.of}): " + "; ".join(
-        f"{k} → {v}" for k, v in lookup.points.items()
+        f"{k} → {value_words(v)}" for k, v in lookup.points.items()
     )
 
 
@@ -447,7 +453,7 @@ def rule_of(crit: Criterion, construct_name: str | None) -> str:
     if any(c.kind == "score" for c in crit.children):
         return "tổng các tiêu chí con"
     if crit.max is not None:
-        return f"điểm chuẩn {crit.max} (đạt mặc định)"
+        return f"điểm chuẩn {value_words(crit.max)} (đạt mặc định)"
     return ""
 
 
@@ -468,6 +474,14 @@ def _increment_start(crit: Criterion) -> tuple[Decimal, bool]:
     )
     assert start is not None
     return start, inclusive
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    return None if value is None else plain(value)
+
+
+def _words(value: Decimal | None) -> str:
+    return "None" if value is None else value_words(value)
 
 
 def _optional(value: Decimal | None) -> list[Decimal]:

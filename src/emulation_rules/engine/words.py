@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emulation_rules.guide.model import value_words
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from decimal import Decimal
@@ -64,7 +66,7 @@ def not_applicable_if(source: str) -> str:
 
 def cap_line(cap: Decimal) -> str:
     """The cap of a construct's own value (per event, proportional, increment)."""
-    return f"tối đa {cap}"
+    return f"tối đa {value_words(cap)}"
 
 
 def benchmark_not_met(ident: str) -> str:
@@ -74,17 +76,17 @@ def benchmark_not_met(ident: str) -> str:
 
 def cap_deductions(cap: Decimal) -> str:
     """The cap of a group's deductions."""
-    return f"điểm trừ tối đa {cap}"
+    return f"điểm trừ tối đa {value_words(cap)}"
 
 
 def cap_bonuses(cap: Decimal) -> str:
     """The cap of a group's bonuses."""
-    return f"điểm cộng tối đa {cap}"
+    return f"điểm cộng tối đa {value_words(cap)}"
 
 
 def cap_adjustments(cap: Decimal) -> str:
     """The cap of a group's bonuses and deductions together."""
-    return f"điểm trừ, cộng tối đa {cap}"
+    return f"điểm trừ, cộng tối đa {value_words(cap)}"
 
 
 def cap_at_max(most: Decimal) -> str:
