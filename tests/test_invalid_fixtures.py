@@ -74,6 +74,9 @@ NO_FIXTURE = {
     "merged-cells",
     "value-trimmed",
     "sheet-renamed",
+    # a cluster file, which this framework does not load (tested in test_v2_cluster_facts.py)
+    "cluster-fact-in-submission",
+    "cluster-fact-missing",
     # a reviews file, which this submission framework does not load (tested in test_audit.py)
     "review-unknown-unit",
     # audit records and logs, not guides or submissions (tested in test_audit.py)

@@ -27,7 +27,7 @@ from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.compiler.order import evaluation_order
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
-from emulation_rules.guide.model import plain
+from emulation_rules.guide.model import canonical_dump, plain
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def _compile(
 ) -> tuple[CompiledRuleset | None, IssueCollector]:
     compiler = Compiler(ruleset, source, positions, text, config)
     inputs = compiler.inputs()
+    facts = compiler.cluster_facts()
     nodes = compiler.criteria_nodes()
     roots = [c.id for c in ruleset.criteria]
     compiler.top_level(nodes)
@@ -68,7 +69,7 @@ def _compile(
     unused(compiler.add, compiler.issues.errors, inputs, compiler.used_inputs)
     if compiler.issues.errors:
         return None, compiler.issues
-    lint(ruleset, nodes, inputs, compiler.add)
+    lint(ruleset, nodes, {**inputs, **facts}, compiler.add)  # a fact varies like an input
     parents: dict[str, str | None] = dict.fromkeys(roots)
     for node in nodes.values():
         for child in node.children:
@@ -76,11 +77,12 @@ def _compile(
     compiled = CompiledRuleset(
         ruleset=ruleset,
         source=source,
-        digest=digest(ruleset.model_dump(mode="json", by_alias=True)),
+        digest=digest(canonical_dump(ruleset)),
         source_digest="sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         if text
         else None,
         inputs=MappingProxyType(inputs),
+        cluster_facts=MappingProxyType(facts),
         constants=MappingProxyType({k: plain(v) for k, v in ruleset.constants.items()}),
         nodes=MappingProxyType(nodes),
         order=order,

@@ -64,6 +64,8 @@ class Compiler:
     used_inputs: set[str] = field(default_factory=set)
     #: Inputs whose missing value means "not applicable".
     optional_inputs: set[str] = field(default_factory=set)
+    #: The facts the guide reads from the cluster file.
+    facts: frozenset[str] = frozenset()
 
     # -- issues -----------------------------------------------------------------------------
 
@@ -191,6 +193,43 @@ class Compiler:
             self.names[name] = expr_type(spec.type)
         for name in self.ruleset.constants:
             self.names.setdefault(name, "number")
+        return out
+
+    def cluster_facts(self) -> dict[str, InputField]:
+        """Compile the facts the guide reads from the cluster file (format v2), as inputs."""
+        out: dict[str, InputField] = {}
+        for name, spec in self.ruleset.cluster_facts.items():
+            path: DocPath = ("cluster_facts", name)
+            if name in self.ruleset.inputs or name in self.ruleset.constants:
+                self.add(
+                    "duplicate-id",
+                    f"{name!r} is both a cluster fact and an input or a constant",
+                    path,
+                    key=True,
+                )
+                continue
+            fld = InputField.from_spec(name, spec)
+            if spec.type == "enum" and not fld.values:
+                self.add("missing-field", "an enum fact needs 'values'", path)
+            if spec.evidence:
+                self.add(
+                    "invalid-value",
+                    "a cluster fact comes from the cluster file, with no evidence",
+                    (*path, "evidence"),
+                )
+            if spec.missing == "not_applicable":
+                self.add(
+                    "invalid-value",
+                    "a cluster fact is a value or required: not 'not_applicable'",
+                    (*path, "missing"),
+                )
+            elif spec.missing is not None:
+                fld = self._missing(fld, spec.missing, path)
+            else:  # no 'missing': every unit must be listed in the cluster file
+                fld = _replace(fld, required=True)
+            out[name] = fld
+            self.names[name] = expr_type(spec.type)
+        self.facts = frozenset(out)
         return out
 
     def _missing(self, fld: InputField, missing: Any, path: DocPath) -> InputField:
@@ -345,6 +384,12 @@ class Compiler:
                     self.add(
                         "invalid-value",
                         "a check reads inputs only, not criteria through score()",
+                        ("checks", index, "require"),
+                    )
+                if self.facts & set(checked.names):
+                    self.add(
+                        "invalid-value",
+                        "a check reads the submission's inputs only, not cluster facts",
                         ("checks", index, "require"),
                     )
                 out.append(GateC(check.id, checked, check.message))

@@ -988,6 +988,11 @@ class Ruleset(FrozenModel):
     #: A constant may be a number or (format v2) an expression over other constants.
     constants: dict[Name, Value] = Field(default_factory=dict)
     inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    #: Facts about each unit that the cluster file gives, not its submission (format v2),
+    #: e.g. its role in the cluster: read in expressions like inputs.
+    cluster_facts: dict[Name, InputSpec] = Field(
+        default_factory=dict, json_schema_extra={"since": "v2"}
+    )
     #: Consistency rules between inputs, checked before scoring.
     checks: tuple[InputCheck, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
@@ -1039,6 +1044,47 @@ class Ruleset(FrozenModel):
                 ((*path, "children", i), c) for i, c in reversed(list(enumerate(node.children)))
             )
         return out
+
+
+def canonical_dump(ruleset: Ruleset) -> dict[str, Any]:
+    """The guide as JSON data for its digest, without the v2 keys left at their default.
+
+    A key added in format v2 (marked ``since: v2``) that keeps its default is left out, so a
+    v1 guide's digest is the one v1 gave.
+
+    Example:
+        >>> from emulation_rules.guide.model import Ruleset
+        >>> "cluster_facts" in canonical_dump(Ruleset.model_validate({
+        ...     "format": "emulation-rules/v1", "id": "g", "version": "1", "title": "G",
+        ...     "period": "2024", "scale": 10,
+        ...     "criteria": [{"id": "a", "title": "A", "max": 10}]}))
+        False
+    """
+    dumped = ruleset.model_dump(mode="json", by_alias=True)
+    _drop_v2_defaults(ruleset, dumped)
+    return dumped
+
+
+def _drop_v2_defaults(model: FrozenModel, dumped: dict[str, Any]) -> None:
+    for name, info in type(model).model_fields.items():
+        key = info.alias or name
+        value = getattr(model, name)
+        extra = info.json_schema_extra
+        v2 = isinstance(extra, dict) and extra.get("since") == "v2"
+        if v2 and value == info.get_default(call_default_factory=True):
+            dumped.pop(key, None)
+            continue
+        if isinstance(value, FrozenModel) and isinstance(dumped.get(key), dict):
+            _drop_v2_defaults(value, dumped[key])
+        elif isinstance(value, tuple) and isinstance(dumped.get(key), list):
+            for item, data in zip(value, dumped[key], strict=False):
+                if isinstance(item, FrozenModel) and isinstance(data, dict):
+                    _drop_v2_defaults(item, data)
+        elif isinstance(value, dict) and isinstance(dumped.get(key), dict):
+            for item_key, item in value.items():
+                data = dumped[key].get(item_key)
+                if isinstance(item, FrozenModel) and isinstance(data, dict):
+                    _drop_v2_defaults(item, data)
 
 
 def parse_iso_date(text: str) -> date:

@@ -524,6 +524,18 @@ def _validate_reporting(
     typed: dict[str, Any] = {}
     for field_name, raw in submission.values.items():
         spec = compiled.inputs.get(field_name)
+        if spec is None and field_name in compiled.cluster_facts:
+            issue(
+                "cluster-fact-in-submission",
+                N_(
+                    "{name} is a cluster fact: the cluster file gives it, not the unit's submission"
+                ).format(name=repr(field_name)),
+                field_name,
+                hint=N_("remove it here; put it under facts.{name} in the cluster file").format(
+                    name=field_name
+                ),
+            )
+            continue
         if spec is None:
             close = difflib.get_close_matches(field_name, list(compiled.inputs), n=1, cutoff=0.6)
             issue(
