@@ -629,6 +629,9 @@ def test_written_guides_cover_every_feature() -> None:
     facts = [f for c in compiled for f in c.cluster_facts.values()]
     assert {f.required for f in facts} == {True, False}
     assert any(set(n.reads) & {f.name for f in facts} for n in nodes)
+    # declared rounding of the percentage and of a ranking key (format v2, rule 8)
+    assert any(t.percent_rounding is not None for t in totals)
+    assert any(k.rounding is not None for c in compiled for k in c.ruleset.ranking.by)
 
 
 # --------------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "cap-exceeds-item": "A cap can never bind: larger than its item, or than its lines reach.",
     "unreachable-item": "No submission can reach or change a part of the guide.",
     "unused-tie-breaker": "A ranking key can never separate units the keys before it tie.",
+    "undeclared-rounding": "A division reaches the total, percentage or ranking unrounded.",
     "extend-missing": "The base guide named by 'extends' does not exist or cannot be read.",
     "extend-cycle": "Guides extend each other in a circle.",
     # Expressions

@@ -12,6 +12,10 @@
   subtotal of the only top-level criterion, ``deductions`` in a guide without deductions, the
   subtotal of a criterion no input reaches.
 
+- ``undeclared-rounding``: a division (``/``, ``percent()``, ``ratio()``, ``proportional``,
+  ``target``) whose result reaches the total, the percentage or a ranking key with no rounding
+  declared on its way: 28 significant digits where the guide's tables show 2.
+
 ``band-gap``, ``sum-mismatch`` and ``unused-input`` are reported by the compiler itself.
 """
 
@@ -21,6 +25,7 @@
 
 from __future__ import annotations
 
+import ast
 import decimal
 from decimal import Decimal
 from types import MappingProxyType
@@ -388,6 +393,10 @@ class _Linter:
 
     # -- unused-tie-breaker -------------------------------------------------------------------
 
+    def rounding(self) -> None:
+        """``undeclared-rounding``: a division's long result reaching the total or a key."""
+        _Rounding(self.ruleset, self.nodes).check(self.warn)
+
     def tie_breakers(self) -> None:
         keys = self.ruleset.ranking.by
         seen: list[tuple[str, str | None]] = []
@@ -445,6 +454,126 @@ def _outside(band: BandSpec, low: Decimal | None, high: Decimal | None) -> bool:
     return above or below
 
 
+class _Rounding:
+    """Where a division's long result reaches the total, percentage or ranking unrounded."""
+
+    def __init__(self, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
+        self.ruleset = ruleset
+        self.nodes = nodes
+        self._inexact: dict[str, tuple[str, ...]] = {}
+
+    def dividers(self, ident: str) -> tuple[str, ...]:
+        """The criteria whose division reaches ``ident``'s value unrounded (none: exact)."""
+        if ident not in self._inexact:
+            self._inexact[ident] = ()  # cycles were reported by the compiler
+            self._inexact[ident] = self._dividers(self.nodes[ident])
+        return self._inexact[ident]
+
+    def _dividers(self, node: Node) -> tuple[str, ...]:
+        if node.rounding is not None:
+            return ()
+        construct = node.construct
+        constants = self.ruleset.constants
+        own = (
+            isinstance(construct, TargetC)
+            or (
+                isinstance(construct, ProportionalC)
+                and not _exact_divisor(construct.target.tree, constants)
+            )
+            or (isinstance(construct, FormulaC) and _divides(construct.expression.tree, constants))
+        )
+        found = dict.fromkeys((node.id,) if own else ())
+        for other in (*node.children, *node.refs):
+            if other in self.nodes:
+                found.update(dict.fromkeys(self.dividers(other)))
+        return tuple(found)
+
+    def check(self, warn: Callable[[str, str, DocPath, str | None], None]) -> None:
+        """Warn once, at the first division found, naming every place its result reaches."""
+        rs = self.ruleset
+        total: dict[str, None] = {}
+        for root in (c.id for c in rs.criteria):
+            total.update(dict.fromkeys(self.dividers(root)))
+        total_long = bool(total) and rs.total.rounding is None
+        varies = any(n.applicable_if is not None or n.optional_reads for n in self.nodes.values())
+        ratio = Decimal(100) / rs.scale if rs.scale else ZERO
+        percent_long = rs.total.percent_rounding is None and (
+            total_long or varies or ratio != ratio.quantize(Decimal(1).scaleb(-10))
+        )
+        uses_percent = (rs.classification is not None and rs.classification.on == "percent") or any(
+            a.requires.min_percent is not None for a in rs.awards
+        )
+        sources: dict[str, None] = dict(total) if total_long else {}
+        reaches = ["the total"] if total_long else []
+        for key in rs.ranking.by:
+            if key.rounding is not None:
+                continue
+            if key.key == "percent":
+                uses_percent = True
+            elif key.key == "score" and key.id is not None and key.id in self.nodes:
+                found = self.dividers(key.id)
+                if found:
+                    sources.update(dict.fromkeys(found))
+                    reaches.append(f"the ranking key score {key.id!r}")
+        if uses_percent and percent_long:
+            reaches.append("the percentage")
+        if not reaches:
+            return
+        named = list(sources)
+        causes = []
+        if named:
+            causes.append(", ".join(map(repr, named[:3])) + (", …" if len(named) > 3 else ""))
+            causes[-1] += " divide"
+        if uses_percent and percent_long and not total_long:
+            causes.append("the percentage divides by a maximum that varies between units")
+        first = self.nodes[named[0]] if named else None
+        warn(
+            "undeclared-rounding",
+            f"{'; '.join(causes)}: the result reaches {' and '.join(reaches)} with up to 28 "
+            "significant digits (805.6527… where a table shows 805.66), and no rounding is "
+            "declared",
+            first.path if first is not None else ("total",),
+            first.id if first is not None else None,
+        )
+
+
+def _divides(tree: ast.AST, constants: Mapping[str, Decimal]) -> bool:
+    """Whether an expression divides outside a ``round()`` (``/``, ``percent()``, ``ratio()``).
+
+    A division by a number whose inverse is a short decimal (``/ 5``, ``/ S``) is exact.
+    """
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
+        if tree.func.id == "round":
+            return False
+        if tree.func.id in ("percent", "ratio") and len(tree.args) == 2:
+            if not _exact_divisor(tree.args[1], constants):
+                return True
+            return any(_divides(a, constants) for a in tree.args)
+    if (
+        isinstance(tree, ast.BinOp)
+        and isinstance(tree.op, ast.Div)
+        and not _exact_divisor(tree.right, constants)
+    ):
+        return True
+    return any(_divides(child, constants) for child in ast.iter_child_nodes(tree))
+
+
+def _exact_divisor(tree: ast.AST, constants: Mapping[str, Decimal]) -> bool:
+    """Whether dividing by ``tree`` gives a short decimal: a literal or constant 2ᵃ·5ᵇ·10ⁿ."""
+    value: Any = None
+    if isinstance(tree, ast.Constant) and not isinstance(tree.value, bool | str):
+        value = tree.value
+    elif isinstance(tree, ast.Name):
+        value = constants.get(tree.id)
+    if not isinstance(value, int | Decimal) or value == 0:
+        return False
+    numerator, _ = Decimal(value).as_integer_ratio()
+    for factor in (2, 5):
+        while numerator % factor == 0:
+            numerator //= factor
+    return abs(numerator) == 1
+
+
 def _text(value: Decimal | None, infinite: str) -> str:
     return infinite if value is None else decimal_text(value)
 
@@ -477,6 +606,7 @@ def lint(
     linter.caps()
     linter.unreachable()
     linter.tie_breakers()
+    linter.rounding()
 
 
 #: What each construct can reach (its most positive value and largest negative magnitude), by

@@ -1132,6 +1132,12 @@ def _scored_unit(
 ) -> UnitScore:
     """The unit's result from its totals and gates (in the engine's decimal context)."""
     percent = totals.total * 100 / totals.amax if totals.amax else None
+    percent_rounding = compiled.ruleset.total.percent_rounding
+    if percent is not None and percent_rounding is not None:  # format v2
+        percent = percent.quantize(
+            Decimal(1).scaleb(-percent_rounding.places),
+            rounding=ROUNDING_MODES[percent_rounding.mode],
+        )
     return UnitScore(
         unit_id=unit_id,
         name=name,

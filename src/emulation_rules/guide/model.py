@@ -768,6 +768,9 @@ class Total(FrozenModel):
     may_exceed_scale: bool = False
     floor: Num | None = None
     rounding: Rounding | None = None
+    #: (format v2) The rounding of the percentage (total / applicable maximum × 100), e.g.
+    #: ``{places: 2}``: police tables show and rank 81,38%, not 81,3793….
+    percent_rounding: Rounding | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 class Gate(FrozenModel):
@@ -922,15 +925,31 @@ class _RankKey(FrozenModel):
     #: ``desc``: higher is better (the default); ``asc``: lower is better (the default for
     #: ``deductions``, whose magnitude ranks fewer deductions first).
     order: Literal["desc", "asc"] | None = None
+    #: (format v2) The key is compared rounded, e.g. ``{places: 2}``: equal to 2 places is a tie.
+    rounding: Rounding | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 _ORDER_SCHEMA: dict[str, Any] = {"enum": ["desc", "asc"]}
+_KEY_ROUNDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "places": {"type": "integer", "minimum": 0, "maximum": MAX_PLACES},
+        "mode": {"enum": ["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]},
+    },
+    "required": ["places"],
+    "additionalProperties": False,
+    "since": "v2",
+}
 _RANK_KEY_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"enum": ["total", "percent", "deductions"]},
         {
             "type": "object",
-            "properties": {"score": {"type": "string"}, "order": _ORDER_SCHEMA},
+            "properties": {
+                "score": {"type": "string"},
+                "order": _ORDER_SCHEMA,
+                "rounding": _KEY_ROUNDING_SCHEMA,
+            },
             "required": ["score"],
             "additionalProperties": False,
         },
@@ -940,6 +959,7 @@ _RANK_KEY_SCHEMA: dict[str, Any] = {
                 "key": {"enum": ["total", "percent", "score", "deductions"]},
                 "id": {"type": "string"},
                 "order": _ORDER_SCHEMA,
+                "rounding": _KEY_ROUNDING_SCHEMA,
             },
             "required": ["key"],
             "additionalProperties": False,
