@@ -369,6 +369,12 @@ def raw_value(spec: InputField, path: Path) -> st.SearchStrategy[Any]:
         return _date(dates)
     if spec.type == "enum":
         return st.sampled_from(spec.values)
+    if spec.type == "list":  # format v2: items with their declared fields, some left out
+        item = st.fixed_dictionaries(
+            {f.name: raw_value(f, path) for f in spec.items if f.required},
+            optional={f.name: raw_value(f, path) for f in spec.items if not f.required},
+        )
+        return st.lists(item, max_size=6)
     return st.sampled_from(TEXTS)
 
 
@@ -554,6 +560,7 @@ def test_written_guides_cover_every_feature() -> None:
     nodes = [n for p in WRITTEN for n in guide(p).nodes.values()]
     constructs = {type(n.construct).__name__ for n in nodes if n.construct is not None}
     assert constructs == {
+        "PerItemC",
         "Met",
         "Points",
         "PerEventC",

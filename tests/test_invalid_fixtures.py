@@ -77,6 +77,8 @@ NO_FIXTURE = {
     # a cluster file, which this framework does not load (tested in test_v2_cluster_facts.py)
     "cluster-fact-in-submission",
     "cluster-fact-missing",
+    # a workbook with a list input, which the tests build (tested in test_v2_list_inputs.py)
+    "excel-list-input",
     # a reviews file, which this submission framework does not load (tested in test_audit.py)
     "review-unknown-unit",
     # audit records and logs, not guides or submissions (tested in test_audit.py)

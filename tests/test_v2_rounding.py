@@ -75,22 +75,30 @@ def test_without_its_rounding_the_police_guide_is_warned() -> None:
     text = POLICE.read_text(encoding="utf-8").replace(
         "  rounding: {places: 2}\n  percent_rounding: {places: 2}\n", "  floor: 0\n"
     )
-    (message,) = _warnings(text)
-    assert message.startswith("'20', '21', '22', … divide: the result reaches the total and")
-    assert "the percentage" in message
+    percent, total = _warnings(text)  # in the file's order: the total key, then item 20
+    assert total.startswith("'20', '21', '22', … divide, and their result reaches the total")
+    assert percent.startswith("the percentage (the total × 100 / the unit's maximum) carries")
 
 
 # ------------------------------------------------------------------------- the warning
 
 
-def test_a_target_rule_reaching_total_percent_and_a_key_is_warned_once() -> None:
+def test_a_target_rule_reaching_total_percent_and_a_key_is_warned_for_each() -> None:
     text = HEADER + BODY + "ranking:\n  by: [percent, {score: '2'}]\n"
-    (message,) = _warnings(text)
-    assert message == (
-        "'1', '2', '3' divide: the result reaches the total and the ranking key score '2' and "
-        "the percentage with up to 28 significant digits (805.6527… where a table shows "
-        "805.66), and no rounding is declared"
-    )
+    assert sorted(_warnings(text)) == [
+        (
+            "'1', '2', '3' divide, and their result reaches the total with up to 28 significant "
+            "digits (805.6527… where a table shows 805.66), and no rounding is declared"
+        ),
+        (
+            "'2' divide, and their result reaches the ranking key '2' with up to 28 significant "
+            "digits (805.6527… where a table shows 805.66), and no rounding is declared"
+        ),
+        (
+            "the percentage (the total × 100 / the unit's maximum) carries up to 28 significant "
+            "digits (94.8899… where a table shows 94.89), and no rounding is declared for it"
+        ),
+    ]
 
 
 def test_declared_roundings_silence_it() -> None:
@@ -115,7 +123,7 @@ criteria:
   - {id: z, title: Z, max: 10, proportional: {achieved: a, target: "5"}}
 """
     (message,) = _warnings(HEADER + rates)
-    assert message.startswith("'x' divide: the result reaches the total")
+    assert message.startswith("'x' divide, and their result reaches the total with")
 
 
 def test_a_varying_maximum_makes_the_percentage_long() -> None:
@@ -132,7 +140,7 @@ ranking:
 """
     text = HEADER + body
     (message,) = _warnings(text)
-    assert message.startswith("the percentage divides by a maximum that varies between units:")
+    assert message.startswith("the percentage (the total × 100 / the unit's maximum) carries")
     rounded = text.replace("scale: 30\n", "scale: 30\ntotal: {percent_rounding: {places: 2}}\n")
     assert _warnings(rounded) == []
     # 7 of 10 when item 2 does not apply; 21 of 30 otherwise: 70.00% both

@@ -115,6 +115,7 @@ CODES: dict[str, str] = {
     "enum-value": "A value is not one of the input's allowed values.",
     "cluster-fact-in-submission": "A submission gives a fact that only the cluster file gives.",
     "cluster-fact-missing": "A guide reads a unit's cluster fact that no cluster file gives.",
+    "excel-list-input": "A list input (format v2) cannot be given in a workbook yet.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
     "unknown-unit": "A request (a service's, an explanation's) names a unit with no result.",

@@ -28,6 +28,7 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     RankPointsC,
@@ -309,6 +310,45 @@ def compile_rank_points(site: Site, crit: Criterion) -> Construct | None:
     return RankPointsC(of, tuple(averaged), rank.points, rank.otherwise, rank.order)
 
 
+def compile_per_item(site: Site, crit: Criterion) -> Construct | None:
+    """``per_item`` (format v2): points for each item of a list input by band, summed."""
+    spec = crit.per_item
+    assert spec is not None
+    bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
+    for index, band in enumerate(spec.bands):
+        if band.points is None:
+            site.add("missing-field", "each band needs 'points'", ("per_item", "bands", index))
+    site.bands(("per_item", "bands"), bands, has_otherwise=spec.otherwise is not None)
+    points = [b.points for b in bands if b.points is not None]
+    site.sign(("per_item",), crit, points + _optional(spec.otherwise))
+    source = site.inputs.get(spec.of)
+    site.used_inputs.add(spec.of)
+    if source is None or source.type != "list":
+        close = difflib.get_close_matches(
+            spec.of, [n for n, s in site.inputs.items() if s.type == "list"], n=1
+        )
+        site.add(
+            "unknown-input",
+            f"{spec.of!r} is not a list input of the guide",
+            ("per_item", "of"),
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
+        return None
+    fields = source.items or {}
+    field_spec = fields.get(spec.value)
+    if field_spec is None or field_spec.type not in ("count", "decimal", "percent"):
+        site.add(
+            "unknown-input" if field_spec is None else "input-type",
+            f"{spec.value!r} is not a number field of the items of {spec.of!r}",
+            ("per_item", "value"),
+            hint=f"its fields: {', '.join(fields)}" if fields else None,
+        )
+        return None
+    site.reads[spec.of] = None
+    otherwise = _plain(spec.otherwise)
+    return PerItemC(spec.of, spec.value, bands, otherwise, spec.cap)
+
+
 #: The compile function of each construct, by its name in the guide: the construct's compiled
 #: form, or None when its issues forbid one.
 COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = MappingProxyType(
@@ -325,6 +365,7 @@ COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = Mapping
         "formula": compile_formula,
         "target": compile_target,
         "rank_points": compile_rank_points,
+        "per_item": compile_per_item,
     }
 )
 
@@ -424,6 +465,16 @@ def _rank_points_words(crit: Criterion) -> str:
     return f"xếp hạng trong cụm theo {source}: {listed}; hạng khác: {rank.otherwise}"
 
 
+def _per_item_words(crit: Criterion) -> str:
+    spec = crit.per_item
+    assert spec is not None
+    bands = (BandSpec.from_model(b, b.points) for b in spec.bands)
+    listed = "; ".join(f"{b.describe()} → {_words(b.points)}" for b in bands)
+    other = f"; khác → {value_words(spec.otherwise)}" if spec.otherwise is not None else ""
+    cap = f"; tổng tối đa {value_words(spec.cap)}" if spec.cap is not None else ""
+    return f"mỗi mục của {spec.of} theo ({spec.value}): {listed}{other}{cap}"
+
+
 #: The rule of each construct in Vietnamese words, by its name in the guide.
 RULE_WORDS: Mapping[str, Callable[[Criterion], str]] = MappingProxyType(
     {
@@ -439,6 +490,7 @@ RULE_WORDS: Mapping[str, Callable[[Criterion], str]] = MappingProxyType(
         "formula": _formula_words,
         "target": _target_words,
         "rank_points": _rank_points_words,
+        "per_item": _per_item_words,
     }
 )
 

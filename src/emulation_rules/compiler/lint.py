@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.compiler.nodes import (
@@ -42,6 +43,7 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     RankPointsC,
@@ -209,6 +211,11 @@ class _Linter:
 
     def _reach_rank_points(self, node: Node, c: RankPointsC) -> Reach:
         return _signs(list(c.points), c.otherwise)
+
+    def _reach_per_item(self, node: Node, c: PerItemC) -> Reach:
+        """Any number of items: unbounded in the direction of a band's points, but the cap."""
+        most, least = _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
+        return (ZERO if not most else c.cap), (ZERO if not least else c.cap)
 
     def _reach_formula(self, node: Node, c: FormulaC) -> Reach:
         return None, None  # an expression: no bound known
@@ -489,12 +496,14 @@ class _Rounding:
         return tuple(found)
 
     def check(self, warn: Callable[[str, str, DocPath, str | None], None]) -> None:
-        """Warn once, at the first division found, naming every place its result reaches."""
+        """One warning per place a long result reaches: the total, the percentage, a key."""
         rs = self.ruleset
         total: dict[str, None] = {}
         for root in (c.id for c in rs.criteria):
             total.update(dict.fromkeys(self.dividers(root)))
         total_long = bool(total) and rs.total.rounding is None
+        if total_long:
+            self._warn(warn, list(total), N_("{names} divide, and their result reaches the total"))
         varies = any(n.applicable_if is not None or n.optional_reads for n in self.nodes.values())
         ratio = Decimal(100) / rs.scale if rs.scale else ZERO
         percent_long = rs.total.percent_rounding is None and (
@@ -503,38 +512,38 @@ class _Rounding:
         uses_percent = (rs.classification is not None and rs.classification.on == "percent") or any(
             a.requires.min_percent is not None for a in rs.awards
         )
-        sources: dict[str, None] = dict(total) if total_long else {}
-        reaches = ["the total"] if total_long else []
         for key in rs.ranking.by:
             if key.rounding is not None:
                 continue
             if key.key == "percent":
                 uses_percent = True
             elif key.key == "score" and key.id is not None and key.id in self.nodes:
-                found = self.dividers(key.id)
+                found = list(self.dividers(key.id))
                 if found:
-                    sources.update(dict.fromkeys(found))
-                    reaches.append(f"the ranking key score {key.id!r}")
+                    message = N_("{names} divide, and their result reaches the ranking key {key}")
+                    self._warn(warn, found, message.replace("{key}", repr(key.id)))
         if uses_percent and percent_long:
-            reaches.append("the percentage")
-        if not reaches:
-            return
-        named = list(sources)
-        causes = []
-        if named:
-            causes.append(", ".join(map(repr, named[:3])) + (", …" if len(named) > 3 else ""))
-            causes[-1] += " divide"
-        if uses_percent and percent_long and not total_long:
-            causes.append("the percentage divides by a maximum that varies between units")
-        first = self.nodes[named[0]] if named else None
-        warn(
-            "undeclared-rounding",
-            f"{'; '.join(causes)}: the result reaches {' and '.join(reaches)} with up to 28 "
-            "significant digits (805.6527… where a table shows 805.66), and no rounding is "
-            "declared",
-            first.path if first is not None else ("total",),
-            first.id if first is not None else None,
-        )
+            warn(
+                "undeclared-rounding",
+                N_(
+                    "the percentage (the total × 100 / the unit's maximum) carries up to 28 "
+                    "significant digits (94.8899… where a table shows 94.89), and no rounding "
+                    "is declared for it"
+                ),
+                ("total",),
+                None,
+            )
+
+    def _warn(
+        self, warn: Callable[[str, str, DocPath, str | None], None], named: list[str], said: str
+    ) -> None:
+        names = ", ".join(map(repr, named[:3])) + (", …" if len(named) > 3 else "")
+        first = self.nodes[named[0]]
+        message = N_(
+            "{what} with up to 28 significant digits (805.6527… where a table shows 805.66), "
+            "and no rounding is declared"
+        ).format(what=said.format(names=names))
+        warn("undeclared-rounding", message, first.path, first.id)
 
 
 def _divides(tree: ast.AST, constants: Mapping[str, Decimal]) -> bool:
@@ -625,5 +634,6 @@ REACH: Mapping[str, Callable[[_Linter, Node, Any], Reach]] = MappingProxyType(
         "formula": _Linter._reach_formula,  # noqa: SLF001
         "target": _Linter._reach_max,  # noqa: SLF001
         "rank_points": _Linter._reach_rank_points,  # noqa: SLF001
+        "per_item": _Linter._reach_per_item,  # noqa: SLF001
     }
 )

@@ -188,6 +188,17 @@ class RankPointsC:
     order: str
 
 
+@dataclass(frozen=True, slots=True)
+class PerItemC:
+    """(format v2) Points for each item of a list input by band, summed and capped."""
+
+    of: str
+    value: str
+    bands: tuple[BandSpec, ...]
+    otherwise: Decimal | None
+    cap: Decimal | None
+
+
 Construct = (
     TargetC
     | RankPointsC
@@ -201,6 +212,7 @@ Construct = (
     | DeadlineC
     | LookupC
     | FormulaC
+    | PerItemC
 )
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "Lookup",
     "NamedValue",
     "PerEvent",
+    "PerItem",
     "Proportional",
     "Quota",
     "RankKey",
@@ -466,7 +467,7 @@ Text = Annotated[str, Field(min_length=1)]
 # Inputs
 
 
-InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text"]
+InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text", "list"]
 
 
 class InputSpec(FrozenModel):
@@ -491,6 +492,9 @@ class InputSpec(FrozenModel):
     evidence: bool = False
     #: Unit of measure shown to people ("%", "hồ sơ", "trường hợp").
     unit: str | None = None
+    #: (format v2) The fields of each item of a ``list`` input, declared like inputs (a late
+    #: report's name and days late): ``{ten: {type: text, …}, so_ngay: {type: count, …}}``.
+    items: dict[Name, InputSpec] | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +548,24 @@ class Table(FrozenModel):
     values: tuple[tuple[Value, ...], ...]
     #: Points when the row or column value falls in no band.
     otherwise: Num | None = None
+
+
+class PerItem(FrozenModel):
+    """(format v2) Points for each item of a list input by band, summed and capped.
+
+    "chậm từ 05 ngày đến dưới 10 ngày … từ 15 ngày trở lên", per report: the band of one of
+    the item's fields gives its points.
+    """
+
+    #: The list input.
+    of: Name
+    #: The item field whose value picks the band (a number field).
+    value: Name
+    bands: tuple[Band, ...] = Field(min_length=1)
+    #: Points of an item in no band. Without it, an item in no band is an error.
+    otherwise: Value | None = None
+    #: Largest magnitude of the sum.
+    cap: NonNegativeValue | None = None
 
 
 class PerEvent(FrozenModel):
@@ -688,6 +710,7 @@ CONSTRUCTS = (
     "formula",
     "target",
     "rank_points",
+    "per_item",
 )
 
 
@@ -724,6 +747,8 @@ class Criterion(FrozenModel):
     target: Target | None = None
     #: Cluster phase: points by rank among the units.
     rank_points: RankPoints | None = None
+    #: (format v2) Points for each item of a list input, by band, summed and capped.
+    per_item: PerItem | None = Field(default=None, json_schema_extra={"since": "v2"})
 
     # Gates and modifiers
     #: The criterion counts only if this condition holds; otherwise it is 0.

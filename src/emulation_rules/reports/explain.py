@@ -111,6 +111,7 @@ PART_TEXT = {
     "formula": "theo công thức",
     "target": "so với chỉ tiêu",
     "rank_points": "theo thứ hạng",
+    "per_item": "tính theo từng mục",
 }
 
 #: What each line added after the parts is, in words; its note says the limit.
