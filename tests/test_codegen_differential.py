@@ -58,7 +58,8 @@ from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.codegen.emit_expressions import INLINE_DEPTH as _INLINE_DEPTH
 from emulation_rules.engine.codegen.emit_expressions import depth as _depth
 from emulation_rules.engine.evaluator import evaluate_values, program_unit
-from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES
+from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES, NamedValue
+from emulation_rules.inputs.cluster_data import ClusterData, unit_facts
 from emulation_rules.inputs.reviews import Override, Review
 from emulation_rules.inputs.submissions import validate_submission
 
@@ -373,6 +374,12 @@ def raw_value(spec: InputField, path: Path) -> st.SearchStrategy[Any]:
         return _date(dates)
     if spec.type == "enum":
         return st.sampled_from(spec.values)
+    if spec.type == "list":  # format v2: items with their declared fields, some left out
+        item = st.fixed_dictionaries(
+            {f.name: raw_value(f, path) for f in spec.items if f.required},
+            optional={f.name: raw_value(f, path) for f in spec.items if not f.required},
+        )
+        return st.lists(item, max_size=6)
     return st.sampled_from(TEXTS)
 
 
@@ -444,6 +451,23 @@ def submissions(draw: st.DrawFn, path: Path, unit_id: str) -> Submission:
 
 
 @st.composite
+def cluster_files(draw: st.DrawFn, path: Path, unit_ids: list[str]) -> ClusterData | None:
+    """The cluster file of a guide that reads cluster facts (format v2): each unit's value of
+    each fact, given or (when the fact has a ``missing`` value) left out; None otherwise."""
+    facts = guide(path).cluster_facts
+    if not facts:
+        return None
+    given: dict[str, dict[str, Any]] = {}
+    for name, spec in facts.items():
+        given[name] = {
+            unit_id: draw(raw_value(spec, path))
+            for unit_id in unit_ids
+            if spec.required or draw(st.integers(0, 3))
+        }
+    return ClusterData(facts=given)
+
+
+@st.composite
 def cohorts(draw: st.DrawFn, path: Path) -> tuple[list[Submission], list[Review]]:
     """2–6 units; sometimes one repeats another's values (ties, shared leaders); sometimes a
     review corrects a value of one unit and overrides one of its criteria."""
@@ -477,7 +501,7 @@ def cohorts(draw: st.DrawFn, path: Path) -> tuple[list[Submission], list[Review]
 # The property, for one unit and for a cluster
 
 
-def check_unit(path: Path, sub: Submission) -> None:
+def check_unit(path: Path, sub: Submission, cluster: ClusterData | None = None) -> None:
     """Both evaluators on one validated unit (its own cohort), traced and not; and the fast
     path raises exactly when the interpreter fails."""
     compiled = guide(path)
@@ -485,6 +509,9 @@ def check_unit(path: Path, sub: Submission) -> None:
     if values is None:  # an input check refused the unit: nothing to score
         assert any(i.code == "input-check" for i in issues), issues
         return
+    facts, problems = unit_facts(compiled, cluster, sub.unit_id)
+    assert facts is not None, problems  # the strategies give every fact a unit needs
+    values = {**values, **facts}
     entries, failures = cohort_values(compiled, [(sub.unit_id, values)])
     cohort = None if failures else entries[sub.unit_id]
     found = tuple(issues)
@@ -513,11 +540,13 @@ def check_unit(path: Path, sub: Submission) -> None:
             assert_same(direct, slow, f"{_name(path)}: program_unit, trace={trace}")
 
 
-def check_cluster(path: Path, subs: list[Submission], reviews: list[Review]) -> None:
+def check_cluster(
+    path: Path, subs: list[Submission], reviews: list[Review], cluster: ClusterData | None = None
+) -> None:
     """``score`` with and without the generated functions: the whole result, traced and not."""
     for trace in (True, False):
-        fast = score(guide(path), subs, trace=trace, reviews=reviews)
-        slow = score(interpreter_only(path), subs, trace=trace, reviews=reviews)
+        fast = score(guide(path), subs, trace=trace, reviews=reviews, cluster=cluster)
+        slow = score(interpreter_only(path), subs, trace=trace, reviews=reviews, cluster=cluster)
         what = f"{_name(path)}, trace={trace}, units={[s.values for s in subs]}"
         assert fast.to_json(trace=trace) == slow.to_json(trace=trace), what
         assert_same(fast.units, slow.units, what)
@@ -549,14 +578,17 @@ def test_cluster_shipped_guides(path: Path, data: st.DataObject) -> None:
 @budget(100)
 @given(data=st.data())
 def test_one_unit_written_guides(path: Path, data: st.DataObject) -> None:
-    check_unit(path, data.draw(submissions(path, "u"), label="submission"))
+    sub = data.draw(submissions(path, "u"), label="submission")
+    check_unit(path, sub, data.draw(cluster_files(path, ["u"]), label="cluster"))
 
 
 @pytest.mark.parametrize("path", WRITTEN_IDS)
 @budget(40)
 @given(data=st.data())
 def test_cluster_written_guides(path: Path, data: st.DataObject) -> None:
-    check_cluster(path, *data.draw(cohorts(path), label="cohort"))
+    subs, reviews = data.draw(cohorts(path), label="cohort")
+    cluster = data.draw(cluster_files(path, [s.unit_id for s in subs]), label="cluster")
+    check_cluster(path, subs, reviews, cluster)
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,6 +607,7 @@ def test_written_guides_cover_every_feature() -> None:
     nodes = [n for p in WRITTEN for n in guide(p).nodes.values()]
     constructs = {type(n.construct).__name__ for n in nodes if n.construct is not None}
     assert constructs == {
+        "PerItemC",
         "Met",
         "Points",
         "PerEventC",
@@ -659,6 +692,16 @@ def test_written_guides_cover_every_feature() -> None:
     assert {c.classification[0] for c in compiled if c.classification} == {"total", "percent"}
     assert {t.may_exceed_scale for t in totals} == {True, False}
     assert any(t.floor is not None for t in totals)
+    # named values (guide format v2, issue 14 rule 4): caps that keep their name for the trace
+    assert any(isinstance(n.cap_deductions, NamedValue) for n in nodes)
+    assert any(isinstance(getattr(n.construct, "cap", None), NamedValue) for n in nodes)
+    # cluster facts (format v2, rule 6): read by criteria, one with a missing value, one not
+    facts = [f for c in compiled for f in c.cluster_facts.values()]
+    assert {f.required for f in facts} == {True, False}
+    assert any(set(n.reads) & {f.name for f in facts} for n in nodes)
+    # declared rounding of the percentage and of a ranking key (format v2, rule 8)
+    assert any(t.percent_rounding is not None for t in totals)
+    assert any(k.rounding is not None for c in compiled for k in c.ruleset.ranking.by)
 
 
 # --------------------------------------------------------------------------------------------

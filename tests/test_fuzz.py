@@ -273,7 +273,7 @@ YAML_TOKENS = (
     "target: {achieved: a, target: b}", "rank_points: {of: x, points: [1]}", "quota: {count: 0}",
     "quota: {percent: 200}", "vote: {threshold: '1/0'}", "threshold: '2/3'", "strict: false",
     "allow_with: [nothing]", "no_target: leader", "average_of: []", "require: ", "eligible: false",
-    "rank_at_most: 0", "rounding: {places: 99}", "format: emulation-rules/v2", "scale: 0",
+    "rank_at_most: 0", "rounding: {places: 99}", "format: emulation-rules/v9", "scale: 0",
     "when: a > 1e1000000", "1e1000000", "-9E999999999",
     "Hoàn thành xuất sắc nhiệm vụ", "Điều 6", "x" * 300, "9" * 40, "[[[[[[[[[[", "{{{{{{{{{{",
 )  # fmt: skip

@@ -117,11 +117,18 @@ def reasons(result, award_id: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------ every guide
 
 
+#: Guides whose percentage really carries up to 28 digits (their units' maxima differ: 101.76…%)
+#: and that declare no rounding for it: the one warning they get (issue 14 rule 8). Declaring
+#: it (``total.percent_rounding``, format v2) changes their published results: the owner's call.
+UNROUNDED_PERCENT = {HUE, COAST}
+
+
 @pytest.mark.parametrize("guide_id", GUIDES)
 def test_guide_loads_without_errors_or_warnings(guide_id):
     compiled = guide(guide_id)
     assert compiled.id == guide_id
-    assert compiled.issues == ()
+    expected = ["undeclared-rounding"] if guide_id in UNROUNDED_PERCENT else []
+    assert [i.code for i in compiled.issues] == expected
 
 
 @pytest.mark.parametrize("guide_id", GUIDES)

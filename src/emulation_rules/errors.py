@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "invalid-value": "A value is of the right type but not allowed (bad id, negative maximum, …).",
     "unsupported-format": "The guide's format version is not one this engine reads.",
     "needs-format-v2": "A guide that declares format v1 uses a key of format v2.",
+    "named-value": "A named value (max: S, cap: 0.1 * S) names no constant or has no exact value.",
     # Guide semantics
     "duplicate-id": "Two criteria (or inputs) share one id, also after Unicode normalisation.",
     "unknown-input": "A construct names an input the guide does not declare.",
@@ -88,6 +89,7 @@ CODES: dict[str, str] = {
     "points-above-max": "A band, table cell or other written level gives more than the item's max.",
     "unreachable-item": "No submission can reach or change a part of the guide.",
     "unused-tie-breaker": "A ranking key can never separate units the keys before it tie.",
+    "undeclared-rounding": "A division reaches the total, percentage or ranking unrounded.",
     "extend-missing": "The base guide named by 'extends' does not exist or cannot be read.",
     "extend-cycle": "Guides extend each other in a circle.",
     # Expressions
@@ -113,6 +115,9 @@ CODES: dict[str, str] = {
     "out-of-range": "A value is outside the input's declared bounds.",
     "date-format": "A date is not an ISO date (YYYY-MM-DD) or does not exist.",
     "enum-value": "A value is not one of the input's allowed values.",
+    "cluster-fact-in-submission": "A submission gives a fact that only the cluster file gives.",
+    "cluster-fact-missing": "A guide reads a unit's cluster fact that no cluster file gives.",
+    "excel-list-input": "A list input (format v2) cannot be given in a workbook yet.",
     "evidence-missing": "A value that needs evidence (minh chứng) has none.",
     "review-unknown-unit": "A review names a unit that has no submission.",
     "review-after-as-of": "A review is dated after the as-of date; it is not applied (a warning).",

@@ -28,7 +28,7 @@ from emulation_rules.compiler.order import evaluation_order
 from emulation_rules.compiler.pools import shared_caps
 from emulation_rules.compiler.sandbox import SandboxConfig
 from emulation_rules.errors import ExpressionError, Issue, IssueCollector, RulesetSchemaError
-from emulation_rules.guide.model import guide_document
+from emulation_rules.guide.model import guide_document, plain
 from emulation_rules.guide.read import LoadedRuleset, raise_load_issues, read_ruleset
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def _compile(
 ) -> tuple[CompiledRuleset | None, IssueCollector]:
     compiler = Compiler(ruleset, source, positions, text, config)
     inputs = compiler.inputs()
+    facts = compiler.cluster_facts()
     nodes = compiler.criteria_nodes()
     nodes, pools = shared_caps(ruleset, nodes, compiler.add)
     roots = [c.id for c in ruleset.criteria]
@@ -71,7 +72,7 @@ def _compile(
     unused(compiler.add, compiler.issues.errors, inputs, compiler.used_inputs)
     if compiler.issues.errors:
         return None, compiler.issues
-    lint(ruleset, nodes, inputs, compiler.add)
+    lint(ruleset, nodes, {**inputs, **facts}, compiler.add)  # a fact varies like an input
     parents: dict[str, str | None] = dict.fromkeys(roots)
     for node in nodes.values():
         for child in node.children:
@@ -84,7 +85,8 @@ def _compile(
         if text
         else None,
         inputs=MappingProxyType(inputs),
-        constants=MappingProxyType(dict(ruleset.constants)),
+        cluster_facts=MappingProxyType(facts),
+        constants=MappingProxyType({k: plain(v) for k, v in ruleset.constants.items()}),
         nodes=MappingProxyType(nodes),
         order=order,
         roots=tuple(roots),

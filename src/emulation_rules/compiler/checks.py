@@ -13,6 +13,8 @@ import itertools
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from emulation_rules.guide.model import plain
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -106,7 +108,7 @@ def band_checks(
 def derived_max(crit: Criterion, children: list[Node]) -> tuple[Decimal | None, bool]:
     """The criterion's maximum and whether it is declared (else derived from its children)."""
     if crit.max is not None:
-        return crit.max, True
+        return plain(crit.max), True
     scores = [c for c in children if c.kind == "score"]
     if scores and all(c.max is not None for c in scores):
         values = [c.max for c in scores if c.max is not None]

@@ -29,12 +29,14 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     RankPointsC,
     TableC,
     TargetC,
 )
+from emulation_rules.guide.model import NamedValue, plain, value_words
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -121,7 +123,7 @@ def compile_points(site: Site, crit: Criterion) -> Construct | None:
     """``points``: a fixed number of points."""
     assert crit.points is not None
     site.sign(("points",), crit, [crit.points])
-    return Points(crit.points)
+    return Points(plain(crit.points))
 
 
 def compile_per_event(site: Site, crit: Criterion) -> Construct | None:
@@ -130,7 +132,7 @@ def compile_per_event(site: Site, crit: Criterion) -> Construct | None:
     assert per_event is not None
     site.sign(("per_event", "points"), crit, [per_event.points])
     count = site.expr(per_event.count, ("per_event", "count"), "number")
-    return PerEventC(count, per_event.points, per_event.cap) if count else None
+    return PerEventC(count, plain(per_event.points), per_event.cap) if count else None
 
 
 def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
@@ -203,7 +205,7 @@ def compile_bands(site: Site, crit: Criterion) -> Construct | None:
     """``bands``: the points of the band a value falls in."""
     spec = crit.bands
     assert spec is not None
-    bands = tuple(BandSpec.from_model(b, b.points) for b in spec.bands)
+    bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
     for index, band in enumerate(spec.bands):
         if band.points is None:
             site.add("missing-field", "each band needs 'points'", ("bands", "bands", index))
@@ -236,7 +238,8 @@ def compile_table(site: Site, crit: Criterion) -> Construct | None:
     rows_of = site.expr(table.rows.of, ("table", "rows", "of"), "number")
     columns_of = site.expr(table.columns.of, ("table", "columns", "of"), "number")
     if rows_of and columns_of:
-        return TableC(rows_of, rows, columns_of, columns, table.values, table.otherwise)
+        plain_values = tuple(tuple(plain(v) for v in row) for row in table.values)
+        return TableC(rows_of, rows, columns_of, columns, plain_values, table.otherwise)
     return None
 
 
@@ -249,12 +252,13 @@ def compile_increment(site: Site, crit: Criterion) -> Construct | None:
     start, inclusive = _increment_start(crit)
     if not of:
         return None
+    every, points = increment.every, plain(increment.points)
     return IncrementC(
         of,
         start,
         inclusive,
-        increment.every,
-        increment.points,
+        every,
+        points,
         increment.cap,
         whole=increment.steps == "whole",
     )
@@ -314,7 +318,8 @@ def compile_lookup(site: Site, crit: Criterion) -> Construct | None:
                 f"no points for {', '.join(map(repr, uncovered))}; add them or 'otherwise'",
                 ("lookup",),
             )
-    return LookupC(of, MappingProxyType(dict(lookup.points)), lookup.otherwise) if of else None
+    points = {key: plain(value) for key, value in lookup.points.items()}
+    return LookupC(of, MappingProxyType(points), lookup.otherwise) if of else None
 
 
 def compile_formula(site: Site, crit: Criterion) -> Construct | None:
@@ -368,6 +373,45 @@ def compile_rank_points(site: Site, crit: Criterion) -> Construct | None:
     return RankPointsC(of, tuple(averaged), rank.points, rank.otherwise, rank.order, given)
 
 
+def compile_per_item(site: Site, crit: Criterion) -> Construct | None:
+    """``per_item`` (format v2): points for each item of a list input by band, summed."""
+    spec = crit.per_item
+    assert spec is not None
+    bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
+    for index, band in enumerate(spec.bands):
+        if band.points is None:
+            site.add("missing-field", "each band needs 'points'", ("per_item", "bands", index))
+    site.bands(("per_item", "bands"), bands, has_otherwise=spec.otherwise is not None)
+    points = [b.points for b in bands if b.points is not None]
+    site.sign(("per_item",), crit, points + _optional(spec.otherwise))
+    source = site.inputs.get(spec.of)
+    site.used_inputs.add(spec.of)
+    if source is None or source.type != "list":
+        close = difflib.get_close_matches(
+            spec.of, [n for n, s in site.inputs.items() if s.type == "list"], n=1
+        )
+        site.add(
+            "unknown-input",
+            f"{spec.of!r} is not a list input of the guide",
+            ("per_item", "of"),
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
+        return None
+    fields = source.items or {}
+    field_spec = fields.get(spec.value)
+    if field_spec is None or field_spec.type not in ("count", "decimal", "percent"):
+        site.add(
+            "unknown-input" if field_spec is None else "input-type",
+            f"{spec.value!r} is not a number field of the items of {spec.of!r}",
+            ("per_item", "value"),
+            hint=f"its fields: {', '.join(fields)}" if fields else None,
+        )
+        return None
+    site.reads[spec.of] = None
+    otherwise = _plain(spec.otherwise)
+    return PerItemC(spec.of, spec.value, bands, otherwise, spec.cap)
+
+
 #: The compile function of each construct, by its name in the guide: the construct's compiled
 #: form, or None when its issues forbid one.
 COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = MappingProxyType(
@@ -384,6 +428,7 @@ COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = Mapping
         "formula": compile_formula,
         "target": compile_target,
         "rank_points": compile_rank_points,
+        "per_item": compile_per_item,
     }
 )
 
@@ -392,28 +437,30 @@ COMPILERS: Mapping[str, Callable[[Site, Criterion], Construct | None]] = Mapping
 
 
 def _met_words(crit: Criterion) -> str:
-    return f"{crit.max} nếu đạt ({crit.met}), nếu không 0"
+    return f"{_words(crit.max)} nếu đạt ({crit.met}), nếu không 0"
 
 
 def _points_words(crit: Criterion) -> str:
-    return f"{crit.points} điểm"
+    return f"{_words(crit.points)} điểm"
 
 
 def _per_event_words(crit: Criterion) -> str:
     per_event = crit.per_event
     assert per_event is not None
-    cap = f", tối đa {per_event.cap}" if per_event.cap is not None else ""
-    return f"{per_event.points} × ({per_event.count}){cap}"
+    cap = f", tối đa {value_words(per_event.cap)}" if per_event.cap is not None else ""
+    return f"{value_words(per_event.points)} × ({per_event.count}){cap}"
 
 
 def _proportional_words(crit: Criterion) -> str:
     pr = crit.proportional
     assert pr is not None
+    cap = value_words(pr.cap) if isinstance(pr.cap, NamedValue) else "cap"
+    maximum = _words(crit.max)
     if pr.better == "lower":
-        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.target}) / ({pr.achieved}))"
+        rule = f"min({cap}, {maximum} × {pr.factor} × ({pr.target}) / ({pr.achieved}))"
         rule += " (chỉ tiêu giảm: kế hoạch chia cho kết quả thực hiện)"
     else:
-        rule = f"min(cap, {crit.max} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
+        rule = f"min({cap}, {maximum} × {pr.factor} × ({pr.achieved}) / ({pr.target}))"
     if pr.when_zero is not None:
         rule += "; " + when_zero_words(pr.when_zero, lower=pr.better == "lower")
     if pr.excess == "bonus":
@@ -433,7 +480,7 @@ def _bands_words(crit: Criterion) -> str:
     assert spec is not None
     bands = (BandSpec.from_model(b, b.points) for b in spec.bands)
     return f"theo khoảng của ({spec.of}): " + "; ".join(
-        f"{b.describe()} → {b.points}" for b in bands
+        f"{b.describe()} → {_words(b.points)}" for b in bands
     )
 
 
@@ -447,9 +494,9 @@ def _increment_words(crit: Criterion) -> str:
     increment = crit.increment
     assert increment is not None
     start, inclusive = _increment_start(crit)
-    cap = f", tối đa {increment.cap}" if increment.cap is not None else ""
+    cap = f", tối đa {value_words(increment.cap)}" if increment.cap is not None else ""
     word = "từ" if inclusive else "trên"
-    points, every = increment.points, increment.every
+    points, every = value_words(increment.points), increment.every
     if increment.steps == "whole":
         return f"{word} {start}: cứ đủ {every} cộng {points}, không tính bước chưa đủ{cap}"
     return f"{word} {start}: {points}, cứ thêm {every} cộng {points}{cap}"
@@ -468,7 +515,7 @@ def _lookup_words(crit: Criterion) -> str:
     lookup = crit.lookup
     assert lookup is not None
     return f"theo giá trị của ({lookup.of}): " + "; ".join(
-        f"{k} → {v}" for k, v in lookup.points.items()
+        f"{k} → {value_words(v)}" for k, v in lookup.points.items()
     )
 
 
@@ -501,6 +548,16 @@ def _rank_points_words(crit: Criterion) -> str:
     return f"xếp hạng trong cụm theo {source}: {listed}; hạng khác: {rank.otherwise}"
 
 
+def _per_item_words(crit: Criterion) -> str:
+    spec = crit.per_item
+    assert spec is not None
+    bands = (BandSpec.from_model(b, b.points) for b in spec.bands)
+    listed = "; ".join(f"{b.describe()} → {_words(b.points)}" for b in bands)
+    other = f"; khác → {value_words(spec.otherwise)}" if spec.otherwise is not None else ""
+    cap = f"; tổng tối đa {value_words(spec.cap)}" if spec.cap is not None else ""
+    return f"mỗi mục của {spec.of} theo ({spec.value}): {listed}{other}{cap}"
+
+
 #: The rule of each construct in Vietnamese words, by its name in the guide.
 RULE_WORDS: Mapping[str, Callable[[Criterion], str]] = MappingProxyType(
     {
@@ -516,6 +573,7 @@ RULE_WORDS: Mapping[str, Callable[[Criterion], str]] = MappingProxyType(
         "formula": _formula_words,
         "target": _target_words,
         "rank_points": _rank_points_words,
+        "per_item": _per_item_words,
     }
 )
 
@@ -530,7 +588,7 @@ def rule_of(crit: Criterion, construct_name: str | None) -> str:
     if any(c.kind == "score" for c in crit.children):
         return "tổng các tiêu chí con"
     if crit.max is not None:
-        return f"điểm chuẩn {crit.max} (đạt mặc định)"
+        return f"điểm chuẩn {value_words(crit.max)} (đạt mặc định)"
     return ""
 
 
@@ -551,6 +609,14 @@ def _increment_start(crit: Criterion) -> tuple[Decimal, bool]:
     )
     assert start is not None
     return start, inclusive
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    return None if value is None else plain(value)
+
+
+def _words(value: Decimal | None) -> str:
+    return "None" if value is None else value_words(value)
 
 
 def _optional(value: Decimal | None) -> list[Decimal]:

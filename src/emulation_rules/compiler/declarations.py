@@ -41,7 +41,7 @@ from emulation_rules.guide.model import CONSTRUCTS
 
 if TYPE_CHECKING:
     from emulation_rules._support.yaml import Positions
-    from emulation_rules.guide.model import Criterion, Gate, Ruleset
+    from emulation_rules.guide.model import Criterion, Gate, InputSpec, Ruleset
 
 __all__ = ["Compiler", "scalar_position"]
 
@@ -64,6 +64,8 @@ class Compiler:
     used_inputs: set[str] = field(default_factory=set)
     #: Inputs whose missing value means "not applicable".
     optional_inputs: set[str] = field(default_factory=set)
+    #: The facts the guide reads from the cluster file.
+    facts: frozenset[str] = frozenset()
 
     # -- issues -----------------------------------------------------------------------------
 
@@ -186,12 +188,72 @@ class Compiler:
                 self.add("invalid-value", "a count has no decimal places", (*path, "places"))
             if fld.min is not None and fld.max is not None and fld.min > fld.max:
                 self.add("invalid-value", f"min {fld.min} is above max {fld.max}", (*path, "min"))
+            if spec.type == "list" or spec.items is not None:
+                fld = self._list_items(fld, spec, path)
             fld = self._missing(fld, spec.missing, path)
             out[name] = fld
-            self.names[name] = expr_type(spec.type)
+            if spec.type != "list":  # a list is read by per_item, not by expressions
+                self.names[name] = expr_type(spec.type)
         for name in self.ruleset.constants:
             self.names.setdefault(name, "number")
         return out
+
+    def cluster_facts(self) -> dict[str, InputField]:
+        """Compile the facts the guide reads from the cluster file (format v2), as inputs."""
+        out: dict[str, InputField] = {}
+        for name, spec in self.ruleset.cluster_facts.items():
+            path: DocPath = ("cluster_facts", name)
+            if name in self.ruleset.inputs or name in self.ruleset.constants:
+                self.add(
+                    "duplicate-id",
+                    f"{name!r} is both a cluster fact and an input or a constant",
+                    path,
+                    key=True,
+                )
+                continue
+            fld = InputField.from_spec(name, spec)
+            if spec.type == "enum" and not fld.values:
+                self.add("missing-field", "an enum fact needs 'values'", path)
+            if spec.evidence:
+                self.add(
+                    "invalid-value",
+                    "a cluster fact comes from the cluster file, with no evidence",
+                    (*path, "evidence"),
+                )
+            if spec.missing == "not_applicable":
+                self.add(
+                    "invalid-value",
+                    "a cluster fact is a value or required: not 'not_applicable'",
+                    (*path, "missing"),
+                )
+            elif spec.missing is not None:
+                fld = self._missing(fld, spec.missing, path)
+            else:  # no 'missing': every unit must be listed in the cluster file
+                fld = _replace(fld, required=True)
+            out[name] = fld
+            self.names[name] = expr_type(spec.type)
+        self.facts = frozenset(out)
+        return out
+
+    def _list_items(self, fld: InputField, spec: InputSpec, path: DocPath) -> InputField:
+        """The item fields of a ``list`` input (format v2), each checked like an input."""
+        if spec.type != "list":
+            self.add("invalid-value", "'items' is only for list inputs", (*path, "items"))
+            return fld
+        if not spec.items:
+            self.add("missing-field", "a list input needs 'items'", path)
+            return fld
+        items = []
+        for name, item in spec.items.items():
+            where: DocPath = (*path, "items", name)
+            if item.type == "list" or item.items is not None:
+                self.add("invalid-value", "an item field cannot be a list", where)
+                continue
+            item_field = InputField.from_spec(name, item)
+            if item.type == "enum" and not item_field.values:
+                self.add("missing-field", "an enum input needs 'values'", where)
+            items.append(self._missing(item_field, item.missing, where))
+        return _replace(fld, items=tuple(items))
 
     def _missing(self, fld: InputField, missing: Any, path: DocPath) -> InputField:
         if fld.required:
@@ -346,6 +408,12 @@ class Compiler:
                     self.add(
                         "invalid-value",
                         "a check reads inputs only, not criteria through score()",
+                        ("checks", index, "require"),
+                    )
+                if self.facts & set(checked.names):
+                    self.add(
+                        "invalid-value",
+                        "a check reads the submission's inputs only, not cluster facts",
                         ("checks", index, "require"),
                     )
                 out.append(GateC(check.id, checked, check.message))

@@ -72,13 +72,19 @@ NOT_APPLICABLE: Final = _NotApplicable()
 
 
 class ValueProblem(Exception):  # noqa: N818 - internal signal, turned into an Issue by callers
-    """A submitted value does not fit its input; carries an issue code and message."""
+    """A submitted value does not fit its input; carries an issue code and message.
 
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+    ``at`` is where inside the value, for an item of a list input: ``(2, "so_ngay")``.
+    """
+
+    def __init__(
+        self, code: str, message: str, hint: str | None = None, at: tuple[str | int, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.hint = hint
+        self.at = at
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,8 @@ class InputField:
     places: int | None
     values: tuple[str, ...]
     evidence: bool
+    #: The fields of each item of a ``list`` input (format v2), in declared order.
+    items: tuple[InputField, ...] = ()
 
     @classmethod
     def from_spec(cls, name: str, spec: InputSpec) -> InputField:
@@ -114,6 +122,7 @@ class InputField:
             places=spec.places,
             values=tuple(spec.values or ()),
             evidence=spec.evidence,
+            items=tuple(cls.from_spec(n, s) for n, s in (spec.items or {}).items()),
         )
 
     def claims(self, value: Any) -> bool:
@@ -278,6 +287,8 @@ def coerce_value(field: InputField, raw: Any) -> Any:
             raise ValueProblem(
                 "date-format", N_("{value} is not a real date").format(value=raw)
             ) from None
+    if kind == "list":
+        return _list_value(field, raw)
     if not isinstance(raw, str):
         raise ValueProblem("value-type", N_("expected text, got {kind}").format(kind=_kind(raw)))
     text = nfc(raw)
@@ -304,6 +315,59 @@ def coerce_value(field: InputField, raw: Any) -> Any:
             ),
         )
     return text
+
+
+#: The most items a list input may have.
+MAX_ITEMS = 1000
+
+
+def _list_value(field: InputField, raw: Any) -> tuple[dict[str, Any], ...]:
+    """A list input's value (format v2): each item a mapping of its declared fields, typed."""
+    if not isinstance(raw, list | tuple):
+        raise ValueProblem("value-type", N_("expected a list, got {kind}").format(kind=_kind(raw)))
+    if len(raw) > MAX_ITEMS:
+        raise ValueProblem(
+            "out-of-range", N_("the list has more than {limit} items").format(limit=MAX_ITEMS)
+        )
+    declared = {item.name: item for item in field.items}
+    out: list[dict[str, Any]] = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise ValueProblem(
+                "value-type",
+                N_("expected an item with fields, got {kind}").format(kind=_kind(entry)),
+                at=(index,),
+            )
+        for key in entry:
+            if key not in declared:
+                raise ValueProblem(
+                    "unknown-field-value",
+                    N_("{name} is not a field of the items").format(name=repr(key)),
+                    at=(index, str(key)),
+                )
+        typed: dict[str, Any] = {}
+        for name, item in declared.items():
+            value = entry.get(name)
+            if value is None:
+                if item.required or item.missing is None:
+                    raise ValueProblem(
+                        "missing-value",
+                        N_("{label}: a value is required").format(label=item.label),
+                        at=(index, name),
+                    )
+                typed[name] = item.missing
+                continue
+            try:
+                typed[name] = coerce_value(item, value)
+            except ValueProblem as problem:
+                raise ValueProblem(
+                    problem.code,
+                    N_("{label}: {problem}").format(label=item.label, problem=problem.message),
+                    problem.hint,
+                    at=(index, name),
+                ) from None
+        out.append(typed)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------

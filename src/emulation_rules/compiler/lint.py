@@ -15,6 +15,10 @@
   subtotal of the only top-level criterion, ``deductions`` in a guide without deductions, the
   subtotal of a criterion no input reaches.
 
+- ``undeclared-rounding``: a division (``/``, ``percent()``, ``ratio()``, ``proportional``,
+  ``target``) whose result reaches the total, the percentage or a ranking key with no rounding
+  declared on its way: 28 significant digits where the guide's tables show 2.
+
 ``band-gap``, ``sum-mismatch`` and ``unused-input`` are reported by the compiler itself.
 """
 
@@ -24,6 +28,7 @@
 
 from __future__ import annotations
 
+import ast
 import decimal
 from decimal import Decimal
 from types import MappingProxyType
@@ -41,6 +46,7 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     RankPointsC,
@@ -234,6 +240,11 @@ class _Linter:
 
     def _reach_rank_points(self, node: Node, c: RankPointsC) -> Reach:
         return _signs(list(c.points), c.otherwise)
+
+    def _reach_per_item(self, node: Node, c: PerItemC) -> Reach:
+        """Any number of items: unbounded in the direction of a band's points, but the cap."""
+        most, least = _signs([b.points for b in c.bands if b.points is not None], c.otherwise)
+        return (ZERO if not most else c.cap), (ZERO if not least else c.cap)
 
     def _reach_formula(self, node: Node, c: FormulaC) -> Reach:
         return None, None  # an expression: no bound known
@@ -522,6 +533,10 @@ class _Linter:
 
     # -- unused-tie-breaker -------------------------------------------------------------------
 
+    def rounding(self) -> None:
+        """``undeclared-rounding``: a division's long result reaching the total or a key."""
+        _Rounding(self.ruleset, self.nodes).check(self.warn)
+
     def tie_breakers(self) -> None:
         keys = self.ruleset.ranking.by
         seen: list[tuple[str, str | None]] = []
@@ -641,6 +656,128 @@ def _proportional_cap(node: Node, c: ProportionalC) -> Decimal:
     return c.cap if c.cap is not None else (node.max or ZERO) * c.factor
 
 
+class _Rounding:
+    """Where a division's long result reaches the total, percentage or ranking unrounded."""
+
+    def __init__(self, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
+        self.ruleset = ruleset
+        self.nodes = nodes
+        self._inexact: dict[str, tuple[str, ...]] = {}
+
+    def dividers(self, ident: str) -> tuple[str, ...]:
+        """The criteria whose division reaches ``ident``'s value unrounded (none: exact)."""
+        if ident not in self._inexact:
+            self._inexact[ident] = ()  # cycles were reported by the compiler
+            self._inexact[ident] = self._dividers(self.nodes[ident])
+        return self._inexact[ident]
+
+    def _dividers(self, node: Node) -> tuple[str, ...]:
+        if node.rounding is not None:
+            return ()
+        construct = node.construct
+        constants = self.ruleset.constants
+        own = (
+            isinstance(construct, TargetC)
+            or (
+                isinstance(construct, ProportionalC)
+                and not _exact_divisor(construct.target.tree, constants)
+            )
+            or (isinstance(construct, FormulaC) and _divides(construct.expression.tree, constants))
+        )
+        found = dict.fromkeys((node.id,) if own else ())
+        for other in (*node.children, *node.refs):
+            if other in self.nodes:
+                found.update(dict.fromkeys(self.dividers(other)))
+        return tuple(found)
+
+    def check(self, warn: Callable[[str, str, DocPath, str | None], None]) -> None:
+        """One warning per place a long result reaches: the total, the percentage, a key."""
+        rs = self.ruleset
+        total: dict[str, None] = {}
+        for root in (c.id for c in rs.criteria):
+            total.update(dict.fromkeys(self.dividers(root)))
+        total_long = bool(total) and rs.total.rounding is None
+        if total_long:
+            self._warn(warn, list(total), N_("{names} divide, and their result reaches the total"))
+        varies = any(n.applicable_if is not None or n.optional_reads for n in self.nodes.values())
+        ratio = Decimal(100) / rs.scale if rs.scale else ZERO
+        percent_long = rs.total.percent_rounding is None and (
+            total_long or varies or ratio != ratio.quantize(Decimal(1).scaleb(-10))
+        )
+        uses_percent = (rs.classification is not None and rs.classification.on == "percent") or any(
+            a.requires.min_percent is not None for a in rs.awards
+        )
+        for key in rs.ranking.by:
+            if key.rounding is not None:
+                continue
+            if key.key == "percent":
+                uses_percent = True
+            elif key.key == "score" and key.id is not None and key.id in self.nodes:
+                found = list(self.dividers(key.id))
+                if found:
+                    message = N_("{names} divide, and their result reaches the ranking key {key}")
+                    self._warn(warn, found, message.replace("{key}", repr(key.id)))
+        if uses_percent and percent_long:
+            warn(
+                "undeclared-rounding",
+                N_(
+                    "the percentage (the total × 100 / the unit's maximum) carries up to 28 "
+                    "significant digits (94.8899… where a table shows 94.89), and no rounding "
+                    "is declared for it"
+                ),
+                ("total",),
+                None,
+            )
+
+    def _warn(
+        self, warn: Callable[[str, str, DocPath, str | None], None], named: list[str], said: str
+    ) -> None:
+        names = ", ".join(map(repr, named[:3])) + (", …" if len(named) > 3 else "")
+        first = self.nodes[named[0]]
+        message = N_(
+            "{what} with up to 28 significant digits (805.6527… where a table shows 805.66), "
+            "and no rounding is declared"
+        ).format(what=said.format(names=names))
+        warn("undeclared-rounding", message, first.path, first.id)
+
+
+def _divides(tree: ast.AST, constants: Mapping[str, Decimal]) -> bool:
+    """Whether an expression divides outside a ``round()`` (``/``, ``percent()``, ``ratio()``).
+
+    A division by a number whose inverse is a short decimal (``/ 5``, ``/ S``) is exact.
+    """
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name):
+        if tree.func.id == "round":
+            return False
+        if tree.func.id in ("percent", "ratio") and len(tree.args) == 2:
+            if not _exact_divisor(tree.args[1], constants):
+                return True
+            return any(_divides(a, constants) for a in tree.args)
+    if (
+        isinstance(tree, ast.BinOp)
+        and isinstance(tree.op, ast.Div)
+        and not _exact_divisor(tree.right, constants)
+    ):
+        return True
+    return any(_divides(child, constants) for child in ast.iter_child_nodes(tree))
+
+
+def _exact_divisor(tree: ast.AST, constants: Mapping[str, Decimal]) -> bool:
+    """Whether dividing by ``tree`` gives a short decimal: a literal or constant 2ᵃ·5ᵇ·10ⁿ."""
+    value: Any = None
+    if isinstance(tree, ast.Constant) and not isinstance(tree.value, bool | str):
+        value = tree.value
+    elif isinstance(tree, ast.Name):
+        value = constants.get(tree.id)
+    if not isinstance(value, int | Decimal) or value == 0:
+        return False
+    numerator, _ = Decimal(value).as_integer_ratio()
+    for factor in (2, 5):
+        while numerator % factor == 0:
+            numerator //= factor
+    return abs(numerator) == 1
+
+
 def _text(value: Decimal | None, infinite: str) -> str:
     return infinite if value is None else decimal_text(value)
 
@@ -675,6 +812,7 @@ def lint(
     linter.shared_caps()
     linter.unreachable()
     linter.tie_breakers()
+    linter.rounding()
 
 
 #: What each construct can reach (its most positive value and largest negative magnitude), by
@@ -693,5 +831,6 @@ REACH: Mapping[str, Callable[[_Linter, Node, Any], Reach]] = MappingProxyType(
         "formula": _Linter._reach_formula,  # noqa: SLF001
         "target": _Linter._reach_max,  # noqa: SLF001
         "rank_points": _Linter._reach_rank_points,  # noqa: SLF001
+        "per_item": _Linter._reach_per_item,  # noqa: SLF001
     }
 )

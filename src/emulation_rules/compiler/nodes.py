@@ -199,6 +199,17 @@ class RankPointsC:
     rank: CheckedExpression | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PerItemC:
+    """(format v2) Points for each item of a list input by band, summed and capped."""
+
+    of: str
+    value: str
+    bands: tuple[BandSpec, ...]
+    otherwise: Decimal | None
+    cap: Decimal | None
+
+
 Construct = (
     TargetC
     | RankPointsC
@@ -212,6 +223,7 @@ Construct = (
     | DeadlineC
     | LookupC
     | FormulaC
+    | PerItemC
 )
 
 
@@ -340,6 +352,8 @@ class CompiledRuleset:
     text: str | None = None
     #: The layers of a composed guide, base first: ``(guide id, source file)``.
     layers: tuple[tuple[str, str], ...] = ()
+    #: The facts of each unit read from the cluster file (format v2), declared like inputs.
+    cluster_facts: Mapping[str, InputField] = field(default_factory=dict)
     #: The bases reached through a shipped template's name: ``(source file, where the name
     #: puts it seen from the guide, text)`` (kept in audit records, see ``audit._bases``).
     shipped_bases: tuple[tuple[str, str, str], ...] = ()

@@ -29,6 +29,7 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     TableC,
@@ -319,6 +320,30 @@ class _Context:
         if c.otherwise is not None:
             return c.otherwise
         raise self.fail(f"{node.id}: the values fall outside the table and there is no 'otherwise'")
+
+    def score_per_item(
+        self, node: Node, c: PerItemC, lines: list[tuple[str, Decimal, str]]
+    ) -> Decimal:
+        """Format v2: the points of each item's band, summed; the cap as a line."""
+        raw = ZERO
+        for index, item in enumerate(self.names[c.of]):
+            x = item[c.value]
+            found = find_band(c.bands, x)
+            if found >= 0:
+                points = c.bands[found].points
+                assert points is not None
+            elif c.otherwise is not None:
+                points = c.otherwise
+            else:
+                raise self.fail(
+                    f"{node.id}: item {index + 1} of {c.of} ({c.value} = {x}) falls in no band "
+                    "and there is no 'otherwise'"
+                )
+            raw += points
+        if c.cap is not None and abs(raw) > c.cap:
+            bounded = c.cap if raw > 0 else -c.cap
+            lines.append(("cap_line", bounded - raw, words.cap_line(c.cap)))
+        return raw
 
     def score_increment(
         self, node: Node, c: IncrementC, lines: list[tuple[str, Decimal, str]]
@@ -876,6 +901,7 @@ SCORERS: Mapping[str, Callable[..., Decimal]] = MappingProxyType(
         "deadline": _Context.score_deadline,
         "lookup": _Context.score_lookup,
         "formula": _Context.score_formula,
+        "per_item": _Context.score_per_item,
     }
 )
 
@@ -1255,6 +1281,12 @@ def _scored_unit(
 ) -> UnitScore:
     """The unit's result from its totals and gates (in the engine's decimal context)."""
     percent = totals.total * 100 / totals.amax if totals.amax else None
+    percent_rounding = compiled.ruleset.total.percent_rounding
+    if percent is not None and percent_rounding is not None:  # format v2
+        percent = percent.quantize(
+            Decimal(1).scaleb(-percent_rounding.places),
+            rounding=ROUNDING_MODES[percent_rounding.mode],
+        )
     return UnitScore(
         unit_id=unit_id,
         name=name,

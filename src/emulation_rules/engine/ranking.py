@@ -27,6 +27,7 @@ from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine.evaluator import ENGINE_CONTEXT
 from emulation_rules.errors import Issue
 
@@ -79,6 +80,10 @@ def _key_columns(
         else:
             column = map(_DEDUCTIONS, units)
         shown = [_ZERO if value is None else value for value in column]
+        if key.rounding is not None:  # format v2: compared as rounded
+            exponent = Decimal(1).scaleb(-key.rounding.places)
+            mode = ROUNDING_MODES[key.rounding.mode]
+            shown = [value.quantize(exponent, rounding=mode) for value in shown]
         order = key.order or ("asc" if key.key == "deductions" else "desc")
         values.append(shown)
         keys.append(list(map(neg, shown)) if order == "desc" else shown)

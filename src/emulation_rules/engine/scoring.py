@@ -30,6 +30,7 @@ from emulation_rules.engine.evaluator import (
 from emulation_rules.engine.ranking import Tie, rank
 from emulation_rules.engine.serialize import trace_dict, unit_dict
 from emulation_rules.errors import EvaluationError, Issue, SubmissionError
+from emulation_rules.inputs.cluster_data import unit_facts
 from emulation_rules.inputs.reviews import (
     Departure,
     Review,
@@ -164,10 +165,12 @@ def evaluate(
     trace: bool = True,
     allow_version_mismatch: bool = False,
     reference: bool = False,
+    cluster: ClusterData | None = None,
 ) -> UnitScore:
     """Validate and score one unit (no ranking).
 
-    ``reference=True`` scores it in the reference mode (see :func:`score`).
+    ``reference=True`` scores it in the reference mode (see :func:`score`). A guide that
+    reads cluster facts (format v2) reads the unit's from ``cluster``.
 
     Raises:
         SubmissionError: if the submission does not fit the guide's inputs.
@@ -180,6 +183,8 @@ def evaluate(
     values, issues = validate_submission(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
+    if values is not None and compiled.cluster_facts:
+        values, issues = _with_facts(compiled, cluster, submission.unit_id, values, issues)
     if values is None:
         raise SubmissionError(
             f"the submission of unit {submission.unit_id!r} is invalid", tuple(issues)
@@ -307,6 +312,8 @@ def score(
         values, unit_issues = validate_submission(
             compiled, sub, allow_version_mismatch=allow_version_mismatch, reference=reference
         )
+        if values is not None and compiled.cluster_facts:
+            values, unit_issues = _with_facts(compiled, cluster, sub.unit_id, values, unit_issues)
         if values is None:
             if on_error == "raise":
                 raise SubmissionError(
@@ -344,6 +351,20 @@ def score(
         cluster=cluster,
         as_of=as_of,
     )
+
+
+def _with_facts(
+    compiled: CompiledRuleset,
+    cluster: ClusterData | None,
+    unit_id: str,
+    values: dict[str, Any],
+    issues: list[Issue],
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """A unit's validated values with its cluster facts (format v2), or None and why not."""
+    facts, problems = unit_facts(compiled, cluster, unit_id)
+    if facts is None:
+        return None, [*issues, *problems]
+    return {**values, **facts}, issues
 
 
 def _check_guide(compiled: object, caller: str) -> None:

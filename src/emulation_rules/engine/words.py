@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulation_rules.compiler.constructs import when_zero_words
+from emulation_rules.guide.model import value_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -70,7 +71,7 @@ def not_applicable_if(source: str) -> str:
 
 def cap_line(cap: Decimal) -> str:
     """The cap of a construct's own value (per event, proportional, increment)."""
-    return f"tối đa {cap}"
+    return f"tối đa {value_words(cap)}"
 
 
 def when_zero(rule: str, *, lower: bool) -> str:
@@ -85,17 +86,17 @@ def benchmark_not_met(ident: str) -> str:
 
 def cap_deductions(cap: Decimal) -> str:
     """The cap of a group's deductions."""
-    return f"điểm trừ tối đa {cap}"
+    return f"điểm trừ tối đa {value_words(cap)}"
 
 
 def cap_bonuses(cap: Decimal) -> str:
     """The cap of a group's bonuses."""
-    return f"điểm cộng tối đa {cap}"
+    return f"điểm cộng tối đa {value_words(cap)}"
 
 
 def cap_adjustments(cap: Decimal) -> str:
     """The cap of a group's bonuses and deductions together."""
-    return f"điểm trừ, cộng tối đa {cap}"
+    return f"điểm trừ, cộng tối đa {value_words(cap)}"
 
 
 def cap_at_max(most: Decimal) -> str:

@@ -9,6 +9,10 @@ from these classes.
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import contextvars
+import decimal
 import re
 from datetime import date
 from decimal import Decimal
@@ -16,17 +20,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     Field,
+    ModelWrapValidatorHandler,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
     WithJsonSchema,
+    WrapSerializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from emulation_rules._support.formats import FrozenModel
 from emulation_rules._support.i18n import N_
-from emulation_rules._support.numbers import parse_decimal
+from emulation_rules._support.numbers import ENGINE_CONTEXT, parse_decimal
 from emulation_rules._support.text import find_invisible, nfc
 
 __all__ = [
@@ -52,7 +59,9 @@ __all__ = [
     "InputCheck",
     "InputSpec",
     "Lookup",
+    "NamedValue",
     "PerEvent",
+    "PerItem",
     "Proportional",
     "Quota",
     "RankKey",
@@ -66,6 +75,7 @@ __all__ = [
     "Target",
     "Total",
     "Vote",
+    "value_words",
 ]
 
 #: The first format version (the ``format`` key of a guide); new guides are scaffolded in it.
@@ -230,11 +240,231 @@ def _positive(value: Decimal) -> Decimal:
     return value
 
 
+# --------------------------------------------------------------------------------------------
+# Named values (format v2): a constant's name or a small expression over constants
+
+
+class NamedValue(Decimal):
+    """A number of the guide given by a constant's name or an expression over constants.
+
+    It is the exact value, computed at load, and remembers what the guide wrote (``source``),
+    so the trace and the explanation can say ``0.1 * S = 1.5``. Arithmetic on it gives plain
+    decimals; the compiler hands plain decimals to the evaluators except where a note names it.
+
+    Example:
+        >>> value = NamedValue("1.5", "0.1 * S")
+        >>> value == Decimal("1.5"), value.source, value_words(value)
+        (True, '0.1 * S', '0.1 * S = 1.5')
+    """
+
+    source: str
+
+    def __new__(cls, value: Decimal | str, source: str) -> NamedValue:  # noqa: D102, PYI034
+        made = super().__new__(cls, value)
+        made.source = source
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NamedValue, (str(self), self.source))
+
+    def __copy__(self) -> NamedValue:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> NamedValue:
+        return self
+
+
+def value_words(value: Decimal) -> str:
+    """A guide's number as the trace says it: ``1.5``, or ``0.1 * S = 1.5`` for a named one."""
+    if isinstance(value, NamedValue):
+        return f"{value.source} = {Decimal(value)}"
+    return str(value)
+
+
+def plain(value: Decimal) -> Decimal:
+    """The plain decimal of a value (a named one loses its name)."""
+    return Decimal(value) if isinstance(value, NamedValue) else value
+
+
+#: The guide's constants while a guide is validated (for the named values of its criteria).
+_CONSTANTS: contextvars.ContextVar[dict[str, Decimal | None] | None] = contextvars.ContextVar(
+    "guide_constants", default=None
+)
+#: A name in a value's text (not the exponent of ``1e5``).
+_VALUE_NAME = re.compile(r"(?<![0-9.])[A-Za-z_][A-Za-z0-9_]*")
+_NOT_NAMES = frozenset({"nan", "inf", "infinity", "snan"})
+#: The longest text of a named value.
+MAX_VALUE_TEXT = 200
+_EXACT = ENGINE_CONTEXT.copy()
+_EXACT.traps[decimal.Inexact] = True
+
+
+def _names_in(text: str) -> list[str]:
+    return [n for n in _VALUE_NAME.findall(text) if n.lower() not in _NOT_NAMES]
+
+
+def _named_error(message: str, **values: Any) -> PydanticCustomError:
+    return PydanticCustomError("named-value", message, values)
+
+
+def evaluate_named(text: str, constants: dict[str, Decimal | None]) -> Decimal:
+    """The exact value of a named value's text over resolved ``constants``.
+
+    Names, numbers, ``+ - * /`` and parentheses; a division must be exact.
+
+    Raises:
+        PydanticCustomError: ``named-value``, saying what is wrong.
+
+    Example:
+        >>> evaluate_named("0.85 * S", {"S": Decimal(15)})
+        Decimal('12.75')
+    """
+    if len(text) > MAX_VALUE_TEXT:
+        raise _named_error(N_("a named value has at most {n} characters"), n=MAX_VALUE_TEXT)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise _named_error(
+            N_(
+                "{text} is not a number, a constant's name or an expression over constants "
+                "(names, numbers, + - * / and parentheses)"
+            ),
+            text=repr(text),
+        ) from None
+    source = text.strip()
+
+    def walk(node: ast.AST) -> Decimal:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Name):
+            if node.id not in constants:
+                raise _named_error(
+                    N_("{name} is not a constant of the guide: a named value reads constants only"),
+                    name=repr(node.id),
+                )
+            found = constants[node.id]
+            if found is None:
+                raise _named_error(
+                    N_(
+                        "constant {name} has no value: it is defined in a circle or from a "
+                        "broken constant"
+                    ),
+                    name=repr(node.id),
+                )
+            return found
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            literal = ast.get_source_segment(source, node) or ""
+            number = parse_decimal(literal)
+            if number is None:
+                raise _named_error(N_("{text} is not a number"), text=repr(literal))
+            return number
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = walk(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp) and isinstance(
+            node.op, ast.Add | ast.Sub | ast.Mult | ast.Div
+        ):
+            left, right = walk(node.left), walk(node.right)
+            try:
+                if isinstance(node.op, ast.Add):
+                    return _EXACT.add(left, right)
+                if isinstance(node.op, ast.Sub):
+                    return _EXACT.subtract(left, right)
+                if isinstance(node.op, ast.Mult):
+                    return _EXACT.multiply(left, right)
+                return _EXACT.divide(left, right)
+            except decimal.DivisionByZero:
+                raise _named_error(N_("{text} divides by 0"), text=repr(source)) from None
+            except decimal.Inexact:
+                raise _named_error(
+                    N_(
+                        "{text} has no exact decimal value; write the number rounded as the "
+                        "guide states it"
+                    ),
+                    text=repr(source),
+                ) from None
+            except (decimal.InvalidOperation, decimal.Overflow):
+                raise _named_error(N_("{text} has no value"), text=repr(source)) from None
+        raise _named_error(
+            N_(
+                "{text}: a named value uses names of constants, numbers, + - * / and parentheses "
+                "only"
+            ),
+            text=repr(source),
+        )
+
+    return walk(tree)
+
+
+def to_value(value: Any) -> Decimal:
+    """Validate a guide's number: a number, or (format v2) a named value over its constants."""
+    if isinstance(value, str) and parse_decimal(value) is None and _names_in(value):
+        constants = _CONSTANTS.get()
+        if constants is None:
+            raise _named_error(
+                N_("{text} names a constant, but constants are known only inside a whole guide"),
+                text=repr(value),
+            )
+        number = to_decimal(evaluate_named(value, constants))
+        return NamedValue(number, " ".join(value.split()))
+    return to_decimal(value)
+
+
+def _dump_value(value: Decimal, handler: SerializerFunctionWrapHandler) -> Any:
+    if isinstance(value, NamedValue):
+        return value.source  # what the guide wrote: a dumped guide reads back the same
+    return handler(value)
+
+
+def _resolve_constants(raw: Any) -> dict[str, Decimal | None]:
+    """Every constant's value, those defined from others after them (None: no value)."""
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, Decimal | None] = {}
+    pending: dict[str, str] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str):
+            continue
+        out[name] = None
+        if isinstance(value, str) and parse_decimal(value) is None and _names_in(value):
+            pending[name] = value
+            continue
+        with contextlib.suppress(PydanticCustomError):
+            out[name] = to_decimal(value)
+    progress = True
+    while pending and progress:
+        progress = False
+        for name, text in list(pending.items()):
+            if any(n in out and out[n] is None and n in pending for n in _names_in(text)):
+                continue
+            with contextlib.suppress(PydanticCustomError):
+                out[name] = to_decimal(evaluate_named(text, out))
+            del pending[name]
+            progress = True
+    return out
+
+
 Num = Annotated[Decimal, BeforeValidator(to_decimal)]
 NonNegative = Annotated[Decimal, BeforeValidator(to_decimal), AfterValidator(_positive)]
 Id = Annotated[str, AfterValidator(_check_id)]
 Name = Annotated[str, AfterValidator(_check_name)]
 IsoDate = Annotated[str, BeforeValidator(_check_date)]
+#: A number of the guide, or (format v2) a constant's name or an expression over constants,
+#: evaluated exactly at load (``max: S``, ``cap: 0.1 * S``).
+#: (A plain validator: pydantic's own decimal validation would drop the name.)
+_VALUE_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+Value = Annotated[
+    Decimal,
+    PlainValidator(to_value),
+    WrapSerializer(_dump_value),
+    WithJsonSchema(_VALUE_SCHEMA),
+]
+NonNegativeValue = Annotated[
+    Decimal,
+    PlainValidator(lambda value: _positive(to_value(value))),
+    WrapSerializer(_dump_value),
+    WithJsonSchema(_VALUE_SCHEMA),
+]
 #: An expression in the guide's small language (see docs/ruleset-format.md, "Expressions").
 Expr = Annotated[str, Field(min_length=1)]
 Text = Annotated[str, Field(min_length=1)]
@@ -244,7 +474,7 @@ Text = Annotated[str, Field(min_length=1)]
 # Inputs
 
 
-InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text"]
+InputType = Literal["bool", "count", "decimal", "percent", "date", "enum", "text", "list"]
 
 
 class InputSpec(FrozenModel):
@@ -269,6 +499,9 @@ class InputSpec(FrozenModel):
     evidence: bool = False
     #: Unit of measure shown to people ("%", "hồ sơ", "trường hợp").
     unit: str | None = None
+    #: (format v2) The fields of each item of a ``list`` input, declared like inputs (a late
+    #: report's name and days late): ``{ten: {type: text, …}, so_ngay: {type: count, …}}``.
+    items: dict[Name, InputSpec] | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,7 +519,7 @@ class Band(FrozenModel):
     above: Num | None = None
     below: Num | None = None
     to: Num | None = None
-    points: Num | None = None
+    points: Value | None = None
     label: str | None = None
 
     @model_validator(mode="after")
@@ -319,18 +552,36 @@ class Table(FrozenModel):
 
     rows: Axis
     columns: Axis
-    values: tuple[tuple[Num, ...], ...]
+    values: tuple[tuple[Value, ...], ...]
     #: Points when the row or column value falls in no band.
     otherwise: Num | None = None
+
+
+class PerItem(FrozenModel):
+    """(format v2) Points for each item of a list input by band, summed and capped.
+
+    "chậm từ 05 ngày đến dưới 10 ngày … từ 15 ngày trở lên", per report: the band of one of
+    the item's fields gives its points.
+    """
+
+    #: The list input.
+    of: Name
+    #: The item field whose value picks the band (a number field).
+    value: Name
+    bands: tuple[Band, ...] = Field(min_length=1)
+    #: Points of an item in no band. Without it, an item in no band is an error.
+    otherwise: Value | None = None
+    #: Largest magnitude of the sum.
+    cap: NonNegativeValue | None = None
 
 
 class PerEvent(FrozenModel):
     """Points per counted event, optionally capped (mechanisms 18–21, 28)."""
 
     count: Expr
-    points: Num
+    points: Value
     #: Largest magnitude the line may reach ("điểm trừ tối đa 1 điểm").
-    cap: NonNegative | None = None
+    cap: NonNegativeValue | None = None
 
 
 #: The marker of a key added by format v2 (its JSON Schema says ``"since": "v2"``).
@@ -344,7 +595,7 @@ class Proportional(FrozenModel):
     target: Expr
     factor: NonNegative = Decimal(1)
     #: Upper bound of the points; defaults to ``max × factor``.
-    cap: NonNegative | None = None
+    cap: NonNegativeValue | None = None
     #: What becomes of the points above the cap: ``cap`` (v1: cut, a trace line only) or
     #: ``bonus`` ("phần cao hơn chuyển sang điểm thưởng"): a bonus line of the criterion, counted
     #: with its parent's bonuses.
@@ -368,8 +619,8 @@ class Increment(FrozenModel):
     from_: Num | None = Field(default=None, alias="from")
     above: Num | None = None
     every: Annotated[Decimal, BeforeValidator(to_decimal), Field(gt=0)]
-    points: Num
-    cap: NonNegative | None = None
+    points: Value
+    cap: NonNegativeValue | None = None
     #: ``partial`` (v1): the first step counts as soon as the threshold is passed (92.5 → one
     #: step); ``whole``: only full steps count ("vượt 1% … thưởng 1%": 100.5 → none, 101 → one).
     steps: Literal["partial", "whole"] = Field(default="partial", json_schema_extra=V2)
@@ -403,7 +654,7 @@ class Lookup(FrozenModel):
     """Points by the value of an enum input, e.g. a severity grade (mechanism 24)."""
 
     of: Expr
-    points: dict[Text, Num]
+    points: dict[Text, Value]
     otherwise: Num | None = None
 
 
@@ -467,9 +718,9 @@ class Caps(FrozenModel):
     ``bonuses`` the sum of bonuses; ``adjustments`` their combined sum, in both directions.
     """
 
-    deductions: NonNegative | None = None
-    bonuses: NonNegative | None = None
-    adjustments: NonNegative | None = None
+    deductions: NonNegativeValue | None = None
+    bonuses: NonNegativeValue | None = None
+    adjustments: NonNegativeValue | None = None
 
 
 RoundingMode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
@@ -500,6 +751,7 @@ CONSTRUCTS = (
     "formula",
     "target",
     "rank_points",
+    "per_item",
 )
 
 
@@ -513,7 +765,7 @@ class Criterion(FrozenModel):
     kind: CriterionKind = "score"
     #: The criterion's maximum (or benchmark, "điểm chuẩn"). A criterion with no scoring
     #: construct and no score children is granted this value (the benchmark model).
-    max: NonNegative | None = None
+    max: NonNegativeValue | None = None
     note: str | None = None
     #: Who checks this section (e.g. "Phòng Quản lý đất đai").
     reviewed_by: str | None = None
@@ -522,7 +774,7 @@ class Criterion(FrozenModel):
     #: Benchmark met / not met: ``max`` if the condition holds, else 0.
     met: Expr | None = None
     #: Fixed points, usually with ``when`` (a one-off bonus or deduction).
-    points: Num | None = None
+    points: Value | None = None
     per_event: PerEvent | None = None
     proportional: Proportional | None = None
     bands: Bands | None = None
@@ -536,6 +788,8 @@ class Criterion(FrozenModel):
     target: Target | None = None
     #: Cluster phase: points by rank among the units.
     rank_points: RankPoints | None = None
+    #: (format v2) Points for each item of a list input, by band, summed and capped.
+    per_item: PerItem | None = Field(default=None, json_schema_extra={"since": "v2"})
 
     # Gates and modifiers
     #: The criterion counts only if this condition holds; otherwise it is 0.
@@ -580,6 +834,9 @@ class Total(FrozenModel):
     may_exceed_scale: bool = False
     floor: Num | None = None
     rounding: Rounding | None = None
+    #: (format v2) The rounding of the percentage (total / applicable maximum × 100), e.g.
+    #: ``{places: 2}``: police tables show and rank 81,38%, not 81,3793….
+    percent_rounding: Rounding | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 class Gate(FrozenModel):
@@ -753,15 +1010,31 @@ class _RankKey(FrozenModel):
     #: ``desc``: higher is better (the default); ``asc``: lower is better (the default for
     #: ``deductions``, whose magnitude ranks fewer deductions first).
     order: Literal["desc", "asc"] | None = None
+    #: (format v2) The key is compared rounded, e.g. ``{places: 2}``: equal to 2 places is a tie.
+    rounding: Rounding | None = Field(default=None, json_schema_extra={"since": "v2"})
 
 
 _ORDER_SCHEMA: dict[str, Any] = {"enum": ["desc", "asc"]}
+_KEY_ROUNDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "places": {"type": "integer", "minimum": 0, "maximum": MAX_PLACES},
+        "mode": {"enum": ["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]},
+    },
+    "required": ["places"],
+    "additionalProperties": False,
+    "since": "v2",
+}
 _RANK_KEY_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"enum": ["total", "percent", "deductions"]},
         {
             "type": "object",
-            "properties": {"score": {"type": "string"}, "order": _ORDER_SCHEMA},
+            "properties": {
+                "score": {"type": "string"},
+                "order": _ORDER_SCHEMA,
+                "rounding": _KEY_ROUNDING_SCHEMA,
+            },
             "required": ["score"],
             "additionalProperties": False,
         },
@@ -771,6 +1044,7 @@ _RANK_KEY_SCHEMA: dict[str, Any] = {
                 "key": {"enum": ["total", "percent", "score", "deductions"]},
                 "id": {"type": "string"},
                 "order": _ORDER_SCHEMA,
+                "rounding": _KEY_ROUNDING_SCHEMA,
             },
             "required": ["key"],
             "additionalProperties": False,
@@ -828,8 +1102,14 @@ class Ruleset(FrozenModel):
     #: Whether children's maxima must add up to their parent's maximum.
     children_sum: SumCheck = "error"
     #: Named constants usable in expressions (e.g. a common target).
-    constants: dict[Name, Num] = Field(default_factory=dict)
+    #: A constant may be a number or (format v2) an expression over other constants.
+    constants: dict[Name, Value] = Field(default_factory=dict)
     inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    #: Facts about each unit that the cluster file gives, not its submission (format v2),
+    #: e.g. its role in the cluster: read in expressions like inputs.
+    cluster_facts: dict[Name, InputSpec] = Field(
+        default_factory=dict, json_schema_extra={"since": "v2"}
+    )
     #: Consistency rules between inputs, checked before scoring.
     checks: tuple[InputCheck, ...] = ()
     criteria: tuple[Criterion, ...] = Field(min_length=1)
@@ -860,6 +1140,17 @@ class Ruleset(FrozenModel):
             )
         return data
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _named_values(cls, data: Any, handler: ModelWrapValidatorHandler[Ruleset]) -> Ruleset:
+        """Validate with the guide's constants known, for its named values (format v2)."""
+        raw = data.get("constants") if isinstance(data, dict) else None
+        token = _CONSTANTS.set(_resolve_constants(raw))
+        try:
+            return handler(data)
+        finally:
+            _CONSTANTS.reset(token)
+
     def walk(self) -> list[tuple[tuple[str | int, ...], Criterion]]:
         """Every criterion with its path in the document, depth first, in document order."""
         out: list[tuple[tuple[str | int, ...], Criterion]] = []
@@ -876,31 +1167,44 @@ class Ruleset(FrozenModel):
 
 
 def guide_document(ruleset: Ruleset) -> dict[str, Any]:
-    """The guide as JSON-ready data for its digest: a v2 key left at its default is left out.
+    """The guide as JSON data for its digest, without the v2 keys left at their default.
 
-    A v1 guide thus keeps the digest it had before the v2 keys existed.
+    A key added in format v2 (marked ``since: v2``) that keeps its default is left out, so a
+    v1 guide's digest is the one v1 gave.
+
+    Example:
+        >>> from emulation_rules.guide.model import Ruleset
+        >>> "cluster_facts" in guide_document(Ruleset.model_validate({
+        ...     "format": "emulation-rules/v1", "id": "g", "version": "1", "title": "G",
+        ...     "period": "2024", "scale": 10,
+        ...     "criteria": [{"id": "a", "title": "A", "max": 10}]}))
+        False
     """
-    data: dict[str, Any] = ruleset.model_dump(mode="json", by_alias=True)
-    _drop_v2_defaults(ruleset, data)
-    return data
+    dumped = ruleset.model_dump(mode="json", by_alias=True)
+    _drop_v2_defaults(ruleset, dumped)
+    return dumped
 
 
-def _drop_v2_defaults(value: Any, data: Any) -> None:
-    if isinstance(value, BaseModel):
-        for name, spec in type(value).model_fields.items():
-            key = spec.alias or name
-            if key not in data:
-                continue
-            if spec.json_schema_extra == V2 and getattr(value, name) == spec.default:
-                del data[key]
-            else:
-                _drop_v2_defaults(getattr(value, name), data[key])
-    elif isinstance(value, tuple | list):
-        for item, dumped in zip(value, data, strict=True):
-            _drop_v2_defaults(item, dumped)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _drop_v2_defaults(item, data[key])
+def _drop_v2_defaults(model: FrozenModel, dumped: dict[str, Any]) -> None:
+    for name, info in type(model).model_fields.items():
+        key = info.alias or name
+        value = getattr(model, name)
+        extra = info.json_schema_extra
+        v2 = isinstance(extra, dict) and extra.get("since") == "v2"
+        if v2 and value == info.get_default(call_default_factory=True):
+            dumped.pop(key, None)
+            continue
+        if isinstance(value, FrozenModel) and isinstance(dumped.get(key), dict):
+            _drop_v2_defaults(value, dumped[key])
+        elif isinstance(value, tuple) and isinstance(dumped.get(key), list):
+            for item, data in zip(value, dumped[key], strict=False):
+                if isinstance(item, FrozenModel) and isinstance(data, dict):
+                    _drop_v2_defaults(item, data)
+        elif isinstance(value, dict) and isinstance(dumped.get(key), dict):
+            for item_key, item in value.items():
+                data = dumped[key].get(item_key)
+                if isinstance(item, FrozenModel) and isinstance(data, dict):
+                    _drop_v2_defaults(item, data)
 
 
 def parse_iso_date(text: str) -> date:

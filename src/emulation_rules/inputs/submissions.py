@@ -386,8 +386,9 @@ def _validate_reporting(
         *,
         hint: str | None = None,
         severity: str = "error",
+        at: tuple[str | int, ...] = (),
     ) -> None:
-        path: tuple[str | int, ...] = ("values", field) if field else ()
+        path: tuple[str | int, ...] = ("values", field, *at) if field else ()
         where = submission.locations
         line, column = where.get(field or "@unit") or where.get("@unit") or (None, None)
         cell = submission.cells.get(field or "@unit")
@@ -437,6 +438,18 @@ def _validate_reporting(
     typed: dict[str, Any] = {}
     for field_name, raw in submission.values.items():
         spec = compiled.inputs.get(field_name)
+        if spec is None and field_name in compiled.cluster_facts:
+            issue(
+                "cluster-fact-in-submission",
+                N_(
+                    "{name} is a cluster fact: the cluster file gives it, not the unit's submission"
+                ).format(name=repr(field_name)),
+                field_name,
+                hint=N_("remove it here; put it under facts.{name} in the cluster file").format(
+                    name=field_name
+                ),
+            )
+            continue
         if spec is None:
             close = difflib.get_close_matches(field_name, list(compiled.inputs), n=1, cutoff=0.6)
             issue(
@@ -448,9 +461,31 @@ def _validate_reporting(
             continue
         if raw is None:
             continue
+        if spec.type == "list" and field_name in submission.cells:
+            issue(
+                "excel-list-input",
+                N_("{label}: a list input cannot be given in a workbook cell yet").format(
+                    label=spec.label
+                ),
+                field_name,
+                hint=N_("give the submissions as YAML or JSON"),
+            )
+            continue
         try:
             typed[field_name] = coerce_value(spec, raw)
         except ValueProblem as problem:
+            if problem.at:  # an item of a list input: its place in the list, then the field
+                where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem.at)
+                issue(
+                    problem.code,
+                    N_("{label} {where}: {problem}").format(
+                        label=spec.label, where=f"{field_name}{where}", problem=problem.message
+                    ),
+                    field_name,
+                    hint=problem.hint,
+                    at=problem.at,
+                )
+                continue
             issue(
                 problem.code,
                 N_("{label}: {problem}").format(label=spec.label, problem=problem.message),

@@ -22,6 +22,7 @@ from emulation_rules._support.xlsx import (
     text_height,
 )
 from emulation_rules.compiler.fields import MAX_TEXT
+from emulation_rules.errors import Issue, OutputError
 from emulation_rules.guide.model import MAX_MAGNITUDE
 from emulation_rules.inputs.workbook_layout import (
     EVIDENCE_KEY,
@@ -106,6 +107,13 @@ def template_workbook(compiled: CompiledRuleset, *, rows: int = TEMPLATE_ROWS) -
     Raises:
         MissingDependencyError: if openpyxl is not installed.
     """
+    lists = [name for name, field in compiled.inputs.items() if field.type == "list"]
+    if lists:  # format v2: a list input has no cell form yet
+        message = (
+            f"the guide has list inputs ({', '.join(lists)}), which a workbook cannot hold "
+            "yet; give the submissions as YAML or JSON"
+        )
+        raise OutputError(message, (Issue("excel-list-input", message),))
     openpyxl = require_openpyxl()
     workbook: Workbook = openpyxl.Workbook()
     guide_sheet = workbook.active

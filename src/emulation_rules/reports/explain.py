@@ -111,6 +111,7 @@ PART_TEXT = {
     "formula": "theo công thức",
     "target": "so với chỉ tiêu",
     "rank_points": "theo thứ hạng",
+    "per_item": "tính theo từng mục",
 }
 
 #: What each line added after the parts is, in words; its note says the limit.
@@ -167,6 +168,8 @@ class Words:
         self.awards: dict[str, str] = {}
         if compiled is not None:
             self.labels = {name: field.label for name, field in compiled.inputs.items()}
+            # a unit's facts from the cluster file (format v2), named by their labels too
+            self.labels.update({n: f.label for n, f in compiled.cluster_facts.items()})
             self.titles = {ident: node.title for ident, node in compiled.nodes.items()}
             self.awards = {a.id: a.title for a in compiled.ruleset.awards}
         names = sorted(self.labels, key=len, reverse=True)

@@ -25,6 +25,7 @@ from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.evaluator import evaluate_values
 from emulation_rules.engine.scoring import score
 from emulation_rules.errors import EmulationRulesError, SubmissionError
+from emulation_rules.inputs.cluster_data import unit_facts
 from emulation_rules.inputs.reviews import merge_reviews
 from emulation_rules.inputs.submissions import validate_submission
 from emulation_rules.whatif.goals import (
@@ -286,6 +287,9 @@ def _prepare(
     for other in subs:
         values = {**other.values, **by_unit.get(other.unit_id, {})}
         checked, issues = validate_submission(compiled, other.model_copy(update={"values": values}))
+        if checked is not None and compiled.cluster_facts:  # the unit's facts (format v2)
+            facts, problems = unit_facts(compiled, cluster, other.unit_id)
+            checked, issues = (None, problems) if facts is None else ({**checked, **facts}, [])
         if checked is not None:
             typed[other.unit_id] = checked
         elif other.unit_id == unit_id:

@@ -31,6 +31,7 @@ from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.evaluator import evaluate_values
 from emulation_rules.engine.ranking import rank_key
 from emulation_rules.engine.scoring import score
+from emulation_rules.inputs.cluster_data import unit_facts
 from emulation_rules.inputs.submissions import validate_submission
 
 if TYPE_CHECKING:
@@ -172,6 +173,9 @@ class Search:
         changed = {name: self._by_name[name].value(k) for name, k in assignment}
         candidate = sub.model_copy(update={"values": {**sub.values, **changed, **self.corrections}})
         values, _ = validate_submission(self.compiled, candidate)
+        if values is not None and self.compiled.cluster_facts:  # the unit's facts (format v2)
+            facts, _ = unit_facts(self.compiled, self.cluster, self.unit_id)
+            values = None if facts is None else {**values, **facts}
         if values is None:
             return Outcome(reached=False, margin=None, total=None)
         units = [(u, values if u == self.unit_id else v) for u, v in self.typed.items()]

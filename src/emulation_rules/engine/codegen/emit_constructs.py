@@ -23,6 +23,7 @@ from emulation_rules.compiler.nodes import (
     LookupC,
     Met,
     PerEventC,
+    PerItemC,
     Points,
     ProportionalC,
     RankPointsC,
@@ -149,8 +150,10 @@ class ConstructWriter(ExpressionWriter):
         if construct.bands:
             self.indent -= 1
 
-    def emit_called(self, node: Node, construct: TableC | IncrementC | DeadlineC | LookupC) -> None:
-        """``table``, ``increment``, ``deadline``, ``lookup``: the interpreter's own scorer."""
+    def emit_called(
+        self, node: Node, construct: TableC | IncrementC | DeadlineC | LookupC | PerItemC
+    ) -> None:
+        """``table``, ``increment``, ``deadline``, ``lookup``, ``per_item``: its scorer."""
         assert node.construct_name is not None
         scorer = self.constructs[node.construct_name]
         function = self.constant(scorer)  # named first: the constants are numbered in order
@@ -184,6 +187,7 @@ EMITTERS: Mapping[str, Callable[[ConstructWriter, Node, Any], None]] = MappingPr
         "deadline": ConstructWriter.emit_called,
         "lookup": ConstructWriter.emit_called,
         "formula": ConstructWriter.emit_formula,
+        "per_item": ConstructWriter.emit_called,
     }
 )
 
