@@ -52,7 +52,7 @@ from emulation_rules import (  # noqa: E402 - same order as the two imports abov
     load_submissions,
     score,
 )
-from emulation_rules.audit.records import build_record, record_bytes  # noqa: E402 - same
+from emulation_rules.audit.records import write_record  # noqa: E402 - same
 
 TIENGIANG = REPO / "rulesets" / "tiengiang-stnmt-2022.yaml"
 POLICE = REPO / "rulesets" / "congan-cum347-2024.yaml"
@@ -389,7 +389,7 @@ def time_deferred(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
 
     def audit(k: int) -> None:
         result = bench.ours(k, trace=True)
-        record_bytes(build_record(bench.guide, bench.subs[:k], result))
+        write_record(bench.guide, bench.subs[:k], result)
 
     out: dict[str, Any] = {}
     for label, fn in (("every trace read", read_traces), ("audit record built", audit)):
@@ -652,7 +652,7 @@ def ir_work(bench: Bench, mode: str, units: int) -> Any:
         for unit in result.units:
             assert unit.trace is not None
     elif mode == "score + record":
-        return record_bytes(build_record(bench.guide, subs, result))
+        return write_record(bench.guide, subs, result)
     return result
 
 
