@@ -52,7 +52,7 @@ from emulation_rules import (  # noqa: E402 - same order as the two imports abov
     load_submissions,
     score,
 )
-from emulation_rules.audit.records import build_record, record_bytes  # noqa: E402 - same
+from emulation_rules.audit.records import write_record  # noqa: E402 - same
 
 TIENGIANG = REPO / "rulesets" / "tiengiang-stnmt-2022.yaml"
 POLICE = REPO / "rulesets" / "congan-cum347-2024.yaml"
@@ -389,7 +389,7 @@ def time_deferred(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
 
     def audit(k: int) -> None:
         result = bench.ours(k, trace=True)
-        record_bytes(build_record(bench.guide, bench.subs[:k], result))
+        write_record(bench.guide, bench.subs[:k], result)
 
     out: dict[str, Any] = {}
     for label, fn in (("every trace read", read_traces), ("audit record built", audit)):
@@ -532,6 +532,41 @@ def memory_child(args: argparse.Namespace) -> None:
     )
 
 
+def kept_child(args: argparse.Namespace) -> None:
+    """Print the Python memory a kept result of all the units holds (tracemalloc), as JSON.
+
+    One scoring first, dropped: the guide's generated functions and the caches are not the
+    result's. Then the scoring measured, its result kept (``--child-trace``: with the trace).
+    """
+    bench = Bench(args.out, args.units, generate=False)
+    bench.ours(len(bench.subs), trace=args.child_trace)
+    gc.collect()
+    tracemalloc.start()
+    result = bench.ours(len(bench.subs), trace=args.child_trace)
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(json.dumps({"kept_bytes": kept, "units": len(result.units)}))
+
+
+def measure_kept(args: argparse.Namespace) -> dict[str, Any]:
+    """MiB per 1,000 units of kept results, trace on and off (one subprocess each)."""
+    out: dict[str, Any] = {}
+    for trace in (True, False):
+        row = f"trace={'on' if trace else 'off'}"
+        print(f"  memory of kept results, {row} ...", file=sys.stderr, flush=True)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child-kept"]
+        cmd += ["--units", str(args.units), "--out", str(args.out)]
+        if trace:
+            cmd.append("--child-trace")
+        done = subprocess.run(  # noqa: S603 - this very script, fixed arguments
+            cmd, capture_output=True, text=True, check=True
+        )
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+        out[row] = data["kept_bytes"] / 2**20 * 1000 / data["units"]
+    return out
+
+
 def _status_kib(field: str) -> int:
     """A figure of /proc/self/status, in KiB (VmHWM is the peak RSS of this process image).
 
@@ -590,6 +625,101 @@ def measure_memory(args: argparse.Namespace, zen_missing: str | None) -> dict[st
                         kib = data[f"{key}_kib"]
                         figures[f"{key}_mib"] = None if kib is None else kib / 1024
             out[row] = figures
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Instructions (valgrind): stable under load, unlike the clock
+
+#: What each instruction-count row runs, once per repetition, on ``--ir-units`` units.
+IR_MODES = {
+    "score, no trace": "score() without the trace",
+    "score, trace": "score() with the trace, never read",
+    "score, every trace read": "score(), then every unit's trace read",
+    "score + record": "score() + the audit record built and serialised",
+}
+#: Units of an instruction count (a valgrind run is ~50× slower than the clock).
+IR_UNITS = 200
+
+
+def ir_work(bench: Bench, mode: str, units: int) -> Any:
+    """One repetition of an instruction-count mode (see ``IR_MODES``)."""
+    subs = bench.subs[:units]
+    if mode == "score, no trace":
+        return score(bench.guide, subs, trace=False)
+    result = score(bench.guide, subs, trace=True)
+    if mode == "score, every trace read":
+        for unit in result.units:
+            assert unit.trace is not None
+    elif mode == "score + record":
+        return write_record(bench.guide, subs, result)
+    return result
+
+
+def ir_child(args: argparse.Namespace) -> None:
+    """Load the workload, then run one mode ``--child-ir-reps`` times (under valgrind)."""
+    bench = Bench(args.out, args.units, generate=False)
+    for _ in range(args.child_ir_reps):
+        ir_work(bench, args.child_ir, args.ir_units)
+
+
+def valgrind_missing() -> str | None:
+    """None if valgrind can count instructions here, else why not."""
+    try:
+        done = subprocess.run(
+            ["valgrind", "--version"],  # noqa: S607 - valgrind from PATH, optional
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        return f"valgrind is not installed ({exc.strerror})"
+    return None if done.returncode == 0 else "valgrind --version failed"
+
+
+def _callgrind_ir(args: argparse.Namespace, mode: str, reps: int, tmp: Path) -> int:
+    """Instructions (Ir) of a child process that loads the workload and runs ``mode``."""
+    out = tmp / f"callgrind.{len(list(tmp.iterdir()))}"
+    cmd = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child-ir",
+        mode,
+        "--child-ir-reps",
+        str(reps),
+        "--ir-units",
+        str(args.ir_units),
+        "--units",
+        str(args.units),
+        "--out",
+        str(args.out),
+    ]
+    # the same hash seed in both runs: the same dict and set orders, the same work
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)  # noqa: S603
+    for line in out.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise SystemExit(f"no instruction total in {out}")
+
+
+def count_instructions(args: argparse.Namespace) -> dict[str, Any]:
+    """Ir per criterion evaluation of each ``IR_MODES`` row (callgrind).
+
+    Two runs per row, each loading the workload first: one repetition, then two; the second
+    run's extra instructions are one warm repetition (the first one compiles the guide's
+    generated functions and fills the caches), so loading is not counted.
+    """
+    out: dict[str, Any] = {"units": args.ir_units, "criteria": CRITERIA, "rows": {}}
+    with tempfile.TemporaryDirectory(prefix="emulation-rules-ir-") as tmp:
+        for mode in IR_MODES:
+            print(f"  instructions: {mode} (valgrind) ...", file=sys.stderr, flush=True)
+            once = _callgrind_ir(args, mode, 1, Path(tmp))
+            twice = _callgrind_ir(args, mode, 2, Path(tmp))
+            out["rows"][mode] = (twice - once) / (args.ir_units * CRITERIA)
     return out
 
 
@@ -774,6 +904,7 @@ def report(figures: dict[str, Any]) -> str:
             ),
             "",
         ]
+    lines += audit_trail_lines(figures)
     loads = figures.get("loads")
     if loads:
         lines += [
@@ -838,6 +969,48 @@ def report(figures: dict[str, Any]) -> str:
     if t:
         lines += targets_table(figures)
     return "\n".join(lines)
+
+
+def audit_trail_lines(figures: dict[str, Any]) -> list[str]:
+    """The figures of issue 18: Ir per criterion, the record/score ratio, MiB kept."""
+    lines = ["## The audit trail (issue 18)", ""]
+    t, deferred = figures.get("timing"), figures.get("deferred")
+    if t and deferred:
+        ours = t["emulation-rules trace=on"]
+        record = deferred["audit record built"]
+        lines += [
+            (
+                f"- The audit record of {figures['units']} units (score, build, serialise): "
+                f"{record['ms_n']:,.1f} ms, **{record['ms_n'] / ours['ms_n']:.2f}×** the "
+                f"scoring ({ours['ms_n']:,.1f} ms); by CPU time "
+                f"{record['cpu_ms_n'] / ours['cpu_ms_n']:.2f}× (target ≤ 2×)."
+            ),
+        ]
+    kept = figures.get("kept")
+    if kept:
+        lines.append(
+            "- Kept results (tracemalloc, the Python memory a result holds after scoring, "
+            f"{figures['units']} units scored): **{kept['trace=on']:.2f} MiB per 1,000 units** "
+            f"with the trace, {kept['trace=off']:.2f} without (target ≤ 5)."
+        )
+    ir = figures.get("instructions")
+    if ir and "skipped" in ir:
+        lines.append(f"- Instructions: {ir['skipped']}.")
+    elif ir:
+        lines += [
+            "",
+            (
+                f"Instructions (valgrind callgrind, Ir) per criterion evaluation, "
+                f"{ir['criteria']} criteria × {ir['units']} units, one warm repetition (a run "
+                "with two repetitions less a run with one, both loading the workload first):"
+            ),
+            "",
+            "| what | Ir per criterion evaluation |",
+            "|---|---:|",
+            *(f"| {IR_MODES[mode]} | {value:,.0f} |" for mode, value in ir["rows"].items()),
+        ]
+    lines.append("")
+    return lines
 
 
 def targets_table(figures: dict[str, Any]) -> list[str]:
@@ -954,6 +1127,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--child-engine", help=argparse.SUPPRESS)
     p.add_argument("--child-trace", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-tracemalloc", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child-kept", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child-ir", help=argparse.SUPPRESS)
+    p.add_argument("--child-ir-reps", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--no-ir",
+        action="store_true",
+        help="skip the instruction counts (valgrind; skipped anyway when it is not installed)",
+    )
+    p.add_argument(
+        "--ir-units",
+        type=int,
+        default=IR_UNITS,
+        help=f"units of each instruction count (default {IR_UNITS}; valgrind is ~50x slower)",
+    )
     args = p.parse_args(argv)
     default_units = SMALL if args.check_only else anchor.UNITS
     args.units = args.units or default_units
@@ -962,6 +1149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.2)
     args.cli_reps = args.cli_reps or (2 if args.quick else 7)
     args.tracemalloc = not args.quick
+    args.ir_units = min(args.ir_units, args.units)
     return args
 
 
@@ -969,6 +1157,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_engine:
         memory_child(args)
+        return 0
+    if args.child_kept:
+        kept_child(args)
+        return 0
+    if args.child_ir:
+        ir_child(args)
         return 0
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="emulation-rules-bench-") as tmp:
@@ -1024,6 +1218,12 @@ def run_all(args: argparse.Namespace, argv: list[str] | None) -> int:
         figures["loads"] = time_loads(args, bench)
     if not args.no_memory:
         figures["memory"] = measure_memory(args, zen_missing)
+        figures["kept"] = measure_kept(args)
+    missing = "skipped (--no-ir)" if args.no_ir else valgrind_missing()
+    if missing:
+        figures["instructions"] = {"skipped": missing}
+    else:
+        figures["instructions"] = count_instructions(args)
     print(report(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emulation_rules.audit.records import AuditError, parse_record, record_bytes
+from emulation_rules.audit.records import AuditError, WrittenRecord, parse_record, record_bytes
 from emulation_rules.errors import Issue
 
 if TYPE_CHECKING:
@@ -98,10 +98,18 @@ def _log_error(path: str | Path, code: str, message: str) -> AuditError:
     return AuditError(message, (Issue(code, message, source=str(path)),))
 
 
-def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
-    """Append a record to the log (created if absent), chained to the last one."""
-    body = record_bytes(record)
-    digest = record["digest"]
+def append_record(path: str | Path, record: dict[str, Any] | WrittenRecord) -> LogEntry:
+    """Append a record to the log (created if absent), chained to the last one.
+
+    ``record`` is a record as data (:func:`~emulation_rules.audit.records.build_record`) or
+    as its bytes (:func:`~emulation_rules.audit.records.write_record`).
+    """
+    if isinstance(record, WrittenRecord):
+        body, digest = record.data, record.digest
+        ruleset_id, as_of = record.ruleset_id, record.as_of
+    else:
+        body, digest = record_bytes(record), record["digest"]
+        ruleset_id, as_of = record["ruleset"]["id"], record.get("as_of")
     with closing(_connect(path)) as connection:
         try:
             connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another writes
@@ -118,7 +126,7 @@ def append_record(path: str | Path, record: dict[str, Any]) -> LogEntry:
             connection.execute(
                 "INSERT INTO audit_log (seq, record_digest, prev_chain, chain, ruleset_id, as_of,"
                 " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, digest, previous, chain, record["ruleset"]["id"], record.get("as_of"), body),
+                (seq, digest, previous, chain, ruleset_id, as_of, body),
             )
             connection.execute("COMMIT")
         except sqlite3.Error as exc:

@@ -17,6 +17,7 @@ path of expression evaluation with the generated code that usually writes a reco
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -53,11 +54,13 @@ __all__ = [
     "EVALUATORS",
     "AuditError",
     "ReplayReport",
+    "WrittenRecord",
     "build_record",
     "record_bytes",
     "record_digest",
     "replay",
     "rescored",
+    "write_record",
 ]
 
 #: The version of the audit record format.
@@ -86,18 +89,14 @@ def _rejected_dict(rejected: Rejected) -> dict[str, Any]:
     )
 
 
-def build_record(
-    compiled: CompiledRuleset,
+def _inputs(
     submissions: Sequence[Submission],
-    result: ClusterResult,
-    *,
-    reviews: Iterable[Review] = (),
-    cluster: ClusterData | None = None,
-    rejected_before: Iterable[Rejected] = (),
-    as_of: date | None = None,
+    reviews: Iterable[Review],
+    cluster: ClusterData | None,
+    rejected_before: Iterable[Rejected],
 ) -> dict[str, Any]:
-    """Build the audit record of one evaluation (a JSON-ready mapping with its ``digest``)."""
-    inputs = {
+    """The ``inputs`` of a record, canonical."""
+    return {
         "submissions": sorted(
             (_submission_dict(s) for s in submissions), key=lambda s: str(s["unit_id"])
         ),
@@ -110,7 +109,11 @@ def build_record(
         ),
         "cluster": canonical_value(cluster.model_dump(mode="json")) if cluster else None,
     }
-    body: dict[str, Any] = {
+
+
+def _header(compiled: CompiledRuleset, as_of: date | None) -> dict[str, Any]:
+    """The parts of a record around its inputs and result (not canonical yet)."""
+    return {
         "audit_format": AUDIT_FORMAT,
         "engine": {
             "name": "emulation-rules",
@@ -129,10 +132,31 @@ def build_record(
             "bases": _bases(compiled),
         },
         "as_of": as_of.isoformat() if as_of else None,
-        "inputs": inputs,
-        "input_digest": canonical_json_digest(inputs),  # canonical already
-        "result": result.to_dict(trace=True),
     }
+
+
+def build_record(
+    compiled: CompiledRuleset,
+    submissions: Sequence[Submission],
+    result: ClusterResult,
+    *,
+    reviews: Iterable[Review] = (),
+    cluster: ClusterData | None = None,
+    rejected_before: Iterable[Rejected] = (),
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Build the audit record of one evaluation (a JSON-ready mapping with its ``digest``).
+
+    The record as data, every unit's trace built as a tree: what :func:`replay` compares and
+    what a program reads. To store a record, :func:`write_record` writes the same bytes as
+    ``record_bytes(build_record(...))`` several times faster, and is kept equal to it (the
+    reference) by ``tests/test_result_json.py``.
+    """
+    inputs = _inputs(submissions, reviews, cluster, rejected_before)
+    body: dict[str, Any] = _header(compiled, as_of)
+    body["inputs"] = inputs
+    body["input_digest"] = canonical_json_digest(inputs)  # canonical already
+    body["result"] = result.to_dict(trace=True)
     # the digest of the body (without "digest"): the inputs and the result of a ClusterResult
     # are canonical already and are not walked again, the rest is small
     hashed = {k: canonical_value(v) for k, v in body.items() if k not in _CANONICAL_PARTS}
@@ -141,6 +165,94 @@ def build_record(
     hashed["result"] = result_data if _canonical_result(result) else canonical_value(result_data)
     body["digest"] = canonical_json_digest(hashed)
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRecord:
+    """An audit record written as its canonical bytes (:func:`write_record`)."""
+
+    #: ``record_bytes`` of the record: what is stored and hashed.
+    data: bytes
+    digest: str
+    ruleset_id: str
+    as_of: str | None
+
+
+def write_record(
+    compiled: CompiledRuleset,
+    submissions: Sequence[Submission],
+    result: ClusterResult,
+    *,
+    reviews: Iterable[Review] = (),
+    cluster: ClusterData | None = None,
+    rejected_before: Iterable[Rejected] = (),
+    as_of: date | None = None,
+) -> WrittenRecord:
+    """The audit record of one evaluation as its canonical bytes, with its digest.
+
+    Fast path of: ``record_bytes(build_record(...))`` (byte for byte the same record; see
+    ``tests/test_result_json.py``). The units' traces are written straight from the flat
+    records scoring keeps (:mod:`emulation_rules.engine.result_json`): no trace tree and no
+    dict per criterion is built, and the record is written once, not walked again for its
+    digest.
+    """
+    if not _canonical_result(result):  # a result whose to_dict was replaced: the reference
+        record = build_record(
+            compiled,
+            submissions,
+            result,
+            reviews=reviews,
+            cluster=cluster,
+            rejected_before=rejected_before,
+            as_of=as_of,
+        )
+        return WrittenRecord(record_bytes(record), record["digest"], compiled.id, record["as_of"])
+    from emulation_rules.engine.result_json import (  # noqa: PLC0415 - import cycle
+        canonical_json,
+        result_json,
+    )
+    from emulation_rules.engine.scoring import gc_paused  # noqa: PLC0415
+
+    header = {k: canonical_value(v) for k, v in _header(compiled, as_of).items()}
+    with gc_paused():
+        inputs = canonical_json(_inputs(submissions, reviews, cluster, rejected_before))
+        inputs_bytes = inputs.encode("utf-8")
+        input_digest = "sha256:" + hashlib.sha256(inputs_bytes).hexdigest()
+        result_bytes = result_json(result, trace=True).encode("utf-8")
+    # the keys in sorted order: as_of, audit_format, (digest), engine, input_digest, inputs,
+    # result, ruleset
+    before = (
+        '{"as_of":'
+        + canonical_json(header["as_of"])
+        + ',"audit_format":'
+        + canonical_json(header["audit_format"])
+    ).encode("utf-8")
+    middle = (
+        ',"engine":'
+        + canonical_json(header["engine"])
+        + ',"input_digest":'
+        + canonical_json(input_digest)
+        + ',"inputs":'
+    ).encode("utf-8")
+    after = (',"ruleset":' + canonical_json(header["ruleset"]) + "}").encode("utf-8")
+    hashed = hashlib.sha256(before)
+    for part in (middle, inputs_bytes, b',"result":', result_bytes, after):
+        hashed.update(part)
+    digest = "sha256:" + hashed.hexdigest()
+    data = b"".join(
+        (
+            before,
+            b',"digest":"',
+            digest.encode("ascii"),
+            b'"',
+            middle,
+            inputs_bytes,
+            b',"result":',
+            result_bytes,
+            after,
+        )
+    )
+    return WrittenRecord(data, digest, compiled.id, header["as_of"])
 
 
 #: The parts of a record :func:`build_record` builds canonical.
@@ -352,7 +464,23 @@ def _replay_with(
             f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
             f"(guide {guide.id} version {guide.version})"
         )
-    _, again = _record_again(guide, _recorded_inputs(record), reference=reference)
+    inputs = _recorded_inputs(record)
+    result = _rescore(guide, inputs, reference=reference)
+    evaluator: Evaluator = "reference" if reference else "generated"
+    # the usual case first, in bounded memory: the replayed record written as bytes, straight
+    # from the flat traces, is the recorded one byte for byte (then nothing can differ)
+    written = _written_again(guide, inputs, result)
+    if not differences and written.data == _bytes_or_none(record):
+        return ReplayReport(
+            identical=True,
+            differences=(),
+            recorded_digest=record["digest"],
+            replayed_digest=written.digest,
+            evaluator=evaluator,
+        )
+    del written
+    again = _record_from(guide, inputs, result)  # the record as data, to say what differs
+    del result
     try:
         first = first_difference(record["result"], again["result"])
         header = _header_differences(record, again)
@@ -365,12 +493,16 @@ def _replay_with(
         differences.append("the inputs' digest differs although the results agree")
     differences.extend(header)
     return ReplayReport(
-        not differences,
-        tuple(differences),
-        record["digest"],
-        again["digest"],
-        "reference" if reference else "generated",
+        not differences, tuple(differences), record["digest"], again["digest"], evaluator
     )
+
+
+def _bytes_or_none(record: dict[str, Any]) -> bytes | None:
+    """The canonical bytes of a record read back (its signature left out), or None."""
+    try:
+        return record_bytes({k: v for k, v in record.items() if k != "signature"})
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 _Inputs = tuple[list[Any], list[Any], Any, list[Any], date | None]
@@ -413,13 +545,10 @@ def _rescore(guide: CompiledRuleset, inputs: _Inputs, *, reference: bool) -> Clu
     )
 
 
-def _record_again(
-    guide: CompiledRuleset, inputs: _Inputs, *, reference: bool
-) -> tuple[ClusterResult, dict[str, Any]]:
-    """A record's inputs scored again with ``guide``, and the record that scoring makes."""
+def _record_from(guide: CompiledRuleset, inputs: _Inputs, result: ClusterResult) -> dict[str, Any]:
+    """The record of a record's inputs scored again (``result``), as data."""
     submissions, reviews, cluster, rejected, as_of = inputs
-    result = _rescore(guide, inputs, reference=reference)
-    again = build_record(
+    return build_record(
         guide,
         submissions,
         result,
@@ -428,7 +557,28 @@ def _record_again(
         rejected_before=rejected,
         as_of=as_of,
     )
-    return result, again
+
+
+def _written_again(guide: CompiledRuleset, inputs: _Inputs, result: ClusterResult) -> WrittenRecord:
+    """The record of a record's inputs scored again (``result``), as bytes."""
+    submissions, reviews, cluster, rejected, as_of = inputs
+    return write_record(
+        guide,
+        submissions,
+        result,
+        reviews=reviews,
+        cluster=cluster,
+        rejected_before=rejected,
+        as_of=as_of,
+    )
+
+
+def _record_again(
+    guide: CompiledRuleset, inputs: _Inputs, *, reference: bool
+) -> tuple[ClusterResult, dict[str, Any]]:
+    """A record's inputs scored again with ``guide``, and the record that scoring makes."""
+    result = _rescore(guide, inputs, reference=reference)
+    return result, _record_from(guide, inputs, result)
 
 
 @contextmanager

@@ -25,7 +25,13 @@ from emulation_rules._support.i18n import (
 )
 from emulation_rules._version import __version__
 from emulation_rules.audit.log import append_record
-from emulation_rules.audit.records import EVALUATORS, build_record, record_bytes
+from emulation_rules.audit.records import (
+    EVALUATORS,
+    WrittenRecord,
+    build_record,
+    record_bytes,
+    write_record,
+)
 from emulation_rules.authoring.guidetests import check_suite, is_tests_file
 from emulation_rules.authoring.schemas import ruleset_schema
 from emulation_rules.cli import (
@@ -384,7 +390,8 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.reference:  # on stderr: the result itself is the same bytes in either mode
         stderr.write(_("evaluator: {name}").format(name=EVALUATORS["reference"]) + "\n")
     if args.audit_log or args.record:
-        record = build_record(
+        writer = build_record if args.sign_key else write_record  # bytes, unless it is signed
+        record = writer(
             scored.guide,
             scored.batch.submissions,
             result,
@@ -393,10 +400,11 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             rejected_before=scored.batch.rejected,
             as_of=scored.as_of,
         )
-        if args.sign_key:
+        if isinstance(record, dict):
             record = _audit_commands.sign(record, args.sign_key, args.signer)
         if args.record:
-            write_atomic(args.record, record_bytes(record))
+            data = record.data if isinstance(record, WrittenRecord) else record_bytes(record)
+            write_atomic(args.record, data)
         if args.audit_log:
             entry = append_record(args.audit_log, record)
             stderr.write(

@@ -103,44 +103,51 @@ class ClusterResult:
         # each part is made canonical once; the units (and their traces) are built canonical.
         # Many acyclic dicts and lists: the collector, triggered by them, would find nothing.
         with _gc_paused():
-            return {
-                "ruleset": canonical_value(
+            data = self._head_dict()
+            units = [unit_dict(u, trace=trace) for u in self.units]
+            head = {"ruleset": data.pop("ruleset"), "engine": data.pop("engine"), "units": units}
+            return head | data
+
+    def _head_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without its ``units``: the ruleset, awards, ties, issues and so on.
+
+        The result's JSON writer (:mod:`emulation_rules.engine.result_json`) writes the units.
+        """
+        return {
+            "ruleset": canonical_value(
+                {
+                    "id": self.ruleset_id,
+                    "version": self.ruleset_version,
+                    "title": self.ruleset_title,
+                    "digest": self.ruleset_digest,
+                    "source_digest": self.ruleset_source_digest,
+                }
+            ),
+            "engine": canonical_value({"name": "emulation-rules", "version": self.engine_version}),
+            "rejected": canonical_value(
+                [
                     {
-                        "id": self.ruleset_id,
-                        "version": self.ruleset_version,
-                        "title": self.ruleset_title,
-                        "digest": self.ruleset_digest,
-                        "source_digest": self.ruleset_source_digest,
+                        "unit_id": r.unit_id,
+                        "name": r.name,
+                        "status": "rejected",
+                        "issues": [i.as_dict() for i in r.issues],
                     }
-                ),
-                "engine": canonical_value(
-                    {"name": "emulation-rules", "version": self.engine_version}
-                ),
-                "units": [unit_dict(u, trace=trace) for u in self.units],
-                "rejected": canonical_value(
-                    [
-                        {
-                            "unit_id": r.unit_id,
-                            "name": r.name,
-                            "status": "rejected",
-                            "issues": [i.as_dict() for i in r.issues],
-                        }
-                        for r in self.rejected
-                    ]
-                ),
-                "ties": canonical_value(
-                    [
-                        {"rank": t.rank, "unit_ids": list(t.unit_ids), "keys": dict(t.keys)}
-                        for t in self.ties
-                    ]
-                ),
-                "issues": canonical_value([i.as_dict() for i in self.issues]),
-                "awards": canonical_value([result_dict(a) for a in self.awards]),
-                "cluster": canonical_value(self.cluster.model_dump(mode="json"))
-                if self.cluster
-                else None,
-                "as_of": canonical_value(self.as_of),
-            }
+                    for r in self.rejected
+                ]
+            ),
+            "ties": canonical_value(
+                [
+                    {"rank": t.rank, "unit_ids": list(t.unit_ids), "keys": dict(t.keys)}
+                    for t in self.ties
+                ]
+            ),
+            "issues": canonical_value([i.as_dict() for i in self.issues]),
+            "awards": canonical_value([result_dict(a) for a in self.awards]),
+            "cluster": canonical_value(self.cluster.model_dump(mode="json"))
+            if self.cluster
+            else None,
+            "as_of": canonical_value(self.as_of),
+        }
 
     def to_json(self, *, trace: bool = False, indent: int | None = 2) -> str:
         """The result as JSON text (sorted keys, decimals as strings)."""
@@ -470,6 +477,8 @@ class _GarbageCollectionPause:
 
 
 _gc_paused = _GarbageCollectionPause()
+#: The collector's pause, for the writers of large acyclic data outside this module.
+gc_paused = _gc_paused
 
 
 def _corrected(sub: Submission, review: Reviews) -> Submission:

@@ -53,6 +53,9 @@ class Program:
     _everything_applies: list[tuple[tuple[bool, ...], tuple[Decimal, ...]]] = field(
         default_factory=list, compare=False, repr=False
     )
+    #: What other modules derive from the program once and keep with it (the result's JSON
+    #: writer of :mod:`emulation_rules.engine.result_json` keeps its plan here).
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def shared(
         self, flags: tuple[bool, ...], maxima: tuple[Decimal, ...]

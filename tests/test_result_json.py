@@ -1,0 +1,167 @@
+"""The audit record written straight from the flat trace, against the reference path.
+
+:func:`~emulation_rules.audit.records.write_record` (the units' traces written from the flat
+records scoring keeps, :mod:`emulation_rules.engine.result_json`) must give, byte for byte, the
+record of the reference path ``record_bytes(build_record(...))`` (every trace built as a tree,
+made into dicts, written by the json module): on every shipped example, on random clusters of
+every shipped guide and of the small guides written to exercise every construct, with the
+trace and without, with reviews, and when some traces were read (built) before the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generators of another test
+from emulation_rules import load_ruleset, load_submissions, score
+from emulation_rules._support.canonical import canonical_json_bytes
+from emulation_rules.audit.records import (
+    build_record,
+    parse_record,
+    record_bytes,
+    write_record,
+)
+from emulation_rules.engine.result_json import result_json, unit_json
+from emulation_rules.inputs.reviews import load_reviews
+from emulation_rules.inputs.submissions import load_cluster
+from test_codegen_differential import (
+    SHIPPED_IDS,
+    WRITTEN_IDS,
+    budget,
+    cohorts,
+    guide,
+)
+from test_golden import AS_OF, GUIDE_OF
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def both(compiled, subs, *, trace=True, reviews=(), cluster=None, rejected=(), read=(), as_of=None):
+    """The record by the reference path and by write_record, each from its own scoring.
+
+    ``read``: the indexes of the units whose trace is read before write_record writes.
+    """
+    kwargs = {"reviews": reviews, "cluster": cluster, "as_of": as_of}
+    reference = score(compiled, subs, trace=trace, **kwargs)
+    expected = record_bytes(
+        build_record(compiled, subs, reference, rejected_before=rejected, **kwargs)
+    )
+    fresh = score(compiled, subs, trace=trace, **kwargs)
+    for index in read:  # the tree built and kept: that unit is written from the tree
+        if index < len(fresh.units):
+            fresh.units[index].trace  # noqa: B018 - read for its effect
+    written = write_record(compiled, subs, fresh, rejected_before=rejected, **kwargs)
+    return expected, written
+
+
+def check(compiled, subs, **kwargs):
+    expected, written = both(compiled, subs, **kwargs)
+    if written.data != expected:
+        at = next(
+            (i for i, (a, b) in enumerate(zip(written.data, expected, strict=False)) if a != b),
+            min(len(written.data), len(expected)),
+        )
+        pytest.fail(
+            "write_record differs from record_bytes(build_record(...)) at byte "
+            f"{at}:\n  written  {written.data[at - 200 : at + 80]!r}\n"
+            f"  expected {expected[at - 200 : at + 80]!r}"
+        )
+    record = json.loads(expected)
+    assert written.digest == record["digest"]
+    assert written.ruleset_id == record["ruleset"]["id"]
+    assert written.as_of == record["as_of"]
+
+
+# --------------------------------------------------------------------------------------------
+# Every shipped example, as the golden files hold it
+
+
+def _example(name: str):
+    folder = ROOT / "examples" / name
+    compiled = load_ruleset(ROOT / "rulesets" / f"{GUIDE_OF.get(name, name)}.yaml")
+    batch = load_submissions([folder / "submissions.yaml"])
+    cluster = load_cluster(folder / "cluster.yaml") if (folder / "cluster.yaml").exists() else None
+    reviews_file = folder / "reviews.yaml"
+    reviews = list(load_reviews(reviews_file).reviews) if reviews_file.exists() else []
+    return (
+        compiled,
+        batch,
+        cluster,
+        reviews,
+        date.fromisoformat(AS_OF[name]) if name in AS_OF else None,
+    )
+
+
+EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_shipped_examples(name):
+    compiled, batch, cluster, reviews, as_of = _example(name)
+    subs = list(batch.submissions)
+    for trace in (True, False):
+        check(
+            compiled,
+            subs,
+            trace=trace,
+            reviews=reviews,
+            cluster=cluster,
+            rejected=batch.rejected,
+            as_of=as_of,
+        )
+    check(compiled, subs, reviews=reviews, cluster=cluster, read=(0, 2), as_of=as_of)
+
+
+def test_golden_record_is_written_by_the_fast_path():
+    """The golden record of an example is write_record's bytes (the command line uses it)."""
+    golden = (GOLDEN / "congan-cum347.record.json").read_bytes()
+    record = parse_record(golden)
+    assert record_bytes(record) == golden
+    assert (
+        record["digest"]
+        == "sha256:"
+        + hashlib.sha256(
+            canonical_json_bytes({k: v for k, v in record.items() if k != "digest"})
+        ).hexdigest()
+    )
+
+
+def test_result_and_unit_json_are_the_canonical_json_of_to_dict():
+    compiled, batch, cluster, _, _ = _example("congan-cum347")
+    result = score(compiled, batch.submissions, cluster=cluster)
+    text = result_json(result, trace=True)
+    units = [unit_json(u, trace=True) for u in result.units]
+    assert text == canonical_json_bytes(result.to_dict(trace=True)).decode("utf-8")
+    assert units == [canonical_json_bytes(u.to_dict(trace=True)).decode() for u in result.units]
+    assert result_json(result, trace=False) == canonical_json_bytes(result.to_dict()).decode()
+
+
+# --------------------------------------------------------------------------------------------
+# Random clusters of every shipped guide and every written guide (the codegen differential
+# tests' generators: values near the guide's own numbers, ties, reviews)
+
+
+@pytest.mark.parametrize("path", SHIPPED_IDS)
+@budget(3)
+@given(data=st.data())
+def test_random_clusters_shipped_guides(path, data):
+    subs, reviews = data.draw(cohorts(path), label="cohort")
+    check(guide(path), subs, reviews=reviews, read=(data.draw(st.integers(0, 5)),))
+
+
+@pytest.mark.parametrize("path", WRITTEN_IDS)
+@budget(12)
+@given(data=st.data())
+def test_random_clusters_written_guides(path, data):
+    subs, reviews = data.draw(cohorts(path), label="cohort")
+    trace = data.draw(st.booleans())
+    check(guide(path), subs, trace=trace, reviews=reviews)
