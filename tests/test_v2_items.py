@@ -31,6 +31,7 @@ from emulation_rules import (
     load_ruleset,
     score,
 )
+from emulation_rules.inputs.reviews import Override, Review
 from emulation_rules.reports.explain import explain_unit
 
 HEADER = """\
@@ -145,6 +146,25 @@ def test_the_excess_is_a_bonus_for_caps_adjustments_too() -> None:
     compiled = excess_guide("caps: {adjustments: 0.5}")
     result = unit(compiled, ke_hoach=100, thuc_hien=112, ke_hoach_2=90, thuc_hien_2=90)
     assert result.items["I"] == Decimal("100.5")
+
+
+def test_an_agreed_score_moves_no_excess_to_bonus() -> None:
+    # the reviewers agree 9 points for I.1 (the rule gave 11,2 = 10 + 1,2): the parent's bonus
+    # cap of 1 then has only I.2's excess 1,8 to cut, and I.1 keeps its 9 points
+    compiled = excess_guide("caps: {bonuses: 1}")
+    review = Review(
+        unit_id="u",
+        stage="agreed",
+        reviewer="Tổ thẩm định",
+        at="2021-12-20",
+        overrides=[Override(item="I.1", score=9, reason="Số liệu kiểm chứng khác")],
+    )
+    values = {"ke_hoach": 100, "thuc_hien": 112, "ke_hoach_2": 90, "thuc_hien_2": Decimal("91.8")}
+    [result] = score(
+        compiled, [Submission(unit_id="u", name="Đơn vị", values=values)], reviews=[review]
+    ).units
+    assert result.items["I.1"] == 9
+    assert result.items["I"] == Decimal(100)  # 9 + 90 points + 1 of the 1,8 bonus
 
 
 def test_the_explanation_names_the_bonus_line() -> None:

@@ -641,6 +641,7 @@ class _Unit(_Context):
             lines = (*lines, ("override", override.score - value, why))
             value = override.score
             status = "overridden"
+            excess = ZERO  # the agreed score is the item's points: no excess moves to bonus
         total = ZERO
         for part in parts:
             total += part[1]
