@@ -29,10 +29,11 @@ UPDATE = os.environ.get("EMULATION_RULES_UPDATE_GOLDEN") == "1"
 #: The examples whose folder is not named after their guide.
 GUIDE_OF = {
     "congan-cum347": "congan-cum347-2024",
+    "hungyen-2021": "hungyen-cumkhoi-2021",
     "tiengiang-2022": "tiengiang-stnmt-2022",
 }
 #: The date reviews are applied as of, for the examples that ship reviews.
-AS_OF = {"tiengiang-2022": "2022-12-31"}
+AS_OF = {"tiengiang-2022": "2022-12-31", "hungyen-2021": "2022-01-10"}
 
 
 @dataclass(frozen=True)
