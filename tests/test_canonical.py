@@ -520,7 +520,11 @@ def test_trace_to_dict_equals_the_reference(node):
 # --------------------------------------------------------------------------------------------
 # Results and records of the shipped examples
 
-GUIDE_FOR = {"tiengiang-2022": "tiengiang-stnmt-2022", "congan-cum347": "congan-cum347-2024"}
+GUIDE_FOR = {
+    "tiengiang-2022": "tiengiang-stnmt-2022",
+    "congan-cum347": "congan-cum347-2024",
+    "hungyen-2021": "hungyen-cumkhoi-2021",
+}
 # the example clusters (examples/service/ is the reference web service, not a cluster)
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
 

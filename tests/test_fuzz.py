@@ -240,6 +240,7 @@ EXAMPLE_PAIRS = {
     "vhttdl-7-tinh-mien-nui-phia-bac-2021.yaml": "vhttdl-7-tinh-mien-nui-phia-bac-2021",
     "vhttdl-dong-bang-song-hong-2017.yaml": "vhttdl-dong-bang-song-hong-2017",
     "khoi-van-hoa-xa-hoi-thua-thien-hue-2024.yaml": "khoi-van-hoa-xa-hoi-thua-thien-hue-2024",
+    "hungyen-cumkhoi-2021.yaml": "hungyen-2021",
 }
 
 

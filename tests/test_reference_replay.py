@@ -31,7 +31,11 @@ from emulation_rules.inputs.submissions import load_cluster
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2022, 12, 31)
 #: Example folders named otherwise than their guide.
-GUIDE_FOR = {"tiengiang-2022": "tiengiang-stnmt-2022", "congan-cum347": "congan-cum347-2024"}
+GUIDE_FOR = {
+    "tiengiang-2022": "tiengiang-stnmt-2022",
+    "congan-cum347": "congan-cum347-2024",
+    "hungyen-2021": "hungyen-cumkhoi-2021",
+}
 # the example clusters (examples/service/ is the reference web service, not a cluster)
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
 TIENGIANG = "tiengiang-2022"

@@ -32,6 +32,7 @@ EXAMPLES = {
     "vhttdl-dong-bang-song-hong-2017": "vhttdl-dong-bang-song-hong-2017",
     "vhttdl-duyen-hai-mien-trung-2022-h1": "vhttdl-duyen-hai-mien-trung-2022-h1",
     "chuong-trinh-phoi-hop-2021-2025": "chuong-trinh-phoi-hop-2021-2025",
+    "hungyen-cumkhoi-2021": "hungyen-2021",
 }
 PUBLISHED = {
     "ruleset-v1.json": ruleset_schema,
@@ -65,6 +66,27 @@ def test_every_example_submission_fits_its_guide_schema(guide_id):
     jsonschema.Draft202012Validator.check_schema(schema)
     data = yaml_data(ROOT / "examples" / EXAMPLES[guide_id] / "submissions.yaml")
     jsonschema.validate(data, schema)
+
+
+def test_submission_schema_of_a_list_input_is_an_array_of_its_item_fields():
+    # Hưng Yên 2021, V.2.b: late reports as a list input, one item per report (format v2).
+    guide = load_ruleset(ROOT / "rulesets" / "hungyen-cumkhoi-2021.yaml")
+    schema = submission_schema(guide)
+    prop = schema["$defs"]["unit"]["properties"]["values"]["properties"]["bao_cao_cham"]
+    assert prop["type"] == "array"
+    assert prop["default"] == []
+    assert prop["maxItems"] == 1000
+    assert prop["items"]["required"] == ["ten", "so_ngay"]
+    assert prop["items"]["properties"]["so_ngay"]["type"] == "integer"
+    assert "danh sách rỗng" in prop["description"]
+    doc = yaml_data(ROOT / "examples" / "hungyen-2021" / "submissions.yaml")
+    values = doc["units"][0]["values"]
+    values["bao_cao_cham"] = [{"ten": "Báo cáo quý I", "so_ngay": 7}]
+    jsonschema.validate(doc, schema)
+    for bad in ({"ten": "Báo cáo", "so_ngay": 7.5}, {"ten": "Báo cáo"}, {"so_ngay": 7, "x": 1}):
+        values["bao_cao_cham"] = [bad]
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(doc, schema)
 
 
 def test_submission_schema_carries_types_bounds_labels_and_requirements():

@@ -35,7 +35,11 @@ from emulation_rules.inputs.reviews import load_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Example folder -> guide id, where they differ.
-GUIDE_OF = {"congan-cum347": "congan-cum347-2024", "tiengiang-2022": "tiengiang-stnmt-2022"}
+GUIDE_OF = {
+    "congan-cum347": "congan-cum347-2024",
+    "tiengiang-2022": "tiengiang-stnmt-2022",
+    "hungyen-2021": "hungyen-cumkhoi-2021",
+}
 # the example clusters (examples/service/ is the reference web service, not a cluster)
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
 TINH_MAU = "tinh-mau-stnmt-2022"

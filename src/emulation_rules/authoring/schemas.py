@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulation_rules.audit.documents import AuditDoc, ResultDoc
 from emulation_rules.authoring.guidetests import GuideTestsFile
+from emulation_rules.compiler.fields import MAX_ITEMS
 from emulation_rules.guide.model import Ruleset
 
 if TYPE_CHECKING:
@@ -138,6 +139,8 @@ def _input_schema(field: InputField) -> dict[str, Any]:
         out.update(type="string", format="date", pattern=_DATE_PATTERN)
     elif field.type == "enum":
         out["enum"] = list(field.values)
+    elif field.type == "list":
+        out.update(type="array", maxItems=MAX_ITEMS, items=_list_item_schema(field))
     else:
         out.update(type="string", maxLength=2000)
     if field.type in ("count", "decimal", "percent"):
@@ -152,6 +155,16 @@ def _input_schema(field: InputField) -> dict[str, Any]:
     return out
 
 
+def _list_item_schema(field: InputField) -> dict[str, Any]:
+    """The schema of one item of a ``list`` input (format v2): an object of its fields."""
+    return {
+        "type": "object",
+        "properties": {item.name: _input_schema(item) for item in field.items},
+        "required": [item.name for item in field.items if item.required],
+        "additionalProperties": False,
+    }
+
+
 def _not_applicable(field: InputField) -> bool:
     return type(field.missing).__name__ == "_NotApplicable"
 
@@ -159,6 +172,8 @@ def _not_applicable(field: InputField) -> bool:
 def _json(value: Any) -> Any:
     if isinstance(value, bool | int | str) or value is None:
         return value
+    if isinstance(value, tuple | list):  # a list input's default (``missing: []``)
+        return [_json(item) for item in value]
     number = float(value)
     return int(number) if number.is_integer() else number
 
@@ -183,6 +198,8 @@ def _describe(field: InputField, spec_description: str | None, unit: str | None)
 def _missing_text(value: Any) -> str:
     if isinstance(value, bool):
         return "hiểu là không (false)"
+    if isinstance(value, tuple | list) and not value:  # a list input (format v2)
+        return "hiểu là danh sách rỗng (không có mục nào)"
     return f"hiểu là {value}"
 
 
