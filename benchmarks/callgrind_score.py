@@ -8,11 +8,13 @@ every tree is run by this virtual environment's Python (the same dependencies fo
 runs the same child twice: once to import, load the anchor guide and its 1,000 submissions and
 score 30 units (warm-up), and once doing all that and then ``score(guide, submissions,
 trace=True)``. The difference of the two totals is the instructions of that one ``score()``
-call; unlike wall-clock time it does not move with the load of a shared machine. A plain run
-first compiles the tree's bytecode, so that neither measured run pays for compiling modules
-(it would count in the first one only, and be subtracted from the score).
+call; unlike wall-clock time it does not move with the load of a shared machine. No bytecode
+is written (``PYTHONDONTWRITEBYTECODE=1``): in a fresh checkout both runs compile the same
+modules, and that cost cancels in the difference (a ``__pycache__`` written by the first run
+would be counted in it only, and wrongly subtracted from the score).
 
-Needs valgrind. Each tree takes a few minutes under callgrind.
+Needs valgrind. Each tree takes some ten minutes under callgrind on a quiet machine, half an
+hour on a loaded one.
 """
 
 from __future__ import annotations
@@ -47,15 +49,9 @@ def _child_command(phase: str, guide: Path, subs: Path) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--child", phase, str(guide), str(subs)]
 
 
-def warm(src: Path, guide: Path, subs: Path) -> None:
-    """One plain run, so that both measured runs find the tree's bytecode already compiled."""
-    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
-    subprocess.run(_child_command("setup", guide, subs), env=env, check=True)  # noqa: S603
-
-
 def instructions(src: Path, phase: str, guide: Path, subs: Path, out: Path) -> int:
     """Total instructions (Ir) callgrind counted for one run of the child."""
-    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -88,7 +84,6 @@ def main() -> int:
         print("| source | setup + warm-up | with score() | score() | per unit |")
         print("| --- | ---: | ---: | ---: | ---: |")
         for src in args.src:
-            warm(src, guide, subs)
             setup, total = (
                 instructions(src, phase, guide, subs, Path(tmp) / f"callgrind.{phase}")
                 for phase in PHASES

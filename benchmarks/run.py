@@ -1218,7 +1218,7 @@ def run_all(args: argparse.Namespace, argv: list[str] | None) -> int:
         figures["loads"] = time_loads(args, bench)
     if not args.no_memory:
         figures["memory"] = measure_memory(args, zen_missing)
-        figures["kept"] = measure_kept(args)
+    figures["kept"] = measure_kept(args)
     missing = "skipped (--no-ir)" if args.no_ir else valgrind_missing()
     if missing:
         figures["instructions"] = {"skipped": missing}

@@ -132,9 +132,10 @@ def test_the_browser_shows_the_report(report, tmp_path):
         ("5", "ca-xa-long-hung", "Công an xã Long Hưng"),
         ("6", "ca-xa-my-loi", "Công an xã Mỹ Lợi"),
     ]
-    # numbers the Vietnamese way: a dot between thousands, a decimal comma
-    assert ranks[0][3:] == ("1.005,8333…", "1.060", "94,8899…")
-    assert ranks[5][3:] == ("749,75", "1.050", "71,4048…")
+    # numbers the Vietnamese way (a dot between thousands, a decimal comma), as the guide
+    # rounds them (issue 14)
+    assert ranks[0][3:] == ("1.005,83", "1.060", "94,89")
+    assert ranks[5][3:] == ("749,75", "1.050", "71,4")  # 71.4048… rounded to 71.40
     # the awards with their arithmetic
     assert "Cờ thi đua của Bộ Công an" in text
     assert "Đề nghị: Công an xã An Bình (ca-xa-an-binh)" in text

@@ -29,7 +29,14 @@ from emulation_rules.compiler.fields import (
     coerce_value,
     expr_type,
 )
-from emulation_rules.compiler.nodes import BandSpec, GateC, Node, RankPointsC, TargetC
+from emulation_rules.compiler.nodes import (
+    BandSpec,
+    GateC,
+    Node,
+    ProportionalC,
+    RankPointsC,
+    TargetC,
+)
 from emulation_rules.compiler.sandbox import (
     CheckedExpression,
     ExprType,
@@ -356,7 +363,9 @@ class Compiler:
             optional_reads=tuple(n for n in site.reads if n in self.optional_inputs),
             has_limits=crit.cap_at_max or crit.floor is not None or crit.rounding is not None,
             layer=self._layer_at(path),
-            excess_children=_excess_children(crit),
+            excess_children=(excess_children := _excess_children(crit)),
+            carries_excess=isinstance(construct, ProportionalC) and construct.excess_bonus,
+            adjusts=bool(adjust_children or excess_children),
         )
 
     def _construct_conflicts(

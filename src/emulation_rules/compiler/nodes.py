@@ -293,22 +293,16 @@ class Node:
     excess_children: tuple[str, ...] = ()
     #: The shared caps that cut at this criterion (the lowest holding all their criteria).
     shared_caps: tuple[SharedCapC, ...] = ()
+    #: Whether its points above the cap become a bonus (``proportional: {excess: bonus}``).
+    carries_excess: bool = False
+    #: Whether it adds adjustments to its base: bonus/deduction children, or excesses
+    #: (``adjust_children or excess_children``: a field, read for every criterion of every unit).
+    adjusts: bool = False
 
     @property
     def children(self) -> tuple[str, ...]:
         """All children, score children first."""
         return self.score_children + self.adjust_children
-
-    @property
-    def carries_excess(self) -> bool:
-        """Whether its points above the cap become a bonus (``proportional: {excess: bonus}``)."""
-        construct = self.construct
-        return isinstance(construct, ProportionalC) and construct.excess_bonus
-
-    @property
-    def adjusts(self) -> bool:
-        """Whether it adds adjustments to its base: bonus/deduction children, or excesses."""
-        return bool(self.adjust_children or self.excess_children)
 
 
 @dataclass(frozen=True, slots=True)

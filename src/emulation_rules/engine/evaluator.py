@@ -485,7 +485,12 @@ class _Unit(_Context):
                 content = (chosen.bonus, chosen.malus)
         else:
             value = self.base(node, parts, lines)
-            excess = self.excess(node, lines)
+            # the points moved to bonus: the construct's last line, when it is the excess line
+            excess = (
+                lines[-1][1]
+                if node.carries_excess and lines and lines[-1][0] == "excess_bonus"
+                else ZERO
+            )
             held = _NO_CONTENT
             if node.adjusts:
                 adjustment, deductions, held = self.adjust(node, value, parts, lines)
@@ -580,13 +585,6 @@ class _Unit(_Context):
                 lines.append(("shared_cap", amount, cap.note))
                 value = value + amount
         return value, deductions, (bonus, malus)
-
-    @staticmethod
-    def excess(node: Node, lines: list[tuple[str, Decimal, str]]) -> Decimal:
-        """The points moved to bonus: the construct's last line, when it is the excess line."""
-        if node.carries_excess and lines and lines[-1][0] == "excess_bonus":
-            return lines[-1][1]
-        return ZERO
 
     def not_applicable(
         self,
