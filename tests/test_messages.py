@@ -370,6 +370,14 @@ def _examples() -> list[tuple[str, Path]]:
         guide = ROOT / "rulesets" / f"{folder.name}.yaml"
         if not guide.exists():
             guide = next(iter(sorted((ROOT / "rulesets").glob(f"{folder.name}*[0-9].yaml"))), None)
+        if guide is None:  # the guide its submissions name (examples/hungyen-2021)
+            named = re.search(
+                r"^ruleset:\s*(\S+)",
+                (folder / "submissions.yaml").read_text(encoding="utf-8"),
+                re.MULTILINE,
+            )
+            candidate = ROOT / "rulesets" / f"{named.group(1)}.yaml" if named else None
+            guide = candidate if candidate is not None and candidate.exists() else None
         if guide is None:
             guide = ROOT / TG
         out.append((str(guide.relative_to(ROOT)), folder))

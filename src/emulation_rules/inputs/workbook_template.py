@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.xlsx import (
     LINE_HEIGHT,
     column_letter,
@@ -109,10 +110,10 @@ def template_workbook(compiled: CompiledRuleset, *, rows: int = TEMPLATE_ROWS) -
     """
     lists = [name for name, field in compiled.inputs.items() if field.type == "list"]
     if lists:  # format v2: a list input has no cell form yet
-        message = (
-            f"the guide has list inputs ({', '.join(lists)}), which a workbook cannot hold "
-            "yet; give the submissions as YAML or JSON"
-        )
+        message = N_(
+            "the guide has list inputs ({names}), which a workbook cannot hold yet; "
+            "give the submissions as YAML or JSON"
+        ).format(names=", ".join(lists))
         raise OutputError(message, (Issue("excel-list-input", message),))
     openpyxl = require_openpyxl()
     workbook: Workbook = openpyxl.Workbook()
