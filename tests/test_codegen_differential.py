@@ -37,12 +37,13 @@ from emulation_rules import (
     Submission,
     TraceNode,
     UnitScore,
+    load_cluster,
     load_ruleset,
     load_submissions,
     score,
 )
 from emulation_rules.authoring.guidetests import TESTS_SUFFIX, load_suite
-from emulation_rules.authoring.guidetests.run import _inputs
+from emulation_rules.authoring.guidetests.run import _cluster, _inputs
 from emulation_rules.compiler.fields import NOT_APPLICABLE, InputField, ValueProblem, coerce_value
 from emulation_rules.compiler.nodes import (
     BandsC,
@@ -564,14 +565,17 @@ WRITTEN_IDS = [pytest.param(p, id=_name(p)) for p in WRITTEN]
 @budget(25)
 @given(data=st.data())
 def test_one_unit_shipped_guides(path: Path, data: st.DataObject) -> None:
-    check_unit(path, data.draw(submissions(path, "u"), label="submission"))
+    sub = data.draw(submissions(path, "u"), label="submission")
+    check_unit(path, sub, data.draw(cluster_files(path, ["u"]), label="cluster"))
 
 
 @pytest.mark.parametrize("path", SHIPPED_IDS)
 @budget(12)
 @given(data=st.data())
 def test_cluster_shipped_guides(path: Path, data: st.DataObject) -> None:
-    check_cluster(path, *data.draw(cohorts(path), label="cohort"))
+    subs, reviews = data.draw(cohorts(path), label="cohort")
+    cluster = data.draw(cluster_files(path, [s.unit_id for s in subs]), label="cluster")
+    check_cluster(path, subs, reviews, cluster)
 
 
 @pytest.mark.parametrize("path", WRITTEN_IDS)
@@ -753,7 +757,9 @@ def test_long_input_value_as_a_criterion_value(limit: str, adjustment: str) -> N
 # The fast path is really taken for ordinary units
 
 
-def _fast_path_taken(compiled: CompiledRuleset, subs: list[Submission]) -> int:
+def _fast_path_taken(
+    compiled: CompiledRuleset, subs: list[Submission], cluster: ClusterData | None = None
+) -> int:
     """Score ``subs`` as ``score`` does; program_unit must take every unit the interpreter
     scores (and refuse every unit it fails), with identical results. Returns the units taken."""
     assert compiled.program is not None
@@ -761,7 +767,9 @@ def _fast_path_taken(compiled: CompiledRuleset, subs: list[Submission]) -> int:
     for sub in subs:
         values, issues = validate_submission(compiled, sub)
         if values is not None:
-            valid.append((sub, values, tuple(issues)))
+            facts, problems = unit_facts(compiled, cluster, sub.unit_id)
+            assert facts is not None, problems
+            valid.append((sub, {**values, **facts}, tuple(issues)))
     entries, failures = cohort_values(compiled, [(s.unit_id, v) for s, v, _ in valid])
     taken = 0
     for sub, values, found in valid:
@@ -805,7 +813,9 @@ def test_examples_take_the_fast_path(example: Path) -> None:
     (guide_id,) = {s.ruleset for s in batch.submissions}
     path = next(p for p in SHIPPED if guide(p).id == guide_id)
     subs = list(batch.submissions)
-    assert _fast_path_taken(guide(path), subs) == 2 * len(subs)
+    file = example.parent / "cluster.yaml"
+    cluster = load_cluster(file) if file.exists() else None
+    assert _fast_path_taken(guide(path), subs, cluster) == 2 * len(subs)
 
 
 @pytest.mark.parametrize("suite_path", SUITES, ids=_name)
@@ -815,5 +825,6 @@ def test_guide_suite_units_take_the_fast_path(suite_path: Path) -> None:
     taken = 0
     for index in range(len(suite.tests.cases)):
         subs, _, _ = _inputs(suite, index)
-        taken += _fast_path_taken(compiled, subs)
+        cluster = _cluster(suite, suite.tests.cases[index])
+        taken += _fast_path_taken(compiled, subs, cluster)
     assert taken > 0
