@@ -4,8 +4,9 @@ The engine reads ``emulation-rules/v1`` and ``emulation-rules/v2``. Format v2 is
 keys; each new key's pydantic ``Field`` carries ``json_schema_extra={"since": "v2"}``. A guide
 that declares v1 and uses such a key gets one ``needs-format-v2`` error per key, located at the
 key, with the hint to declare v2; a v2 guide may use every key. The walk is generic over the
-parsed model (the fields each model was given explicitly, ``model_fields_set``), so a key added
-later is covered by its marker alone, and a v1 guide, which sets none, is untouched.
+parsed model (the fields each model was given explicitly, ``model_fields_set``, with a value
+other than the field's default), so a key added later is covered by its marker alone, and a v1
+guide, which sets none, is untouched.
 """
 
 from __future__ import annotations
@@ -42,9 +43,13 @@ def v2_keys(model: BaseModel, path: Path = ()) -> Iterator[Path]:
     for name in cls.model_fields:  # in the model's order, so the findings come in order too
         if name not in model.model_fields_set:
             continue
-        key = cls.model_fields[name].alias or name
+        field = cls.model_fields[name]
+        key = field.alias or name
         if _since(cls, name) == "v2":
-            yield (*path, key)
+            # a key written with its default value says what v1 says (a guide dumped from its
+            # model writes every key): only a value that changes something needs format v2
+            if getattr(model, name) != field.get_default(call_default_factory=True):
+                yield (*path, key)
             continue
         yield from _values(getattr(model, name), (*path, key))
 
