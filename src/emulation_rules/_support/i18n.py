@@ -110,9 +110,17 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         if not _PLACEHOLDER.search(msgid):
             continue
         parts = _PLACEHOLDER.split(msgid)
-        regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
+        seen: set[str] = set()
+        pieces = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pieces.append(re.escape(part))
+            elif part in seen:  # a value named twice ("{rows} row bands … {rows} rows"): the same
+                pieces.append(f"(?P={part})")
+            else:
+                seen.add(part)
+                pieces.append(f"(?P<{part}>.+?)")
+        regex = "".join(pieces)
         literal = sum(len(part) for part in parts[::2])
         found.append((literal, msgid, re.compile(regex, re.DOTALL)))
     found.sort(key=lambda item: (-item[0], item[1]))

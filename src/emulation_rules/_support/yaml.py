@@ -389,6 +389,18 @@ def _parse(
     return document, builder.issues, None
 
 
+#: PyYAML's commonest problems (``problem`` and ``context`` as the parser says them), for the
+#: catalogs: a message quotes them as they are.
+_PYYAML_PROBLEMS = (
+    N_("mapping values are not allowed in this context"),
+    N_("did not find expected ',' or ']' while parsing a flow sequence"),
+    N_("did not find expected key while parsing a block mapping"),
+    N_("did not find expected '-' indicator while parsing a block collection"),
+    N_("found unexpected end of stream while scanning a quoted scalar"),
+    N_("could not find expected ':' while scanning a simple key"),
+)
+
+
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
     at = mark.index if mark is not None else -1
     if "tab" in problem or (0 <= at < len(text) and text[at] == "\t"):

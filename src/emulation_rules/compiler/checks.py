@@ -193,9 +193,9 @@ def top_level(add: Add, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
                 close = difflib.get_close_matches(key.id, list(nodes), n=1)
                 add(
                     "unknown-criterion",
-                    f"ranking key names {key.id!r}, which is not a criterion",
+                    N_("ranking key names {id}, which is not a criterion").format(id=repr(key.id)),
                     ("ranking", "by", index),
-                    hint=f"did you mean {close[0]!r}?" if close else None,
+                    hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
                 )
 
 

@@ -278,7 +278,7 @@ class Compiler:
             if missing is not None:
                 self.add(
                     "invalid-value",
-                    "a required input cannot also say what a missing value means",
+                    N_("a required input cannot also say what a missing value means"),
                     (*path, "missing"),
                 )
             return fld

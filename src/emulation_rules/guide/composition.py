@@ -174,7 +174,9 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
             return layers, [
                 current.issue(
                     "extend-missing",
-                    f"the base guide {target!r} cannot be read: {detail}",
+                    N_("the base guide {name} cannot be read: {detail}").format(
+                        name=repr(target), detail=detail
+                    ),
                     ("extends",),
                     hint=_missing_hint(target, current.source),
                 )

@@ -221,17 +221,25 @@ class _Checker:
                 try:
                     number = Decimal(text.replace("_", "x"))
                 except decimal.InvalidOperation:
-                    checker.fail("expr-number", f"'{text}' is not a number literal", node)
+                    checker.fail(
+                        "expr-number",
+                        N_("'{text}' is not a number literal").format(text=text),
+                        node,
+                    )
                     return node
                 if not number.is_finite() or number.copy_abs() >= Decimal("1e15"):
-                    checker.fail("expr-number", f"the number {text} is too large", node)
+                    checker.fail(
+                        "expr-number", N_("the number {text} is too large").format(text=text), node
+                    )
                     return node
                 if len(number.as_tuple().digits) > MAX_LITERAL_DIGITS:
                     # the engine computes with 28 significant digits: more would be rounded
                     checker.fail(
                         "expr-number",
-                        f"the number {text} has more than {MAX_LITERAL_DIGITS} significant "
-                        "digits, more than the engine keeps",
+                        N_(
+                            "the number {text} has more than {digits} significant digits, "
+                            "more than the engine keeps"
+                        ).format(text=text, digits=MAX_LITERAL_DIGITS),
                         node,
                     )
                     return node
@@ -239,7 +247,9 @@ class _Checker:
                     # 1e-999999999 would underflow to 0; 0e-999999999 would print a megabyte
                     checker.fail(
                         "expr-number",
-                        f"the number {text} has more than {MAX_LITERAL_PLACES} decimal places",
+                        N_("the number {text} has more than {places} decimal places").format(
+                            text=text, places=MAX_LITERAL_PLACES
+                        ),
                         node,
                     )
                     return node
@@ -491,10 +501,11 @@ def _arity(function: Function) -> str:
     most = len(function.args)
     least = most - function.optional
     if function.variadic:
-        return f"{least} or more arguments"
+        return N_("{count} or more arguments").format(count=least)
     if least == most:
-        return f"{most} argument{'s' if most != 1 else ''}"
-    return f"{least} to {most} arguments"
+        one = N_("{count} argument")
+        return (one if most == 1 else N_("{count} arguments")).format(count=most)
+    return N_("{least} to {most} arguments").format(least=least, most=most)
 
 
 def _is_zero(node: ast.AST) -> bool:
@@ -512,6 +523,8 @@ def _cannot_compare(left: str, right: str) -> str:
 
 #: The words of the types, for the catalogs: a message names them ("needs a number").
 _TYPE_WORDS = (N_("number"), N_("bool"), N_("date"), N_("text"))
+#: Python's words for the commonest syntax error, for the catalogs ("invalid syntax: …").
+_SYNTAX_WORDS = (N_("invalid syntax"), N_("'(' was never closed"), N_("unmatched ')'"))
 #: What needs a type, for the catalogs ("arithmetic needs a number, got a bool").
 _WHAT_WORDS = (
     N_("arithmetic"),
