@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from emulation_rules import SubmissionError, load_ruleset, load_submissions, score
+from emulation_rules._support.i18n import translate, use_language
 from emulation_rules.audit.log import append_record, verify_log
 from emulation_rules.audit.records import (
     AuditError,
@@ -260,6 +262,31 @@ def test_replay_against_a_changed_guide_names_the_first_differing_node(
     assert report.differences[0].startswith("guide digest differs")
     assert "criterion '4.3.1'" in report.differences[1]
     assert "cap_line" in report.differences[1] or "value" in report.differences[1]
+
+
+def test_replay_says_its_differences_in_vietnamese(guide, batch, reviews, tmp_path):
+    """Issue 15: the replay's differences through the catalogs; the report keeps English."""
+    record = record_for(guide, batch, reviews)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(
+        GUIDE.read_text(encoding="utf-8").replace(
+            "per_event: {count: c431_so_bai_viet_duoc_dang, points: 0.2, cap: 1}",
+            "per_event: {count: c431_so_bai_viet_duoc_dang, points: 0.2, cap: 0.6}",
+        ),
+        encoding="utf-8",
+    )
+    report = replay(record, ruleset=str(changed))
+    with use_language("vi"):
+        said = [translate(difference) for difference in report.differences]
+    assert said[0].startswith("mã băm của hướng dẫn khác: khi ghi là sha256:")
+    assert said[1].startswith("đơn vị '")
+    assert "tiêu chí '4.3.1' (dòng " in said[1]
+    assert " khác: khi ghi là " in said[1]
+    assert not [line for line in said if re.search(r"\b(differs|recorded|unit|now)\b", line)]
+    with use_language("en"):
+        assert [translate(difference) for difference in report.differences] == list(
+            report.differences
+        )
 
 
 def test_an_edited_record_is_refused(guide, batch, reviews):

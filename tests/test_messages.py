@@ -418,6 +418,66 @@ def test_no_english_word_in_vietnamese_output(guide, folder, tmp_path, monkeypat
     assert not found
 
 
+INVALID = ROOT / "tests" / "data" / "invalid"
+
+
+def _invalid_runs() -> list[tuple[str, ...]]:
+    """The command that reports each broken fixture: check a guide, score a submission file."""
+    runs: list[tuple[str, ...]] = [
+        ("check", str(path.relative_to(ROOT)))
+        for path in sorted((INVALID / "guides").iterdir())
+        if path.suffix in (".yaml", ".json")
+    ]
+    guide = str((INVALID / "submissions" / "_guide.yaml").relative_to(ROOT))
+    runs += [
+        ("score", guide, str(path.relative_to(ROOT)))
+        for path in sorted((INVALID / "submissions").iterdir())
+        if path.suffix in (".yaml", ".json") and not path.name.startswith("_")
+    ]
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", _invalid_runs(), ids=lambda argv: Path(argv[-1]).name)
+def test_every_invalid_fixture_is_reported_in_vietnamese(argv, monkeypatch):
+    """Issue 15: the compiler's, the model's and the readers' messages, in Vietnamese."""
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(*argv)
+    assert code != 0 or "cảnh báo" in out + err, (argv, out, err)
+    found = [
+        (words, line)
+        for line in (out + err).splitlines()
+        if (words := _WORD.findall(_DATA.sub(" ", line)))
+    ]
+    assert not found
+    # --lang en: the English of the source, which the scan does find
+    _code, out_en, err_en = cli(*argv, "--lang", "en")
+    assert out_en + err_en != out + err
+
+
+def test_an_expression_issue_keeps_its_expression_and_translates_its_message():
+    text = "arithmetic needs a number, got a bool in 'co_bao_cao * 5'"
+    with use_language("vi"):
+        assert translate(text) == (
+            "phép tính số học cần kiểu số, nhưng nhận được kiểu đúng/sai trong 'co_bao_cao * 5'"
+        )
+        # a text whose part before " in '" is not a message of ours stays whole, in English
+        assert translate("no such thing in 'x'") == "no such thing in 'x'"
+    with use_language("en"):
+        assert translate(text) == text
+
+
+def test_a_template_may_name_a_value_twice():
+    text = "the table has 2 row bands and 3 column bands, so 'values' needs 2 rows of 3 numbers"
+    with use_language("vi"):
+        assert translate(text) == (
+            "bảng có 2 mức theo hàng và 3 mức theo cột, nên 'values' cần 2 hàng, mỗi hàng 3 số"
+        )
+        # the same name must hold the same value, or the template does not match
+        other = text.replace("needs 2 rows", "needs 4 rows")
+        assert translate(other) == other
+
+
 #: Words of the engine that no person should read (issue 15): the trace's and the format's own.
 INTERNAL = re.compile(
     r"\b(TOTAL|benchmark\w*|per_event|cap_\w+|override|rounding|forfeit\w*|half_up|"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.strict_json import parse_strict_json
 from emulation_rules._support.text import decode_source, read_source
 from emulation_rules._support.yaml import Positions, YamlDocument, parse_yaml
@@ -267,11 +268,13 @@ def pydantic_issues(
                 if close:
                     hint = f"did you mean {close[0]!r}?"
         elif code == "missing-field" and path:
-            message = f"the field {path[-1]!r} is required"
+            message = N_("the field {name} is required").format(name=repr(path[-1]))
             path = path[:-1] or path
         elif code == "invalid-value" and error["type"] == "literal_error":
             expected = message.removeprefix("Input should be ").lower()
-            message = f"{error['input']!r} is not allowed: {expected}"
+            message = N_("{value} is not allowed: {expected}").format(
+                value=repr(error["input"]), expected=expected
+            )
         message, hint = _friendly(error, message, hint)
         issue = Issue(code, _plain(message), source=source, path=path, hint=hint)
         key = code in ("unknown-field", "missing-field")
@@ -344,30 +347,35 @@ def vietnamese_key(name: str) -> str | None:
 
 
 _EXPECTED = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "bool_type": "true or false",
-    "dict_type": "a mapping of keys",
-    "model_type": "a mapping of keys",
-    "model_attributes_type": "a mapping of keys",
-    "tuple_type": "a list",
-    "list_type": "a list",
+    "string_type": N_("text"),
+    "int_type": N_("a whole number"),
+    "int_parsing": N_("a whole number"),
+    "bool_type": N_("true or false"),
+    "dict_type": N_("a mapping of keys"),
+    "model_type": N_("a mapping of keys"),
+    "model_attributes_type": N_("a mapping of keys"),
+    "tuple_type": N_("a list"),
+    "list_type": N_("a list"),
 }
+#: Pydantic's own messages that reach a person as they are, for the catalogs.
+_PYDANTIC_MESSAGES = (
+    N_("tuple should have at least {count} item after validation, not {actual}"),
+    N_("list should have at least {count} item after validation, not {actual}"),
+)
 
 
 def _shown(value: Any) -> str:
     if value is None:
-        return "nothing (null)"
+        return N_("nothing (null)")
     if isinstance(value, bool):
-        return "a boolean"
+        return N_("a boolean")
     if isinstance(value, int | Decimal):
-        return f"the number {value}"
+        return N_("the number {number}").format(number=value)
     if isinstance(value, dict):
-        return "a mapping"
+        return N_("a mapping")
     if isinstance(value, list):
-        return "a list"
-    return f"the text {value!r}"
+        return N_("a list")
+    return N_("the text {text}").format(text=repr(value))
 
 
 def _friendly(error: Any, message: str, hint: str | None) -> tuple[str, str | None]:
@@ -381,8 +389,8 @@ def _friendly(error: Any, message: str, hint: str | None) -> tuple[str, str | No
         and isinstance(value, int | Decimal)
         and not isinstance(value, bool)
     ):
-        hint = f'quote it to keep it as text: "{value}"'
-    return f"expected {expected}, got {_shown(value)}", hint
+        hint = N_('quote it to keep it as text: "{value}"').format(value=value)
+    return N_("expected {expected}, got {got}").format(expected=expected, got=_shown(value)), hint
 
 
 def _get(data: Any, path: tuple[str | int, ...]) -> Any:

@@ -110,9 +110,17 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
         if not _PLACEHOLDER.search(msgid):
             continue
         parts = _PLACEHOLDER.split(msgid)
-        regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
+        seen: set[str] = set()
+        pieces = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                pieces.append(re.escape(part))
+            elif part in seen:  # a value named twice ("{rows} row bands … {rows} rows"): the same
+                pieces.append(f"(?P={part})")
+            else:
+                seen.add(part)
+                pieces.append(f"(?P<{part}>.+?)")
+        regex = "".join(pieces)
         literal = sum(len(part) for part in parts[::2])
         found.append((literal, msgid, re.compile(regex, re.DOTALL)))
     found.sort(key=lambda item: (-item[0], item[1]))
@@ -150,6 +158,9 @@ def translate(text: str, *, _depth: int = 0) -> str:
     exact = catalog.gettext(text)
     if exact != text or lang == "en" or _depth > _DEPTH:
         return exact
+    in_expression = _in_expression(text, _depth)
+    if in_expression is not None:
+        return in_expression
     for pattern, msgid in _patterns(lang):
         match = pattern.fullmatch(text)
         if match is None:
@@ -159,6 +170,28 @@ def translate(text: str, *, _depth: int = 0) -> str:
         }
         return catalog.gettext(msgid).format(**values)
     return text
+
+
+#: Where a message names the expression it is about: "<message> in '<expression>'".
+_IN_EXPRESSION = re.compile(r" in (?=['\"])")
+
+
+def _in_expression(text: str, depth: int) -> str | None:
+    """A message about an expression, "<message> in '<expression>'", translated, or None.
+
+    The compiler adds the expression to the message of any expression issue; the message is
+    translated on its own and the expression kept as written. Only when the message before
+    " in " translates, so that no other text that contains " in '" is split.
+    """
+    for found in _IN_EXPRESSION.finditer(text):
+        head, tail = text[: found.start()], text[found.end() :]
+        if len(tail) < 2 or tail[-1] != tail[0]:
+            continue
+        problem = translate(head, _depth=depth + 1)
+        if problem != head:
+            template = pgettext("expression", "{problem} in {expression}")
+            return template.format(problem=problem, expression=tail)
+    return None
 
 
 def render_issue(issue: Issue) -> str:

@@ -13,6 +13,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import json_integer, nfc
 from emulation_rules.errors import Issue
 
@@ -40,7 +41,7 @@ class DuplicateKeyError(ValueError):
 
 
 def _bad_constant(text: str) -> Any:
-    msg = f"{text} is not a number; give a finite decimal"
+    msg = N_("{text} is not a number; give a finite decimal").format(text=text)
     raise _ConstantError(msg)
 
 
@@ -66,7 +67,7 @@ def parse_strict_json(text: str, name: str) -> tuple[Any, list[Issue]]:
         return None, [
             Issue(
                 "yaml-syntax",
-                f"invalid JSON: {exc.msg}",
+                N_("invalid JSON: {problem}").format(problem=exc.msg),
                 source=name,
                 line=exc.lineno,
                 column=exc.colno,

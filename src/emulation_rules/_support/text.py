@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.errors import Issue
 
 if TYPE_CHECKING:
@@ -46,6 +47,16 @@ class SourceText:
 
     name: str
     text: str
+
+
+#: The operating system's reasons a file cannot be read (``strerror``), for the catalogs: a
+#: message quotes them ("cannot read the file: No such file or directory").
+_OS_REASONS = (
+    N_("No such file or directory"),
+    N_("Permission denied"),
+    N_("Is a directory"),
+    N_("Not a directory"),
+)
 
 
 def nfc(text: str) -> str:
@@ -182,7 +193,9 @@ def read_source(
         if size > max_bytes:
             return None, Issue(
                 "file-too-large",
-                f"the file has {size} bytes; the limit is {max_bytes}",
+                N_("the file has {size} bytes; the limit is {limit}").format(
+                    size=size, limit=max_bytes
+                ),
                 source=name,
             )
         with file.open("rb") as stream:  # never more than the limit: /dev/zero has size 0
@@ -190,11 +203,15 @@ def read_source(
         if len(data) > max_bytes:
             return None, Issue(
                 "file-too-large",
-                f"the file has more than {max_bytes} bytes, the limit",
+                N_("the file has more than {limit} bytes, the limit").format(limit=max_bytes),
                 source=name,
             )
     except OSError as exc:
-        return None, Issue("file-not-found", f"cannot read the file: {exc.strerror}", source=name)
+        return None, Issue(
+            "file-not-found",
+            N_("cannot read the file: {problem}").format(problem=exc.strerror),
+            source=name,
+        )
     return decode_source(data, name, max_bytes=max_bytes)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import describe_control, find_control, find_invisible, nfc
 from emulation_rules.errors import Issue
 
@@ -143,9 +144,9 @@ class _Builder:
             if not isinstance(value, str):
                 self.issue(
                     "key-type",
-                    f"mapping keys must be text, not {_describe(value)}",
+                    _describe(value),
                     mark,
-                    hint="quote the key",
+                    hint=N_("quote the key"),
                 )
                 frame[2] = _BAD_KEY
             elif value in container:
@@ -193,13 +194,19 @@ class _Builder:
         if event.anchor is not None:
             self.issue(
                 "yaml-alias",
-                f"anchor '&{event.anchor}' is not allowed; write the values out",
+                N_("anchor '&{anchor}' is not allowed; write the values out").format(
+                    anchor=event.anchor
+                ),
                 event.start_mark,
             )
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
             shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
-            self.issue("yaml-tag", f"explicit tag {shown!r} is not allowed", event.start_mark)
+            self.issue(
+                "yaml-tag",
+                N_("explicit tag {tag} is not allowed").format(tag=repr(shown)),
+                event.start_mark,
+            )
 
     def feed(self, event: Any) -> bool:
         """Consume one event; return False to stop (depth exceeded)."""
@@ -208,15 +215,17 @@ class _Builder:
             if self.documents > 1:
                 self.issue(
                     "multiple-documents",
-                    "only one YAML document per file is allowed",
+                    N_("only one YAML document per file is allowed"),
                     event.start_mark,
-                    hint="remove the '---' separator or split the file",
+                    hint=N_("remove the '---' separator or split the file"),
                 )
                 return False
         elif isinstance(event, yaml.AliasEvent):
             self.issue(
                 "yaml-alias",
-                f"alias '*{event.anchor}' is not allowed; write the values out",
+                N_("alias '*{anchor}' is not allowed; write the values out").format(
+                    anchor=event.anchor
+                ),
                 event.start_mark,
             )
             path = self._child_path()
@@ -228,7 +237,9 @@ class _Builder:
             if not event.style and event.implicit[0]:
                 value = _resolve_plain(event.value)
                 if event.value == "<<" and self.stack and self.stack[-1][4]:
-                    self.issue("yaml-alias", "merge keys '<<' are not allowed", event.start_mark)
+                    self.issue(
+                        "yaml-alias", N_("merge keys '<<' are not allowed"), event.start_mark
+                    )
                     self.dropped.add((*self.stack[-1][1], "<<"))
             else:
                 value = nfc(event.value)
@@ -244,14 +255,16 @@ class _Builder:
             if len(self.stack) >= self.max_depth:
                 self.issue(
                     "too-deep",
-                    f"the document nests deeper than {self.max_depth} levels",
+                    N_("the document nests deeper than {depth} levels").format(
+                        depth=self.max_depth
+                    ),
                     event.start_mark,
                 )
                 return False
             path = self._child_path()
             mark = event.start_mark
             if path is None:
-                self.issue("key-type", "mapping keys must be text, not a collection", mark)
+                self.issue("key-type", N_("mapping keys must be text, not a collection"), mark)
                 path = ("?",)
             if mark is not None:
                 self.positions.values[path] = (mark.line + 1, mark.column + 1)
@@ -278,13 +291,14 @@ _BAD_KEY = _Sentinel()
 
 
 def _describe(value: Any) -> str:
+    """The message for a key that is not text (each a whole message, for the catalogs)."""
     if value is None:
-        return "null"
+        return N_("mapping keys must be text, not null")
     if isinstance(value, bool):
-        return "a boolean"
+        return N_("mapping keys must be text, not a boolean")
     if isinstance(value, int | Decimal):
-        return "a number"
-    return type(value).__name__
+        return N_("mapping keys must be text, not a number")
+    return N_("mapping keys must be text, not {kind}").format(kind=type(value).__name__)
 
 
 def parse_yaml(
@@ -322,7 +336,9 @@ def _parse_within_our_limit(
     # our limit is above PyYAML's (a caller's choice): PyYAML's refusal is the depth issue
     builder = _Builder(name, max_depth)
     builder.issue(
-        "too-deep", f"the document nests deeper than {_PYYAML_NEST_LIMIT} levels", nest_mark
+        "too-deep",
+        N_("the document nests deeper than {depth} levels").format(depth=_PYYAML_NEST_LIMIT),
+        nest_mark,
     )
     return None, builder.issues
 
@@ -354,7 +370,11 @@ def _parse(
         builder.issue("yaml-syntax", f"{problem}{context}".strip(), mark, hint=hint)
         return None, builder.issues, None
     except Exception as exc:  # noqa: BLE001 - the parser is third-party; nothing may escape raw
-        builder.issue("yaml-syntax", f"cannot parse the YAML ({type(exc).__name__})", None)
+        builder.issue(
+            "yaml-syntax",
+            N_("cannot parse the YAML ({kind})").format(kind=type(exc).__name__),
+            None,
+        )
         return None, builder.issues, None
     finally:
         parser.dispose()
@@ -362,17 +382,29 @@ def _parse(
         return None, builder.issues, None
     if builder.documents == 0 or builder.root is None:
         builder.issues.append(
-            Issue("empty-document", "the document is empty", source=name, line=1, column=1)
+            Issue("empty-document", N_("the document is empty"), source=name, line=1, column=1)
         )
         return None, builder.issues, None
     document = YamlDocument(builder.root, builder.positions, frozenset(builder.dropped))
     return document, builder.issues, None
 
 
+#: PyYAML's commonest problems (``problem`` and ``context`` as the parser says them), for the
+#: catalogs: a message quotes them as they are.
+_PYYAML_PROBLEMS = (
+    N_("mapping values are not allowed in this context"),
+    N_("did not find expected ',' or ']' while parsing a flow sequence"),
+    N_("did not find expected key while parsing a block mapping"),
+    N_("did not find expected '-' indicator while parsing a block collection"),
+    N_("found unexpected end of stream while scanning a quoted scalar"),
+    N_("could not find expected ':' while scanning a simple key"),
+)
+
+
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:
     at = mark.index if mark is not None else -1
     if "tab" in problem or (0 <= at < len(text) and text[at] == "\t"):
-        return "indent with spaces, not tabs"
+        return N_("indent with spaces, not tabs")
     if "quote" in problem or "end of stream" in problem:
-        return "check for an unclosed quote or bracket"
+        return N_("check for an unclosed quote or bracket")
     return None

@@ -35,6 +35,7 @@ from emulation_rules._support.canonical import (
     canonical_value,
     digest,
 )
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import json_integer
 from emulation_rules._version import __version__
 from emulation_rules.audit.documents import AuditDoc
@@ -461,8 +462,15 @@ def _replay_with(
     differences: list[str] = []
     if guide.digest != recorded_rs["digest"]:
         differences.append(
-            f"guide digest differs: recorded {recorded_rs['digest']}, now {guide.digest} "
-            f"(guide {guide.id} version {guide.version})"
+            N_(
+                "guide digest differs: recorded {recorded}, now {now} "
+                "(guide {id} version {version})"
+            ).format(
+                recorded=recorded_rs["digest"],
+                now=guide.digest,
+                id=guide.id,
+                version=guide.version,
+            )
         )
     inputs = _recorded_inputs(record)
     result = _rescore(guide, inputs, reference=reference)
@@ -485,12 +493,14 @@ def _replay_with(
         first = first_difference(record["result"], again["result"])
         header = _header_differences(record, again)
     except (KeyError, TypeError, AttributeError, IndexError) as exc:
-        first = f"the recorded result is malformed ({_reason(exc)}): it cannot match the replay"
+        first = N_(
+            "the recorded result is malformed ({reason}): it cannot match the replay"
+        ).format(reason=_reason(exc))
         header = []
     if first is not None:
         differences.append(first)
     elif again["input_digest"] != record["input_digest"]:
-        differences.append("the inputs' digest differs although the results agree")
+        differences.append(N_("the inputs' digest differs although the results agree"))
     differences.extend(header)
     return ReplayReport(
         not differences, tuple(differences), record["digest"], again["digest"], evaluator
@@ -620,7 +630,11 @@ def _header_differences(record: dict[str, Any], again: dict[str, Any]) -> list[s
         for key in _HEADER:
             if key in new and (not isinstance(old, dict) or old.get(key) != new[key]):
                 shown = old.get(key) if isinstance(old, dict) else old
-                found.append(f"{where}.{key} differs: recorded {shown!r}, now {new[key]!r}")
+                found.append(
+                    N_("{where}.{key} differs: recorded {old}, now {new}").format(
+                        where=where, key=key, old=repr(shown), new=repr(new[key])
+                    )
+                )
     return found
 
 
@@ -713,16 +727,20 @@ def _first_difference(
     new_units = {u["unit_id"]: u for u in new.get("units", [])}
     for unit_id in [u["unit_id"] for u in old.get("units", [])]:
         if unit_id not in new_units:
-            return f"unit {unit_id!r}: scored when recorded, not scored now"
+            return N_("unit {unit}: scored when recorded, not scored now").format(
+                unit=repr(unit_id)
+            )
         found = _unit_difference(unit_id, old_units[unit_id], new_units[unit_id], fields)
         if found:
             return found
     for unit_id in new_units:
         if unit_id not in old_units:
-            return f"unit {unit_id!r}: scored now, not when recorded"
+            return N_("unit {unit}: scored now, not when recorded").format(unit=repr(unit_id))
     for key in sorted(set(old) | set(new)):
         if key != "units" and old.get(key) != new.get(key):
-            return f"result field {key!r} differs: recorded {old.get(key)!r}, now {new.get(key)!r}"
+            return N_("result field {key} differs: recorded {old}, now {new}").format(
+                key=repr(key), old=repr(old.get(key)), new=repr(new.get(key))
+            )
     return None
 
 
@@ -733,11 +751,12 @@ def _unit_difference(
     if old_trace is not None and new_trace is not None:
         found = _node_difference(old_trace, new_trace, fields)
         if found is not None:
-            return f"unit {unit_id!r}, {found}"
+            template, values = found
+            return template.format(unit=repr(unit_id), **values)
     for key in sorted(set(old) | set(new)):
         if key != "trace" and old.get(key) != new.get(key):
-            return (
-                f"unit {unit_id!r}: {key} differs: recorded {old.get(key)!r}, now {new.get(key)!r}"
+            return N_("unit {unit}: {key} differs: recorded {old}, now {new}").format(
+                unit=repr(unit_id), key=key, old=repr(old.get(key)), new=repr(new.get(key))
             )
     return None
 
@@ -748,25 +767,40 @@ _RULE_FIELDS = ("rule",)
 
 def _node_difference(
     old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]
-) -> str | None:
-    """Depth first, children before the node: the deepest first cause is reported."""
+) -> tuple[str, dict[str, Any]] | None:
+    """Depth first, children before the node: the deepest first cause is reported.
+
+    The difference is a whole message of the catalogs, the unit's (``{unit}``) filled in by
+    the caller, with its values.
+    """
     old_children = {c["id"]: c for c in old.get("children", [])}
     new_children = {c["id"]: c for c in new.get("children", [])}
     for child in old.get("children", []):
         other = new_children.get(child["id"])
         if other is None:
-            return f"criterion {child['id']!r}: present when recorded, absent now"
+            template = N_("unit {unit}, criterion {id}: present when recorded, absent now")
+            return template, {"id": repr(child["id"])}
         found = _node_difference(child, other, fields)
         if found is not None:
             return found
     for ident in new_children:
         if ident not in old_children:
-            return f"criterion {ident!r}: absent when recorded, present now"
+            template = N_("unit {unit}, criterion {id}: absent when recorded, present now")
+            return template, {"id": repr(ident)}
     for key in fields:
         if old.get(key) != new.get(key):
-            line = f" (guide line {new.get('line')})" if new.get("line") else ""
-            return (
-                f"criterion {old['id']!r}{line}: {key} differs: recorded {old.get(key)!r}, "
-                f"now {new.get(key)!r}"
-            )
+            values = {
+                "id": repr(old["id"]),
+                "key": key,
+                "old": repr(old.get(key)),
+                "new": repr(new.get(key)),
+            }
+            if new.get("line"):
+                template = N_(
+                    "unit {unit}, criterion {id} (guide line {line}): {key} differs: "
+                    "recorded {old}, now {new}"
+                )
+                return template, {**values, "line": new.get("line")}
+            template = N_("unit {unit}, criterion {id}: {key} differs: recorded {old}, now {new}")
+            return template, values
     return None

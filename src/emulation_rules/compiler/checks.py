@@ -13,6 +13,7 @@ import itertools
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.guide.model import plain
 
 if TYPE_CHECKING:
@@ -135,12 +136,16 @@ def children_checks(
             if total != crit.max:
                 add(
                     "sum-mismatch",
-                    f"the children of {rid!r} add up to {total}, not its maximum {crit.max}",
+                    N_("the children of {id} add up to {total}, not its maximum {max}").format(
+                        id=repr(rid), total=total, max=crit.max
+                    ),
                     (*path, "max"),
                     rule_id=rid,
                     severity=mode,
-                    hint="fix a maximum, or set 'children_sum: warn' or 'off' "
-                    "if the guide intends it",
+                    hint=N_(
+                        "fix a maximum, or set 'children_sum: warn' or 'off' "
+                        "if the guide intends it"
+                    ),
                 )
     for child in crit.children:
         if child.requires_benchmark:
@@ -170,7 +175,9 @@ def top_level(add: Add, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
         if total != rs.scale:
             add(
                 "scale-mismatch",
-                f"the top-level criteria add up to {total}, not the scale {rs.scale}",
+                N_("the top-level criteria add up to {total}, not the scale {scale}").format(
+                    total=total, scale=rs.scale
+                ),
                 ("scale",),
                 severity=rs.children_sum,
             )
@@ -186,9 +193,9 @@ def top_level(add: Add, ruleset: Ruleset, nodes: Mapping[str, Node]) -> None:
                 close = difflib.get_close_matches(key.id, list(nodes), n=1)
                 add(
                     "unknown-criterion",
-                    f"ranking key names {key.id!r}, which is not a criterion",
+                    N_("ranking key names {id}, which is not a criterion").format(id=repr(key.id)),
                     ("ranking", "by", index),
-                    hint=f"did you mean {close[0]!r}?" if close else None,
+                    hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
                 )
 
 
@@ -216,7 +223,7 @@ def unused(
         if name not in used:
             add(
                 "unused-input",
-                f"input {name!r} is declared but no criterion reads it",
+                N_("input {name} is declared but no criterion reads it").format(name=repr(name)),
                 ("inputs", name),
                 severity="warning",
                 key=True,

@@ -114,7 +114,7 @@ def compile_met(site: Site, crit: Criterion) -> Construct | None:
     """``met``: the maximum when a condition holds, else 0."""
     assert crit.met is not None
     if crit.max is None:
-        site.add("missing-field", f"'met' needs the criterion's 'max' ({crit.id})")
+        site.add("missing-field", N_("'met' needs the criterion's 'max' ({id})").format(id=crit.id))
     condition = site.expr(crit.met, ("met",), "bool")
     return Met(condition) if condition else None
 
@@ -140,7 +140,10 @@ def compile_proportional(site: Site, crit: Criterion) -> Construct | None:
     proportional = crit.proportional
     assert proportional is not None
     if crit.max is None:
-        site.add("missing-field", f"'proportional' needs the criterion's 'max' ({crit.id})")
+        site.add(
+            "missing-field",
+            N_("'proportional' needs the criterion's 'max' ({id})").format(id=crit.id),
+        )
     achieved = site.expr(proportional.achieved, ("proportional", "achieved"), "number")
     target = site.expr(proportional.target, ("proportional", "target"), "number")
     excess_bonus = proportional.excess == "bonus"
@@ -208,7 +211,7 @@ def compile_bands(site: Site, crit: Criterion) -> Construct | None:
     bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
     for index, band in enumerate(spec.bands):
         if band.points is None:
-            site.add("missing-field", "each band needs 'points'", ("bands", "bands", index))
+            site.add("missing-field", N_("each band needs 'points'"), ("bands", "bands", index))
     site.bands(("bands", "bands"), bands, has_otherwise=spec.otherwise is not None)
     points = [b.points for b in bands if b.points is not None]
     site.sign(("bands",), crit, points + _optional(spec.otherwise))
@@ -228,9 +231,10 @@ def compile_table(site: Site, crit: Criterion) -> Construct | None:
     if len(table.values) != len(rows) or any(len(r) != len(columns) for r in table.values):
         site.add(
             "table-shape",
-            f"the table has {len(rows)} row bands and {len(columns)} column bands, "
-            "so 'values' "
-            f"needs {len(rows)} rows of {len(columns)} numbers",
+            N_(
+                "the table has {rows} row bands and {columns} column bands, "
+                "so 'values' needs {rows} rows of {columns} numbers"
+            ).format(rows=len(rows), columns=len(columns)),
             ("table", "values"),
         )
     values = [v for r in table.values for v in r] + _optional(table.otherwise)
@@ -306,9 +310,11 @@ def compile_lookup(site: Site, crit: Criterion) -> Construct | None:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1)
                 site.add(
                     "input-type",
-                    f"{key!r} is not a value of input {of.source!r}",
+                    N_("{value} is not a value of input {input}").format(
+                        value=repr(key), input=repr(of.source)
+                    ),
                     ("lookup", "points", key),
-                    hint=f"did you mean {close[0]!r}?" if close else None,
+                    hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
                     key=True,
                 )
         uncovered = sorted(allowed - set(lookup.points))
@@ -335,7 +341,9 @@ def compile_target(site: Site, crit: Criterion) -> Construct | None:
     assert target_spec is not None
     if crit.max is None:
         site.add(
-            "missing-field", f"'target' needs the criterion's 'max' ({crit.id})", located=False
+            "missing-field",
+            N_("'target' needs the criterion's 'max' ({id})").format(id=crit.id),
+            located=False,
         )
     achieved = site.expr(target_spec.achieved, ("target", "achieved"), "number")
     target = site.expr(target_spec.target, ("target", "target"), "number")
@@ -380,7 +388,7 @@ def compile_per_item(site: Site, crit: Criterion) -> Construct | None:
     bands = tuple(BandSpec.from_model(b, _plain(b.points)) for b in spec.bands)
     for index, band in enumerate(spec.bands):
         if band.points is None:
-            site.add("missing-field", "each band needs 'points'", ("per_item", "bands", index))
+            site.add("missing-field", N_("each band needs 'points'"), ("per_item", "bands", index))
     site.bands(("per_item", "bands"), bands, has_otherwise=spec.otherwise is not None)
     points = [b.points for b in bands if b.points is not None]
     site.sign(("per_item",), crit, points + _optional(spec.otherwise))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.documents import located
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import suggest
 from emulation_rules.compiler.checks import band_checks, children_checks, derived_max, top_level
 from emulation_rules.compiler.constructs import COMPILERS, Site, rule_of
@@ -121,7 +122,8 @@ class Compiler:
                     at_line, col = mapped
             code, message = issue.code, issue.message
             if code == "expr-unknown-name" and bare_name and "criterion" not in message:
-                code, message = "unknown-input", f"{source.strip()!r} is not a declared input"
+                code = "unknown-input"
+                message = N_("{name} is not a declared input").format(name=repr(source.strip()))
             elif len(source) <= 80:
                 message = f"{message} in {source.strip()!r}"
             self.issues.add(
@@ -176,25 +178,34 @@ class Compiler:
             fld = InputField.from_spec(name, spec)
             if name in self.ruleset.constants:
                 self.add(
-                    "duplicate-id", f"{name!r} is both an input and a constant", path, key=True
+                    "duplicate-id",
+                    N_("{name} is both an input and a constant").format(name=repr(name)),
+                    path,
+                    key=True,
                 )
             if spec.type == "enum":
                 if not fld.values:
-                    self.add("missing-field", "an enum input needs 'values'", path)
+                    self.add("missing-field", N_("an enum input needs 'values'"), path)
                 elif len(set(fld.values)) != len(fld.values):
-                    self.add("invalid-value", "the enum values repeat", (*path, "values"))
+                    self.add("invalid-value", N_("the enum values repeat"), (*path, "values"))
             elif spec.values is not None:
-                self.add("invalid-value", "'values' is only for enum inputs", (*path, "values"))
+                self.add("invalid-value", N_("'values' is only for enum inputs"), (*path, "values"))
             if spec.type not in ("count", "decimal", "percent"):
                 for key in ("min", "max", "places"):
                     if getattr(spec, key) is not None:
                         self.add(
-                            "invalid-value", f"'{key}' is only for number inputs", (*path, key)
+                            "invalid-value",
+                            N_("'{key}' is only for number inputs").format(key=key),
+                            (*path, key),
                         )
             if spec.type == "count" and spec.places is not None:
-                self.add("invalid-value", "a count has no decimal places", (*path, "places"))
+                self.add("invalid-value", N_("a count has no decimal places"), (*path, "places"))
             if fld.min is not None and fld.max is not None and fld.min > fld.max:
-                self.add("invalid-value", f"min {fld.min} is above max {fld.max}", (*path, "min"))
+                self.add(
+                    "invalid-value",
+                    N_("min {min} is above max {max}").format(min=fld.min, max=fld.max),
+                    (*path, "min"),
+                )
             if spec.type == "list" or spec.items is not None:
                 fld = self._list_items(fld, spec, path)
             fld = self._missing(fld, spec.missing, path)
@@ -267,17 +278,19 @@ class Compiler:
             if missing is not None:
                 self.add(
                     "invalid-value",
-                    "a required input cannot also say what a missing value means",
+                    N_("a required input cannot also say what a missing value means"),
                     (*path, "missing"),
                 )
             return fld
         if missing is None:
             self.add(
                 "missing-meaning",
-                f"input {fld.name!r} is optional but does not say what a missing value means",
+                N_("input {name} is optional but does not say what a missing value means").format(
+                    name=repr(fld.name)
+                ),
                 path,
                 key=True,
-                hint="add 'missing: 0' (or false, not_applicable), or 'required: true'",
+                hint=N_("add 'missing: 0' (or false, not_applicable), or 'required: true'"),
             )
             return fld
         if missing == "not_applicable":
@@ -299,10 +312,12 @@ class Compiler:
         for path, crit in walked:
             if crit.id in seen:
                 first = self.positions.find(seen[crit.id]) if self.positions else None
-                where = f" (first at line {first[0]})" if first else ""
-                self.add(
-                    "duplicate-id", f"criterion id {crit.id!r} is used twice{where}", (*path, "id")
-                )
+                message = N_("criterion id {id} is used twice").format(id=repr(crit.id))
+                if first:
+                    message = N_("criterion id {id} is used twice (first at line {line})").format(
+                        id=repr(crit.id), line=first[0]
+                    )
+                self.add("duplicate-id", message, (*path, "id"))
             else:
                 seen[crit.id] = path
         self.criteria = frozenset(seen)
@@ -384,8 +399,10 @@ class Compiler:
         if names and score_children and crit.combine == "sum":
             self.add(
                 "construct-conflict",
-                f"criterion {rid!r} has both a scoring construct ({names[0]}) and score children; "
-                "make the children bonuses/deductions or drop the construct",
+                N_(
+                    "criterion {id} has both a scoring construct ({construct}) and score "
+                    "children; make the children bonuses/deductions or drop the construct"
+                ).format(id=repr(rid), construct=names[0]),
                 (*path, names[0]),
                 rule_id=rid,
                 key=True,
@@ -408,7 +425,9 @@ class Compiler:
         for index, check in enumerate(self.ruleset.checks):
             if check.id in seen:
                 self.add(
-                    "duplicate-id", f"check id {check.id!r} is used twice", ("checks", index, "id")
+                    "duplicate-id",
+                    N_("check id {id} is used twice").format(id=repr(check.id)),
+                    ("checks", index, "id"),
                 )
             seen.add(check.id)
             checked = self.expr(check.require, ("checks", index, "require"), "bool", check.id)
@@ -437,7 +456,11 @@ class Compiler:
         seen: set[str] = set()
         for index, gate in enumerate(gates):
             if gate.id in seen:
-                self.add("duplicate-id", f"gate id {gate.id!r} is used twice", (key, index, "id"))
+                self.add(
+                    "duplicate-id",
+                    N_("gate id {id} is used twice").format(id=repr(gate.id)),
+                    (key, index, "id"),
+                )
             seen.add(gate.id)
             checked = self.expr(gate.when, (key, index, "when"), "bool", gate.id)
             if checked is not None:
@@ -454,7 +477,11 @@ class Compiler:
         for index, award in enumerate(rs.awards):
             path: DocPath = ("awards", index)
             if ids.count(award.id) > 1 and ids.index(award.id) != index:
-                self.add("duplicate-id", f"award id {award.id!r} is used twice", (*path, "id"))
+                self.add(
+                    "duplicate-id",
+                    N_("award id {id} is used twice").format(id=repr(award.id)),
+                    (*path, "id"),
+                )
             for j, other in enumerate(award.allow_with):
                 if other not in ids:
                     close = difflib.get_close_matches(other, ids, n=1)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -46,11 +48,15 @@ def evaluation_order(nodes: Mapping[str, Node], roots: list[str], add: Add) -> t
                     cycle = [*trail[trail.index(dep) :], dep]
                     add(
                         "cycle",
-                        "criteria depend on each other in a cycle: " + " → ".join(cycle),
+                        N_("criteria depend on each other in a cycle: {cycle}").format(
+                            cycle=" → ".join(cycle)
+                        ),
                         node.path,
                         rule_id=ident,
-                        hint="a criterion cannot read its own value, "
-                        "or an ancestor's, through score()",
+                        hint=N_(
+                            "a criterion cannot read its own value, "
+                            "or an ancestor's, through score()"
+                        ),
                     )
                     continue
                 if state.get(dep) != _DONE:

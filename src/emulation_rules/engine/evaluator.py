@@ -19,6 +19,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.compiler.nodes import (
@@ -310,7 +311,11 @@ class _Context:
             return points
         if c.otherwise is not None:
             return c.otherwise
-        raise self.fail(f"{node.id}: the value {x} falls in no band and there is no 'otherwise'")
+        raise self.fail(
+            N_("{id}: the value {value} falls in no band and there is no 'otherwise'").format(
+                id=node.id, value=x
+            )
+        )
 
     def score_table(self, node: Node, c: TableC, lines: list[tuple[str, Decimal, str]]) -> Decimal:
         row = find_band(c.rows, self.number(c.rows_of))

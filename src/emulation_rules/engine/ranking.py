@@ -27,6 +27,7 @@ from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import N_
 from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine.evaluator import ENGINE_CONTEXT
 from emulation_rules.errors import Issue
@@ -261,14 +262,18 @@ def _rank(
         ids = tuple(u.unit_id for u in in_order[index:end])
         shared = position + 1 if method != "dense" else dense
         ties.append(Tie(shared, ids, shown))
-        how = "they are listed by unit id" if method == "ordinal" else f"they share rank {shared}"
+        if method == "ordinal":
+            how = N_("they are listed by unit id")
+        else:
+            how = N_("they share rank {rank}").format(rank=shared)
         issues.append(
             Issue(
                 "tie-unresolved",
-                f"units {', '.join(ids)} are equal on every ranking key "
-                f"({', '.join(f'{n} {v}' for n, v in shown)}); {how}",
+                N_("units {units} are equal on every ranking key ({keys}); {how}").format(
+                    units=", ".join(ids), keys=", ".join(f"{n} {v}" for n, v in shown), how=how
+                ),
                 severity="warning",
-                hint="add a tie-break key to 'ranking.by' if the guide has one",
+                hint=N_("add a tie-break key to 'ranking.by' if the guide has one"),
             )
         )
         position += size

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._support.canonical import canonical_json_text, canonical_value
+from emulation_rules._support.i18n import N_
 from emulation_rules._version import __version__
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
@@ -307,8 +308,9 @@ def score(
         if counts[sub.unit_id.casefold()] > 1:
             problem = Issue(
                 "duplicate-unit",
-                f"unit id {sub.unit_id!r} is submitted {counts[sub.unit_id.casefold()]} times; "
-                "none of them is scored",
+                N_("unit id {unit} is submitted {count} times; none of them is scored").format(
+                    unit=repr(sub.unit_id), count=counts[sub.unit_id.casefold()]
+                ),
                 source=sub.source,
                 unit_id=sub.unit_id,
             )

@@ -156,14 +156,16 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
             return layers, [
                 top.issue(
                     "extend-cycle",
-                    f"the guides extend each other in a circle: {cycle}",
+                    N_("the guides extend each other in a circle: {cycle}").format(cycle=cycle),
                     ("extends",),
-                    hint="a base guide cannot extend, directly or not, a guide built on it",
+                    hint=N_("a base guide cannot extend, directly or not, a guide built on it"),
                 )
             ]
         if len(layers) > MAX_DEPTH:
             return layers, [
-                current.issue("extend-cycle", "the chain of base guides is too long", ("extends",))
+                current.issue(
+                    "extend-cycle", N_("the chain of base guides is too long"), ("extends",)
+                )
             ]
         display = str(base_path)
         text, problem = read_source(base_path, max_bytes=MAX_BYTES, display_name=display)
@@ -172,7 +174,9 @@ def _chain(top: _Layer) -> tuple[list[_Layer], list[Issue]]:
             return layers, [
                 current.issue(
                     "extend-missing",
-                    f"the base guide {target!r} cannot be read: {detail}",
+                    N_("the base guide {name} cannot be read: {detail}").format(
+                        name=repr(target), detail=detail
+                    ),
                     ("extends",),
                     hint=_missing_hint(target, current.source),
                 )

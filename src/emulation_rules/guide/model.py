@@ -174,8 +174,10 @@ def _check_id(value: str) -> str:
     if not _ID.fullmatch(value):
         raise PydanticCustomError(
             "invalid-value",
-            "'{value}' is not a valid id: use ASCII letters, digits, '.', '_' and '-' "
-            "(like TC1, a1.2, I.2.b)",
+            N_(
+                "'{value}' is not a valid id: use ASCII letters, digits, '.', '_' and '-' "
+                "(like TC1, a1.2, I.2.b)"
+            ),
             {"value": value},
         )
     return value
@@ -236,7 +238,7 @@ def _check_date(value: Any) -> str:
 
 def _positive(value: Decimal) -> Decimal:
     if value < 0:
-        raise PydanticCustomError("invalid-value", "the value must not be negative")
+        raise PydanticCustomError("invalid-value", N_("the value must not be negative"))
     return value
 
 
@@ -525,7 +527,7 @@ class Band(FrozenModel):
     @model_validator(mode="after")
     def _one_bound_each_side(self) -> Band:
         if self.from_ is not None and self.above is not None:
-            raise PydanticCustomError("invalid-value", "give 'from' or 'above', not both")
+            raise PydanticCustomError("invalid-value", N_("give 'from' or 'above', not both"))
         if self.below is not None and self.to is not None:
             raise PydanticCustomError("invalid-value", "give 'below' or 'to', not both")
         return self
@@ -1135,7 +1137,7 @@ class Ruleset(FrozenModel):
         if isinstance(data, dict) and "format" in data and data["format"] not in FORMAT_VERSIONS:
             raise PydanticCustomError(
                 "unsupported-format",
-                "format '{found}' is not supported; this engine reads '{expected}'",
+                N_("format '{found}' is not supported; this engine reads '{expected}'"),
                 {"found": data["format"], "expected": "' or '".join(FORMAT_VERSIONS)},
             )
         return data

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from emulation_rules._support.documents import located, pydantic_issues, vietnamese_key
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.text import decode_source, read_source
 from emulation_rules._support.yaml import Positions, parse_yaml
 from emulation_rules.errors import Issue, RulesetLoadError, RulesetSchemaError
@@ -67,7 +68,7 @@ def read_ruleset(
         issues.append(
             Issue(
                 "wrong-type",
-                "a guide must be a mapping of keys (format, id, version, criteria, …)",
+                N_("a guide must be a mapping of keys (format, id, version, criteria, …)"),
                 source=display,
                 line=1,
                 column=1,

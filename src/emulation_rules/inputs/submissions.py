@@ -247,7 +247,7 @@ def submissions_from_document(
         file_issues.append(
             Issue(
                 "wrong-type",
-                "a submission file must be a mapping",
+                N_("a submission file must be a mapping"),
                 source=name,
                 line=1,
                 column=1,

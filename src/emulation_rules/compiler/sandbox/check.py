@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.compiler.sandbox.closures import compile_tree
 from emulation_rules.compiler.sandbox.expression import CheckedExpression, ExprType, SandboxConfig
 from emulation_rules.compiler.sandbox.functions import FUNCTIONS, ROUNDING_MODES, Function
@@ -42,38 +43,38 @@ MAX_LITERAL_PLACES = 20
 MAX_LITERAL_DIGITS = 28
 
 _FORBIDDEN_OPERATORS = {
-    ast.Pow: "'**' (powers) is not allowed",
-    ast.Mod: "'%' is not allowed",
-    ast.FloorDiv: "'//' is not allowed; use floor(a / b)",
-    ast.MatMult: "'@' is not allowed",
-    ast.BitAnd: "bit operators are not allowed; use 'and'",
-    ast.BitOr: "bit operators are not allowed; use 'or'",
-    ast.BitXor: "bit operators are not allowed",
-    ast.LShift: "shift operators are not allowed",
-    ast.RShift: "shift operators are not allowed",
-    ast.Invert: "'~' is not allowed; use 'not'",
-    ast.Is: "'is' is not allowed; use '=='",
-    ast.IsNot: "'is not' is not allowed; use '!='",
+    ast.Pow: N_("'**' (powers) is not allowed"),
+    ast.Mod: N_("'%' is not allowed"),
+    ast.FloorDiv: N_("'//' is not allowed; use floor(a / b)"),
+    ast.MatMult: N_("'@' is not allowed"),
+    ast.BitAnd: N_("bit operators are not allowed; use 'and'"),
+    ast.BitOr: N_("bit operators are not allowed; use 'or'"),
+    ast.BitXor: N_("bit operators are not allowed"),
+    ast.LShift: N_("shift operators are not allowed"),
+    ast.RShift: N_("shift operators are not allowed"),
+    ast.Invert: N_("'~' is not allowed; use 'not'"),
+    ast.Is: N_("'is' is not allowed; use '=='"),
+    ast.IsNot: N_("'is not' is not allowed; use '!='"),
 }
 
 _NODE_NAMES = {
-    ast.Attribute: "attribute access ('.')",
-    ast.Subscript: "indexing ('[...]')",
-    ast.Lambda: "lambda",
-    ast.ListComp: "comprehensions",
-    ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions",
-    ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings",
-    ast.NamedExpr: "assignment expressions (':=')",
-    ast.Starred: "'*' unpacking",
-    ast.Dict: "dictionaries",
-    ast.Set: "sets",
-    ast.List: "lists",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
+    ast.Attribute: N_("not allowed: attribute access ('.')"),
+    ast.Subscript: N_("not allowed: indexing ('[...]')"),
+    ast.Lambda: N_("not allowed: lambda"),
+    ast.ListComp: N_("not allowed: comprehensions"),
+    ast.SetComp: N_("not allowed: comprehensions"),
+    ast.DictComp: N_("not allowed: comprehensions"),
+    ast.GeneratorExp: N_("not allowed: comprehensions"),
+    ast.JoinedStr: N_("not allowed: f-strings"),
+    ast.FormattedValue: N_("not allowed: f-strings"),
+    ast.NamedExpr: N_("not allowed: assignment expressions (':=')"),
+    ast.Starred: N_("not allowed: '*' unpacking"),
+    ast.Dict: N_("not allowed: dictionaries"),
+    ast.Set: N_("not allowed: sets"),
+    ast.List: N_("not allowed: lists"),
+    ast.Await: N_("not allowed: await"),
+    ast.Yield: N_("not allowed: yield"),
+    ast.YieldFrom: N_("not allowed: yield"),
 }
 
 
@@ -106,13 +107,17 @@ class _Checker:
             if count > self.config.max_nodes:
                 self.fail(
                     "expr-too-complex",
-                    f"the expression has more than {self.config.max_nodes} parts",
+                    N_("the expression has more than {count} parts").format(
+                        count=self.config.max_nodes
+                    ),
                 )
                 return False
             if depth > self.config.max_depth:
                 self.fail(
                     "expr-too-complex",
-                    f"the expression nests deeper than {self.config.max_depth} levels",
+                    N_("the expression nests deeper than {depth} levels").format(
+                        depth=self.config.max_depth
+                    ),
                     node if hasattr(node, "col_offset") else parent,
                 )
                 return False
@@ -127,26 +132,26 @@ class _Checker:
         if kind is ast.Name:
             return self._plain_name(node)  # type: ignore[arg-type]
         if kind in _NODE_NAMES:
-            self.fail("expr-forbidden", f"not allowed: {_NODE_NAMES[kind]}", node)
+            self.fail("expr-forbidden", _NODE_NAMES[kind], node)
             return False
         if kind in _FORBIDDEN_OPERATORS:
             self.fail("expr-forbidden", _FORBIDDEN_OPERATORS[kind], _operator_at(parent))
             return False
         if isinstance(node, ast.Call) and (node.keywords or not isinstance(node.func, ast.Name)):
-            self.fail("expr-forbidden", "only plain calls like min(a, b) are allowed", node)
+            self.fail("expr-forbidden", N_("only plain calls like min(a, b) are allowed"), node)
             return False
         if isinstance(node, ast.Constant) and node.value is None:
-            self.fail("expr-forbidden", "None is not a value in expressions", node)
+            self.fail("expr-forbidden", N_("None is not a value in expressions"), node)
             return False
         if isinstance(node, ast.Constant) and isinstance(node.value, complex | bytes):
-            self.fail("expr-number", "complex numbers and bytes are not allowed", node)
+            self.fail("expr-number", N_("complex numbers and bytes are not allowed"), node)
             return False
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and len(node.value) > self.config.max_string
         ):
-            self.fail("expr-too-long", "the text literal is too long", node)
+            self.fail("expr-too-long", N_("the text literal is too long"), node)
             return False
         allowed = (
             ast.Expression,
@@ -179,7 +184,9 @@ class _Checker:
             ast.NotIn,
         )
         if not isinstance(node, allowed):
-            self.fail("expr-forbidden", f"{type(node).__name__} is not allowed", node)
+            self.fail(
+                "expr-forbidden", N_("{kind} is not allowed").format(kind=type(node).__name__), node
+            )
             return False
         return True
 
@@ -214,17 +221,25 @@ class _Checker:
                 try:
                     number = Decimal(text.replace("_", "x"))
                 except decimal.InvalidOperation:
-                    checker.fail("expr-number", f"'{text}' is not a number literal", node)
+                    checker.fail(
+                        "expr-number",
+                        N_("'{text}' is not a number literal").format(text=text),
+                        node,
+                    )
                     return node
                 if not number.is_finite() or number.copy_abs() >= Decimal("1e15"):
-                    checker.fail("expr-number", f"the number {text} is too large", node)
+                    checker.fail(
+                        "expr-number", N_("the number {text} is too large").format(text=text), node
+                    )
                     return node
                 if len(number.as_tuple().digits) > MAX_LITERAL_DIGITS:
                     # the engine computes with 28 significant digits: more would be rounded
                     checker.fail(
                         "expr-number",
-                        f"the number {text} has more than {MAX_LITERAL_DIGITS} significant "
-                        "digits, more than the engine keeps",
+                        N_(
+                            "the number {text} has more than {digits} significant digits, "
+                            "more than the engine keeps"
+                        ).format(text=text, digits=MAX_LITERAL_DIGITS),
                         node,
                     )
                     return node
@@ -232,7 +247,9 @@ class _Checker:
                     # 1e-999999999 would underflow to 0; 0e-999999999 would print a megabyte
                     checker.fail(
                         "expr-number",
-                        f"the number {text} has more than {MAX_LITERAL_PLACES} decimal places",
+                        N_("the number {text} has more than {places} decimal places").format(
+                            text=text, places=MAX_LITERAL_PLACES
+                        ),
                         node,
                     )
                     return node
@@ -250,7 +267,7 @@ class _Checker:
         if isinstance(node, ast.Constant):
             value: object = node.value  # may be a tuple or a Decimal: see to_decimal_literals
             if isinstance(value, tuple):
-                self.fail("expr-forbidden", "a list of values is allowed only after 'in'", node)
+                self.fail("expr-forbidden", N_("a list of values is allowed only after 'in'"), node)
                 return "any"
             if isinstance(value, bool):
                 return "bool"
@@ -264,7 +281,7 @@ class _Checker:
             self._expect(node.left, left, "number", "arithmetic")
             self._expect(node.right, right, "number", "arithmetic")
             if isinstance(node.op, ast.Div) and _is_zero(node.right):
-                self.fail("expr-div-zero", "division by zero", node.right)
+                self.fail("expr-div-zero", N_("division by zero"), node.right)
             return "number"
         if isinstance(node, ast.UnaryOp):
             operand = self.infer(node.operand)
@@ -284,13 +301,17 @@ class _Checker:
             body, orelse = self.infer(node.body), self.infer(node.orelse)
             if "any" not in (body, orelse) and body != orelse:
                 self.fail(
-                    "expr-type", f"'if' gives {body} on one side and {orelse} on the other", node
+                    "expr-type",
+                    N_("'if' gives {body} on one side and {other} on the other").format(
+                        body=body, other=orelse
+                    ),
+                    node,
                 )
             return body if body != "any" else orelse
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Tuple):
-            self.fail("expr-forbidden", "a tuple is allowed only after 'in'", node)
+            self.fail("expr-forbidden", N_("a tuple is allowed only after 'in'"), node)
             return "any"
         return "any"
 
@@ -301,9 +322,11 @@ class _Checker:
             return True
         self.fail(
             "expr-lookalike",
-            f"{written!r} is not written in plain letters: Python would read it as {node.id!r}",
+            N_("{written} is not written in plain letters: Python would read it as {name}").format(
+                written=repr(written), name=repr(node.id)
+            ),
             node,
-            hint=f"write {node.id!r} with ordinary letters",
+            hint=N_("write {name} with ordinary letters").format(name=repr(node.id)),
         )
         return False
 
@@ -312,29 +335,37 @@ class _Checker:
             self.read.setdefault(node.id, None)
             return self.names[node.id]
         if node.id in FUNCTIONS:
-            self.fail("expr-forbidden", f"the function {node.id!r} must be called", node)
+            self.fail(
+                "expr-forbidden",
+                N_("the function {name} must be called").format(name=repr(node.id)),
+                node,
+            )
             return "any"
         if node.id in self.criteria or node.id.replace("_", ".") in self.criteria:
             ident = node.id if node.id in self.criteria else node.id.replace("_", ".")
             self.fail(
                 "expr-unknown-name",
-                f"{node.id!r} is a criterion, not an input",
+                N_("{name} is a criterion, not an input").format(name=repr(node.id)),
                 node,
-                hint=f"write score({ident!r})",
+                hint=N_("write score({id})").format(id=repr(ident)),
             )
             return "number"
         close = difflib.get_close_matches(node.id, list(self.names), n=1, cutoff=0.6)
         self.fail(
             "expr-unknown-name",
-            f"{node.id!r} is not a declared input or constant",
+            N_("{name} is not a declared input or constant").format(name=repr(node.id)),
             node,
-            hint=f"did you mean {close[0]!r}?" if close else None,
+            hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
         )
         return "any"
 
     def _expect(self, node: ast.AST, got: ExprType, want: ExprType, what: str) -> None:
         if got not in ("any", want):
-            self.fail("expr-type", f"{what} needs a {want}, got a {got}", node)
+            self.fail(
+                "expr-type",
+                N_("{what} needs a {want}, got a {got}").format(what=what, want=want, got=got),
+                node,
+            )
 
     def _compare(self, node: ast.Compare) -> ExprType:
         left = self.infer(node.left)
@@ -343,7 +374,9 @@ class _Checker:
                 options: object = getattr(comparator, "value", None)
                 if not (isinstance(comparator, ast.Constant) and isinstance(options, tuple)):
                     self.fail(
-                        "expr-forbidden", "'in' needs a list of values like ('a', 'b')", comparator
+                        "expr-forbidden",
+                        N_("'in' needs a list of values like ('a', 'b')"),
+                        comparator,
                     )
                     continue
                 for element in options:
@@ -354,12 +387,14 @@ class _Checker:
             if isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
                 if left not in ("any", "number", "date"):
                     self.fail(
-                        "expr-type", f"'<' and '>' compare numbers or dates, not a {left}", node
+                        "expr-type",
+                        N_("'<' and '>' compare numbers or dates, not a {kind}").format(kind=left),
+                        node,
                     )
                 elif right not in ("any", left):
-                    self.fail("expr-type", f"cannot compare a {left} with a {right}", comparator)
+                    self.fail("expr-type", _cannot_compare(left, right), comparator)
             elif "any" not in (left, right) and left != right:
-                self.fail("expr-type", f"cannot compare a {left} with a {right}", comparator)
+                self.fail("expr-type", _cannot_compare(left, right), comparator)
             left = right
         return "bool"
 
@@ -371,11 +406,11 @@ class _Checker:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
             self.fail(
                 "expr-unknown-function",
-                f"{name!r} is not a function of the guide language",
+                N_("{name} is not a function of the guide language").format(name=repr(name)),
                 node,
-                hint=f"did you mean {close[0]!r}?"
+                hint=N_("did you mean {name}?").format(name=repr(close[0]))
                 if close
-                else "see docs/ruleset-format.md#functions",
+                else N_("see docs/ruleset-format.md#functions"),
             )
             for arg in node.args:
                 self.infer(arg)
@@ -383,15 +418,24 @@ class _Checker:
         count = len(node.args)
         least = len(function.args) - function.optional
         if count < least or (not function.variadic and count > len(function.args)):
-            self.fail("expr-type", f"{name}() takes {_arity(function)}, got {count}", node)
+            self.fail(
+                "expr-type",
+                N_("{name}() takes {arity}, got {count}").format(
+                    name=name, arity=_arity(function), count=count
+                ),
+                node,
+            )
         for index, arg in enumerate(node.args):
             want = function.args[min(index, len(function.args) - 1)]
-            self._expect(arg, self.infer(arg), want, f"argument {index + 1} of {name}()")
+            what = N_("argument {index} of {name}()").format(index=index + 1, name=name)
+            self._expect(arg, self.infer(arg), want, what)
         if name in ("score", "date") or (name == "round" and count == 3):
             literal = node.args[-1] if node.args else None
             if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
                 self.fail(
-                    "expr-type", f"the last argument of {name}() must be a quoted literal", node
+                    "expr-type",
+                    N_("the last argument of {name}() must be a quoted literal").format(name=name),
+                    node,
                 )
             elif name == "score":
                 self._ref(literal, literal.value)
@@ -402,9 +446,9 @@ class _Checker:
                     iso = day_first_iso(literal.value)
                     self.fail(
                         "date-format",
-                        f"{literal.value!r} is not a date YYYY-MM-DD",
+                        N_("{value} is not a date YYYY-MM-DD").format(value=repr(literal.value)),
                         literal,
-                        hint=f"write date('{iso}')" if iso else None,
+                        hint=N_("write date('{iso}')").format(iso=iso) if iso else None,
                     )
             elif literal.value not in ROUNDING_MODES:
                 self.fail(
@@ -421,9 +465,9 @@ class _Checker:
         close = difflib.get_close_matches(ident, list(self.criteria), n=1, cutoff=0.6)
         self.fail(
             "unknown-criterion",
-            f"{ident!r} is not a criterion of the guide",
+            N_("{id} is not a criterion of the guide").format(id=repr(ident)),
             node,
-            hint=f"did you mean {close[0]!r}?" if close else None,
+            hint=N_("did you mean {name}?").format(name=repr(close[0])) if close else None,
         )
 
 
@@ -457,10 +501,11 @@ def _arity(function: Function) -> str:
     most = len(function.args)
     least = most - function.optional
     if function.variadic:
-        return f"{least} or more arguments"
+        return N_("{count} or more arguments").format(count=least)
     if least == most:
-        return f"{most} argument{'s' if most != 1 else ''}"
-    return f"{least} to {most} arguments"
+        one = N_("{count} argument")
+        return (one if most == 1 else N_("{count} arguments")).format(count=most)
+    return N_("{least} to {most} arguments").format(least=least, most=most)
 
 
 def _is_zero(node: ast.AST) -> bool:
@@ -470,6 +515,25 @@ def _is_zero(node: ast.AST) -> bool:
         and not isinstance(node.value, bool)
         and node.value == 0
     )
+
+
+def _cannot_compare(left: str, right: str) -> str:
+    return N_("cannot compare a {left} with a {right}").format(left=left, right=right)
+
+
+#: The words of the types, for the catalogs: a message names them ("needs a number").
+_TYPE_WORDS = (N_("number"), N_("bool"), N_("date"), N_("text"))
+#: Python's words for the commonest syntax error, for the catalogs ("invalid syntax: …").
+_SYNTAX_WORDS = (N_("invalid syntax"), N_("'(' was never closed"), N_("unmatched ')'"))
+#: What needs a type, for the catalogs ("arithmetic needs a number, got a bool").
+_WHAT_WORDS = (
+    N_("arithmetic"),
+    N_("a sign"),
+    N_("'not'"),
+    N_("'and'/'or'"),
+    N_("the condition of 'if'"),
+    N_("'in'"),
+)
 
 
 def _parse(source: str, checker: _Checker) -> ast.expr | None:
@@ -482,25 +546,27 @@ def _parse(source: str, checker: _Checker) -> ast.expr | None:
         checker.issues.append(
             Issue(
                 "expr-syntax",
-                f"invalid syntax: {exc.msg}",
+                N_("invalid syntax: {problem}").format(problem=exc.msg),
                 column=offset + 1 if offset >= 0 else None,
             )
         )
         return None
     except (RecursionError, MemoryError, ValueError):
-        checker.fail("expr-too-complex", "the expression is too deeply nested to parse")
+        checker.fail("expr-too-complex", N_("the expression is too deeply nested to parse"))
         return None
     if len(module.body) != 1:
-        checker.fail("expr-not-expression", "write one expression, not several statements")
+        checker.fail("expr-not-expression", N_("write one expression, not several statements"))
         return None
     statement = module.body[0]
     if not isinstance(statement, ast.Expr):
         kind = type(statement).__name__.lower()
         checker.fail(
             "expr-not-expression",
-            f"an expression is expected, not a statement ({kind})",
+            N_("an expression is expected, not a statement ({kind})").format(kind=kind),
             statement,
-            hint="use '==' to compare" if kind in ("assign", "augassign", "annassign") else None,
+            hint=N_("use '==' to compare")
+            if kind in ("assign", "augassign", "annassign")
+            else None,
         )
         return None
     return statement.value
@@ -523,11 +589,13 @@ def check_expression(
     if len(source) > config.max_length:
         checker.fail(
             "expr-too-long",
-            f"the expression has {len(source)} characters; the limit is {config.max_length}",
+            N_("the expression has {count} characters; the limit is {limit}").format(
+                count=len(source), limit=config.max_length
+            ),
         )
         return None, checker.issues
     if "\x00" in source:
-        checker.fail("control-char", "the expression contains a NUL character")
+        checker.fail("control-char", N_("the expression contains a NUL character"))
         return None, checker.issues
     stripped = source.strip()
     lead = len(source) - len(source.lstrip())
@@ -538,7 +606,12 @@ def check_expression(
         if not checker.issues:
             kind = checker.infer(tree)
             if expect != "any" and kind not in ("any", expect):
-                checker.fail("expr-type", f"the expression gives a {kind}; a {expect} is expected")
+                checker.fail(
+                    "expr-type",
+                    N_("the expression gives a {kind}; a {expect} is expected").format(
+                        kind=kind, expect=expect
+                    ),
+                )
     issues = [
         i.evolve(column=i.column + lead) if i.column is not None and lead else i
         for i in checker.issues
