@@ -177,7 +177,7 @@ def test_a_changed_guide_version_or_title_does_not_replay_identical(tmp_path):
     record = _record(tmp_path)
     record["ruleset"]["version"] = "2099.1"
     record["result"]["ruleset"]["title"] = "Một hướng dẫn khác"
-    code, _, err = cli("replay", str(_write(tmp_path, record)))
+    code, _, err = cli("replay", str(_write(tmp_path, record)), "--lang", "en")
     assert code == 1
     assert "ruleset.version differs" in err
     assert "result.ruleset.title differs" in err

@@ -197,7 +197,7 @@ def test_an_unknown_name_is_file_not_found_with_did_you_mean(tmp_path, monkeypat
     # a path (not a bare name) keeps the loader's own message
     code, out, _ = cli("check", "nowhere/guide.yaml")
     assert code == 1
-    assert "nowhere/guide.yaml: file-not-found: cannot read the file" in out
+    assert "nowhere/guide.yaml: file-not-found: không đọc được tệp" in out
 
 
 def test_version():
