@@ -321,3 +321,27 @@ cases:
     (mismatch,) = second.mismatches
     assert mismatch.issue.message.startswith("case 'sai dữ liệu cụm': cannot be run: ")
     assert f"{path}:8:24: invalid-value" in mismatch.issue.message
+
+
+def test_every_kind_of_unknown_name_in_expectations(tmp_path):
+    tests = PASSING.replace(
+        'u1: {total: 10, rank: 1, status: scored, items: {TC1: 5, "1.1": 0}}',
+        'u1: {items: {TC1x: 5}, not_applicable: [TC8], awards: [co], '
+        "not_classified: [cong], classification: Giỏi}",
+    ).replace("u2: {total: 5,", "u2: {awards: [bang],")
+    issues = check_suite(write(tmp_path, tests + "      awards: {ky-niem: []}\n"))
+    found = [(i.code, i.message.split(",")[0]) for i in issues]
+    assert found == [
+        ("unknown-criterion", "the expectations name 'TC1x'"),
+        ("unknown-criterion", "the expectations name 'TC8'"),
+        ("unknown-criterion", "the expectations name 'co'"),
+        ("unknown-criterion", "the expectations name 'cong'"),
+        ("invalid-value", "the expectations name 'Giỏi'"),
+        ("unknown-criterion", "the expectations name 'bang'"),
+        ("unknown-criterion", "the expectations name 'ky-niem'"),
+    ], found
+    assert "not a criterion of vi-du" in issues[0].message
+    assert "not an award of vi-du" in issues[2].message
+    assert "not a 'not_classified' gate of vi-du" in issues[3].message
+    assert "not a classification label of vi-du" in issues[4].message
+    assert issues[0].hint == "did you mean 'TC1'?"

@@ -25,7 +25,7 @@ from emulation_rules.guide.read import located, pydantic_issues
 from emulation_rules.inputs.read import load_submissions
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
 
     from emulation_rules.compiler.nodes import CompiledRuleset
 
@@ -209,6 +209,18 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
         found = Issue(code, message, source=suite.source, path=path, hint=hint)
         return located(found, suite.positions, key=True)
 
+    def unknown(
+        name: str,
+        known: Collection[str],
+        message: str,
+        path: DocPath,
+        code: str = "unknown-criterion",
+    ) -> Iterable[Issue]:
+        """The issue of a name the guide does not have (none if it has it)."""
+        if name not in known:
+            text = message.format(id=repr(name), label=repr(name), guide=guide.id)
+            yield issue(code, text, path, suggest(name, known))
+
     for ci, case in enumerate(suite.tests.cases):
         base: DocPath = ("cases", ci, "expect")
         if case.submissions is None and case.units is None:
@@ -222,67 +234,32 @@ def _check(suite: GuideSuite) -> Iterable[Issue]:
         for uid, expect in case.expect.units.items():
             at: DocPath = (*base, "units", uid)
             for item in expect.items:
-                if item not in guide.nodes:
-                    yield issue(
-                        "unknown-criterion",
-                        N_(
-                            "the expectations name {id}, which is not a criterion of {guide}"
-                        ).format(id=repr(item), guide=guide.id),
-                        (*at, "items", item),
-                        suggest(item, guide.nodes),
-                    )
+                yield from unknown(item, guide.nodes, _NOT_CRITERION, (*at, "items", item))
             for index, item in enumerate(expect.not_applicable or ()):
-                if item not in guide.nodes:
-                    yield issue(
-                        "unknown-criterion",
-                        N_(
-                            "the expectations name {id}, which is not a criterion of {guide}"
-                        ).format(id=repr(item), guide=guide.id),
-                        (*at, "not_applicable", index),
-                        suggest(item, guide.nodes),
-                    )
+                yield from unknown(
+                    item, guide.nodes, _NOT_CRITERION, (*at, "not_applicable", index)
+                )
             for index, award in enumerate(expect.awards or ()):
-                if award not in awards:
-                    yield issue(
-                        "unknown-criterion",
-                        N_("the expectations name {id}, which is not an award of {guide}").format(
-                            id=repr(award), guide=guide.id
-                        ),
-                        (*at, "awards", index),
-                        suggest(award, awards),
-                    )
+                yield from unknown(award, awards, _NOT_AWARD, (*at, "awards", index))
             for index, gate in enumerate(expect.not_classified or ()):
-                if gate not in gates:
-                    yield issue(
-                        "unknown-criterion",
-                        N_(
-                            "the expectations name {id}, which is not a 'not_classified' gate "
-                            "of {guide}"
-                        ).format(id=repr(gate), guide=guide.id),
-                        (*at, "not_classified", index),
-                        suggest(gate, gates),
-                    )
-            label = expect.classification
-            if label is not None and label not in labels:
-                yield issue(
-                    "invalid-value",
-                    N_(
-                        "the expectations name {label}, which is not a classification label "
-                        "of {guide}"
-                    ).format(label=repr(label), guide=guide.id),
+                yield from unknown(gate, gates, _NOT_GATE, (*at, "not_classified", index))
+            if expect.classification is not None:
+                yield from unknown(
+                    expect.classification,
+                    labels,
+                    _NOT_LABEL,
                     (*at, "classification"),
-                    suggest(label, labels),
+                    code="invalid-value",  # a label, not a criterion
                 )
         for award in case.expect.awards:
-            if award not in awards:
-                yield issue(
-                    "unknown-criterion",
-                    N_("the expectations name {id}, which is not an award of {guide}").format(
-                        id=repr(award), guide=guide.id
-                    ),
-                    (*base, "awards", award),
-                    suggest(award, awards),
-                )
+            yield from unknown(award, awards, _NOT_AWARD, (*base, "awards", award))
+
+
+#: What the expectations may name, and the message when the guide has no such thing.
+_NOT_CRITERION = N_("the expectations name {id}, which is not a criterion of {guide}")
+_NOT_AWARD = N_("the expectations name {id}, which is not an award of {guide}")
+_NOT_GATE = N_("the expectations name {id}, which is not a 'not_classified' gate of {guide}")
+_NOT_LABEL = N_("the expectations name {label}, which is not a classification label of {guide}")
 
 
 def _labels(guide: CompiledRuleset) -> list[str]:
