@@ -617,6 +617,8 @@ class InputPlan:
         """The typed values, missing ones filled, in the order ``validate_submission`` gives.
 
         None when a value is unknown, does not fit its input, or a required one is missing.
+        When every value is already its typed value and ``values`` is a dict, the result is
+        ``values`` itself, not a copy: the caller must not change it.
         """
         typed = self._all_given(values)
         return typed if typed is not None else self._each(values)
@@ -642,19 +644,28 @@ class InputPlan:
                 return None
             if verdict == _ZERO_MAYBE and names is not None:
                 zeros.append((names, group))
-        typed = dict(values)  # same keys, same order: each value is its typed value…
-        for names, group in zeros:  # … but a Decimal zero, which loses its sign
+        # Same keys, same order: each value is its typed value, but what is changed below.
+        # With nothing changed, the values themselves are the typed values (no copy: the
+        # trace of a kept result reads them, issue 18).
+        changed: dict[str, Any] = {}
+        for names, group in zeros:  # … a Decimal negative zero, which loses its sign
             for name, value in zip(names, group, strict=True):
-                if value == 0:
-                    typed[name] = abs(value)
+                if value == 0 and value.is_signed():  # abs() of any other zero is itself
+                    changed[name] = abs(value)
         try:
             for name, check_other in self._others:
                 raw = values[name]
                 if raw is None:
                     return None
-                typed[name] = check_other(raw)
+                value = check_other(raw)
+                if value is not raw:
+                    changed[name] = value
         except Exception:  # noqa: BLE001 - any trouble: _each meets it again, in order
             return None
+        if not changed and type(values) is dict:
+            return values
+        typed = dict(values)
+        typed.update(changed)
         return typed
 
     def _each(self, values: Mapping[str, Any]) -> dict[str, Any] | None:

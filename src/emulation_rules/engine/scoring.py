@@ -44,7 +44,7 @@ from emulation_rules.inputs.submissions import (
     Rejected,
     Submission,
     SubmissionBatch,
-    validate_submission,
+    validated_values,
 )
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def evaluate(
     _check_guide(compiled, "evaluate")
     if not isinstance(submission, Submission):
         raise TypeError(f"evaluate() takes a Submission, not {type(submission).__name__}")
-    values, issues = validate_submission(
+    values, issues = validated_values(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
     if values is not None and compiled.cluster_facts:
@@ -215,6 +215,7 @@ def evaluate(
         self_scores=submission.self_scores,
         cohort=cohort[submission.unit_id],
         reference=reference,
+        owned=True,  # validated here, or the submission's own values: never changed
     )
 
 
@@ -318,7 +319,7 @@ def score(
                 raise SubmissionError("duplicate unit id", (problem,))
             all_rejected.append(Rejected(sub.unit_id, sub.name, (problem,)))
             continue
-        values, unit_issues = validate_submission(
+        values, unit_issues = validated_values(
             compiled, sub, allow_version_mismatch=allow_version_mismatch, reference=reference
         )
         if values is not None and compiled.cluster_facts:
@@ -430,7 +431,7 @@ def _evaluate_all(
                 self_scores=sub.self_scores,
                 cohort=cohort[sub.unit_id],
                 overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
-                owned=values is not sub.values,  # validated here, for this unit only
+                owned=True,  # validated here, or the submission's own values: never changed
                 reference=reference,
             )
             if sub.unit_id in merged:

@@ -66,6 +66,7 @@ __all__ = [
     "load_cluster",
     "read_submission_file",
     "validate_submission",
+    "validated_values",
 ]
 
 #: Largest submission file accepted, in bytes.
@@ -304,6 +305,28 @@ def validate_submission(
     Returns the typed values (missing values filled as the guide declares) and the issues;
     values are ``None`` when an error stops the unit from being scored. With
     ``reference=True`` the guide's checks are evaluated by simpleeval, not the closures.
+    The values are a new dict, the caller's to change.
+    """
+    typed, issues = validated_values(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
+    if typed is not None and typed is submission.values:
+        typed = dict(typed)
+    return typed, issues
+
+
+def validated_values(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+    reference: bool = False,
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """:func:`validate_submission`, whose values may be ``submission.values`` itself.
+
+    They are when every submitted value is already its typed value (as the JSON and YAML
+    loaders give them): no copy is made, and a kept result's trace reads the submission's own
+    values (issue 18). The caller never changes them.
     """
     typed = _without_issues(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
