@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
-from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.compiler.fields import NOT_APPLICABLE, TypedValues, as_plain
 from emulation_rules.compiler.nodes import (
     BandsC,
     DeadlineC,
@@ -420,7 +420,7 @@ class _Unit(_Context):
         overrides: Mapping[str, AppliedOverride] | None = None,
     ) -> None:
         names: dict[str, Any] = dict(compiled.constants)
-        names.update(values)
+        names.update(as_plain(values))
         super().__init__(names, cohort or {})
         self.compiled = compiled
         self.overrides = overrides or {}
@@ -1224,11 +1224,16 @@ def program_unit(
     """
     program: Program | None = compiled.program
     assert program is not None
-    if owned and not compiled.constants and not program.uses_score and type(values) is dict:
-        names = values  # handed over: the trace reads its inputs from it later
+    kept: Mapping[str, Any]  # what the trace reads the inputs from
+    plain = owned and not compiled.constants and not program.uses_score
+    if plain and type(values) is dict:
+        names = kept = values  # handed over: the trace reads its inputs from it later
+    elif plain and type(values) is TypedValues:
+        names = values.as_dict()  # for the run only: the trace reads the overlay (issue 18)
+        kept = values
     else:
-        names = dict(compiled.constants)
-        names.update(values)
+        names = kept = dict(compiled.constants)
+        names.update(as_plain(values))
     scores: dict[str, Decimal] = {}
     if program.uses_score:
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
@@ -1256,7 +1261,7 @@ def program_unit(
         reasons = _gates(compiled.gates, names)
         ineligible = _gates(compiled.eligibility, names)
         names.pop(SCORE_KEY, None)
-        values = CriterionValues(criterion_index(compiled.order), items)
+        criteria = CriterionValues(criterion_index(compiled.order), items)
         return _scored_unit(
             compiled,
             unit_id,
@@ -1264,11 +1269,11 @@ def program_unit(
             totals,
             reasons,
             ineligible,
-            values,
+            criteria,
             tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a])
             if False in flags
             else (),
-            _LazyTrace(compiled, names, values, flags, maxima, records, totals) if trace else None,
+            _LazyTrace(compiled, kept, criteria, flags, maxima, records, totals) if trace else None,
             issues,
             self_scores,
         )

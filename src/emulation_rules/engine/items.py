@@ -112,6 +112,8 @@ class CriterionValues(Mapping[str, Decimal]):
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a dict
+
     def __or__(self, other: Any) -> Any:
         if not isinstance(other, Mapping):
             return NotImplemented

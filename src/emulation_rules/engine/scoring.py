@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from emulation_rules._support.canonical import canonical_json_text, canonical_value
 from emulation_rules._support.i18n import N_
 from emulation_rules._version import __version__
+from emulation_rules.compiler.fields import TypedValues
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
 from emulation_rules.engine.cluster import cohort_values
@@ -48,7 +49,7 @@ from emulation_rules.inputs.submissions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from emulation_rules.inputs.cluster_data import ClusterData
 
@@ -304,7 +305,7 @@ def score(
     for sub in subs:
         key = sub.unit_id.casefold()
         counts[key] = counts.get(key, 0) + 1
-    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]] = []
+    valid: list[tuple[Submission, Mapping[str, Any], tuple[Issue, ...]]] = []
     for sub in subs:
         if counts[sub.unit_id.casefold()] > 1:
             problem = Issue(
@@ -367,14 +368,23 @@ def _with_facts(
     compiled: CompiledRuleset,
     cluster: ClusterData | None,
     unit_id: str,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     issues: list[Issue],
-) -> tuple[dict[str, Any] | None, list[Issue]]:
-    """A unit's validated values with its cluster facts (format v2), or None and why not."""
+) -> tuple[Mapping[str, Any] | None, list[Issue]]:
+    """A unit's validated values with its cluster facts (format v2), or None and why not.
+
+    The items of ``{**values, **facts}``, without copying the values (issue 18).
+    """
     facts, problems = unit_facts(compiled, cluster, unit_id)
     if facts is None:
         return None, [*issues, *problems]
-    return {**values, **facts}, issues
+    if not facts:
+        return values, issues
+    if type(values) is TypedValues and not values.defaults:
+        return TypedValues(values.base, {**values.overlay, **facts}), issues
+    if type(values) is TypedValues:  # the facts come after the filled inputs
+        return TypedValues(values.as_dict(), facts), issues
+    return TypedValues(values, facts), issues
 
 
 def _check_guide(compiled: object, caller: str) -> None:
@@ -403,7 +413,7 @@ def _raise_batch_problems(batch: SubmissionBatch) -> None:
 
 def _evaluate_all(
     compiled: CompiledRuleset,
-    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]],
+    valid: list[tuple[Submission, Mapping[str, Any], tuple[Issue, ...]]],
     merged: dict[str, Reviews],
     *,
     trace: bool,
@@ -495,7 +505,7 @@ def _corrected(sub: Submission, review: Reviews) -> Submission:
 def _with_review(
     compiled: CompiledRuleset,
     unit: UnitScore,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     cohort: Any,
     review: Reviews,
     *,

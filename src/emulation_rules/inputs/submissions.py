@@ -42,7 +42,14 @@ from emulation_rules._support.text import (
     nfc,
     suggest,
 )
-from emulation_rules.compiler.fields import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
+from emulation_rules.compiler.fields import (
+    NOT_APPLICABLE,
+    TypedValues,
+    ValueProblem,
+    as_plain,
+    coerce_value,
+    input_plan,
+)
 from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
 from emulation_rules.errors import EvaluationError, Issue, json_pointer
 from emulation_rules.guide.model import Id, Num, Text
@@ -310,9 +317,9 @@ def validate_submission(
     typed, issues = validated_values(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
-    if typed is not None and typed is submission.values:
-        typed = dict(typed)
-    return typed, issues
+    if typed is None or (type(typed) is dict and typed is not submission.values):
+        return typed, issues
+    return typed.as_dict() if type(typed) is TypedValues else dict(typed), issues
 
 
 def validated_values(
@@ -321,12 +328,13 @@ def validated_values(
     *,
     allow_version_mismatch: bool = False,
     reference: bool = False,
-) -> tuple[dict[str, Any] | None, list[Issue]]:
+) -> tuple[Mapping[str, Any] | None, list[Issue]]:
     """:func:`validate_submission`, whose values may be ``submission.values`` itself.
 
     They are when every submitted value is already its typed value (as the JSON and YAML
-    loaders give them): no copy is made, and a kept result's trace reads the submission's own
-    values (issue 18). The caller never changes them.
+    loaders give them), or a :class:`~emulation_rules.compiler.fields.TypedValues` of them and
+    the few values validation changed: no copy is made, and a kept result's trace reads the
+    submission's own values (issue 18). The caller never changes them.
     """
     typed = _without_issues(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
@@ -344,7 +352,7 @@ def _without_issues(
     *,
     allow_version_mismatch: bool,
     reference: bool = False,
-) -> dict[str, Any] | None:
+) -> Mapping[str, Any] | None:
     """The typed values of a submission that has nothing to report; else None.
 
     The fast path of :func:`validate_submission`: the same tests as
@@ -585,7 +593,7 @@ def _holds(
     reference: bool = False,
 ) -> bool:
     names = dict(compiled.constants)
-    names.update(typed)
+    names.update(as_plain(typed))
     with decimal.localcontext(ENGINE_CONTEXT):
         try:
             return bool(
