@@ -15,11 +15,13 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import filterfalse
 from operator import itemgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic_core import PydanticCustomError
@@ -29,7 +31,7 @@ from emulation_rules._support.text import describe_control, find_control, find_i
 from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES, parse_number_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
 
     from emulation_rules.compiler.sandbox import ExprType
     from emulation_rules.guide.model import InputSpec, InputType
@@ -41,7 +43,9 @@ __all__ = [
     "NOT_APPLICABLE",
     "InputField",
     "InputPlan",
+    "TypedValues",
     "ValueProblem",
+    "as_plain",
     "coerce_value",
     "expr_type",
     "field_checker",
@@ -559,6 +563,7 @@ class InputPlan:
         "_checkers",
         "_checks",
         "_count",
+        "_defaults",
         "_fill",
         "_get",
         "_others",
@@ -573,6 +578,11 @@ class InputPlan:
         self._checkers = {name: field_checker(spec) for name, spec in inputs.items()}
         #: In the declared order: how to fill a missing value (the order of the result).
         self._fill = tuple((name, spec.required, spec.missing) for name, spec in inputs.items())
+        #: The value of every input that may be missing, in the declared order (shared by the
+        #: typed values of every submission that leaves some out, see :class:`TypedValues`).
+        self._defaults: Mapping[str, Any] = MappingProxyType(
+            {name: spec.missing for name, spec in inputs.items() if not spec.required}
+        )
         #: The inputs that need evidence for a value that claims something.
         self.evidence = tuple((name, spec) for name, spec in inputs.items() if spec.evidence)
         # inputs with the same test, side by side: bools, counts, decimals (by bounds, places)
@@ -613,15 +623,19 @@ class InputPlan:
         #: The other inputs (dates, texts, non-finite bounds): one checker each.
         self._others = tuple((name, self._checkers[name]) for name in others)
 
-    def typed(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    def typed(self, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The typed values, missing ones filled, in the order ``validate_submission`` gives.
 
         None when a value is unknown, does not fit its input, or a required one is missing.
+        When every value is given and ``values`` is a dict, nothing is copied (issue 18): the
+        result is ``values`` itself when every value is already its typed value, else a
+        :class:`TypedValues` of ``values`` and the few typed values that differ. The caller
+        never changes either.
         """
         typed = self._all_given(values)
         return typed if typed is not None else self._each(values)
 
-    def _all_given(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _all_given(self, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """Every input given, every value well typed: checked a group of inputs at a time.
 
         None when that is not so (then :meth:`_each` decides).
@@ -642,42 +656,165 @@ class InputPlan:
                 return None
             if verdict == _ZERO_MAYBE and names is not None:
                 zeros.append((names, group))
-        typed = dict(values)  # same keys, same order: each value is its typed value…
-        for names, group in zeros:  # … but a Decimal zero, which loses its sign
+        # Same keys, same order: each value is its typed value, but what is changed below.
+        # With nothing changed, the values themselves are the typed values (no copy: the
+        # trace of a kept result reads them, issue 18).
+        changed: dict[str, Any] = {}
+        for names, group in zeros:  # … a Decimal negative zero, which loses its sign
             for name, value in zip(names, group, strict=True):
-                if value == 0:
-                    typed[name] = abs(value)
+                if value == 0 and value.is_signed():  # abs() of any other zero is itself
+                    changed[name] = abs(value)
         try:
             for name, check_other in self._others:
                 raw = values[name]
                 if raw is None:
                     return None
-                typed[name] = check_other(raw)
+                value = check_other(raw)
+                if value is not raw:
+                    changed[name] = value
         except Exception:  # noqa: BLE001 - any trouble: _each meets it again, in order
             return None
-        return typed
+        if type(values) is not dict:
+            typed = dict(values)
+            typed.update(changed)
+            return typed
+        return TypedValues(values, changed) if changed else values
 
-    def _each(self, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _each(self, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """One value at a time, in the submission's order, as ``validate_submission`` does."""
         checkers = self._checkers
         typed: dict[str, Any] = {}
+        #: The values that differ from the submitted ones, then the missing ones filled.
+        changed: dict[str, Any] = {}
+        given_none = False
         try:
             for name, raw in values.items():
                 check = checkers.get(name)
                 if check is None:
                     return None
                 if raw is None:
+                    given_none = True
                     continue
-                typed[name] = check(raw)
+                value = typed[name] = check(raw)
+                if value is not raw:
+                    changed[name] = value
         except ValueProblem:
             return None
-        if len(typed) < self._count:
+        filled = len(typed) < self._count
+        if filled:
             for name, required, missing in self._fill:
                 if name not in typed:
                     if required:
                         return None
                     typed[name] = missing
-        return typed
+        if given_none or type(values) is not dict:  # the order differs from the values'
+            return typed
+        if not changed and not filled:
+            return values
+        # the values, then the missing ones in the declared order: as typed, without a copy
+        return TypedValues(values, changed, self._defaults if filled else _NO_DEFAULTS)
+
+
+class TypedValues(Mapping[str, Any]):
+    """Submitted values with the few that validation changed: a read-only mapping, no copy.
+
+    ``base`` in its own order, each value replaced by the ``overlay``'s when it has one, then
+    the overlay's other keys in its order, then the ``defaults`` of the keys in neither, in
+    their order (the values of the inputs left out, one mapping shared by every submission
+    of a guide): the items of ``{**base, **overlay}`` with the missing inputs filled, which is
+    what :meth:`as_dict` gives. A kept result's trace reads its unit's inputs through it
+    (issue 18).
+    """
+
+    __slots__ = ("base", "defaults", "overlay")
+
+    base: Mapping[str, Any]
+    overlay: Mapping[str, Any]
+    defaults: Mapping[str, Any]
+
+    def __init__(
+        self,
+        base: Mapping[str, Any],
+        overlay: Mapping[str, Any],
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.base = base
+        self.overlay = overlay
+        self.defaults = _NO_DEFAULTS if defaults is None else defaults
+
+    def _extras(self) -> list[str]:
+        """The keys after the base's, in order (not kept: a kept unit holds none)."""
+        base, overlay = self.base, self.overlay
+        extra = [k for k in overlay if k not in base]
+        extra += [k for k in self.defaults if k not in base and k not in overlay]
+        return extra
+
+    def __getitem__(self, key: str) -> Any:
+        overlay = self.overlay
+        if key in overlay:
+            return overlay[key]
+        base = self.base
+        return base[key] if key in base else self.defaults[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.base or key in self.overlay or key in self.defaults
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.base
+        yield from self._extras()
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self._extras())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A new dict of the same items in the same order (at C speed)."""
+        out = dict(self.base)
+        out.update(self.overlay)
+        if self.defaults:
+            for key, value in self.defaults.items():
+                if key not in out:
+                    out[key] = value
+        return out
+
+    def keys(self) -> Any:
+        """The keys, as ``dict.keys()`` of :meth:`as_dict`."""
+        return self.as_dict().keys()
+
+    def items(self) -> Any:
+        """The items, as ``dict.items()`` of :meth:`as_dict`."""
+        return self.as_dict().items()
+
+    def values(self) -> Any:
+        """The values, as ``dict.values()`` of :meth:`as_dict`."""
+        return self.as_dict().values()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TypedValues):
+            return self.as_dict() == other.as_dict()
+        if isinstance(other, dict):
+            return self.as_dict() == other
+        if isinstance(other, Mapping):
+            return self.as_dict() == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a dict
+
+    def __repr__(self) -> str:
+        return f"TypedValues({self.as_dict()!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return TypedValues, (dict(self.base), dict(self.overlay), dict(self.defaults))
+
+
+_NO_DEFAULTS: Mapping[str, Any] = MappingProxyType({})
+
+
+def as_plain(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``values`` to copy into a dict: a :class:`TypedValues` as a dict, other mappings as given.
+
+    ``dict.update`` reads a mapping that is not a dict one key at a time, through Python.
+    """
+    return values.as_dict() if type(values) is TypedValues else values
 
 
 class _Same:

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.numbers import ENGINE_CONTEXT
-from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.compiler.fields import NOT_APPLICABLE, as_plain
 from emulation_rules.compiler.nodes import RankPointsC, TargetC
 from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
 from emulation_rules.errors import EvaluationError, Issue
@@ -54,7 +54,7 @@ class _Measure:
 
 def _names(compiled: CompiledRuleset, values: Mapping[str, Any]) -> dict[str, Any]:
     names: dict[str, Any] = dict(compiled.constants)
-    names.update(values)
+    names.update(as_plain(values))
     return names
 
 

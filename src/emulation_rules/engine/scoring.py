@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from emulation_rules._support.canonical import canonical_json_text, canonical_value
 from emulation_rules._support.i18n import N_
 from emulation_rules._version import __version__
+from emulation_rules.compiler.fields import TypedValues
 from emulation_rules.compiler.nodes import CompiledRuleset
 from emulation_rules.engine.awards import AwardResult, decide_awards, result_dict
 from emulation_rules.engine.cluster import cohort_values
@@ -44,11 +45,11 @@ from emulation_rules.inputs.submissions import (
     Rejected,
     Submission,
     SubmissionBatch,
-    validate_submission,
+    validated_values,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from emulation_rules.inputs.cluster_data import ClusterData
 
@@ -188,7 +189,7 @@ def evaluate(
     _check_guide(compiled, "evaluate")
     if not isinstance(submission, Submission):
         raise TypeError(f"evaluate() takes a Submission, not {type(submission).__name__}")
-    values, issues = validate_submission(
+    values, issues = validated_values(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
     )
     if values is not None and compiled.cluster_facts:
@@ -215,6 +216,7 @@ def evaluate(
         self_scores=submission.self_scores,
         cohort=cohort[submission.unit_id],
         reference=reference,
+        owned=True,  # validated here, or the submission's own values: never changed
     )
 
 
@@ -303,7 +305,7 @@ def score(
     for sub in subs:
         key = sub.unit_id.casefold()
         counts[key] = counts.get(key, 0) + 1
-    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]] = []
+    valid: list[tuple[Submission, Mapping[str, Any], tuple[Issue, ...]]] = []
     for sub in subs:
         if counts[sub.unit_id.casefold()] > 1:
             problem = Issue(
@@ -318,7 +320,7 @@ def score(
                 raise SubmissionError("duplicate unit id", (problem,))
             all_rejected.append(Rejected(sub.unit_id, sub.name, (problem,)))
             continue
-        values, unit_issues = validate_submission(
+        values, unit_issues = validated_values(
             compiled, sub, allow_version_mismatch=allow_version_mismatch, reference=reference
         )
         if values is not None and compiled.cluster_facts:
@@ -366,14 +368,23 @@ def _with_facts(
     compiled: CompiledRuleset,
     cluster: ClusterData | None,
     unit_id: str,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     issues: list[Issue],
-) -> tuple[dict[str, Any] | None, list[Issue]]:
-    """A unit's validated values with its cluster facts (format v2), or None and why not."""
+) -> tuple[Mapping[str, Any] | None, list[Issue]]:
+    """A unit's validated values with its cluster facts (format v2), or None and why not.
+
+    The items of ``{**values, **facts}``, without copying the values (issue 18).
+    """
     facts, problems = unit_facts(compiled, cluster, unit_id)
     if facts is None:
         return None, [*issues, *problems]
-    return {**values, **facts}, issues
+    if not facts:
+        return values, issues
+    if type(values) is TypedValues and not values.defaults:
+        return TypedValues(values.base, {**values.overlay, **facts}), issues
+    if type(values) is TypedValues:  # the facts come after the filled inputs
+        return TypedValues(values.as_dict(), facts), issues
+    return TypedValues(values, facts), issues
 
 
 def _check_guide(compiled: object, caller: str) -> None:
@@ -402,7 +413,7 @@ def _raise_batch_problems(batch: SubmissionBatch) -> None:
 
 def _evaluate_all(
     compiled: CompiledRuleset,
-    valid: list[tuple[Submission, dict[str, Any], tuple[Issue, ...]]],
+    valid: list[tuple[Submission, Mapping[str, Any], tuple[Issue, ...]]],
     merged: dict[str, Reviews],
     *,
     trace: bool,
@@ -430,7 +441,7 @@ def _evaluate_all(
                 self_scores=sub.self_scores,
                 cohort=cohort[sub.unit_id],
                 overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
-                owned=values is not sub.values,  # validated here, for this unit only
+                owned=True,  # validated here, or the submission's own values: never changed
                 reference=reference,
             )
             if sub.unit_id in merged:
@@ -494,7 +505,7 @@ def _corrected(sub: Submission, review: Reviews) -> Submission:
 def _with_review(
     compiled: CompiledRuleset,
     unit: UnitScore,
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     cohort: Any,
     review: Reviews,
     *,

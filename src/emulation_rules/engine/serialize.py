@@ -15,6 +15,7 @@ from emulation_rules._support.canonical import (
     canonical_value,
     exact_decimal_text,
 )
+from emulation_rules.engine.items import CriterionValues
 
 __all__ = ["trace_dict", "unit_dict"]
 
@@ -33,7 +34,7 @@ def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
             "classification": unit.classification,
             "reasons": list(unit.reasons),
             "deductions": unit.deductions,
-            "items": dict(unit.items),
+            "items": _plain(unit.items),
             "not_applicable": list(unit.not_applicable),
             "rank_keys": dict(unit.rank_keys),
             "rank_decided_by": unit.rank_decided_by,
@@ -41,7 +42,7 @@ def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
             "eligibility_reasons": list(unit.eligibility_reasons),
             "awards": list(unit.awards),
             "self_scores": dict(unit.self_scores),
-            "computed": dict(unit.computed_items) if unit.computed_items is not None else None,
+            "computed": _plain(unit.computed_items) if unit.computed_items is not None else None,
             "computed_total": unit.computed_total,
             "departures": [d.as_dict() for d in unit.departures],
             "reviews": [list(r) for r in unit.reviews],
@@ -52,6 +53,11 @@ def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
     if trace and unit.trace is not None:
         data["trace"] = trace_dict(unit.trace)  # canonical already
     return data
+
+
+def _plain(items: Any) -> dict[str, Any]:
+    """A unit's items as a dict (a :class:`CriterionValues` copied at C speed)."""
+    return items.copy() if type(items) is CriterionValues else dict(items)
 
 
 def trace_dict(node: Any) -> dict[str, Any]:

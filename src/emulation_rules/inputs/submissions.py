@@ -42,7 +42,14 @@ from emulation_rules._support.text import (
     nfc,
     suggest,
 )
-from emulation_rules.compiler.fields import NOT_APPLICABLE, ValueProblem, coerce_value, input_plan
+from emulation_rules.compiler.fields import (
+    NOT_APPLICABLE,
+    TypedValues,
+    ValueProblem,
+    as_plain,
+    coerce_value,
+    input_plan,
+)
 from emulation_rules.compiler.sandbox import CheckedExpression, evaluate_expression
 from emulation_rules.errors import EvaluationError, Issue, json_pointer
 from emulation_rules.guide.model import Id, Num, Text
@@ -66,6 +73,7 @@ __all__ = [
     "load_cluster",
     "read_submission_file",
     "validate_submission",
+    "validated_values",
 ]
 
 #: Largest submission file accepted, in bytes.
@@ -304,6 +312,29 @@ def validate_submission(
     Returns the typed values (missing values filled as the guide declares) and the issues;
     values are ``None`` when an error stops the unit from being scored. With
     ``reference=True`` the guide's checks are evaluated by simpleeval, not the closures.
+    The values are a new dict, the caller's to change.
+    """
+    typed, issues = validated_values(
+        compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
+    )
+    if typed is None or (type(typed) is dict and typed is not submission.values):
+        return typed, issues
+    return typed.as_dict() if type(typed) is TypedValues else dict(typed), issues
+
+
+def validated_values(
+    compiled: CompiledRuleset,
+    submission: Submission,
+    *,
+    allow_version_mismatch: bool = False,
+    reference: bool = False,
+) -> tuple[Mapping[str, Any] | None, list[Issue]]:
+    """:func:`validate_submission`, whose values may be ``submission.values`` itself.
+
+    They are when every submitted value is already its typed value (as the JSON and YAML
+    loaders give them), or a :class:`~emulation_rules.compiler.fields.TypedValues` of them and
+    the few values validation changed: no copy is made, and a kept result's trace reads the
+    submission's own values (issue 18). The caller never changes them.
     """
     typed = _without_issues(
         compiled, submission, allow_version_mismatch=allow_version_mismatch, reference=reference
@@ -321,7 +352,7 @@ def _without_issues(
     *,
     allow_version_mismatch: bool,
     reference: bool = False,
-) -> dict[str, Any] | None:
+) -> Mapping[str, Any] | None:
     """The typed values of a submission that has nothing to report; else None.
 
     The fast path of :func:`validate_submission`: the same tests as
@@ -562,7 +593,7 @@ def _holds(
     reference: bool = False,
 ) -> bool:
     names = dict(compiled.constants)
-    names.update(typed)
+    names.update(as_plain(typed))
     with decimal.localcontext(ENGINE_CONTEXT):
         try:
             return bool(

@@ -78,10 +78,10 @@ class Program:
     def function(self, *, traced: bool) -> Callable[..., Any]:
         """The function with or without the trace, compiled the first time it is asked for.
 
-        ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: the values by id, then the
-        applicability and applicable maxima in the compiled order, the capped deductions and
-        the records; ``plain`` returns the same without the records. Compiling costs some
-        20 ms for a guide of 200 criteria, so a guide that is only checked never pays it.
+        ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: the values, applicability
+        and applicable maxima in the compiled order, the capped deductions and the records;
+        ``plain`` returns the same without the records. Compiling costs some 20 ms for a guide
+        of 200 criteria, so a guide that is only checked never pays it.
         """
         name = "traced" if traced else "plain"
         function = self._functions.get(name)

@@ -65,9 +65,7 @@ class _Writer(ConstructWriter):
         for ident in order:
             self.node(self.index[ident], self.nodes[ident])
         count = len(order)
-        values = ", ".join(
-            f"{self.constant(ident)}: v{position}" for position, ident in enumerate(order)
-        )
+        values = ", ".join(f"v{position}" for position in range(count))
         flags = ", ".join(f"a{position}" for position in range(count))
         maxima = ", ".join(f"m{position}" for position in range(count))
         pooled = ""
@@ -79,9 +77,9 @@ class _Writer(ConstructWriter):
             pooled = ", (" + ", ".join(sums) + ",)"
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},){pooled}")
+            self.write(f"return ({values},), ({flags},), ({maxima},), ds, ({records},){pooled}")
         else:
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds{pooled}")
+            self.write(f"return ({values},), ({flags},), ({maxima},), ds{pooled}")
 
     def node(self, position: int, node: Node) -> None:
         write = self.write
