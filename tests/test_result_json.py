@@ -14,10 +14,11 @@ import hashlib
 import json
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generators of another test
@@ -29,7 +30,16 @@ from emulation_rules.audit.records import (
     record_bytes,
     write_record,
 )
-from emulation_rules.engine.result_json import result_json, unit_json
+from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.engine.evaluator import _LazyTrace
+from emulation_rules.engine.result_json import (
+    _generated_unit_json,
+    canonical_json,
+    lazy_trace_json,
+    result_json,
+    unit_json,
+)
+from emulation_rules.engine.serialize import unit_dict
 from emulation_rules.inputs.reviews import load_reviews
 from emulation_rules.inputs.submissions import load_cluster
 from test_codegen_differential import (
@@ -165,3 +175,114 @@ def test_random_clusters_written_guides(path, data):
     subs, reviews = data.draw(cohorts(path), label="cohort")
     trace = data.draw(st.booleans())
     check(guide(path), subs, trace=trace, reviews=reviews)
+
+
+# --------------------------------------------------------------------------------------------
+# The generated writer (engine/record_program.py): taken on every shipped example, and equal to
+# the general path on every record shape and every form of a decimal
+
+
+#: Units written by the generated writer, of units keeping flat records, per shipped example
+#: (the others have a criterion that does not apply, or were scored by the interpreter).
+FAST_UNITS = {
+    "chuong-trinh-phoi-hop-2021-2025": (24, 24),
+    "congan-cum347": (2, 6),
+    "hungyen-2021": (8, 8),
+    "khoi-van-hoa-xa-hoi-thua-thien-hue-2024": (5, 9),
+    "tiengiang-2022": (4, 4),
+    "tinh-mau-stnmt-2022": (3, 3),
+    "vhttdl-7-tinh-mien-nui-phia-bac-2021": (7, 7),
+    "vhttdl-dong-bang-song-hong-2017": (9, 9),
+    "vhttdl-duyen-hai-mien-trung-2022-h1": (4, 6),
+}
+
+
+def _scored(name):
+    compiled, batch, cluster, reviews, _ = _example(name)
+    return score(compiled, list(batch.submissions), reviews=reviews, cluster=cluster)
+
+
+def _reference_unit_json(unit):
+    """The unit's JSON by the general path (the trace's flat records, no generated writer)."""
+    data = unit_dict(unit, trace=False)
+    ident = data.pop("unit_id")
+    return (
+        canonical_json(data)[:-1]
+        + ',"trace":'
+        + lazy_trace_json(unit._trace)
+        + ',"unit_id":'
+        + json.dumps(ident, ensure_ascii=False)
+        + "}"
+    )
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_writer_is_taken_on_every_shipped_example(name):
+    assert set(FAST_UNITS) == set(EXAMPLES)
+    result = _scored(name)
+    lazy = [u for u in result.units if type(u._trace) is _LazyTrace]
+    written = [u for u in lazy if _generated_unit_json(u, u._trace) is not None]
+    assert (len(written), len(lazy)) == FAST_UNITS[name]
+    for unit in written:
+        assert _generated_unit_json(unit, unit._trace) == _reference_unit_json(unit)
+        assert unit_json(unit, trace=True) == canonical_json(unit.to_dict(trace=True))
+
+
+#: Decimals of the same value written in other forms: exponents, trailing zeros, negative zero.
+_FORMS = st.sampled_from(
+    ["0", "-0", "-0.00", "0E-7", "0E+3", "5", "5.0", "5.000", "0.5E1", "5E1", "50", "-2.50",
+     "1E-7", "1.5E+30", "123.456000", "-0.0000001", "2.400071398821919438329267567", "10",
+     "NaN", "Infinity", "-Infinity"]
+)  # fmt: skip
+#: Inputs of every type the writer meets, and the not-applicable marker.
+_INPUTS = st.one_of(
+    _FORMS.map(Decimal),
+    st.integers(-(2**60), 2**60),
+    st.booleans(),
+    st.none(),
+    st.just(NOT_APPLICABLE),
+    st.text(max_size=5),
+)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@budget(8)
+@given(data=st.data())
+def test_generated_writer_equals_the_general_path(name, data):
+    """Every record shape (bare part, capped leaf, group, general record) and value form."""
+    result = _scored(name)
+    units = [
+        u
+        for u in result.units
+        if type(u._trace) is _LazyTrace and _generated_unit_json(u, u._trace) is not None
+    ]
+    unit = units[data.draw(st.integers(0, len(units) - 1), label="unit")]
+    lazy = unit._trace
+    values, names = lazy.values, lazy.names
+    records = list(lazy.records)
+    plan = lazy.compiled.program.plan
+    for i, entry in enumerate(plan):
+        how = data.draw(st.sampled_from(["same", "copy", "form", "capped", "bare"]), label="how")
+        record = records[i]
+        if how == "copy" and type(values[entry.id]) is Decimal:
+            values[entry.id] = Decimal(str(values[entry.id]))
+        elif how == "form":
+            values[entry.id] = Decimal(data.draw(_FORMS, label="value"))
+        elif how == "capped" and type(record) is Decimal:
+            records[i] = (record, Decimal(data.draw(_FORMS, label="amount")))
+        elif how == "bare" and type(record) is tuple and len(record) == 2:
+            records[i] = Decimal(data.draw(_FORMS, label="part"))
+    for name_ in sorted({n for entry in plan for n in entry.reads}):
+        if data.draw(st.integers(0, 19), label="change input") == 0:
+            names[name_] = data.draw(_INPUTS, label="input")
+    lazy.records = tuple(records)
+    text = _generated_unit_json(unit, lazy)
+    event("generated writer" if text is not None else "general path")
+    try:
+        reference = _reference_unit_json(unit)
+    except Exception:  # noqa: BLE001 - the general path refuses it: so must the generated writer
+        assert text is None
+        return
+    assert text is None or text == reference
+    assert unit_json(unit, trace=True) == reference
+    assert reference == canonical_json(unit.to_dict(trace=True))

@@ -210,7 +210,7 @@ def write_record(
         return WrittenRecord(record_bytes(record), record["digest"], compiled.id, record["as_of"])
     from emulation_rules.engine.result_json import (  # noqa: PLC0415 - import cycle
         canonical_json,
-        result_json,
+        result_json_pieces,
     )
     from emulation_rules.engine.scoring import gc_paused  # noqa: PLC0415
 
@@ -219,7 +219,7 @@ def write_record(
         inputs = canonical_json(_inputs(submissions, reviews, cluster, rejected_before))
         inputs_bytes = inputs.encode("utf-8")
         input_digest = "sha256:" + hashlib.sha256(inputs_bytes).hexdigest()
-        result_bytes = result_json(result, trace=True).encode("utf-8")
+        result_pieces = result_json_pieces(result, trace=True)
     # the keys in sorted order: as_of, audit_format, (digest), engine, input_digest, inputs,
     # result, ruleset
     before = (
@@ -237,7 +237,7 @@ def write_record(
     ).encode("utf-8")
     after = (',"ruleset":' + canonical_json(header["ruleset"]) + "}").encode("utf-8")
     hashed = hashlib.sha256(before)
-    for part in (middle, inputs_bytes, b',"result":', result_bytes, after):
+    for part in (middle, inputs_bytes, b',"result":', *result_pieces, after):
         hashed.update(part)
     digest = "sha256:" + hashed.hexdigest()
     data = b"".join(
@@ -249,7 +249,7 @@ def write_record(
             middle,
             inputs_bytes,
             b',"result":',
-            result_bytes,
+            *result_pieces,
             after,
         )
     )
