@@ -25,12 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generators of an
 from emulation_rules import load_ruleset, load_submissions, score
 from emulation_rules._support.canonical import canonical_json_bytes
 from emulation_rules.audit.records import (
+    _inputs,
+    _inputs_json,
+    _submission_dict,
+    _submission_json,
     build_record,
     parse_record,
     record_bytes,
     write_record,
 )
 from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
@@ -41,7 +46,7 @@ from emulation_rules.engine.result_json import (
 )
 from emulation_rules.engine.serialize import unit_dict
 from emulation_rules.inputs.reviews import load_reviews
-from emulation_rules.inputs.submissions import load_cluster
+from emulation_rules.inputs.submissions import Submission, load_cluster
 from test_codegen_differential import (
     SHIPPED_IDS,
     WRITTEN_IDS,
@@ -53,6 +58,12 @@ from test_golden import AS_OF, GUIDE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _generated_at_once(monkeypatch):
+    """Every guide's record writer generated at its first unit (not after 20,000 criteria)."""
+    monkeypatch.setattr(result_json_module, "GENERATE_AFTER", 0)
 
 
 def both(compiled, subs, *, trace=True, reviews=(), cluster=None, rejected=(), read=(), as_of=None):
@@ -286,3 +297,91 @@ def test_generated_writer_equals_the_general_path(name, data):
     assert text is None or text == reference
     assert unit_json(unit, trace=True) == reference
     assert reference == canonical_json(unit.to_dict(trace=True))
+
+
+# --------------------------------------------------------------------------------------------
+# The inputs written without model_dump (audit/records.py _inputs_json)
+
+#: Submissions written without ``model_dump`` per shipped example (the others have a value
+#: that is a list).
+FAST_SUBMISSIONS = {
+    "chuong-trinh-phoi-hop-2021-2025": (24, 24),
+    "congan-cum347": (6, 6),
+    "hungyen-2021": (7, 10),
+    "khoi-van-hoa-xa-hoi-thua-thien-hue-2024": (9, 9),
+    "tiengiang-2022": (5, 5),
+    "tinh-mau-stnmt-2022": (3, 3),
+    "vhttdl-7-tinh-mien-nui-phia-bac-2021": (7, 7),
+    "vhttdl-dong-bang-song-hong-2017": (9, 9),
+    "vhttdl-duyen-hai-mien-trung-2022-h1": (6, 6),
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_inputs_written_without_model_dump_on_every_shipped_example(name):
+    _, batch, cluster, reviews, _ = _example(name)
+    subs = list(batch.submissions)
+    fast = [s for s in subs if _submission_json(s, Submission) is not None]
+    assert (len(fast), len(subs)) == FAST_SUBMISSIONS[name]
+    for sub in fast:
+        assert _submission_json(sub, Submission) == canonical_json(_submission_dict(sub))
+    assert _inputs_json(subs, reviews, cluster, batch.rejected) == canonical_json(
+        _inputs(subs, reviews, cluster, batch.rejected)
+    )
+
+
+_VALUES = st.one_of(
+    _FORMS.map(Decimal),
+    st.integers(-(2**60), 2**60),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=6),
+    st.floats(allow_nan=False),
+    st.dates(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@budget(60)
+@given(
+    values=st.dictionaries(st.text(max_size=4), _VALUES, max_size=5),
+    scores=st.dictionaries(
+        st.text(min_size=1, max_size=4),
+        _FORMS.filter(lambda t: "N" not in t and "I" not in t).map(Decimal),
+        max_size=2,
+    ),
+    unit_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,4}", fullmatch=True),
+    period=st.none() | st.text(max_size=4),
+    source=st.none() | st.text(max_size=4),
+    located=st.booleans(),
+)
+def test_submission_json_equals_model_dump(values, scores, unit_id, period, source, located):
+    try:
+        sub = Submission(
+            unit_id=unit_id,
+            name="Đơn vị " + unit_id,
+            values=values,
+            self_scores=scores,
+            period=period,
+            source=source,
+            locations=dict.fromkeys(values, (1, 2)) if located else {},
+        )
+    except Exception:  # noqa: BLE001 - a submission the model refuses: nothing to write
+        return
+    text = _submission_json(sub, Submission)
+    event("written" if text is not None else "model_dump")
+    assert text is None or text == canonical_json(_submission_dict(sub))
+
+
+def test_the_writer_is_generated_once_the_guide_has_written_enough(monkeypatch):
+    """Until then the general path writes the units; the bytes are the same either way."""
+    monkeypatch.setattr(result_json_module, "GENERATE_AFTER", 500)
+    compiled, batch, cluster, reviews, _ = _example("vhttdl-dong-bang-song-hong-2017")
+    compiled = load_ruleset(compiled.source)  # a guide of its own: no writer built yet
+    result = score(compiled, list(batch.submissions), reviews=reviews, cluster=cluster)
+    criteria = len(compiled.program.plan)
+    taken = [_generated_unit_json(u, u._trace) is not None for u in result.units * 3]
+    general = -(-500 // criteria)  # the units written before the guide reached 500 criteria
+    assert taken == [False] * general + [True] * (len(taken) - general)
+    for unit in result.units:
+        assert unit_json(unit, trace=True) == canonical_json(unit.to_dict(trace=True))
