@@ -273,7 +273,9 @@ def test_generated_writer_equals_the_general_path(name, data):
     records = list(lazy.records)
     plan = lazy.compiled.program.plan
     for i, entry in enumerate(plan):
-        how = data.draw(st.sampled_from(["same", "copy", "form", "capped", "bare"]), label="how")
+        how = data.draw(
+            st.sampled_from(["same", "copy", "form", "capped", "bare", "lines"]), label="how"
+        )
         record = records[i]
         if how == "copy" and type(values[entry.id]) is Decimal:
             values[entry.id] = Decimal(str(values[entry.id]))
@@ -283,6 +285,12 @@ def test_generated_writer_equals_the_general_path(name, data):
             records[i] = (record, Decimal(data.draw(_FORMS, label="amount")))
         elif how == "bare" and type(record) is tuple and len(record) == 2:
             records[i] = Decimal(data.draw(_FORMS, label="part"))
+        elif how == "lines" and entry.shown == "children":  # a general record: the usual one,
+            status = data.draw(st.sampled_from(["scored", "scored", "waived"]), label="status")
+            note = data.draw(st.sampled_from([None, None, "ghi chú"]), label="note")
+            facts = data.draw(st.sampled_from([(), (), (("rank", 1),)]), label="facts")
+            amount = Decimal(data.draw(_FORMS, label="amount"))
+            records[i] = (status, (), (("cap_at_max", amount, "không vượt quá"),), note, facts)
     for name_ in sorted({n for entry in plan for n in entry.reads}):
         if data.draw(st.integers(0, 19), label="change input") == 0:
             names[name_] = data.draw(_INPUTS, label="input")

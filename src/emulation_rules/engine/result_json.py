@@ -422,6 +422,7 @@ def _writer(compiled: CompiledRuleset) -> Any:
             program.plan,
             plan.roots,
             criterion=_criterion,
+            lines_json=_lines,
             exact_text=exact_decimal_text,
             value_json=_value,
         )
