@@ -39,6 +39,7 @@ from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
+    _unit_head,
     canonical_json,
     lazy_trace_json,
     result_json,
@@ -393,3 +394,21 @@ def test_the_writer_is_generated_once_the_guide_has_written_enough(monkeypatch):
     assert taken == [False] * general + [True] * (len(taken) - general)
     for unit in result.units:
         assert unit_json(unit, trace=True) == canonical_json(unit.to_dict(trace=True))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_unit_head_equals_unit_dict(name):
+    """The unit's fields around its items, written without unit_dict, on every example."""
+    result = _scored(name)
+    written = 0
+    for unit in result.units:
+        head = _unit_head(unit)
+        if head is None:
+            continue
+        written += 1
+        data = unit_dict(unit, trace=False)
+        data.pop("unit_id")
+        expected = canonical_json(data)
+        items = canonical_json(data["items"])
+        assert head[0] + '"items":' + items + head[1] + "}" == expected
+    assert written  # every example has usual units

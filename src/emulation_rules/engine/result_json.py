@@ -456,18 +456,82 @@ def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
     if written is None:
         return None
     criteria, items = written
-    data = unit_dict(unit, trace=False, items=False)
-    # sorted keys: those before "items", "items", those after, then "trace" and "unit_id"
-    ident = _value(data.pop("unit_id"))
-    before = canonical_json({k: v for k, v in data.items() if k < "items"})[:-1]
-    after = canonical_json({k: v for k, v in data.items() if k > "items"})[1:-1]
-    if len(before) > 1:
-        before += ","
-    if after:
-        after = "," + after
+    head = _unit_head(unit)
+    if head is None:
+        data = unit_dict(unit, trace=False, items=False)
+        # sorted keys: those before "items", "items", those after, then "trace" and "unit_id"
+        data.pop("unit_id")
+        before = canonical_json({k: v for k, v in data.items() if k < "items"})[:-1]
+        after = canonical_json({k: v for k, v in data.items() if k > "items"})[1:-1]
+        if len(before) > 1:
+            before += ","
+        if after:
+            after = "," + after
+    else:
+        before, after = head
+    ident = _value(unit.unit_id)
     start, end = _total_around(lazy)
     # one string made, the trace's text copied once
     return f'{before}"items":{items}{after},"trace":{start}{criteria}{end},"unit_id":{ident}}}'
+
+
+def _unit_head(unit: UnitScore) -> tuple[str, str] | None:
+    """The unit's fields around its items (``{...,`` and ``,...``), or None if unusual.
+
+    Fast path of: the keys of ``unit_dict`` other than items, trace and unit_id, in sorted
+    order, for a unit without departures, reviews, corrections, issues or computed items
+    (the usual unit); each field as :func:`_value` writes it.
+    """
+    if (
+        unit.departures
+        or unit.reviews
+        or unit.corrected
+        or unit.issues
+        or unit.computed_items is not None
+        or unit.computed_total is not None
+    ):
+        return None
+    value = _value
+    awards, reasons, dropped = unit.awards, unit.reasons, unit.eligibility_reasons
+    missing, keys, scores = unit.not_applicable, unit.rank_keys, unit.self_scores
+    before = (
+        '{"awards":'
+        + (value(list(awards)) if awards else "[]")
+        + ',"classification":'
+        + value(unit.classification)
+        + ',"computed":null,"computed_total":null,"corrected":{},"deductions":'
+        + value(unit.deductions)
+        + ',"departures":[],"eligibility_reasons":'
+        + (value(list(dropped)) if dropped else "[]")
+        + ',"eligible":'
+        + value(unit.eligible)
+        + ',"issues":[],'
+    )
+    after = (
+        ',"max":'
+        + value(unit.max)
+        + ',"name":'
+        + value(unit.name)
+        + ',"not_applicable":'
+        + (value(list(missing)) if missing else "[]")
+        + ',"percent":'
+        + value(unit.percent)
+        + ',"rank":'
+        + value(unit.rank)
+        + ',"rank_decided_by":'
+        + value(unit.rank_decided_by)
+        + ',"rank_keys":'
+        + (value(dict(keys)) if keys else "{}")
+        + ',"reasons":'
+        + (value(list(reasons)) if reasons else "[]")
+        + ',"reviews":[],"self_scores":'
+        + (value(dict(scores)) if scores else "{}")
+        + ',"status":'
+        + value(unit.status)
+        + ',"total":'
+        + value(unit.total)
+    )
+    return before, after
 
 
 def result_json(result: Any, *, trace: bool) -> str:
