@@ -103,8 +103,9 @@ _encode_str: Any = json.encoder.encode_basestring
 _canonical_json = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
 ).encode
-#: The JSON text of input names already written, ``"name":``. Bounded: cleared when full.
-_KEYS: dict[str, str] = {}
+#: The names of a submission's values (as the dict holds them) -> those names in sorted order,
+#: each with its JSON text ``"name":``. Few sets of names recur. Bounded: cleared when full.
+_ORDERS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
 _SAFE_INT = 2**53
 
 
@@ -115,17 +116,18 @@ def _values_json(values: Any) -> str | None:
     decimal as its ``str()``, then ``canonical_value`` makes large integers text). None for any
     value of another type.
     """
-    keys, text, decimal = _KEYS, str, Decimal
+    names = tuple(values)
+    order = _ORDERS.get(names)
+    if order is None:  # the names in sorted order, each with its JSON text: once per set
+        if any(type(name) is not str for name in names):
+            return None
+        if len(_ORDERS) >= 256:
+            _ORDERS.clear()
+        order = _ORDERS[names] = tuple((name, _encode_str(name) + ":") for name in sorted(names))
+    text, decimal = str, Decimal
     out: list[str] = []
     append = out.append
-    for name in sorted(values):
-        key = keys.get(name)
-        if key is None:
-            if type(name) is not str:
-                return None
-            if len(keys) >= 65536:
-                keys.clear()
-            key = keys[name] = _encode_str(name) + ":"
+    for name, key in order:
         value = values[name]
         cls = value.__class__
         if cls is decimal:
