@@ -10,8 +10,10 @@ trace and without, with reviews, and when some traces were read (built) before t
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -37,6 +39,7 @@ from emulation_rules.audit.records import (
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
+from emulation_rules.engine.record_program import _fstring
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
     _unit_head,
@@ -412,3 +415,37 @@ def test_unit_head_equals_unit_dict(name):
         items = canonical_json(data["items"])
         assert head[0] + '"items":' + items + head[1] + "}" == expected
     assert written  # every example has usual units
+
+
+#: What the generated writer's source may name: its arguments, its constants and helpers, a
+#: few builtins, and its own locals (inputs, values, objects, heads, tails, the part, amount).
+_ALLOWED_NAMES = {"N", "V", "A", "M", "R", "I", "D", "U", "NA", "X", "J", "S", "L", "MC"}
+_ALLOWED_NAMES |= {"maxtexts", "str", "len", "tuple", "int", "x", "r", "p", "a", "mc", "mt"}
+_CALLED = {"str", "len", "X", "J", "S", "L", "maxtexts"}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_writer_source_is_fixed_syntax_and_literals(name):
+    """The guide's texts are only string literals in it: no name, call or attribute of its own."""
+    result = _scored(name)
+    lazy = next(u._trace for u in result.units if type(u._trace) is _LazyTrace)
+    tree = ast.parse(result_json_module._writer(lazy.compiled).source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            assert node.id in _ALLOWED_NAMES or re.fullmatch(r"[nvoht]\d+", node.id), node.id
+        elif isinstance(node, ast.Attribute):
+            assert node.attr == "__class__"
+        elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            assert node.func.id in _CALLED
+        elif isinstance(node, ast.FunctionDef):
+            assert node.name == "write"
+        assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Lambda, ast.Global))
+
+
+@given(text=st.text(), slot=st.text(alphabet="abc", min_size=1, max_size=3))
+@budget(200)
+def test_fstring_keeps_any_text_literal(text, slot):
+    """Braces, quotes, backslashes (``\\N{...}`` too) in a guide's text stay text."""
+    source = _fstring([text, ("y",), text])
+    assert eval(source, {"__builtins__": {}}, {"y": slot}) == text + slot + text  # noqa: S307
