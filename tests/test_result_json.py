@@ -10,28 +10,47 @@ trace and without, with reviews, and when some traces were read (built) before t
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generators of another test
 from emulation_rules import load_ruleset, load_submissions, score
 from emulation_rules._support.canonical import canonical_json_bytes
 from emulation_rules.audit.records import (
+    _inputs,
+    _inputs_json,
+    _submission_dict,
+    _submission_json,
     build_record,
     parse_record,
     record_bytes,
     write_record,
 )
-from emulation_rules.engine.result_json import result_json, unit_json
+from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.engine import result_json as result_json_module
+from emulation_rules.engine.evaluator import _LazyTrace
+from emulation_rules.engine.record_program import _fstring
+from emulation_rules.engine.result_json import (
+    _generated_unit_json,
+    _unit_head,
+    canonical_json,
+    lazy_trace_json,
+    result_json,
+    unit_json,
+)
+from emulation_rules.engine.serialize import unit_dict
 from emulation_rules.inputs.reviews import load_reviews
-from emulation_rules.inputs.submissions import load_cluster
+from emulation_rules.inputs.submissions import Submission, load_cluster
 from test_codegen_differential import (
     SHIPPED_IDS,
     WRITTEN_IDS,
@@ -43,6 +62,12 @@ from test_golden import AS_OF, GUIDE_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _generated_at_once(monkeypatch):
+    """Every guide's record writer generated at its first unit (not after 20,000 criteria)."""
+    monkeypatch.setattr(result_json_module, "GENERATE_AFTER", 0)
 
 
 def both(compiled, subs, *, trace=True, reviews=(), cluster=None, rejected=(), read=(), as_of=None):
@@ -165,3 +190,262 @@ def test_random_clusters_written_guides(path, data):
     subs, reviews = data.draw(cohorts(path), label="cohort")
     trace = data.draw(st.booleans())
     check(guide(path), subs, trace=trace, reviews=reviews)
+
+
+# --------------------------------------------------------------------------------------------
+# The generated writer (engine/record_program.py): taken on every shipped example, and equal to
+# the general path on every record shape and every form of a decimal
+
+
+#: Units written by the generated writer, of units keeping flat records, per shipped example
+#: (the others have a criterion that does not apply, or were scored by the interpreter).
+FAST_UNITS = {
+    "chuong-trinh-phoi-hop-2021-2025": (24, 24),
+    "congan-cum347": (2, 6),
+    "hungyen-2021": (8, 8),
+    "khoi-van-hoa-xa-hoi-thua-thien-hue-2024": (5, 9),
+    "tiengiang-2022": (4, 4),
+    "tinh-mau-stnmt-2022": (3, 3),
+    "vhttdl-7-tinh-mien-nui-phia-bac-2021": (7, 7),
+    "vhttdl-dong-bang-song-hong-2017": (9, 9),
+    "vhttdl-duyen-hai-mien-trung-2022-h1": (4, 6),
+}
+
+
+def _scored(name):
+    compiled, batch, cluster, reviews, _ = _example(name)
+    return score(compiled, list(batch.submissions), reviews=reviews, cluster=cluster)
+
+
+def _reference_unit_json(unit):
+    """The unit's JSON by the general path (the trace's flat records, no generated writer)."""
+    data = unit_dict(unit, trace=False)
+    ident = data.pop("unit_id")
+    return (
+        canonical_json(data)[:-1]
+        + ',"trace":'
+        + lazy_trace_json(unit._trace)
+        + ',"unit_id":'
+        + json.dumps(ident, ensure_ascii=False)
+        + "}"
+    )
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_writer_is_taken_on_every_shipped_example(name):
+    assert set(FAST_UNITS) == set(EXAMPLES)
+    result = _scored(name)
+    lazy = [u for u in result.units if type(u._trace) is _LazyTrace]
+    written = [u for u in lazy if _generated_unit_json(u, u._trace) is not None]
+    assert (len(written), len(lazy)) == FAST_UNITS[name]
+    for unit in written:
+        assert _generated_unit_json(unit, unit._trace) == _reference_unit_json(unit)
+        assert unit_json(unit, trace=True) == canonical_json(unit.to_dict(trace=True))
+
+
+#: Decimals of the same value written in other forms: exponents, trailing zeros, negative zero.
+_FORMS = st.sampled_from(
+    ["0", "-0", "-0.00", "0E-7", "0E+3", "5", "5.0", "5.000", "0.5E1", "5E1", "50", "-2.50",
+     "1E-7", "1.5E+30", "123.456000", "-0.0000001", "2.400071398821919438329267567", "10",
+     "NaN", "Infinity", "-Infinity"]
+)  # fmt: skip
+#: Inputs of every type the writer meets, and the not-applicable marker.
+_INPUTS = st.one_of(
+    _FORMS.map(Decimal),
+    st.integers(-(2**60), 2**60),
+    st.booleans(),
+    st.none(),
+    st.just(NOT_APPLICABLE),
+    st.text(max_size=5),
+)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@budget(8)
+@given(data=st.data())
+def test_generated_writer_equals_the_general_path(name, data):
+    """Every record shape (bare part, capped leaf, group, general record) and value form."""
+    result = _scored(name)
+    units = [
+        u
+        for u in result.units
+        if type(u._trace) is _LazyTrace and _generated_unit_json(u, u._trace) is not None
+    ]
+    unit = units[data.draw(st.integers(0, len(units) - 1), label="unit")]
+    lazy = unit._trace
+    values, names = lazy.values, lazy.names
+    records = list(lazy.records)
+    plan = lazy.compiled.program.plan
+    for i, entry in enumerate(plan):
+        how = data.draw(
+            st.sampled_from(["same", "copy", "form", "capped", "bare", "lines"]), label="how"
+        )
+        record = records[i]
+        if how == "copy" and type(values[entry.id]) is Decimal:
+            values[entry.id] = Decimal(str(values[entry.id]))
+        elif how == "form":
+            values[entry.id] = Decimal(data.draw(_FORMS, label="value"))
+        elif how == "capped" and type(record) is Decimal:
+            records[i] = (record, Decimal(data.draw(_FORMS, label="amount")))
+        elif how == "bare" and type(record) is tuple and len(record) == 2:
+            records[i] = Decimal(data.draw(_FORMS, label="part"))
+        elif how == "lines" and entry.shown == "children":  # a general record: the usual one,
+            status = data.draw(st.sampled_from(["scored", "scored", "waived"]), label="status")
+            note = data.draw(st.sampled_from([None, None, "ghi chú"]), label="note")
+            facts = data.draw(st.sampled_from([(), (), (("rank", 1),)]), label="facts")
+            amount = Decimal(data.draw(_FORMS, label="amount"))
+            records[i] = (status, (), (("cap_at_max", amount, "không vượt quá"),), note, facts)
+    for name_ in sorted({n for entry in plan for n in entry.reads}):
+        if data.draw(st.integers(0, 19), label="change input") == 0:
+            names[name_] = data.draw(_INPUTS, label="input")
+    lazy.records = tuple(records)
+    text = _generated_unit_json(unit, lazy)
+    event("generated writer" if text is not None else "general path")
+    try:
+        reference = _reference_unit_json(unit)
+    except Exception:  # noqa: BLE001 - the general path refuses it: so must the generated writer
+        assert text is None
+        return
+    assert text is None or text == reference
+    assert unit_json(unit, trace=True) == reference
+    assert reference == canonical_json(unit.to_dict(trace=True))
+
+
+# --------------------------------------------------------------------------------------------
+# The inputs written without model_dump (audit/records.py _inputs_json)
+
+#: Submissions written without ``model_dump`` per shipped example (the others have a value
+#: that is a list).
+FAST_SUBMISSIONS = {
+    "chuong-trinh-phoi-hop-2021-2025": (24, 24),
+    "congan-cum347": (6, 6),
+    "hungyen-2021": (7, 10),
+    "khoi-van-hoa-xa-hoi-thua-thien-hue-2024": (9, 9),
+    "tiengiang-2022": (5, 5),
+    "tinh-mau-stnmt-2022": (3, 3),
+    "vhttdl-7-tinh-mien-nui-phia-bac-2021": (7, 7),
+    "vhttdl-dong-bang-song-hong-2017": (9, 9),
+    "vhttdl-duyen-hai-mien-trung-2022-h1": (6, 6),
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_inputs_written_without_model_dump_on_every_shipped_example(name):
+    _, batch, cluster, reviews, _ = _example(name)
+    subs = list(batch.submissions)
+    fast = [s for s in subs if _submission_json(s, Submission) is not None]
+    assert (len(fast), len(subs)) == FAST_SUBMISSIONS[name]
+    for sub in fast:
+        assert _submission_json(sub, Submission) == canonical_json(_submission_dict(sub))
+    assert _inputs_json(subs, reviews, cluster, batch.rejected) == canonical_json(
+        _inputs(subs, reviews, cluster, batch.rejected)
+    )
+
+
+_VALUES = st.one_of(
+    _FORMS.map(Decimal),
+    st.integers(-(2**60), 2**60),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=6),
+    st.floats(allow_nan=False),
+    st.dates(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@budget(60)
+@given(
+    values=st.dictionaries(st.text(max_size=4), _VALUES, max_size=5),
+    scores=st.dictionaries(
+        st.text(min_size=1, max_size=4),
+        _FORMS.filter(lambda t: "N" not in t and "I" not in t).map(Decimal),
+        max_size=2,
+    ),
+    unit_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,4}", fullmatch=True),
+    period=st.none() | st.text(max_size=4),
+    source=st.none() | st.text(max_size=4),
+    located=st.booleans(),
+)
+def test_submission_json_equals_model_dump(values, scores, unit_id, period, source, located):
+    try:
+        sub = Submission(
+            unit_id=unit_id,
+            name="Đơn vị " + unit_id,
+            values=values,
+            self_scores=scores,
+            period=period,
+            source=source,
+            locations=dict.fromkeys(values, (1, 2)) if located else {},
+        )
+    except Exception:  # noqa: BLE001 - a submission the model refuses: nothing to write
+        return
+    text = _submission_json(sub, Submission)
+    event("written" if text is not None else "model_dump")
+    assert text is None or text == canonical_json(_submission_dict(sub))
+
+
+def test_the_writer_is_generated_once_the_guide_has_written_enough(monkeypatch):
+    """Until then the general path writes the units; the bytes are the same either way."""
+    monkeypatch.setattr(result_json_module, "GENERATE_AFTER", 500)
+    compiled, batch, cluster, reviews, _ = _example("vhttdl-dong-bang-song-hong-2017")
+    compiled = load_ruleset(compiled.source)  # a guide of its own: no writer built yet
+    result = score(compiled, list(batch.submissions), reviews=reviews, cluster=cluster)
+    criteria = len(compiled.program.plan)
+    taken = [_generated_unit_json(u, u._trace) is not None for u in result.units * 3]
+    general = -(-500 // criteria)  # the units written before the guide reached 500 criteria
+    assert taken == [False] * general + [True] * (len(taken) - general)
+    for unit in result.units:
+        assert unit_json(unit, trace=True) == canonical_json(unit.to_dict(trace=True))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_unit_head_equals_unit_dict(name):
+    """The unit's fields around its items, written without unit_dict, on every example."""
+    result = _scored(name)
+    written = 0
+    for unit in result.units:
+        head = _unit_head(unit)
+        if head is None:
+            continue
+        written += 1
+        data = unit_dict(unit, trace=False)
+        data.pop("unit_id")
+        expected = canonical_json(data)
+        items = canonical_json(data["items"])
+        assert head[0] + '"items":' + items + head[1] + "}" == expected
+    assert written  # every example has usual units
+
+
+#: What the generated writer's source may name: its arguments, its constants and helpers, a
+#: few builtins, and its own locals (inputs, values, objects, heads, tails, the part, amount).
+_ALLOWED_NAMES = {"N", "V", "A", "M", "R", "I", "D", "U", "NA", "X", "J", "S", "L", "MC"}
+_ALLOWED_NAMES |= {"maxtexts", "str", "len", "tuple", "int", "x", "r", "p", "a", "mc", "mt"}
+_CALLED = {"str", "len", "X", "J", "S", "L", "maxtexts"}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_generated_writer_source_is_fixed_syntax_and_literals(name):
+    """The guide's texts are only string literals in it: no name, call or attribute of its own."""
+    result = _scored(name)
+    lazy = next(u._trace for u in result.units if type(u._trace) is _LazyTrace)
+    tree = ast.parse(result_json_module._writer(lazy.compiled).source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            assert node.id in _ALLOWED_NAMES or re.fullmatch(r"[nvoht]\d+", node.id), node.id
+        elif isinstance(node, ast.Attribute):
+            assert node.attr == "__class__"
+        elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            assert node.func.id in _CALLED
+        elif isinstance(node, ast.FunctionDef):
+            assert node.name == "write"
+        assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Lambda, ast.Global))
+
+
+@given(text=st.text(), slot=st.text(alphabet="abc", min_size=1, max_size=3))
+@budget(200)
+def test_fstring_keeps_any_text_literal(text, slot):
+    """Braces, quotes, backslashes (``\\N{...}`` too) in a guide's text stay text."""
+    source = _fstring([text, ("y",), text])
+    assert eval(source, {"__builtins__": {}}, {"y": slot}) == text + slot + text  # noqa: S307

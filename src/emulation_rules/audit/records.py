@@ -24,6 +24,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -78,6 +79,147 @@ def _submission_dict(sub: Submission) -> dict[str, Any]:
     data["source"] = sub.source
     data["locations"] = {k: list(v) for k, v in sorted(sub.locations.items()) if v != (None, None)}
     return canonical_value(data)  # type: ignore[no-any-return]
+
+
+#: The fields of a submission :func:`_submission_json` writes; another field (a new one)
+#: makes every submission take ``_submission_dict``.
+_SUBMISSION_FIELDS = frozenset(
+    {
+        "unit_id",
+        "name",
+        "values",
+        "evidence",
+        "self_scores",
+        "ruleset",
+        "ruleset_version",
+        "period",
+        "source",
+        "locations",
+        "cells",
+    }
+)
+_encode_str: Any = json.encoder.encode_basestring
+#: The canonical writer (as ``canonical_json_bytes``, without encoding).
+_canonical_json = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
+#: The names of a submission's values (as the dict holds them) -> those names in sorted order,
+#: each with its JSON text ``"name":``. Few sets of names recur. Bounded: cleared when full.
+_ORDERS: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+_SAFE_INT = 2**53
+
+
+def _values_json(values: Any) -> str | None:
+    """``canonical_json(canonical_value(...))`` of a submission's dumped values, or None.
+
+    Fast path of: the values of :func:`_submission_dict` (``model_dump(mode="json")`` writes a
+    decimal as its ``str()``, then ``canonical_value`` makes large integers text). None for any
+    value of another type.
+    """
+    names = tuple(values)
+    order = _ORDERS.get(names)
+    if order is None:  # the names in sorted order, each with its JSON text: once per set
+        if any(type(name) is not str for name in names):
+            return None
+        if len(_ORDERS) >= 256:
+            _ORDERS.clear()
+        order = _ORDERS[names] = tuple((name, _encode_str(name) + ":") for name in sorted(names))
+    text, decimal = str, Decimal
+    out: list[str] = []
+    append = out.append
+    for name, key in order:
+        value = values[name]
+        cls = value.__class__
+        if cls is decimal:
+            append(key + '"' + text(value) + '"')
+        elif value is True:
+            append(key + "true")
+        elif value is False:
+            append(key + "false")
+        elif cls is int:
+            append(key + (text(value) if -_SAFE_INT < value < _SAFE_INT else f'"{value}"'))
+        elif cls is str:
+            append(key + _encode_str(value))
+        elif value is None:
+            append(key + "null")
+        else:
+            return None
+    return "{" + ",".join(out) + "}"
+
+
+def _submission_json(sub: Submission, submission: type) -> str | None:
+    """``canonical_json(_submission_dict(sub))`` without ``model_dump``, or None if unusual.
+
+    Written here: a submission whose values and self-scores are decimals, integers, booleans,
+    texts or nulls (its evidence, if any, is still dumped by the model). Kept equal by
+    ``tests/test_result_json.py``.
+    """
+    if type(sub) is not submission:
+        return None
+    evidence = "{}"
+    if sub.evidence:  # references, as the model writes them: only they are dumped
+        dumped = sub.model_dump(mode="json", exclude_none=True, include={"evidence"})
+        evidence = _canonical_json(canonical_value(dumped["evidence"]))
+    values = _values_json(sub.values)
+    scores = _values_json(sub.self_scores) if sub.self_scores else "{}"
+    if values is None or scores is None:
+        return None
+    locations = {k: list(v) for k, v in sorted(sub.locations.items()) if v != (None, None)}
+    text = (
+        '{"evidence":'
+        + evidence
+        + ',"locations":'
+        + (_canonical_json(locations) if locations else "{}")
+    )
+    text += ',"name":' + _encode_str(sub.name)
+    for key, value in (
+        ("period", sub.period),
+        ("ruleset", sub.ruleset),
+        ("ruleset_version", sub.ruleset_version),
+    ):
+        if value is not None:
+            if type(value) is not str:
+                return None
+            text += ',"' + key + '":' + _encode_str(value)
+    source = sub.source
+    if not (source is None or type(source) is str) or type(sub.name) is not str:
+        return None
+    return str(
+        text
+        + ',"self_scores":'
+        + scores
+        + ',"source":'
+        + ("null" if source is None else _encode_str(source))
+        + ',"unit_id":'
+        + _encode_str(sub.unit_id)
+        + ',"values":'
+        + values
+        + "}"
+    )
+
+
+def _inputs_json(
+    submissions: Sequence[Submission],
+    reviews: Iterable[Review],
+    cluster: ClusterData | None,
+    rejected_before: Iterable[Rejected],
+) -> str:
+    """``canonical_json(_inputs(...))``, the usual submissions written without ``model_dump``."""
+    from emulation_rules.inputs.submissions import Submission  # noqa: PLC0415 - import cycle
+
+    if set(Submission.model_fields) != _SUBMISSION_FIELDS:
+        return _canonical_json(_inputs(submissions, reviews, cluster, rejected_before))
+    written: list[tuple[str, str]] = []
+    for sub in submissions:
+        text = _submission_json(sub, Submission)
+        if text is None or type(sub.unit_id) is not str:
+            text = _canonical_json(_submission_dict(sub))
+        written.append((str(sub.unit_id), text))
+    written.sort(key=lambda pair: pair[0])
+    rest = _inputs((), reviews, cluster, rejected_before)
+    del rest["submissions"]
+    head = _canonical_json(rest)
+    return head[:-1] + ',"submissions":[' + ",".join([t for _, t in written]) + "]}"
 
 
 def _rejected_dict(rejected: Rejected) -> dict[str, Any]:
@@ -210,16 +352,16 @@ def write_record(
         return WrittenRecord(record_bytes(record), record["digest"], compiled.id, record["as_of"])
     from emulation_rules.engine.result_json import (  # noqa: PLC0415 - import cycle
         canonical_json,
-        result_json,
+        result_json_pieces,
     )
     from emulation_rules.engine.scoring import gc_paused  # noqa: PLC0415
 
     header = {k: canonical_value(v) for k, v in _header(compiled, as_of).items()}
     with gc_paused():
-        inputs = canonical_json(_inputs(submissions, reviews, cluster, rejected_before))
+        inputs = _inputs_json(submissions, reviews, cluster, rejected_before)
         inputs_bytes = inputs.encode("utf-8")
         input_digest = "sha256:" + hashlib.sha256(inputs_bytes).hexdigest()
-        result_bytes = result_json(result, trace=True).encode("utf-8")
+        result_pieces = result_json_pieces(result, trace=True)
     # the keys in sorted order: as_of, audit_format, (digest), engine, input_digest, inputs,
     # result, ruleset
     before = (
@@ -237,7 +379,7 @@ def write_record(
     ).encode("utf-8")
     after = (',"ruleset":' + canonical_json(header["ruleset"]) + "}").encode("utf-8")
     hashed = hashlib.sha256(before)
-    for part in (middle, inputs_bytes, b',"result":', result_bytes, after):
+    for part in (middle, inputs_bytes, b',"result":', *result_pieces, after):
         hashed.update(part)
     digest = "sha256:" + hashed.hexdigest()
     data = b"".join(
@@ -249,7 +391,7 @@ def write_record(
             middle,
             inputs_bytes,
             b',"result":',
-            result_bytes,
+            *result_pieces,
             after,
         )
     )

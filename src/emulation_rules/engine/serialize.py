@@ -20,8 +20,11 @@ from emulation_rules.engine.items import CriterionValues
 __all__ = ["trace_dict", "unit_dict"]
 
 
-def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
-    """A unit as canonical data (as ``canonical_value`` writes it)."""
+def unit_dict(unit: Any, *, trace: bool, items: bool = True) -> dict[str, Any]:
+    """A unit as canonical data (as ``canonical_value`` writes it).
+
+    ``items=False``: without the ``items`` key (the record writer writes them itself).
+    """
     data: dict[str, Any] = canonical_value(
         {
             "unit_id": unit.unit_id,
@@ -34,7 +37,7 @@ def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
             "classification": unit.classification,
             "reasons": list(unit.reasons),
             "deductions": unit.deductions,
-            "items": _plain(unit.items),
+            "items": _plain(unit.items) if items else None,
             "not_applicable": list(unit.not_applicable),
             "rank_keys": dict(unit.rank_keys),
             "rank_decided_by": unit.rank_decided_by,
@@ -50,6 +53,8 @@ def unit_dict(unit: Any, *, trace: bool) -> dict[str, Any]:
             "issues": [i.as_dict() for i in unit.issues],
         }
     )
+    if not items:
+        del data["items"]
     if trace and unit.trace is not None:
         data["trace"] = trace_dict(unit.trace)  # canonical already
     return data

@@ -1,0 +1,268 @@
+"""A guide's audit-record writer, generated once per guide as scoring is.
+
+Fast path of: :func:`emulation_rules.engine.result_json.lazy_trace_json` and the unit's items
+written by the json module, that is of ``canonical_json(unit.to_dict(trace=True))``. Kept equal,
+byte for byte, by ``tests/test_result_json.py`` (every shipped example, random clusters of
+every shipped and written guide, each record shape of a criterion) and the golden records.
+
+For each guide, the JSON text of everything in a unit's trace that does not depend on the unit
+(ids, titles, rules, lines, the names of the inputs, how the parts are shown, the brackets and
+keys) is cut once around the unit's dynamic fields and written into the source of one Python
+function. The function reads a unit's flat records (``_LazyTrace``) and returns the text of
+its trace's criteria and of its items: per criterion a few inline steps (its value's text, its
+record's shape, one f-string of its tail), and one f-string for the whole tree, in which the
+children sit between their parent's head and tail, so no text is copied into its parent.
+
+Decimals are written with ``str()`` (a C call) and checked to be in the canonical form of
+:func:`~emulation_rules._support.canonical.exact_decimal_text` (no exponent, no trailing zero
+after the point, no negative zero); the few that are not take that function. Measured: hashing
+a fresh decimal (what a dictionary of texts needs) costs 400-650 ns, its ``str()`` 60-90 ns.
+
+The function handles units to which every criterion applies, with the record shapes of the
+common criteria (a construct's bare part, a leaf capped by its construct, a group showing its
+children); any other criterion is written by the general writer it is given, and a unit with
+anything unusual (a criterion that does not apply, a missing input read as not applicable by
+some criterion and not others, a value not a ``Decimal``, items that are not its values) makes
+it return None: the caller then writes the unit by the general path.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from emulation_rules.compiler.fields import NOT_APPLICABLE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["Unusual", "build_writer", "pieces"]
+
+_encode_str: Any = json.encoder.encode_basestring
+#: JSON numbers are safe for integers a double holds exactly; larger ones are written as text.
+_SAFE_INT = 2**53
+
+
+class Unusual(Exception):  # noqa: N818 - not an error the user sees
+    """A unit the generated writer leaves to the general path."""
+
+
+def pieces(template: str) -> tuple[str, ...]:
+    """A ``%`` template cut at its slots, ``%%`` undone: the static text around each value."""
+    return tuple(piece.replace("%%", "%") for piece in template.split("%s"))
+
+
+def _fstring(body: Sequence[str | tuple[str]]) -> str:
+    """Python source of an f-string: ``str`` pieces are literal text, ``(name,)`` a local.
+
+    An f-string builds its text in one step (no method call, unlike ``"".join``).
+    """
+    out = []
+    for piece in body:
+        if isinstance(piece, tuple):
+            out.append("{" + piece[0] + "}")
+        else:
+            out.append(piece.replace("{", "{{").replace("}", "}}"))
+    return "f" + repr("".join(out))
+
+
+def _decimal_lines(target: str, obj: str, indent: str) -> list[str]:
+    """Lines setting ``target`` to the canonical text (unquoted) of the decimal ``obj``."""
+    return [
+        f"{indent}if {obj}.__class__ is not D: raise U",
+        f"{indent}{target} = str({obj})",
+        (
+            f"{indent}if 'E' in {target} or {target}[-1] > '9' or {target}[-1] == '0' and "
+            f"('.' in {target} or {target} == '-0'): {target} = X({obj})"
+        ),
+    ]
+
+
+def build_writer(
+    rows: Sequence[Any],
+    plan: Sequence[Any],
+    roots: Sequence[int],
+    *,
+    criterion: Callable[..., str],
+    lines_json: Callable[[Any], str],
+    exact_text: Callable[[Decimal], str],
+    value_json: Callable[[Any], str],
+) -> Callable[..., tuple[str, str] | None]:
+    """The generated writer of a guide: ``write(N, V, A, M, R, I) -> (criteria, items) | None``.
+
+    ``rows``: the general writer's rows (``result_json._Plan.rows``) in the compiled order;
+    ``plan``: the program's plan entries; ``roots``: the indexes of the top-level criteria.
+    ``N, V, A, M, R``: a ``_LazyTrace``'s names, values, flags, maxima and records; ``I``:
+    the unit's items. ``criterion(row, i, record, kids, N, V, A, M)`` is the general writer of
+    one criterion; ``lines_json`` writes a record's adjustment lines. Returns the text of the
+    trace's top-level criteria joined by commas, and of the items (a JSON object), or None
+    when the unit is left to the general path.
+    """
+    count = len(rows)
+    index_of = {entry.id: i for i, entry in enumerate(plan)}
+    lines = [
+        "def write(N, V, A, M, R, I):",
+        f"    if False in A or len(I) != {count}: return None",
+        "    mc = MC[0]",
+        "    if mc[0] is not M: mc = maxtexts(M)",
+        "    mt = mc[1]",
+    ]
+    # every input once: its JSON text (quoted if a decimal)
+    readers: dict[str, set[bool]] = {}
+    for row in rows:
+        for name in row[2]:
+            readers.setdefault(name, set()).add(bool(row[4]))
+    input_local: dict[str, str] = {}
+    for k, name in enumerate(sorted(readers)):
+        local = f"n{k}"
+        input_local[name] = local
+        lines.append(f"    x = N[{name!r}]")
+        lines.append("    if x.__class__ is D:")
+        lines += _decimal_lines(local, "x", "        ")[1:]
+        lines.append(f"        {local} = '\"' + {local} + '\"'")
+        lines.append(f"    elif x is True: {local} = 'true'")
+        lines.append(f"    elif x is False: {local} = 'false'")
+        lines.append(
+            f"    elif x.__class__ is int and {-_SAFE_INT} < x < {_SAFE_INT}: {local} = str(x)"
+        )
+        how = readers[name]
+        if how == {True}:  # read as optional only: a missing input shows as null
+            lines.append(f"    elif x is NA: {local} = 'null'")
+        elif how == {True, False}:  # optional for some, not for others
+            lines.append("    elif x is NA: raise U")
+        lines.append(f"    else: {local} = J(x)")
+    # every criterion's value: its text, and the object (to recognise the items, the parts)
+    for i, entry in enumerate(plan):
+        lines.append(f"    o{i} = V[{entry.id!r}]")
+        lines += _decimal_lines(f"v{i}", f"o{i}", "    ")
+    general = 0
+    for i, row in enumerate(rows):
+        e = row[0]
+        inputs_body: list[str | tuple[str]] = []
+        in_pieces = pieces(e.inputs)
+        for k, piece in enumerate(in_pieces):
+            inputs_body.append(piece)
+            if k < len(e.reads):
+                inputs_body.append((input_local[e.reads[k]],))
+        amax: str | tuple[str] = (f"mt[{i}]",) if e.has_max else "null"
+        lines.append(f"    r = R[{i}]")
+        common = pieces(e.common)
+        capped = pieces(e.capped)
+        children_parts = _children_parts(e, plan, index_of)
+        if e.shown == "construct" and e.inline_part:
+            c0, c1, c2, c3, c4, c5 = common
+            tail = [c1, *inputs_body, c2, amax, c3, '"', ("p",), '"', c4, '"', (f"v{i}",), '"', c5]
+            lines.append("    if r.__class__ is D:")
+            lines.append(f"        if r is o{i}: p = v{i}")
+            lines.append("        else:")
+            lines += _decimal_lines("p", "r", "            ")
+            lines.append(f"        h{i} = {c0!r}")
+            lines.append(f"        t{i} = {_fstring(tail)}")
+            k0, k1, k2, k3, k4, k5, k6 = capped
+            head: list[str | tuple[str]] = [k0, '"', ("a",), '"', k1]
+            tail = [k2, *inputs_body, k3, amax, k4, '"', ("p",), '"', k5, '"', (f"v{i}",), '"', k6]
+            lines.append("    elif r.__class__ is tuple and len(r) == 2:")
+            lines.append("        x = r[0]")
+            lines.append(f"        if x is o{i}: p = v{i}")
+            lines.append("        else:")
+            lines += _decimal_lines("p", "x", "            ")
+            lines.append("        x = r[1]")
+            lines += _decimal_lines("a", "x", "        ")
+            lines.append(f"        h{i} = {_fstring(head)}")
+            lines.append(f"        t{i} = {_fstring(tail)}")
+            lines.append(f"    else: h{i}, t{i} = S({i}, r, N, V, A, M)")
+        elif e.shown == "children" and children_parts is not None:
+            c0, c1, c2, c3, c4, c5 = common
+            tail = [c1, *inputs_body, c2, amax, c3, *children_parts, c4, '"', (f"v{i}",), '"', c5]
+            g0, g1 = pieces(e.general)[:2]
+            lined: list[str | tuple[str]] = [g0, ("L(r[2])",), g1]
+            # no adjustment line (the record is not a tuple), or the usual general record:
+            # scored, its lines (a cap on the children's sum), no note, no cohort facts
+            lines.append(
+                "    if r.__class__ is not tuple or len(r) == 5 and r[0] == 'scored'"
+                " and r[3] is None and not r[4]:"
+            )
+            lines.append(
+                f"        h{i} = {c0!r} if r.__class__ is not tuple else {_fstring(lined)}"
+            )
+            lines.append(f"        t{i} = {_fstring(tail)}")
+            lines.append(f"    else: h{i}, t{i} = S({i}, r, N, V, A, M)")
+        else:
+            general += 1
+            lines.append(f"    h{i}, t{i} = S({i}, r, N, V, A, M)")
+    # the items, in sorted order, each the value the trace shows
+    ordered = sorted(index_of)
+    items_body: list[str | tuple[str]] = []
+    for k, ident in enumerate(ordered):
+        i = index_of[ident]
+        lines.append(f"    if I[{ident!r}] is not o{i}: raise U")
+        items_body += [("{" if k == 0 else ",") + _encode_str(ident) + ':"', (f"v{i}",), '"']
+    items_body.append("}" if ordered else "{}")
+
+    def tree(i: int) -> list[str | tuple[str]]:
+        body: list[str | tuple[str]] = [(f"h{i}",)]
+        for k, child in enumerate(plan[i].children):
+            if k:
+                body.append(",")
+            body += tree(child)
+        body.append((f"t{i}",))
+        return body
+
+    criteria: list[str | tuple[str]] = []
+    for k, root in enumerate(roots):
+        if k:
+            criteria.append(",")
+        criteria += tree(root)
+    lines.append(
+        f"    return {_fstring(criteria) if criteria else repr('')}, {_fstring(items_body)}"
+    )
+
+    maxima_cache: list[tuple[Any, tuple[str, ...]]] = [(None, ())]
+    has_max = tuple(bool(row[6]) for row in rows)
+
+    def maxtexts(maxima: Sequence[Any]) -> tuple[Any, tuple[str, ...]]:
+        texts = tuple(value_json(maxima[i]) if has_max[i] else "null" for i in range(count))
+        maxima_cache[0] = (maxima, texts)
+        return maxima_cache[0]
+
+    def general_criterion(i: int, record: Any, *unit: Any) -> tuple[str, str]:
+        head, _, tail = criterion(rows[i], i, record, "\x00", *unit).partition("\x00")
+        return head, tail
+
+    namespace: dict[str, Any] = {
+        "D": Decimal,
+        "U": Unusual,
+        "NA": NOT_APPLICABLE,
+        "X": exact_text,
+        "J": value_json,
+        "S": general_criterion,
+        "L": lines_json,
+        "MC": maxima_cache,
+        "maxtexts": maxtexts,
+        "__builtins__": {"str": str, "len": len, "tuple": tuple, "int": int},
+    }
+    source = "\n".join(lines) + "\n"
+    # built from local names, repr() of the guide's texts and fixed syntax only
+    exec(compile(source, "<emulation-rules record writer>", "exec"), namespace)  # noqa: S102
+    write: Callable[..., tuple[str, str] | None] = namespace["write"]
+    write.source = source  # type: ignore[attr-defined]
+    write.general = general  # type: ignore[attr-defined]
+    return write
+
+
+def _children_parts(
+    entry: Any, plan: Sequence[Any], index_of: dict[str, int]
+) -> list[str | tuple[str]] | None:
+    """The f-string body of a group's parts ``[[child, value], ...]``, every child applying.
+
+    None when a child is not a criterion of the plan at the index its flag is read from.
+    """
+    body: list[str | tuple[str]] = ["["]
+    listed = [*entry.score_children, *entry.adjust]
+    for k, (lead, ident, flag) in enumerate(listed):
+        if index_of.get(ident) != flag or plan[flag].id != ident:
+            return None
+        body += [("," if k else "") + lead + '"', (f"v{flag}",), '"]']
+    body.append("]")
+    return body
