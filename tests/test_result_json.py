@@ -39,6 +39,7 @@ from emulation_rules.audit.records import (
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
+from emulation_rules.engine.items import CriterionValues
 from emulation_rules.engine.record_program import _fstring
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
@@ -273,7 +274,8 @@ def test_generated_writer_equals_the_general_path(name, data):
     ]
     unit = units[data.draw(st.integers(0, len(units) - 1), label="unit")]
     lazy = unit._trace
-    values, names = lazy.values, lazy.names
+    # the kept values and inputs are read-only views: edit copies, then put them in place
+    values, names = dict(lazy.values), dict(lazy.names)
     records = list(lazy.records)
     plan = lazy.compiled.program.plan
     for i, entry in enumerate(plan):
@@ -299,6 +301,9 @@ def test_generated_writer_equals_the_general_path(name, data):
         if data.draw(st.integers(0, 19), label="change input") == 0:
             names[name_] = data.draw(_INPUTS, label="input")
     lazy.records = tuple(records)
+    lazy.values = CriterionValues(lazy.values._index, tuple(values.values()))
+    lazy.names = names
+    object.__setattr__(unit, "items", lazy.values)  # the writer relies on the same objects
     text = _generated_unit_json(unit, lazy)
     event("generated writer" if text is not None else "general path")
     try:
