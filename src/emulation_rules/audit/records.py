@@ -762,6 +762,17 @@ def _unit_difference(
 
 
 _VALUE_FIELDS = ("value", "parts", "adjustments", "status", "max", "inputs", "cohort")
+#: The fields of a trace node in words (a message of the catalogs: translated when shown).
+_FIELD_WORDS = {
+    "value": N_("the value"),
+    "parts": N_("the parts"),
+    "adjustments": N_("the lines added after the parts"),
+    "status": N_("the status"),
+    "max": N_("the maximum"),
+    "inputs": N_("the inputs"),
+    "cohort": N_("the cluster facts"),
+    "rule": N_("the rule"),
+}
 _RULE_FIELDS = ("rule",)
 
 
@@ -791,7 +802,7 @@ def _node_difference(
         if old.get(key) != new.get(key):
             values = {
                 "id": repr(old["id"]),
-                "key": key,
+                "key": _FIELD_WORDS.get(key, key),
                 "old": repr(old.get(key)),
                 "new": repr(new.get(key)),
             }
