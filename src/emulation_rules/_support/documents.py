@@ -258,7 +258,7 @@ def pydantic_issues(
         if code == "unknown-field" and path:
             name = str(path[-1])
             model = _model_at(root, path[len(base_path) :])
-            message = f"unknown field {name!r}"
+            message = N_("unknown field {name}").format(name=repr(name))
             if model is not None:
                 fields = _field_names(model)
                 close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
@@ -272,8 +272,15 @@ def pydantic_issues(
             path = path[:-1] or path
         elif code == "invalid-value" and error["type"] == "literal_error":
             expected = message.removeprefix("Input should be ").lower()
-            message = N_("{value} is not allowed: {expected}").format(
-                value=repr(error["input"]), expected=expected
+            choices, _or, last = expected.rpartition(" or ")
+            message = (
+                N_("{value} is not allowed: {choices} or {last}").format(
+                    value=repr(error["input"]), choices=choices, last=last
+                )
+                if choices
+                else N_("{value} is not allowed: {expected}").format(
+                    value=repr(error["input"]), expected=expected
+                )
             )
         message, hint = _friendly(error, message, hint)
         issue = Issue(code, _plain(message), source=source, path=path, hint=hint)
