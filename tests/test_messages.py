@@ -354,6 +354,7 @@ _DATA = re.compile(
     r"|\S+\.(?:yaml|json|sqlite)\b"  # file names
     r"|\[[^\]]*\]"  # a field path: the guide's own names
     r"|'[^']*'"  # a quoted value or id
+    r"|“[^”]*”"  # a detail quoted as it is (PyYAML's text the catalogs do not know)
     r"|\b[a-z0-9]+(?:-[a-z0-9]+)+\b"  # an issue code: language-neutral
 )
 #: In --help, also the placeholders (GUIDE, FILE) and the option names (--unit): tokens.
@@ -421,6 +422,18 @@ def test_no_english_word_in_vietnamese_output(guide, folder, tmp_path, monkeypat
 INVALID = ROOT / "tests" / "data" / "invalid"
 
 
+def _review_setting(path: Path) -> dict[str, str]:
+    """A reviews fixture's guide, submissions, cluster and as-of date (its header's lines)."""
+    setting = {"guide": TG, "submissions": TG_SUB}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line.removeprefix("#").strip().partition(":")
+        if key in ("guide", "submissions", "cluster", "as-of"):
+            setting[key] = value.strip()
+    return setting
+
+
 def _invalid_runs() -> list[tuple[str, ...]]:
     """The command that reports each broken fixture: check a guide, score a submission file."""
     runs: list[tuple[str, ...]] = [
@@ -434,6 +447,19 @@ def _invalid_runs() -> list[tuple[str, ...]]:
         for path in sorted((INVALID / "submissions").iterdir())
         if path.suffix in (".yaml", ".json") and not path.name.startswith("_")
     ]
+    for path in sorted((INVALID / "reviews").glob("*.yaml")):  # against a guide and its example
+        setting = _review_setting(path)
+        runs.append(
+            (
+                "score",
+                setting["guide"],
+                setting["submissions"],
+                *(("--cluster", setting["cluster"]) if "cluster" in setting else ()),
+                *(("--as-of", setting["as-of"]) if "as-of" in setting else ()),
+                "--reviews",
+                str(path.relative_to(ROOT)),
+            )
+        )
     return runs
 
 
