@@ -327,3 +327,46 @@ def test_guides_table_in_english():
     assert "Data folder: " in out
     _code, out, _ = cli("guides")
     assert out.splitlines()[0].split() == ["Tên", "Phiên", "bản", "Ví", "dụ", "Tiêu", "đề"]
+
+
+# --------------------------------------------------------------------------------------------
+# audit-format: records and logs that cannot be read, in both languages
+
+
+@pytest.mark.parametrize(
+    ("content", "vietnamese", "english"),
+    [
+        ("{not json", "bản ghi không phải JSON: ", "the record is not JSON: "),
+        (
+            '{"audit_format": "x"}',
+            "định dạng bản ghi kiểm toán 'x' không phải là ",
+            "audit format 'x' is not ",
+        ),
+    ],
+)
+def test_an_unreadable_record_in_both_languages(tmp_path, content, vietnamese, english):
+    path = tmp_path / "r.json"
+    path.write_text(content, encoding="utf-8")
+    code, _, err = cli("replay", str(path))
+    assert code == 1
+    assert "audit-format: " + vietnamese in err
+    code, _, err = cli("replay", str(path), "--lang", "en")
+    assert "audit-format: " + english in err
+
+
+def test_a_malformed_record_and_a_file_that_is_no_log(tmp_path):
+    _code, _out, err = cli("score", *(str(ROOT / p) for p in TG), "--record", str(tmp_path / "r"))
+    assert not err
+    record = (tmp_path / "r").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text(record.replace('"inputs":{', '"inputs":{"x":1,', 1), encoding="utf-8")
+    _code, _, err = cli("replay", str(broken))
+    assert "audit-" in err
+    assert not VIETNAMESE.search(cli("replay", str(broken), "--lang", "en")[2])
+    log = tmp_path / "log.sqlite"
+    log.write_text("not a database", encoding="utf-8")
+    code, _, err = cli("verify", str(log))
+    assert code == 1
+    assert "audit-format: không phải sổ kiểm toán: " in err
+    _code, _, err = cli("verify", str(log), "--lang", "en")
+    assert "audit-format: not an audit log: " in err
