@@ -17,7 +17,7 @@ Guides are checked with :func:`check_ruleset` and with ``python -m emulation_rul
 submissions are loaded and scored against ``submissions/_guide.yaml``, and the issues are
 collected from the file-level issues, every rejected unit and every scored unit.
 
-Reviews files (``reviews/``) are loaded, checked against a guide and, when the check finds no
+Cluster files (``clusters/``) are loaded. Reviews files (``reviews/``) are loaded, checked against a guide and, when the check finds no
 error, applied to its example's submissions. They are checked against the Tiền Giang guide
 and example unless their header names others::
 
@@ -53,6 +53,7 @@ GUIDES = DATA / "guides"
 SUBMISSIONS = DATA / "submissions"
 SUBMISSION_GUIDE = SUBMISSIONS / "_guide.yaml"
 REVIEWS = DATA / "reviews"
+CLUSTERS = DATA / "clusters"
 ROOT = DATA.parent.parent.parent
 
 #: Codes with no fixture, because no guide or submission file can trigger them.
@@ -363,6 +364,7 @@ def _cases(folder: Path, kind: str) -> list[Case]:
 GUIDE_CASES = _cases(GUIDES, "guides")
 SUBMISSION_CASES = _cases(SUBMISSIONS, "submissions")
 REVIEW_CASES = _cases(REVIEWS, "reviews")
+CLUSTER_CASES = _cases(CLUSTERS, "clusters")
 
 
 def review_setting(path: Path) -> dict[str, str]:
@@ -488,8 +490,22 @@ def test_reviews_fixture(case: Case) -> None:
     assert_reports(case, found)
 
 
+@pytest.mark.parametrize("case", _params(CLUSTER_CASES, ENGINE_BUGS))
+def test_cluster_fixture(case: Case) -> None:
+    """A cluster file is read with the police guide's example (the file it replaces)."""
+    assert case.path is not None
+    try:
+        load_cluster(case.path)
+    except EmulationRulesError as exc:
+        found = [Found(i, "file") for i in exc.issues]
+    else:
+        found = []
+    assert all(f.issue.code in CODES for f in found), _show(found)
+    assert_reports(case, found)
+
+
 def test_every_code_has_a_fixture() -> None:
-    cases = GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES
+    cases = GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES + CLUSTER_CASES
     covered = {e.code for case in cases for e in case.expects}
     assert set(CODES) >= NO_FIXTURE
     assert not covered & NO_FIXTURE, "a code with a fixture is still in NO_FIXTURE"
@@ -499,7 +515,7 @@ def test_every_code_has_a_fixture() -> None:
 
 
 def test_fixture_names_start_with_their_code() -> None:
-    for case in GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES:
+    for case in GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES + CLUSTER_CASES:
         stem = case.name.split("/", 1)[1].split(" ", 1)[0].rsplit(".", 1)[0]
         codes = {e.code for e in case.expects}
         assert any(stem == c or stem.startswith(c + "-") for c in codes), case.name

@@ -406,6 +406,15 @@ def _get(data: Any, path: tuple[str | int, ...]) -> Any:
     return data
 
 
+#: pydantic's messages about a number's bounds (after :func:`_plain`), for the catalogs.
+_PYDANTIC_BOUNDS = (
+    N_("input should be greater than or equal to {bound}"),
+    N_("input should be greater than {bound}"),
+    N_("input should be less than or equal to {bound}"),
+    N_("input should be less than {bound}"),
+)
+
+
 def _plain(message: str) -> str:
     """Pydantic messages start with a capital and 'Value error, '; ours are plain lower-case."""
     message = message.removeprefix("Value error, ")
