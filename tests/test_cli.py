@@ -43,7 +43,9 @@ def test_check_reports_every_issue_and_exits_1(tmp_path):
     code, out, _ = cli("check", str(guide))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == f"{guide}:8:23: unknown-field: unknown field 'maxx' (có phải là 'max'?)"
+    assert lines[0] == (
+        f"{guide}:8:23: unknown-field: trường 'maxx' không có trong định dạng (có phải là 'max'?)"
+    )
     assert lines[1].startswith(f"{guide}:9:28: invalid-value:")
     assert lines[-1] == f"{guide}: 2 lỗi"
 

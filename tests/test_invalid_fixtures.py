@@ -16,6 +16,12 @@ characters, a file too large, a file that does not exist) are built here, in :da
 Guides are checked with :func:`check_ruleset` and with ``python -m emulation_rules check``;
 submissions are loaded and scored against ``submissions/_guide.yaml``, and the issues are
 collected from the file-level issues, every rejected unit and every scored unit.
+
+Cluster files (``clusters/``) are loaded. Reviews files (``reviews/``) are loaded, checked against a guide and, when the check finds no
+error, applied to its example's submissions. They are checked against the Tiền Giang guide
+and example unless their header names others::
+
+    # guide: <path>  # submissions: <path>  # cluster: <path>  # as-of: <YYYY-MM-DD>
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -37,12 +44,17 @@ from emulation_rules import (
     load_submissions,
     score,
 )
-from emulation_rules.errors import CODES
+from emulation_rules.errors import CODES, EmulationRulesError
+from emulation_rules.inputs.reviews import check_reviews, load_reviews
+from emulation_rules.inputs.submissions import load_cluster
 
 DATA = Path(__file__).resolve().parent / "data" / "invalid"
 GUIDES = DATA / "guides"
 SUBMISSIONS = DATA / "submissions"
 SUBMISSION_GUIDE = SUBMISSIONS / "_guide.yaml"
+REVIEWS = DATA / "reviews"
+CLUSTERS = DATA / "clusters"
+ROOT = DATA.parent.parent.parent
 
 #: Codes with no fixture, because no guide or submission file can trigger them.
 NO_FIXTURE = {
@@ -79,13 +91,6 @@ NO_FIXTURE = {
     "cluster-fact-missing",
     # a workbook with a list input, which the tests build (tested in test_v2_list_inputs.py)
     "excel-list-input",
-    # a reviews file, which this submission framework does not load (tested in test_audit.py)
-    "review-unknown-unit",
-    # reviews checked against a guide (tested in test_reviews_v2.py)
-    "review-after-as-of",
-    "review-body",
-    "review-not-owner",
-    "override-above-max",
     # audit records and logs, not guides or submissions (tested in test_audit.py)
     "audit-format",
     "audit-digest",
@@ -358,6 +363,23 @@ def _cases(folder: Path, kind: str) -> list[Case]:
 
 GUIDE_CASES = _cases(GUIDES, "guides")
 SUBMISSION_CASES = _cases(SUBMISSIONS, "submissions")
+REVIEW_CASES = _cases(REVIEWS, "reviews")
+CLUSTER_CASES = _cases(CLUSTERS, "clusters")
+
+
+def review_setting(path: Path) -> dict[str, str]:
+    """What a reviews fixture is checked against: its header's guide, submissions, … lines."""
+    setting = {
+        "guide": "rulesets/tiengiang-stnmt-2022.yaml",
+        "submissions": "examples/tiengiang-2022/submissions.yaml",
+    }
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        key, _, value = line.removeprefix("#").strip().partition(":")
+        if key in ("guide", "submissions", "cluster", "as-of"):
+            setting[key] = value.strip()
+    return setting
 
 
 def _params(cases: list[Case], bugs: dict[str, str]) -> list[object]:
@@ -446,8 +468,45 @@ def test_submission_fixture(case: Case, tmp_path: Path, submission_guide: Compil
     assert_reports(case, found)
 
 
+@pytest.mark.parametrize("case", _params(REVIEW_CASES, ENGINE_BUGS))
+def test_reviews_fixture(case: Case) -> None:
+    assert case.path is not None
+    setting = review_setting(case.path)
+    guide = load_ruleset(ROOT / setting["guide"])
+    cluster = load_cluster(ROOT / setting["cluster"]) if "cluster" in setting else None
+    as_of = date.fromisoformat(setting["as-of"]) if "as-of" in setting else None
+    try:
+        reviews = list(load_reviews(case.path).reviews)
+    except EmulationRulesError as exc:
+        found = [Found(i, "file") for i in exc.issues]
+    else:
+        issues = list(check_reviews(guide, reviews, as_of=as_of).issues)
+        if not any(i.severity == "error" for i in issues):
+            batch = load_submissions([ROOT / setting["submissions"]])
+            result = score(guide, batch.submissions, cluster=cluster, reviews=reviews, as_of=as_of)
+            issues += [i for i in result.issues if i not in issues]
+        found = [Found(i, "reviews") for i in issues]
+    assert all(f.issue.code in CODES for f in found), _show(found)
+    assert_reports(case, found)
+
+
+@pytest.mark.parametrize("case", _params(CLUSTER_CASES, ENGINE_BUGS))
+def test_cluster_fixture(case: Case) -> None:
+    """A cluster file is read with the police guide's example (the file it replaces)."""
+    assert case.path is not None
+    try:
+        load_cluster(case.path)
+    except EmulationRulesError as exc:
+        found = [Found(i, "file") for i in exc.issues]
+    else:
+        found = []
+    assert all(f.issue.code in CODES for f in found), _show(found)
+    assert_reports(case, found)
+
+
 def test_every_code_has_a_fixture() -> None:
-    covered = {e.code for case in GUIDE_CASES + SUBMISSION_CASES for e in case.expects}
+    cases = GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES + CLUSTER_CASES
+    covered = {e.code for case in cases for e in case.expects}
     assert set(CODES) >= NO_FIXTURE
     assert not covered & NO_FIXTURE, "a code with a fixture is still in NO_FIXTURE"
     assert covered <= set(CODES), covered - set(CODES)
@@ -456,7 +515,7 @@ def test_every_code_has_a_fixture() -> None:
 
 
 def test_fixture_names_start_with_their_code() -> None:
-    for case in GUIDE_CASES + SUBMISSION_CASES:
+    for case in GUIDE_CASES + SUBMISSION_CASES + REVIEW_CASES + CLUSTER_CASES:
         stem = case.name.split("/", 1)[1].split(" ", 1)[0].rsplit(".", 1)[0]
         codes = {e.code for e in case.expects}
         assert any(stem == c or stem.startswith(c + "-") for c in codes), case.name

@@ -213,7 +213,7 @@ def test_a_broken_generated_program_is_caught_by_reference_replay_only(monkeypat
     right = correct.unit(first["unit_id"]).items[target]
     line_no = sound.nodes[target].line
     assert line.startswith(f"audit-replay: đơn vị {first['unit_id']!r}, ")
-    assert f"tiêu chí {target!r} (dòng {line_no} của hướng dẫn): value khác" in line
+    assert f"tiêu chí {target!r} (dòng {line_no} của hướng dẫn): giá trị khác" in line
     assert f"khi ghi là '{right + FAULT}', nay là '{right}'" in line
 
     report = replay(parse_record(path.read_bytes()), reference=True)

@@ -258,7 +258,7 @@ def pydantic_issues(
         if code == "unknown-field" and path:
             name = str(path[-1])
             model = _model_at(root, path[len(base_path) :])
-            message = f"unknown field {name!r}"
+            message = N_("unknown field {name}").format(name=repr(name))
             if model is not None:
                 fields = _field_names(model)
                 close = difflib.get_close_matches(name, fields, n=1, cutoff=0.6)
@@ -272,8 +272,15 @@ def pydantic_issues(
             path = path[:-1] or path
         elif code == "invalid-value" and error["type"] == "literal_error":
             expected = message.removeprefix("Input should be ").lower()
-            message = N_("{value} is not allowed: {expected}").format(
-                value=repr(error["input"]), expected=expected
+            choices, _or, last = expected.rpartition(" or ")
+            message = (
+                N_("{value} is not allowed: {choices} or {last}").format(
+                    value=repr(error["input"]), choices=choices, last=last
+                )
+                if choices
+                else N_("{value} is not allowed: {expected}").format(
+                    value=repr(error["input"]), expected=expected
+                )
             )
         message, hint = _friendly(error, message, hint)
         issue = Issue(code, _plain(message), source=source, path=path, hint=hint)
@@ -397,6 +404,15 @@ def _get(data: Any, path: tuple[str | int, ...]) -> Any:
     for element in path:
         data = data[element]
     return data
+
+
+#: pydantic's messages about a number's bounds (after :func:`_plain`), for the catalogs.
+_PYDANTIC_BOUNDS = (
+    N_("input should be greater than or equal to {bound}"),
+    N_("input should be greater than {bound}"),
+    N_("input should be less than or equal to {bound}"),
+    N_("input should be less than {bound}"),
+)
 
 
 def _plain(message: str) -> str:

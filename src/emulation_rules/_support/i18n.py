@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 from emulation_rules.errors import format_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from emulation_rules.errors import Issue
 
@@ -44,6 +44,7 @@ __all__ = [
     "language",
     "pgettext",
     "render_issue",
+    "retell",
     "translate",
     "use_language",
 ]
@@ -61,6 +62,8 @@ _LANGUAGE: ContextVar[str | None] = ContextVar("emulation_rules_language", defau
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: How deep a captured value is translated again (a label, then its message, then a kind).
 _DEPTH = 3
+#: How deep a value retold is retold again (a list of ranks: one level per item).
+_RETELL_DEPTH = 24
 
 
 def language() -> str:
@@ -192,6 +195,86 @@ def _in_expression(text: str, depth: int) -> str | None:
             template = pgettext("expression", "{problem} in {expression}")
             return template.format(problem=problem, expression=tail)
     return None
+
+
+def _template_pattern(template: str, shapes: Mapping[str, str]) -> re.Pattern[str]:
+    """``template`` with its ``{name}`` placeholders as named groups (a name twice: the same).
+
+    A placeholder matches any text, or the regular expression ``shapes`` gives for its name.
+    """
+    parts = _PLACEHOLDER.split(template)
+    seen: set[str] = set()
+    pieces = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pieces.append(re.escape(part))
+        elif part in seen:
+            pieces.append(f"(?P={part})")
+        else:
+            seen.add(part)
+            pieces.append(f"(?P<{part}>{shapes.get(part, '.+?')})")
+    return re.compile("".join(pieces), re.DOTALL)
+
+
+@lru_cache(maxsize=64)
+def _retell_table(
+    templates: Callable[[], Sequence[str]], lang: str, shapes: tuple[tuple[str, str], ...]
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The Vietnamese texts of ``templates`` as patterns, each with its text in ``lang``."""
+    with use_language("vi"):
+        sources = tuple(templates())
+    with use_language(lang):
+        targets = tuple(templates())
+    found = []
+    for source, target in zip(sources, targets, strict=True):
+        literal = sum(len(part) for part in _PLACEHOLDER.split(source)[::2])
+        found.append((literal, source, _template_pattern(source, dict(shapes)), target))
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return tuple((pattern, target) for _, _, pattern, target in found)
+
+
+def retell(
+    text: str,
+    templates: Callable[[], Sequence[str]],
+    *,
+    shapes: tuple[tuple[str, str], ...] = (),
+    kept: frozenset[str] = frozenset(),
+    _depth: int = 0,
+) -> str:
+    """``text``, written in Vietnamese by the engine, in the language of this call.
+
+    The engine writes a few texts in Vietnamese whatever the language: a trace's rule and its
+    notes, which results and audit records keep as they are. ``templates`` returns their
+    templates in the language of the call (``pgettext`` calls whose msgids are the English
+    texts and whose Vietnamese translations are the engine's texts). In Vietnamese ``text`` is
+    returned as it is; otherwise the template whose Vietnamese text matches the whole of
+    ``text`` (the most literal first) gives the sentence, with its values retold the same
+    way, except the values named in ``kept`` (a guide's or a reviewer's own text). ``shapes``
+    gives the regular expression a placeholder's value must match, by its name (a number). A
+    text that matches no template is returned as it is.
+
+    Example:
+        >>> def words():
+        ...     return (pgettext("trace", "at most {cap}"),)
+        >>> with use_language("en"):
+        ...     retell("tối đa 2", words)
+        'at most 2'
+    """
+    lang = language()
+    if lang == "vi" or _depth > _RETELL_DEPTH or not text:
+        return text
+    for pattern, target in _retell_table(templates, lang, shapes):
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        values = {
+            name: value
+            if name in kept
+            else retell(value, templates, shapes=shapes, kept=kept, _depth=_depth + 1)
+            for name, value in match.groupdict().items()
+        }
+        return target.format(**values)
+    return text
 
 
 def render_issue(issue: Issue) -> str:

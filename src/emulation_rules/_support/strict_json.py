@@ -30,7 +30,7 @@ def reject_duplicates(
         # the guide's validation plan looks values up with (InputPlan), which is faster
         normal = sys.intern(nfc(key))
         if normal in result:
-            msg = f"key {normal!r} appears twice"
+            msg = N_("key {key} appears twice").format(key=repr(normal))
             raise DuplicateKeyError(msg)
         result[normal] = value
     return result
@@ -76,6 +76,21 @@ def parse_strict_json(text: str, name: str) -> tuple[Any, list[Issue]]:
     except (RecursionError, ValueError) as exc:
         return None, [Issue("too-deep", f"invalid JSON: {type(exc).__name__}", source=name)]
     return _nfc_strings(data), []
+
+
+#: The problems of Python's JSON parser (``JSONDecodeError.msg``), for the catalogs: an
+#: "invalid JSON" message quotes them as they are.
+_JSON_PROBLEMS = (
+    N_("Expecting value"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Expecting ',' delimiter"),
+    N_("Expecting ':' delimiter"),
+    N_("Extra data"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Illegal trailing comma before end of object"),
+    N_("Illegal trailing comma before end of array"),
+)
 
 
 def _nfc_strings(data: Any) -> Any:

@@ -151,8 +151,14 @@ class _Builder:
                 frame[2] = _BAD_KEY
             elif value in container:
                 first = self.positions.keys.get((*path, value))
-                where = f" (first at line {first[0]})" if first else ""
-                self.issue("duplicate-key", f"key {value!r} appears twice{where}", mark)
+                said = (
+                    N_("key {key} appears twice (first at line {line})").format(
+                        key=repr(value), line=first[0]
+                    )
+                    if first
+                    else N_("key {key} appears twice").format(key=repr(value))
+                )
+                self.issue("duplicate-key", said, mark)
                 frame[2] = _BAD_KEY
             else:
                 frame[2] = value
@@ -365,9 +371,8 @@ def _parse(
         problem = exc.problem or "cannot parse"
         if "maximum nesting depth" in problem and mark is not None:
             return None, builder.issues, mark
-        context = f" {exc.context}" if exc.context else ""
         hint = _syntax_hint(problem, text, mark)
-        builder.issue("yaml-syntax", f"{problem}{context}".strip(), mark, hint=hint)
+        builder.issue("yaml-syntax", pyyaml_message(problem, exc.context), mark, hint=hint)
         return None, builder.issues, None
     except Exception as exc:  # noqa: BLE001 - the parser is third-party; nothing may escape raw
         builder.issue(
@@ -389,9 +394,9 @@ def _parse(
     return document, builder.issues, None
 
 
-#: PyYAML's commonest problems (``problem`` and ``context`` as the parser says them), for the
-#: catalogs: a message quotes them as they are.
-_PYYAML_PROBLEMS = (
+#: PyYAML's commonest problems with their context, whole (``problem`` and ``context`` as the
+#: parser says them), for the catalogs: a message quotes them as they are.
+_PYYAML_WHOLE = (
     N_("mapping values are not allowed in this context"),
     N_("did not find expected ',' or ']' while parsing a flow sequence"),
     N_("did not find expected key while parsing a block mapping"),
@@ -399,6 +404,88 @@ _PYYAML_PROBLEMS = (
     N_("found unexpected end of stream while scanning a quoted scalar"),
     N_("could not find expected ':' while scanning a simple key"),
 )
+#: PyYAML's problems (its scanner's and parser's ``problem`` texts), a quoted character or
+#: name as ``{value}``: each has a text in the catalogs.
+_PYYAML_PROBLEMS = (
+    N_("mapping values are not allowed here"),
+    N_("mapping values are not allowed in this context"),
+    N_("found character {value} that cannot start any token"),
+    N_("found character that cannot start any token"),
+    N_("found a tab character that violates indentation"),
+    N_("found a tab character where an indentation space is expected"),
+    N_("found unexpected end of stream"),
+    N_("found unexpected ':'"),
+    N_("found unknown escape character {value}"),
+    N_("found undefined alias {value}"),
+    N_("found undefined tag handle {value}"),
+    N_("found incompatible YAML document"),
+    N_("could not find expected ':'"),
+    N_("did not find expected key"),
+    N_("did not find expected node content"),
+    N_("did not find expected ',' or ']'"),
+    N_("did not find expected '-' indicator"),
+    N_("did not find expected <document start>"),
+    N_("did not find expected comment or line break"),
+    N_("expected <block end>, but found {value}"),
+    N_("expected <document start>, but found {value}"),
+    N_("expected ',' or ']', but got {value}"),
+    N_("expected alphabetic or numeric character, but found {value}"),
+    N_("expected a comment or a line break, but found {value}"),
+    N_("expected chomping or indentation indicators, but found {value}"),
+    N_("block sequence entries are not allowed here"),
+    N_("expected a single document in the stream"),
+)
+#: The contexts PyYAML gives a problem: "<problem> <context>", each in the catalogs.
+_PYYAML_CONTEXTS = {
+    context.removeprefix("{problem} "): context
+    for context in (
+        N_("{problem} while scanning for the next token"),
+        N_("{problem} while scanning a simple key"),
+        N_("{problem} while scanning a plain scalar"),
+        N_("{problem} while scanning a quoted scalar"),
+        N_("{problem} while scanning a block scalar"),
+        N_("{problem} while scanning an alias"),
+        N_("{problem} while scanning an anchor"),
+        N_("{problem} while scanning a tag"),
+        N_("{problem} while scanning a directive"),
+        N_("{problem} while parsing a block mapping"),
+        N_("{problem} while parsing a block collection"),
+        N_("{problem} while parsing a block node"),
+        N_("{problem} while parsing a flow mapping"),
+        N_("{problem} while parsing a flow sequence"),
+        N_("{problem} while parsing a flow node"),
+        N_("{problem} while parsing a node"),
+        N_("{problem} while constructing a mapping"),
+    )
+}
+
+
+def _known(template: str, text: str) -> bool:
+    """Whether ``text`` is ``template`` with any quoted text as its ``{value}``."""
+    pattern = re.escape(template).replace(r"\{value\}", r"(['\"]).*\1")
+    return re.fullmatch(pattern, text) is not None
+
+
+def pyyaml_message(problem: str, context: str | None) -> str:
+    """PyYAML's problem and its context as our message (English, translated when shown).
+
+    A problem and a context that the catalogs know are said as PyYAML says them; any other is
+    quoted in a sentence of ours, so that a person reads a sentence in their language with
+    PyYAML's text as a detail.
+
+    Example:
+        >>> pyyaml_message("found undefined alias 'x'", "while parsing a flow node")
+        "found undefined alias 'x' while parsing a flow node"
+        >>> pyyaml_message("found x", "while y")
+        'the YAML cannot be read; the parser says: “found x while y”'
+    """
+    whole = f"{problem} {context}".strip() if context else problem.strip()
+    if whole in _PYYAML_WHOLE:
+        return whole
+    known = any(_known(template, problem) for template in _PYYAML_PROBLEMS)
+    if known and (not context or context in _PYYAML_CONTEXTS):
+        return whole
+    return N_("the YAML cannot be read; the parser says: {detail}").format(detail=f"“{whole}”")
 
 
 def _syntax_hint(problem: str, text: str, mark: Any) -> str | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emulation_rules._support.i18n import N_
 from emulation_rules.audit.records import AuditError, WrittenRecord, parse_record, record_bytes
 from emulation_rules.errors import Issue
 
@@ -68,13 +69,15 @@ def _connect(path: str | Path) -> sqlite3.Connection:
     # the default rollback journal: every write takes the database lock in turn, and the busy
     # timeout makes concurrent writers wait for it instead of failing
     if Path(path).is_dir():
-        raise _log_error(path, "file-write", "it is a folder, not an audit log file")
+        raise _log_error(path, "file-write", N_("it is a folder, not an audit log file"))
     try:
         connection = sqlite3.connect(_uri(path, "rwc"), timeout=60, isolation_level=None, uri=True)
         connection.execute("PRAGMA synchronous=FULL")
     except sqlite3.Error as exc:
         code = "audit-format" if "not a database" in str(exc) else "file-write"
-        raise _log_error(path, code, f"cannot open the audit log: {exc}") from None
+        raise _log_error(
+            path, code, N_("cannot open the audit log: {problem}").format(problem=exc)
+        ) from None
     return connection
 
 
@@ -86,12 +89,18 @@ def _uri(path: str | Path, mode: str) -> str:
 def _read_only(path: str | Path) -> sqlite3.Connection:
     """Open an existing log for reading; a missing file is not created."""
     if not Path(path).is_file():
-        reason = "it is a folder" if Path(path).is_dir() else "no such file"
-        raise _log_error(path, "file-not-found", f"cannot read the audit log: {reason}")
+        reason = N_("it is a folder") if Path(path).is_dir() else N_("no such file")
+        raise _log_error(
+            path,
+            "file-not-found",
+            N_("cannot read the audit log: {problem}").format(problem=reason),
+        )
     try:
         return sqlite3.connect(_uri(path, "ro"), uri=True)
     except sqlite3.Error as exc:
-        raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+        raise _log_error(
+            path, "audit-format", N_("not an audit log: {problem}").format(problem=exc)
+        ) from None
 
 
 def _log_error(path: str | Path, code: str, message: str) -> AuditError:
@@ -114,7 +123,9 @@ def append_record(path: str | Path, record: dict[str, Any] | WrittenRecord) -> L
         try:
             connection.execute("BEGIN IMMEDIATE")  # waits (busy timeout) while another writes
         except sqlite3.Error as exc:
-            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+            raise _log_error(
+                path, "audit-format", N_("not an audit log: {problem}").format(problem=exc)
+            ) from None
         try:
             for statement in _SCHEMA:
                 connection.execute(statement)
@@ -134,7 +145,9 @@ def append_record(path: str | Path, record: dict[str, Any] | WrittenRecord) -> L
             code = "file-write" if isinstance(exc, sqlite3.OperationalError) else "audit-format"
             if "no such" in str(exc) or "not a database" in str(exc):
                 code = "audit-format"
-            raise _log_error(path, code, f"cannot append to the audit log: {exc}") from None
+            raise _log_error(
+                path, code, N_("cannot append to the audit log: {problem}").format(problem=exc)
+            ) from None
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -164,7 +177,9 @@ def verify_log(path: str | Path) -> VerifyReport:
             )
             count, issues, head = _verify_rows(rows, name)
         except sqlite3.Error as exc:
-            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+            raise _log_error(
+                path, "audit-format", N_("not an audit log: {problem}").format(problem=exc)
+            ) from None
     return VerifyReport(not issues, count, head, tuple(issues))
 
 
@@ -218,7 +233,9 @@ def read_record(path: str | Path, seq: int) -> dict[str, Any]:
         try:
             row = connection.execute("SELECT body FROM audit_log WHERE seq = ?", (seq,)).fetchone()
         except sqlite3.Error as exc:
-            raise _log_error(path, "audit-format", f"not an audit log: {exc}") from None
+            raise _log_error(
+                path, "audit-format", N_("not an audit log: {problem}").format(problem=exc)
+            ) from None
     if row is None:
         raise AuditError(
             "no such record",

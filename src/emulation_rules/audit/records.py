@@ -445,7 +445,7 @@ def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
     if text is None:
         raise AuditError(
             "no guide",
-            (Issue("audit-format", "the record holds no guide text; give --ruleset"),),
+            (Issue("audit-format", N_("the record holds no guide text; give --ruleset")),),
         )
     bases = recorded.get("bases") or []
     if not bases:
@@ -454,9 +454,17 @@ def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
     for base in bases:  # a record is untrusted: its base paths stay inside the replay folder
         parts = Path(base["path"]).parts
         if Path(base["path"]).is_absolute() or not parts or "\x00" in base["path"]:
-            raise _malformed(f"the base guide path {base['path']!r} is not a relative path")
+            raise _malformed(
+                N_("the base guide path {path} is not a relative path").format(
+                    path=repr(base["path"])
+                )
+            )
         if parts.count("..") > _MAX_UPS:
-            raise _malformed(f"the base guide path {base['path']!r} climbs too many folders")
+            raise _malformed(
+                N_("the base guide path {path} climbs too many folders").format(
+                    path=repr(base["path"])
+                )
+            )
     ups = max(Path(b["path"]).parts.count("..") for b in bases)
     with tempfile.TemporaryDirectory(prefix="emulation-rules-replay-") as tmp:
         root = Path(tmp).resolve()
@@ -466,7 +474,11 @@ def _recorded_guide(recorded: dict[str, Any]) -> Iterator[CompiledRuleset]:
         for base in bases:
             target = (folder / base["path"]).resolve()
             if not target.is_relative_to(root):
-                raise _malformed(f"the base guide path {base['path']!r} leaves the replay folder")
+                raise _malformed(
+                    N_("the base guide path {path} leaves the replay folder").format(
+                        path=repr(base["path"])
+                    )
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(base["text"], encoding="utf-8")
         folder.mkdir(parents=True, exist_ok=True)
@@ -503,7 +515,13 @@ def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
         raise AuditError(
             "not an audit record",
-            (Issue("audit-format", f"the record is not JSON: {exc}", source=name),),
+            (
+                Issue(
+                    "audit-format",
+                    N_("the record is not JSON: {problem}").format(problem=exc),
+                    source=name,
+                ),
+            ),
         ) from None
     if not isinstance(record, dict) or record.get("audit_format") != AUDIT_FORMAT:
         found = record.get("audit_format") if isinstance(record, dict) else None
@@ -512,7 +530,9 @@ def parse_record(data: bytes | str, *, name: str = "<record>") -> dict[str, Any]
             (
                 Issue(
                     "audit-format",
-                    f"audit format {found!r} is not {AUDIT_FORMAT!r}",
+                    N_("audit format {found} is not {expected}").format(
+                        found=repr(found), expected=repr(AUDIT_FORMAT)
+                    ),
                     source=name,
                 ),
             ),
@@ -677,7 +697,9 @@ def _recorded_inputs(record: dict[str, Any]) -> _Inputs:
         ]
         as_of = date.fromisoformat(record["as_of"]) if record.get("as_of") else None
     except (ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _malformed(f"its inputs cannot be read back ({_reason(exc)})") from None
+        raise _malformed(
+            N_("its inputs cannot be read back ({reason})").format(reason=_reason(exc))
+        ) from None
     return submissions, reviews, cluster, rejected, as_of
 
 
@@ -793,7 +815,9 @@ def _check_record(record: dict[str, Any]) -> None:
     try:  # the record's own schema (what `emulation-rules schema audit` publishes)
         AuditDoc.model_validate(record)
     except ValidationError as exc:
-        raise _malformed(f"it does not follow the audit record schema ({_reason(exc)})") from None
+        raise _malformed(
+            N_("it does not follow the audit record schema ({reason})").format(reason=_reason(exc))
+        ) from None
 
 
 def _check_shape(record: dict[str, Any]) -> None:
@@ -804,35 +828,35 @@ def _check_shape(record: dict[str, Any]) -> None:
     """
     rs = record.get("ruleset")
     if not isinstance(rs, dict):
-        raise _malformed("'ruleset' is not an object")
+        raise _malformed(N_("'ruleset' is not an object"))
     for key in ("id", "version", "title", "digest"):
         if not isinstance(rs.get(key), str):
-            raise _malformed(f"'ruleset.{key}' is not text")
+            raise _malformed(N_("'ruleset.{key}' is not text").format(key=key))
     for key in ("source_text", "source_name"):
         if not isinstance(rs.get(key), str | None):
-            raise _malformed(f"'ruleset.{key}' is not text")
+            raise _malformed(N_("'ruleset.{key}' is not text").format(key=key))
     bases = rs.get("bases") or []
     if not isinstance(bases, list) or not all(
         isinstance(b, dict) and isinstance(b.get("path"), str) and isinstance(b.get("text"), str)
         for b in bases
     ):
-        raise _malformed("'ruleset.bases' is not a list of {path, text}")
+        raise _malformed(N_("'ruleset.bases' is not a list of path and text"))
     inputs = record.get("inputs")
     if not isinstance(inputs, dict):
-        raise _malformed("'inputs' is not an object")
+        raise _malformed(N_("'inputs' is not an object"))
     for key in ("submissions", "reviews", "rejected_before_scoring"):
         if not isinstance(inputs.get(key), list):
-            raise _malformed(f"'inputs.{key}' is not a list")
+            raise _malformed(N_("'inputs.{key}' is not a list").format(key=key))
     if not isinstance(record.get("result"), dict):
-        raise _malformed("'result' is not an object")
+        raise _malformed(N_("'result' is not an object"))
     if not isinstance(record.get("as_of"), str | None):
-        raise _malformed("'as_of' is not a date")
+        raise _malformed(N_("'as_of' is not a date"))
 
 
 def _malformed(message: str) -> AuditError:
     return AuditError(
         "malformed record",
-        (Issue("audit-format", f"the record is malformed: {message}"),),
+        (Issue("audit-format", N_("the record is malformed: {problem}").format(problem=message)),),
     )
 
 
@@ -904,6 +928,17 @@ def _unit_difference(
 
 
 _VALUE_FIELDS = ("value", "parts", "adjustments", "status", "max", "inputs", "cohort")
+#: The fields of a trace node in words (a message of the catalogs: translated when shown).
+_FIELD_WORDS = {
+    "value": N_("the value"),
+    "parts": N_("the parts"),
+    "adjustments": N_("the lines added after the parts"),
+    "status": N_("the status"),
+    "max": N_("the maximum"),
+    "inputs": N_("the inputs"),
+    "cohort": N_("the cluster facts"),
+    "rule": N_("the rule"),
+}
 _RULE_FIELDS = ("rule",)
 
 
@@ -933,7 +968,7 @@ def _node_difference(
         if old.get(key) != new.get(key):
             values = {
                 "id": repr(old["id"]),
-                "key": key,
+                "key": _FIELD_WORDS.get(key, key),
                 "old": repr(old.get(key)),
                 "new": repr(new.get(key)),
             }

@@ -25,6 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from emulation_rules._support.i18n import pgettext
 from emulation_rules.errors import EmulationRulesError, Issue
 
 if TYPE_CHECKING:
@@ -183,17 +184,30 @@ class SignatureCheck:
         return self.status == "valid"
 
     def describe(self) -> str:
-        """The outcome in the words of the reports (Vietnamese)."""
-        who = f"{self.signer} (khóa {self.fingerprint})"
+        """The outcome in words, in the language of the call."""
+        who = pgettext("signature", "{signer} (key {fingerprint})").format(
+            signer=self.signer, fingerprint=self.fingerprint
+        )
         if self.status == "unsigned":
-            return "không có (bản ghi không được ký)"
+            return pgettext("signature", "none (the record is not signed)")
         if self.status == "invalid":
-            return f"KHÔNG hợp lệ: bản ghi đã bị sửa sau khi ký, hoặc chữ ký giả ({who})"
+            said = pgettext(
+                "signature",
+                "NOT valid: the record was changed after it was signed, or the signature is "
+                "forged ({who})",
+            )
+            return said.format(who=who)
         if self.status == "untrusted":
-            return f"đúng, nhưng khóa không nằm trong các khóa được tin cậy: {who}"
+            said = pgettext(
+                "signature", "correct, but the key is not among the trusted keys: {who}"
+            )
+            return said.format(who=who)
         if self.trusted_checked:
-            return f"hợp lệ, của khóa được tin cậy: {who}"
-        return f"hợp lệ: {who}; hãy đối chiếu dấu khóa với người ký (--trust)"
+            return pgettext("signature", "valid, by a trusted key: {who}").format(who=who)
+        said = pgettext(
+            "signature", "valid: {who}; compare the key's fingerprint with the signer's (--trust)"
+        )
+        return said.format(who=who)
 
 
 def check_signature(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulation_rules._support.files import write_atomic
-from emulation_rules._support.i18n import _, render_issue
+from emulation_rules._support.i18n import _, pgettext, render_issue
 from emulation_rules.audit.log import read_record, verify_log
 from emulation_rules.audit.records import AuditError, parse_record, replay
 from emulation_rules.audit.signing import (
@@ -110,10 +110,18 @@ def _keygen(args: argparse.Namespace, stdout: TextIO) -> int:
     write_atomic(private_path, private_pem)
     private_path.chmod(0o600)
     write_atomic(public_path, public_pem)
+    private = pgettext("keygen", "private key: {path} (keep it secret, for the signer only)")
+    public = pgettext(
+        "keygen", "public key: {path} (send it to the auditors, with its fingerprint)"
+    )
+    fingerprint = pgettext("keygen", "fingerprint: {fingerprint}")
     stdout.write(
-        f"khóa bí mật: {private_path} (giữ kín, chỉ người ký dùng)\n"
-        f"khóa công khai: {public_path} (gửi cho người kiểm tra, kèm dấu khóa)\n"
-        f"dấu khóa: {public_fingerprint(public_pem)}\n"
+        private.format(path=private_path)
+        + "\n"
+        + public.format(path=public_path)
+        + "\n"
+        + fingerprint.format(fingerprint=public_fingerprint(public_pem))
+        + "\n"
     )
     return EXIT_OK
 
@@ -141,7 +149,8 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write("\n")
         return EXIT_OK if ok else EXIT_PROBLEM
     if not signed_ok:
-        issue = Issue("audit-signature", f"chữ ký {signature.describe()}")
+        said = pgettext("signature", "signature {outcome}")
+        issue = Issue("audit-signature", said.format(outcome=signature.describe()))
         stderr.write(render_issue(issue) + "\n")
     if report.identical:
         stdout.write(_("identical: {digest}").format(digest=report.recorded_digest) + "\n")
@@ -156,8 +165,15 @@ def _replay(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             )
             + "\n"
         )
-    stdout.write(f"bộ đánh giá: {report.evaluator_text}\n")
-    stdout.write(f"chữ ký: {signature.describe()}\n")
+    evaluator = {
+        "generated": pgettext(
+            "replay", "the usual one (code generated from the guide, the interpreter when needed)"
+        ),
+        "reference": pgettext("replay", "the independent one (the interpreter and simpleeval)"),
+    }.get(report.evaluator, report.evaluator_text)
+    stdout.write(pgettext("replay", "evaluator: {evaluator}").format(evaluator=evaluator) + "\n")
+    said = pgettext("replay", "signature: {outcome}")
+    stdout.write(said.format(outcome=signature.describe()) + "\n")
     return EXIT_OK if ok else EXIT_PROBLEM
 
 

@@ -372,13 +372,19 @@ def _guides(args: argparse.Namespace, stdout: TextIO, _stderr: TextIO) -> int:
 def render_guides(found: Sequence[ShippedGuide]) -> str:
     """The shipped guides as a plain-text table, then how to use the names."""
     # the title last: the titles are long, and a wrapped last column keeps the others aligned
-    header = ("Tên", "Phiên bản", "Ví dụ", "Tiêu đề")
+    header = (
+        pgettext("guides", "Name"),
+        pgettext("guides", "Version"),
+        pgettext("guides", "Examples"),
+        pgettext("guides", "Title"),
+    )
+    shared = pgettext("guides", "[shared template, use with extends]") + " "
     rows = [
         (
             g.name,
             g.version,
             ", ".join(g.examples) or "—",
-            ("[mẫu chung, dùng với extends] " if g.template else "") + g.title,
+            (shared if g.template else "") + g.title,
         )
         for g in found
     ]
@@ -389,15 +395,17 @@ def render_guides(found: Sequence[ShippedGuide]) -> str:
     ]
     example = next((g for g in found if g.examples), None)
     lines.append("")
-    lines.append("Dùng tên thay cho đường dẫn tệp (tệp có thật luôn được ưu tiên):")
+    lines.append(
+        pgettext("guides", "Use a name instead of a file's path (a file that exists comes first):")
+    )
     if example is not None:
         lines.append(f"  emulation-rules check {example.name}")
         lines.append(f"  emulation-rules score {example.name} {example.examples[0]}")
         lines.append(f"  emulation-rules test {example.name}")
     template = next((g for g in found if g.template), None)
     if template is not None:
-        lines.append(
-            f"Một hướng dẫn ở bất kỳ đâu có thể kế thừa mẫu chung: extends: {template.name}"
-        )
-    lines.append(f"Thư mục dữ liệu: {found[0].path.parent if found else '—'}")
+        said = pgettext("guides", "A guide anywhere may inherit the shared template: {extends}")
+        lines.append(said.format(extends=f"extends: {template.name}"))
+    folder = found[0].path.parent if found else "—"
+    lines.append(pgettext("guides", "Data folder: {folder}").format(folder=folder))
     return "\n".join(lines) + "\n"

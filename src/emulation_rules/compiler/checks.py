@@ -59,15 +59,18 @@ def sign(add: Add, crit: Criterion, path: DocPath, values: list[Decimal]) -> Non
     if crit.kind == "bonus" and any(v < 0 for v in values):
         add(
             "sign",
-            f"bonus {crit.id!r} has negative points; use kind: deduction or adjustment",
+            N_("bonus {id} has negative points; use kind: deduction or adjustment").format(
+                id=repr(crit.id)
+            ),
             path,
             rule_id=crit.id,
         )
     if crit.kind == "deduction" and any(v > 0 for v in values):
         add(
             "sign",
-            f"deduction {crit.id!r} has positive points; "
-            "write deductions as negative numbers (-0.5)",
+            N_(
+                "deduction {id} has positive points; write deductions as negative numbers (-0.5)"
+            ).format(id=repr(crit.id)),
             path,
             rule_id=crit.id,
         )
@@ -82,7 +85,9 @@ def band_checks(
             if _overlap(a, bands[j]):
                 add(
                     "band-overlap",
-                    f"bands {a.describe()} and {bands[j].describe()} overlap",
+                    N_("bands {first} and {second} overlap").format(
+                        first=a.describe(), second=bands[j].describe()
+                    ),
                     (*path, j),
                     rule_id=rid,
                 )

@@ -321,7 +321,9 @@ def compile_lookup(site: Site, crit: Criterion) -> Construct | None:
         if uncovered and lookup.otherwise is None:
             site.add(
                 "input-type",
-                f"no points for {', '.join(map(repr, uncovered))}; add them or 'otherwise'",
+                N_("no points for {keys}; add them or 'otherwise'").format(
+                    keys=", ".join(map(repr, uncovered))
+                ),
                 ("lookup",),
             )
     points = {key: plain(value) for key, value in lookup.points.items()}

@@ -391,7 +391,9 @@ class Compiler:
         if len(names) > 1:
             self.add(
                 "construct-conflict",
-                f"criterion {rid!r} has several scoring constructs: {', '.join(names)}; keep one",
+                N_("criterion {id} has several scoring constructs: {names}; keep one").format(
+                    id=repr(rid), names=", ".join(names)
+                ),
                 (*path, names[1]),
                 rule_id=rid,
                 key=True,

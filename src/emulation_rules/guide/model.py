@@ -1137,8 +1137,12 @@ class Ruleset(FrozenModel):
         if isinstance(data, dict) and "format" in data and data["format"] not in FORMAT_VERSIONS:
             raise PydanticCustomError(
                 "unsupported-format",
-                N_("format '{found}' is not supported; this engine reads '{expected}'"),
-                {"found": data["format"], "expected": "' or '".join(FORMAT_VERSIONS)},
+                N_("format '{found}' is not supported; this engine reads '{older}' or '{newest}'"),
+                {
+                    "found": data["format"],
+                    "older": "', '".join(FORMAT_VERSIONS[:-1]),
+                    "newest": FORMAT_VERSIONS[-1],
+                },
             )
         return data
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from emulation_rules._support.documents import model_from_document
+from emulation_rules._support.i18n import N_
 from emulation_rules._support.strict_json import parse_strict_json
 from emulation_rules._support.text import check_characters, decode_source, nfc
 from emulation_rules._support.yaml import Positions, YamlDocument
@@ -208,7 +209,9 @@ def _plain(value: Any, path: tuple[str | int, ...], name: str, issues: list[Issu
                 issues.append(
                     Issue(
                         "duplicate-key",
-                        f"key {normal!r} appears twice (after Unicode normalisation)",
+                        N_("key {key} appears twice (after Unicode normalisation)").format(
+                            key=repr(normal)
+                        ),
                         source=name,
                         path=(*path, normal),
                     )

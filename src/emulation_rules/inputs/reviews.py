@@ -319,7 +319,8 @@ class _Checker:
         return self._owned[body]
 
     def who(self, review: Review) -> str:
-        return f"{review.reviewer} ({review.stage}, {review.at})"
+        said = N_("{reviewer} ({stage}, {at})")
+        return said.format(reviewer=review.reviewer, stage=review.stage, at=review.at)
 
     def body_of(self, review: Review) -> tuple[bool, frozenset[str] | None]:
         """Whether the review may apply, and the items its body may set (None: any)."""
@@ -459,6 +460,13 @@ class _Checker:
         assert review.body is not None
         sections = self.bodies[review.body].sections
         return ", ".join(repr(s) for s in sections)
+
+
+#: The stages of a review as a message shows them (the format's words, translated when shown).
+_STAGE_WORDS = (N_("self_assessment"), N_("appraisal"), N_("cross_check"), N_("agreed"))
+#: The engine's message about a review of a unit with no submission (engine/scoring.py), for
+#: the catalogs.
+_ENGINE_MESSAGES = (N_("a review names unit {unit}, which has no submission"),)
 
 
 def check_reviews(

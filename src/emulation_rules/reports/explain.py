@@ -1,4 +1,4 @@
-"""Human views of a unit's trace: why a unit got its score, item by item, in plain Vietnamese.
+"""Human views of a unit's trace: why a unit got its score, item by item, in plain words.
 
 :func:`explain_unit` renders one unit of a :class:`~emulation_rules.engine.scoring.ClusterResult` as
 plain text (``emulation-rules explain``); :func:`render_node` renders one criterion and its
@@ -11,6 +11,11 @@ titles, rules in words (``Trừ 0,5 điểm × 3 trường hợp = −1,5 điể
 bands as ``từ 97 đến dưới 98``), numbers with a decimal comma (:mod:`_support.display`).
 No engine word (``TOTAL``, ``benchmark``, ``per_event``, ``cap_line``, ``override``) and no
 input identifier reaches it; the JSON form keeps them.
+
+The sentences are the catalogs' (context ``explain``): Vietnamese by default, English with
+``--lang en``. The trace's own texts (its rules and notes, which the engine writes in
+Vietnamese) are told in the language of the call by :mod:`._trace_words`; the guide's titles,
+labels and a reviewer's reasons are shown as written.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import canonical_value, decimal_text
 from emulation_rules._support.display import vn_number, vn_numbers_in, vn_signed
+from emulation_rules._support.i18n import pgettext, render_issue
 from emulation_rules.engine.evaluator import STAGE_WORDS
 from emulation_rules.engine.scoring import trace_to_dict
+from emulation_rules.reports._trace_words import trace_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,15 +40,17 @@ if TYPE_CHECKING:
 
 __all__ = ["explain_dict", "explain_unit", "render_node", "with_layers"]
 
-#: Vietnamese words for the statuses of a trace node.
-STATUS_TEXT = {
-    "scored": "",
-    "not_applicable": "không áp dụng",
-    "condition_not_met": "không xảy ra",
-    "waived": "được miễn",
-    "forfeited": "mất điểm",
-    "overridden": "điểm thống nhất khác quy định",
-}
+
+def status_text() -> dict[str, str]:
+    """The statuses of a trace node in words, in the language of the call."""
+    return {
+        "scored": "",
+        "not_applicable": pgettext("explain", "not applicable"),
+        "condition_not_met": pgettext("explain", "did not happen"),
+        "waived": pgettext("explain", "waived"),
+        "forfeited": pgettext("explain", "forfeited"),
+        "overridden": pgettext("explain", "agreed score differs from the rule"),
+    }
 
 
 def number(value: Any) -> str:
@@ -54,7 +63,7 @@ def number(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "đúng" if value else "sai"
+        return pgettext("explain", "true") if value else pgettext("explain", "false")
     if isinstance(value, Decimal):
         return decimal_text(value)
     return str(value)
@@ -95,67 +104,113 @@ def _is_quiet(node: TraceNode) -> bool:
     )
 
 
-#: What each part of a criterion's sum is, in words (a child's part is named by its number).
-PART_TEXT = {
-    "benchmark": "điểm chuẩn",
-    "rule": "theo quy định",
-    "met": "đạt yêu cầu",
-    "points": "điểm cố định",
-    "per_event": "tính theo số trường hợp",
-    "proportional": "tính theo tỷ lệ",
-    "bands": "theo mức",
-    "table": "theo bảng",
-    "increment": "cộng lũy kế",
-    "deadline": "theo thời hạn",
-    "lookup": "theo loại",
-    "formula": "theo công thức",
-    "target": "so với chỉ tiêu",
-    "rank_points": "theo thứ hạng",
-    "per_item": "tính theo từng mục",
-}
+def part_text() -> dict[str, str]:
+    """What each part of a criterion's sum is, in words (a child's part is named by its number)."""
+    return {
+        "benchmark": pgettext("explain", "base points"),
+        "rule": pgettext("explain", "by the rule"),
+        "met": pgettext("explain", "requirement met"),
+        "points": pgettext("explain", "fixed points"),
+        "per_event": pgettext("explain", "by the number of cases"),
+        "proportional": pgettext("explain", "by the rate"),
+        "bands": pgettext("explain", "by band"),
+        "table": pgettext("explain", "by the table"),
+        "increment": pgettext("explain", "added step by step"),
+        "deadline": pgettext("explain", "by the deadline"),
+        "lookup": pgettext("explain", "by kind"),
+        "formula": pgettext("explain", "by the formula"),
+        "target": pgettext("explain", "against the target"),
+        "rank_points": pgettext("explain", "by rank"),
+        "per_item": pgettext("explain", "item by item"),
+    }
 
-#: What each line added after the parts is, in words; its note says the limit.
-ADJUSTMENT_TEXT = {
-    "cap_line": "Chạm mức",
-    "benchmark_not_met": "Không được cộng",
-    "forfeit": "Mất điểm khi",
-    "override": "Điểm thống nhất khác quy định",
-    "excess_bonus": "Phần vượt chuyển sang điểm thưởng",
-    "when_zero": "Không chia được cho 0",
-}
 
-#: The rounding modes of a guide, in words.
-ROUNDING_TEXT = {
-    "half_up": "lên từ nửa",
-    "half_even": "về số chẵn gần nhất",
-    "half_down": "xuống từ nửa",
-    "up": "ra xa số 0",
-    "down": "bỏ phần lẻ",
-    "ceiling": "lên",
-    "floor": "xuống",
-}
+def adjustment_text() -> dict[str, str]:
+    """What each line added after the parts is, in words; its note says the limit."""
+    return {
+        "cap_line": pgettext("explain", "Cap reached,"),
+        "benchmark_not_met": pgettext("explain", "Not added:"),
+        "forfeit": pgettext("explain", "Forfeited when"),
+        "override": pgettext("explain", "Agreed score differs from the rule"),
+        "excess_bonus": pgettext("explain", "The excess moves to the bonus points"),
+        "when_zero": pgettext("explain", "Cannot divide by 0"),
+    }
 
-#: The words of the expression language, as an officer reads them.
-_EXPRESSION_WORDS = (
-    (re.compile(r"\bscore\(\s*['\"]([^'\"]+)['\"]\s*\)"), r"điểm mục \1"),
-    (re.compile(r"\bmax\("), "lớn nhất("),
-    (re.compile(r"\bmin\("), "nhỏ nhất("),
-    (re.compile(r"\babs\("), "giá trị tuyệt đối("),
-    (re.compile(r"\bround\("), "làm tròn("),
-    (re.compile(r"\band\b"), "và"),
-    (re.compile(r"\bor\b"), "hoặc"),
-    (re.compile(r"\bnot\b"), "không"),
-    (re.compile(r"\bTrue\b|\btrue\b"), "đúng"),
-    (re.compile(r"\bFalse\b|\bfalse\b"), "sai"),
-    (re.compile(r"\bNone\b|\bnull\b"), "trống"),
-    (re.compile(r"\bif\b"), "nếu"),
-    (re.compile(r"\belse\b"), "nếu không thì"),
-    (re.compile(r"\bin\b"), "thuộc"),
-    (re.compile(r">="), "≥"),
-    (re.compile(r"<="), "≤"),
-    (re.compile(r"!="), "≠"),
-    (re.compile(r"=="), "="),
+
+def rounding_text() -> dict[str, str]:
+    """The rounding modes of a guide, in words."""
+    return {
+        "half_up": pgettext("explain", "half up"),
+        "half_even": pgettext("explain", "half to even"),
+        "half_down": pgettext("explain", "half down"),
+        "up": pgettext("explain", "away from 0"),
+        "down": pgettext("explain", "dropping the rest"),
+        "ceiling": pgettext("explain", "up"),
+        "floor": pgettext("explain", "down"),
+    }
+
+
+#: The words of the expression language, as an officer reads them (the catalogs' words).
+_EXPRESSION_PATTERNS = (
+    (re.compile(r"\bscore\(\s*['\"]([^'\"]+)['\"]\s*\)"), "score"),
+    (re.compile(r"\bmax\("), "max("),
+    (re.compile(r"\bmin\("), "min("),
+    (re.compile(r"\babs\("), "abs("),
+    (re.compile(r"\bround\("), "round("),
+    (re.compile(r"\band\b"), "and"),
+    (re.compile(r"\bor\b"), "or"),
+    (re.compile(r"\bnot\b"), "not"),
+    (re.compile(r"\bTrue\b|\btrue\b"), "true"),
+    (re.compile(r"\bFalse\b|\bfalse\b"), "false"),
+    (re.compile(r"\bNone\b|\bnull\b"), "none"),
+    (re.compile(r"\bif\b"), "if"),
+    (re.compile(r"\belse\b"), "else"),
+    (re.compile(r"\bin\b"), "in"),
+    (re.compile(r">="), ">="),
+    (re.compile(r"<="), "<="),
+    (re.compile(r"!="), "!="),
+    (re.compile(r"=="), "=="),
 )
+
+
+def _expression_words() -> dict[str, str]:
+    """Each word of the expression language as said in the language of the call."""
+    return {
+        "score": pgettext("expression word", "points of item {item}"),
+        "max(": pgettext("expression word", "the greatest of("),
+        "min(": pgettext("expression word", "the least of("),
+        "abs(": pgettext("expression word", "the absolute value of("),
+        "round(": pgettext("expression word", "rounded("),
+        "and": pgettext("expression word", "and"),
+        "or": pgettext("expression word", "or"),
+        "not": pgettext("expression word", "not"),
+        "true": pgettext("expression word", "true"),
+        "false": pgettext("expression word", "false"),
+        "none": pgettext("expression word", "empty"),
+        "if": pgettext("expression word", "if"),
+        "else": pgettext("expression word", "else"),
+        "in": pgettext("expression word", "in"),
+        ">=": "≥",
+        "<=": "≤",
+        "!=": "≠",
+        "==": "=",
+    }
+
+
+def _said_expression(text: str) -> str:
+    """``text`` with the expression language's words as an officer reads them."""
+    said = _expression_words()
+    for pattern, word in _EXPRESSION_PATTERNS:
+        if word == "score":
+            template = said["score"]
+
+            def item(match: re.Match[str], template: str = template) -> str:
+                return template.format(item=match.group(1))
+
+            text = pattern.sub(item, text)
+        else:
+            text = pattern.sub(said[word].replace("\\", "\\\\"), text)
+    return text
 
 
 class Words:
@@ -193,9 +248,7 @@ class Words:
             if piece.startswith("«"):
                 out.append(piece)
                 continue
-            said = piece
-            for pattern, replacement in _EXPRESSION_WORDS:
-                said = pattern.sub(replacement, said)
+            said = _said_expression(piece)
             out.append(_intervals(vn_numbers_in(said)) if numbers else said)
         return "".join(out)
 
@@ -207,12 +260,20 @@ _INTERVAL = re.compile(rf"([\[(])(-∞|{_NUM}), ({_NUM}|\+∞)([\])])")
 def _interval(match: re.Match[str]) -> str:
     opening, low, high, closing = match.groups()
     if low == "-∞":
-        return f"{'đến' if closing == ']' else 'dưới'} {high}"
+        if closing == "]":
+            return pgettext("band", "up to {high}").format(high=high)
+        return pgettext("band", "below {high}").format(high=high)
     if high == "+∞":
-        return f"{'từ' if opening == '[' else 'trên'} {low}"
-    start = f"từ {low}" if opening == "[" else f"trên {low}"
-    end = f"đến {high}" if closing == "]" else f"đến dưới {high}"
-    return f"{start} {end}"
+        if opening == "[":
+            return pgettext("band", "from {low}").format(low=low)
+        return pgettext("band", "above {low}").format(low=low)
+    template = {
+        ("[", "]"): pgettext("band", "from {low} to {high}"),
+        ("[", ")"): pgettext("band", "from {low} to below {high}"),
+        ("(", "]"): pgettext("band", "above {low} to {high}"),
+        ("(", ")"): pgettext("band", "above {low} to below {high}"),
+    }[opening, closing]
+    return template.format(low=low, high=high)
 
 
 def _intervals(text: str) -> str:
@@ -225,7 +286,7 @@ def _value(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "có" if value else "không"
+        return pgettext("explain", "yes") if value else pgettext("explain", "no")
     if isinstance(value, Decimal | int):
         return vn_number(value)
     if isinstance(value, date):
@@ -234,22 +295,30 @@ def _value(value: Any) -> str:
 
 
 def _points(value: Decimal | None) -> str:
-    return f"{vn_number(value)} điểm"
+    return pgettext("explain", "{amount} points").format(amount=vn_number(value))
 
 
 def _head(node: TraceNode, source: str | None, layers: Mapping[str, str], root: bool) -> str:
     value = vn_number(node.value)
     if node.max is not None and node.kind == "score":
         value += f" / {vn_number(node.max)}"
-    value += " điểm"
-    status = STATUS_TEXT.get(node.status, node.status)
+    value = pgettext("explain", "{amount} points").format(amount=value)
+    status = status_text().get(node.status, node.status)
     where = []
     if node.layer:
-        where.append(f"lớp {node.layer}")
+        where.append(pgettext("explain", "layer {layer}").format(layer=node.layer))
     if node.line is not None:
         file = layers.get(node.layer, source) if node.layer else source
-        where.append(f"{file}:{node.line}" if file else f"dòng {node.line}")
-    text = f"Tổng điểm = {value}" if root else f"{node.id}  {node.title} = {value}"
+        where.append(
+            f"{file}:{node.line}"
+            if file
+            else pgettext("explain", "line {line}").format(line=node.line)
+        )
+    text = (
+        pgettext("explain", "Total = {value}").format(value=value)
+        if root
+        else f"{node.id}  {node.title} = {value}"
+    )
     if status:
         text += f" ({status})"
     if where:
@@ -290,7 +359,8 @@ def render_node(
         shown = [c for c in current.children if show_all or not _is_quiet(c)]
         quiet = len(current.children) - len(shown)
         if quiet:
-            lines.append(f"{pad}    ({quiet} mục cộng/trừ không phát sinh)")
+            said = pgettext("explain", "({count} bonus/deduction items did not arise)")
+            lines.append(f"{pad}    " + said.format(count=quiet))
         stack.extend((child, pad + "  ", level + 1) for child in reversed(shown))
     return lines
 
@@ -305,11 +375,17 @@ def _per_event(node: TraceNode, construct: Any) -> str | None:
     if not node.parts:
         raw = node.value - sum((amount for _, amount, _ in node.adjustments), Decimal(0))
     count = raw / points
-    verb = "Trừ" if points < 0 else "Cộng"
-    text = f"{verb} {_points(abs(points))} × {vn_number(count)} trường hợp = {vn_signed(raw)} điểm"
+    template = (
+        pgettext("explain", "Deduct {points} × {count} cases = {amount} points")
+        if points < 0
+        else pgettext("explain", "Add {points} × {count} cases = {amount} points")
+    )
+    text = template.format(
+        points=_points(abs(points)), count=vn_number(count), amount=vn_signed(raw)
+    )
     cap = getattr(construct, "cap", None)
     if isinstance(cap, Decimal):
-        text += f" (tối đa {_points(cap)})"
+        text += " " + pgettext("explain", "(at most {cap})").format(cap=_points(cap))
     return text
 
 
@@ -321,38 +397,46 @@ def _rule(node: TraceNode, construct: Any, words: Words) -> str | None:
     per_event = _per_event(node, construct) if construct is not None else None
     if per_event is not None:
         return per_event
-    return "Cách tính: " + words.expression(node.rule)
+    said = words.expression(trace_text(node.rule))
+    return pgettext("explain", "How it is scored: {rule}").format(rule=said)
 
 
 def _part(label: str, amount: Decimal) -> str:
-    name = PART_TEXT.get(label, label)
-    return (
-        f"{name} {vn_signed(amount)}" if label not in PART_TEXT else f"{name}: {vn_signed(amount)}"
-    )
+    parts = part_text()
+    name = parts.get(label, label)
+    return f"{name} {vn_signed(amount)}" if label not in parts else f"{name}: {vn_signed(amount)}"
 
 
 def _adjustment(code: str, amount: Decimal, note: str, words: Words) -> str:
-    head = ADJUSTMENT_TEXT.get(code, "Điều chỉnh")
+    head = adjustment_text().get(code, pgettext("explain", "Adjustment"))
+    signed = vn_signed(amount)
     if code == "override":
-        return f"{head}: {vn_signed(amount)} điểm — {note}"
+        said = pgettext("explain", "{head}: {amount} points — {note}")
+        return said.format(head=head, amount=signed, note=trace_text(note))
     if code == "forfeit":
-        return f"{head} {words.expression(note)}: {vn_signed(amount)} điểm"
+        said = pgettext("explain", "{head} {condition}: {amount} points")
+        return said.format(head=head, condition=words.expression(note), amount=signed)
+    note = trace_text(note)
     if code == "rounding":
-        for mode, text in ROUNDING_TEXT.items():
+        for mode, text in rounding_text().items():
             note = note.replace(f"({mode})", f"({text})")
-        return f"{vn_numbers_in(note).capitalize()}: {vn_signed(amount)} điểm"
+        said = pgettext("explain", "{rounding}: {amount} points")
+        return said.format(rounding=vn_numbers_in(note).capitalize(), amount=signed)
     if code == "benchmark_not_met":
         return f"{head} {_points(-amount)} ({vn_numbers_in(note)})"
     if code == "cap_line":
-        return f"{head} {vn_numbers_in(note)} điểm: {vn_signed(amount)} điểm"
+        said = pgettext("explain", "{head} {cap} points: {amount} points")
+        return said.format(head=head, cap=vn_numbers_in(note), amount=signed)
     if code == "excess_bonus":
-        return f"{head}: {vn_signed(amount)} điểm"
+        return pgettext("explain", "{head}: {amount} points").format(head=head, amount=signed)
     if code == "shared_cap":
-        return f"{vn_numbers_in(note)} điểm (trần chung): {vn_signed(amount)} điểm"
+        said = pgettext("explain", "{cap} points (shared cap): {amount} points")
+        return said.format(cap=vn_numbers_in(note), amount=signed)
     if code == "when_zero":
         return f"{note[:1].upper()}{note[1:]} ({head.lower()})"
     note = vn_numbers_in(note)
-    return f"{note[:1].upper()}{note[1:]} điểm: điều chỉnh {vn_signed(amount)} điểm"
+    said = pgettext("explain", "{limit} points: adjusted by {amount} points")
+    return said.format(limit=f"{note[:1].upper()}{note[1:]}", amount=signed)
 
 
 def _details(node: TraceNode, words: Words, construct: Any = None) -> list[str]:
@@ -361,21 +445,22 @@ def _details(node: TraceNode, words: Words, construct: Any = None) -> list[str]:
     if rule:
         out.append(rule)
     if node.inputs:
-        out.append(
-            "Số liệu: " + "; ".join(f"{words.label(k)} = {_value(v)}" for k, v in node.inputs)
-        )
+        said = "; ".join(f"{words.label(k)} = {_value(v)}" for k, v in node.inputs)
+        out.append(pgettext("explain", "Inputs: {inputs}").format(inputs=said))
     if node.parts and not (len(node.parts) == 1 and not node.adjustments and not node.children):
-        out.append("Gồm: " + "; ".join(_part(label, amount) for label, amount in node.parts))
+        said = "; ".join(_part(label, amount) for label, amount in node.parts)
+        out.append(pgettext("explain", "Made of: {parts}").format(parts=said))
     out.extend(_adjustment(code, amount, note, words) for code, amount, note in node.adjustments)
     target = _target_sentence(node) if node.status == "scored" else None
     if target is not None:
         out.append(target)
         return out
-    out.extend(f"{key}: {_value(value)}" for key, value in node.cohort)
+    out.extend(f"{trace_text(key)}: {_value(value)}" for key, value in node.cohort)
     if node.note and node.status != "scored":
-        out.append(f"Lý do: {_reason(node, words)}")
+        out.append(pgettext("explain", "Why: {reason}").format(reason=_reason(node, words)))
     elif node.note:
-        out.append(f"Ghi chú: {words.expression(node.note, numbers=False)}")
+        said = words.expression(trace_text(node.note), numbers=False)
+        out.append(pgettext("explain", "Note: {note}").format(note=said))
     return out
 
 
@@ -386,7 +471,7 @@ def _target_sentence(node: TraceNode) -> str | None:
     điểm theo tỷ lệ vượt so với đơn vị dẫn đầu cụm (ca-xa-an-binh, vượt 100%) = 2,81 điểm``.
     Built from the cohort facts the cluster phase recorded; None for any other criterion.
     """
-    facts = dict(node.cohort)
+    facts = dict(node.cohort)  # the cluster phase's facts, named in Vietnamese in the trace
     target, achieved = facts.get("chỉ tiêu"), facts.get("kết quả")
     if not isinstance(target, Decimal) or not isinstance(achieved, Decimal) or node.max is None:
         return None
@@ -394,57 +479,75 @@ def _target_sentence(node: TraceNode) -> str | None:
         return None
     scale, value = node.max, node.parts[0][1]
     half = scale / 2
-    given = f"(kết quả {vn_number(achieved)}, chỉ tiêu {vn_number(target)})"
+    given = pgettext("explain", "(result {achieved}, target {target})").format(
+        achieved=vn_number(achieved), target=vn_number(target)
+    )
     if achieved < target:
-        return (
-            f"Chưa đạt chỉ tiêu {given}: ½ thang điểm {_points(half)} × "
-            f"{vn_number(achieved)}/{vn_number(target)} = {_points(value)}"
+        said = pgettext(
+            "explain", "Below the target {given}: ½ of the scale {half} × {ratio} = {points}"
         )
+        ratio = f"{vn_number(achieved)}/{vn_number(target)}"
+        return said.format(given=given, half=_points(half), ratio=ratio, points=_points(value))
     if achieved == target:
-        return f"Đạt chỉ tiêu {given}: ½ thang điểm = {_points(value)}"
+        said = pgettext("explain", "Target met {given}: ½ of the scale = {points}")
+        return said.format(given=given, points=_points(value))
     own, best = facts.get("tỷ lệ vượt %"), facts.get("tỷ lệ vượt % dẫn đầu cụm")
     if not isinstance(own, Decimal) or not isinstance(best, Decimal):
         return None
-    head = f"Vượt {vn_number(own)}% so với chỉ tiêu {given}"
+    head = pgettext("explain", "{excess}% above the target {given}").format(
+        excess=vn_number(own), given=given
+    )
     if value == scale:
-        return f"{head}, dẫn đầu cụm: cả thang điểm = {_points(value)}"
+        said = pgettext("explain", "{head}, leading the cluster: the whole scale = {points}")
+        return said.format(head=head, points=_points(value))
     leaders = facts.get("đơn vị dẫn đầu") or "—"
-    return (
-        f"{head}: ½ thang điểm {_points(half)}, cộng {_points(value - half)} theo tỷ lệ vượt "
-        f"so với đơn vị dẫn đầu cụm ({leaders}, vượt {vn_number(best)}%) = {_points(value)}"
+    said = pgettext(
+        "explain",
+        "{head}: ½ of the scale {half}, plus {extra} by the excess against the cluster's "
+        "leader ({leaders}, {best}% above) = {points}",
+    )
+    return said.format(
+        head=head,
+        half=_points(half),
+        extra=_points(value - half),
+        leaders=leaders,
+        best=vn_number(best),
+        points=_points(value),
     )
 
 
 def _reason(node: TraceNode, words: Words) -> str:
     """Why a criterion did not score as written, in words (a condition, not its source)."""
-    note = node.note or ""
+    note = trace_text(node.note or "")
     said = words.expression(note, numbers=False)
     if said != note or note in words.labels:
         prefix = {
-            "condition_not_met": "chưa đạt điều kiện",
-            "not_applicable": "không thuộc trường hợp áp dụng",
-            "waived": "được miễn khi",
-            "forfeited": "mất điểm khi",
-            "overridden": "theo quy định chưa đạt",
-        }.get(node.status, "điều kiện")
+            "condition_not_met": pgettext("explain", "condition not met"),
+            "not_applicable": pgettext("explain", "not a case where it applies"),
+            "waived": pgettext("explain", "waived when"),
+            "forfeited": pgettext("explain", "forfeited when"),
+            "overridden": pgettext("explain", "by the rule not met"),
+        }.get(node.status, pgettext("explain", "condition"))
         return f"{prefix}: {said}"
     return said
 
 
-#: The ranking keys, in words.
-RANK_KEY_TEXT = {
-    "total": "tổng điểm",
-    "percent": "tỷ lệ điểm",
-    "deductions": "điểm trừ",
-}
+def rank_key_text() -> dict[str, str]:
+    """The ranking keys, in words."""
+    return {
+        "total": pgettext("explain", "total points"),
+        "percent": pgettext("explain", "percentage of points"),
+        "deductions": pgettext("explain", "deductions"),
+    }
 
 
 def _rank_key(key: str, words: Words) -> str:
     if key.startswith("score:"):
         ident = key.removeprefix("score:")
         title = words.titles.get(ident)
-        return f"điểm mục {ident}" + (f" ({title})" if title else "")
-    return RANK_KEY_TEXT.get(key, key)
+        said = pgettext("explain", "points of item {item}").format(item=ident)
+        return said + (f" ({title})" if title else "")
+    return rank_key_text().get(key, key)
 
 
 def explain_unit(
@@ -454,38 +557,44 @@ def explain_unit(
     show_all: bool = False,
     depth: int | None = None,
 ) -> str:
-    """Why ``unit`` got its score, in plain Vietnamese: total, rank, class, every criterion."""
+    """Why ``unit`` got its score, in plain words: total, rank, class, every criterion."""
     words = Words(compiled)
     lines = [
-        f"Đơn vị {unit.unit_id}: {unit.name}",
-        f"Hướng dẫn: {compiled.ruleset.title} ({compiled.id}, phiên bản {compiled.version})",
+        pgettext("explain", "Unit {unit}: {name}").format(unit=unit.unit_id, name=unit.name),
+        pgettext("explain", "Guide: {title} ({guide}, version {version})").format(
+            title=compiled.ruleset.title, guide=compiled.id, version=compiled.version
+        ),
     ]
     if unit.status == "error" or unit.trace is None:
-        lines.append("Không chấm được:")
-        lines.extend(f"    {issue.render()}" for issue in unit.issues)
+        lines.append(pgettext("explain", "Could not be scored:"))
+        lines.extend(f"    {render_issue(issue)}" for issue in unit.issues)
         return "\n".join(lines) + "\n"
-    summary = f"Tổng điểm {vn_number(unit.total)} / {_points(unit.max)}"
+    summary = pgettext("explain", "Total {total} / {max}").format(
+        total=vn_number(unit.total), max=_points(unit.max)
+    )
     if unit.percent is not None:
         summary += f" ({vn_number(unit.percent)}%)"
     if unit.rank is not None:
-        summary += f", hạng {unit.rank}"
+        summary += pgettext("explain", ", rank {rank}").format(rank=unit.rank)
         if unit.rank_decided_by:
-            summary += f" (phân định theo {_rank_key(unit.rank_decided_by, words)})"
+            said = pgettext("explain", " (decided by {key})")
+            summary += said.format(key=_rank_key(unit.rank_decided_by, words))
     if unit.classification:
-        summary += f", xếp loại {unit.classification}"
+        said = pgettext("explain", ", classified {classification}")
+        summary += said.format(classification=unit.classification)
     lines.append(summary)
-    lines.extend(f"Không xếp loại: {reason}" for reason in unit.reasons)
-    lines.extend(f"Không đủ điều kiện khen thưởng: {r}" for r in unit.eligibility_reasons)
+    not_classified = pgettext("explain", "Not classified: {reason}")
+    lines.extend(not_classified.format(reason=trace_text(r)) for r in unit.reasons)
+    not_eligible = pgettext("explain", "Not eligible for an award: {reason}")
+    lines.extend(not_eligible.format(reason=trace_text(r)) for r in unit.eligibility_reasons)
     if unit.awards:
-        lines.append(
-            "Đề nghị khen thưởng: " + ", ".join(words.awards.get(a, a) for a in unit.awards)
-        )
+        said = ", ".join(words.awards.get(a, a) for a in unit.awards)
+        lines.append(pgettext("explain", "Proposed for: {awards}").format(awards=said))
     lines.extend(_review_lines(unit, words))
     layered = compiled.layers and len(compiled.layers) > 1
     if layered:
-        lines.append(
-            "Các lớp: " + " → ".join(f"{ident} ({source})" for ident, source in compiled.layers)
-        )
+        said = " → ".join(f"{ident} ({source})" for ident, source in compiled.layers)
+        lines.append(pgettext("explain", "Layers: {layers}").format(layers=said))
     lines.append("")
     trace = with_layers(unit.trace, compiled) if layered else unit.trace
     lines.extend(
@@ -502,35 +611,45 @@ def explain_unit(
 
 
 def _stage(stage: str) -> str:
-    return STAGE_WORDS.get(stage, stage)
+    return trace_text(STAGE_WORDS.get(stage, stage))
 
 
 def _review_lines(unit: UnitScore, words: Words) -> list[str]:
     """The reviews applied, the corrected inputs, and every departure from the written rule."""
     lines: list[str] = []
     if unit.reviews:
-        lines.append(
-            "Đã thẩm định: "
-            + "; ".join(f"{who} ({_stage(stage)}, {at})" for stage, who, at in unit.reviews)
-        )
+        said = "; ".join(f"{who} ({_stage(stage)}, {at})" for stage, who, at in unit.reviews)
+        lines.append(pgettext("explain", "Reviewed: {reviews}").format(reviews=said))
+    corrected = pgettext("explain", "Input corrected: {input} (by {who}, {stage}, {at})")
     for name, (who, stage, at) in unit.corrected.items():
-        lines.append(
-            f"Số liệu đã điều chỉnh: {words.label(name)} (bởi {who}, {_stage(stage)}, {at})"
-        )
+        lines.append(corrected.format(input=words.label(name), who=who, stage=_stage(stage), at=at))
     if unit.departures:
-        computed = vn_number(unit.computed_total)
+        said = pgettext(
+            "explain",
+            "Agreed score differs from the rule's ({computed} by the rule, {agreed} agreed):",
+        )
         lines.append(
-            f"Điểm thống nhất khác điểm theo quy định ({computed} theo quy định, "
-            f"{vn_number(unit.total)} thống nhất):"
+            said.format(computed=vn_number(unit.computed_total), agreed=vn_number(unit.total))
+        )
+        departure = pgettext(
+            "explain",
+            "{item}: by the rule {computed}, agreed {agreed} ({difference}) — {reviewer}, {at}: "
+            "{reason}",
         )
         for d in unit.departures:
-            lines.append(
-                f"    {d.item}: theo quy định {vn_number(d.computed)}, thống nhất "
-                f"{vn_number(d.agreed)} ({vn_signed(d.difference)}) — {d.reviewer}, {d.at}: "
-                f"{d.reason}"
+            said = departure.format(
+                item=d.item,
+                computed=vn_number(d.computed),
+                agreed=vn_number(d.agreed),
+                difference=vn_signed(d.difference),
+                reviewer=d.reviewer,
+                at=d.at,
+                reason=d.reason,
             )
+            lines.append(f"    {said}")
             if d.evidence:
-                lines.append(f"        căn cứ: {'; '.join(d.evidence)}")
+                said = pgettext("explain", "evidence: {evidence}")
+                lines.append("        " + said.format(evidence="; ".join(d.evidence)))
     return lines
 
 

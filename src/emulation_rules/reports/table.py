@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from emulation_rules._support.display import DISPLAY_PLACES as _DISPLAY_PLACES
 from emulation_rules._support.display import vn_number
 from emulation_rules._support.i18n import _, pgettext, render_issue
+from emulation_rules.reports._trace_words import trace_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -145,13 +146,13 @@ def _awards_text(result: ClusterResult) -> list[str]:
             lines.append(
                 _("Not eligible for awards: {id} ({name})").format(id=unit.unit_id, name=unit.name)
             )
-            lines.extend(f"    {reason}" for reason in unit.eligibility_reasons)
+            lines.extend(f"    {trace_text(reason)}" for reason in unit.eligibility_reasons)
     for award in result.awards:
         lines.append("")
         names = {u.unit_id: u.name for u in result.units}
-        lines.append(f"{award.title}: {award.arithmetic}")
+        lines.append(f"{award.title}: {trace_text(award.arithmetic)}")
         if award.vote:
-            lines.append("    " + _("Vote: {vote}").format(vote=award.vote))
+            lines.append("    " + _("Vote: {vote}").format(vote=trace_text(award.vote)))
         if award.awarded:
             lines.extend(
                 "    " + _("Proposed: {id} ({name})").format(id=uid, name=names.get(uid, uid))
@@ -160,7 +161,8 @@ def _awards_text(result: ClusterResult) -> list[str]:
         else:
             lines.append("    " + _("No unit is proposed"))
         lines.extend(
-            "    " + _("Not proposed: {id}: {reason}").format(id=d.unit_id, reason=d.reason)
+            "    "
+            + _("Not proposed: {id}: {reason}").format(id=d.unit_id, reason=trace_text(d.reason))
             for d in award.decisions
             if not d.awarded and d.reason != "không xếp loại"
         )

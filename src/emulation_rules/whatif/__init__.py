@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from emulation_rules._support.canonical import canonical_value, decimal_text
+from emulation_rules._support.i18n import pgettext
 from emulation_rules.engine.cluster import cohort_values
 from emulation_rules.engine.evaluator import evaluate_values
 from emulation_rules.engine.scoring import score
@@ -41,7 +42,7 @@ from emulation_rules.whatif.goals import (
 from emulation_rules.whatif.goals import judge as judge_goal
 from emulation_rules.whatif.search import Limits, Search, SearchEnd, partial, run
 from emulation_rules.whatif.space import variables
-from emulation_rules.whatif.text import Change, describe
+from emulation_rules.whatif.text import Change, describe, told, vietnamese
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -148,23 +149,32 @@ class WhatIfAnswer:
         return canonical_value(data)  # type: ignore[no-any-return]
 
     def render_text(self) -> str:
-        """The answer in words (Vietnamese)."""
+        """The answer in words, in the language of the call."""
         lines = [
-            f"Đơn vị {self.unit_id} — mục tiêu: {goal_text(self.goal)}",
-            f"Hiện tại: {standing_text(self.before)}",
+            pgettext("whatif", "Unit {unit} — goal: {goal}").format(
+                unit=self.unit_id, goal=goal_text(self.goal)
+            ),
+            pgettext("whatif", "Now: {standing}").format(standing=standing_text(self.before)),
         ]
         if self.status == "already":
-            lines.append("Đơn vị đã đạt mục tiêu; không cần thay đổi.")
+            lines.append(pgettext("whatif", "The unit has reached the goal; nothing to change."))
         elif self.status == "reached":
-            least = " (ít chỉ tiêu nhất có thể)" if self.fewest else ""
-            lines.append(f"Cần thay đổi {len(self.changes)} chỉ tiêu đầu vào{least}:")
-            lines.extend(f"  {i}. {c.text}" for i, c in enumerate(self.changes, 1))
+            said = (
+                pgettext("whatif", "{count} inputs must change (the fewest possible):")
+                if self.fewest
+                else pgettext("whatif", "{count} inputs must change:")
+            )
+            lines.append(said.format(count=len(self.changes)))
+            lines.extend(f"  {i}. {told(c.text)}" for i, c in enumerate(self.changes, 1))
             assert self.after is not None
-            lines.append(f"Sau khi chấm lại cả cụm: {standing_text(self.after)}")
+            said = pgettext("whatif", "After the whole cluster is scored again: {standing}")
+            lines.append(said.format(standing=standing_text(self.after)))
         elif self.status == "unreachable":
-            lines.append(f"Không thể đạt mục tiêu trong giới hạn cho phép: {self.reason}")
+            said = pgettext("whatif", "The goal cannot be reached within the bounds: {reason}")
+            lines.append(said.format(reason=told(self.reason or "")))
         else:
-            lines.append(f"Không tìm thấy: {self.reason}")
+            said = pgettext("whatif", "Not found: {reason}")
+            lines.append(said.format(reason=told(self.reason or "")))
         return "\n".join(lines) + "\n"
 
 
@@ -181,18 +191,22 @@ def _standing_dict(standing: Standing) -> dict[str, Any]:
 def standing_text(standing: Standing) -> str:
     """A standing in words."""
     if standing.status == "rejected":
-        return "bài nộp bị từ chối"
+        return pgettext("whatif", "the submission is rejected")
     parts = []
     if standing.rank is not None:
-        parts.append(f"hạng {standing.rank}")
+        parts.append(pgettext("whatif", "rank {rank}").format(rank=standing.rank))
     if standing.total is not None:
-        parts.append(f"tổng {vn_number(standing.total)} điểm")
+        parts.append(
+            pgettext("whatif", "total {total} points").format(total=vn_number(standing.total))
+        )
     if standing.classification:
-        parts.append(f"xếp loại {standing.classification}")
+        said = pgettext("whatif", "classified {classification}")
+        parts.append(said.format(classification=standing.classification))
     if standing.status == "not_classified":
-        parts.append("không xếp loại")
+        parts.append(pgettext("whatif", "not classified"))
     if standing.awards:
-        parts.append("khen thưởng: " + ", ".join(standing.awards))
+        said = pgettext("whatif", "awards: {awards}")
+        parts.append(said.format(awards=", ".join(standing.awards)))
     return ", ".join(parts)
 
 
@@ -249,10 +263,9 @@ def whatif(
     except SearchEnd:
         found, fewest, proof = partial(search), False, None
         if found is None:
-            reason = (
-                f"không tìm thấy trong thời gian cho phép ({decimal_text(Decimal(budget))} "
-                f"giây, {search.evaluations} phương án đã thử)"
-            )
+            reason = vietnamese(
+                "not found within the time allowed ({seconds} seconds, {tried} candidates tried)"
+            ).format(seconds=decimal_text(Decimal(budget)), tried=search.evaluations)
             return _failed(search, goal, before, "not_found", reason, None)
     if found is None:
         return _failed(search, goal, before, "unreachable", _why(search, goal), proof)
@@ -326,12 +339,18 @@ def _why(search: Search, goal: Goal) -> str:
     best = search.best_total
     shown = vn_number(best) if best is not None else "—"
     if goal.kind == "total":
-        return f"tổng điểm tối đa có thể đạt là {shown} < {vn_number(goal_total(goal))}"
+        said = vietnamese("the highest total reachable is {total} < {goal}")
+        return said.format(total=shown, goal=vn_number(goal_total(goal)))
     if goal.kind == "rank":
-        return f"tổng điểm tối đa có thể đạt là {shown}, vẫn không đủ để đạt hạng {goal.target}"
+        said = vietnamese(
+            "the highest total reachable is {total}, still not enough for rank {rank}"
+        )
+        return said.format(total=shown, rank=goal.target)
     if goal.kind == "class":
-        return f"tổng điểm tối đa có thể đạt là {shown}, chưa đủ xếp loại “{goal.target}”"
-    return f"tổng điểm tối đa có thể đạt là {shown}, vẫn không được khen thưởng “{goal.target}”"
+        said = vietnamese("the highest total reachable is {total}, not enough for class “{label}”")
+        return said.format(total=shown, label=goal.target)
+    said = vietnamese("the highest total reachable is {total}, still no award “{label}”")
+    return said.format(total=shown, label=goal.target)
 
 
 def _failed(
@@ -448,12 +467,12 @@ class Comparison:
         )
 
     def render_text(self) -> str:
-        """The comparison in words (Vietnamese)."""
+        """The comparison in words, in the language of the call."""
         lines = [
             f"{self.first_id}: {standing_text(self.first)}",
             f"{self.second_id}: {standing_text(self.second)}",
-            f"Chênh lệch tổng điểm: {_signed(self.gap)}",
-            "Các mục khác nhau (mục quyết định thứ tự đánh dấu *):",
+            pgettext("whatif", "Difference of the totals: {gap}").format(gap=_signed(self.gap)),
+            pgettext("whatif", "The items that differ (the ones that decide the order marked *):"),
         ]
         lines.extend(
             f"  {'*' if d.decisive else ' '} {d.item} {d.title}: {vn_number(d.first)} / "
@@ -461,7 +480,7 @@ class Comparison:
             for d in self.items
         )
         if not self.items:
-            lines.append("  (không có)")
+            lines.append("  " + pgettext("whatif", "(none)"))
         return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import pgettext
 from emulation_rules.engine.ranking import rank_key
 from emulation_rules.errors import EmulationRulesError, Issue
 from emulation_rules.guide.model import parse_number_text
@@ -99,12 +100,13 @@ def vn_number(value: Decimal | int) -> str:
 def goal_text(goal: Goal) -> str:
     """A goal in words."""
     if goal.kind == "rank":
-        return f"hạng {goal.target} trở lên"
+        return pgettext("whatif", "rank {rank} or better").format(rank=goal.target)
     if goal.kind == "class":
-        return f"xếp loại “{goal.target}” trở lên"
+        return pgettext("whatif", "class “{label}” or better").format(label=goal.target)
     if goal.kind == "award":
-        return f"khen thưởng “{goal.target}”"
-    return f"tổng điểm từ {vn_number(goal_total(goal))} trở lên"
+        return pgettext("whatif", "the award “{label}”").format(label=goal.target)
+    said = pgettext("whatif", "a total of {total} or more")
+    return said.format(total=vn_number(goal_total(goal)))
 
 
 def _class_order(compiled: CompiledRuleset) -> dict[str, tuple[int, Decimal | None]]:

@@ -2,6 +2,10 @@
 
 A change is described on the cluster re-scored after it and the changes before it, so the
 points of the steps add up to the whole change, cluster-phase items included.
+
+A change's text and an answer's reason are kept in Vietnamese (the JSON form carries them,
+language-neutral as the trace's notes are): they are made from the catalogs' Vietnamese
+(context ``whatif``) and told in the language of the call when shown (:func:`told`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules._support.canonical import decimal_text
+from emulation_rules._support.i18n import pgettext, retell, use_language
 
 if TYPE_CHECKING:
     from emulation_rules.compiler import CompiledRuleset
@@ -19,7 +24,7 @@ if TYPE_CHECKING:
     from emulation_rules.whatif.search import Assignment, Search
     from emulation_rules.whatif.space import Var
 
-__all__ = ["Change", "describe", "value_text"]
+__all__ = ["Change", "describe", "told", "value_text", "vietnamese"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +39,48 @@ class Change:
     steps: int
     #: ``(criterion id, point change)`` of every leaf item the change moves.
     points: tuple[tuple[str, Decimal], ...]
-    #: The change in words (Vietnamese).
+    #: The change in words (Vietnamese; :func:`told` in the language of the call).
     text: str
+
+
+def _templates() -> tuple[str, ...]:
+    """The texts a what-if keeps in Vietnamese, in the language of the call."""
+    return (
+        pgettext("whatif", "yes"),
+        pgettext("whatif", "no"),
+        pgettext("whatif", "raise {label} from {old} to {new}"),
+        pgettext("whatif", "lower {label} from {old} to {new}"),
+        pgettext("whatif", "change {label} from {old} to {new} ({days} days later)"),
+        pgettext("whatif", "change {label} from {old} to {new} ({days} days earlier)"),
+        pgettext("whatif", "change “{label}” from {old} to {new}"),
+        pgettext("whatif", "{change}: {points}"),
+        pgettext("whatif", "{amount} points on {item}"),
+        pgettext("whatif", "{first}, {rest}"),
+        pgettext("whatif", "{change}: the unit's points do not change at this step"),
+        pgettext(
+            "whatif",
+            "not found within the time allowed ({seconds} seconds, {tried} candidates tried)",
+        ),
+        pgettext("whatif", "the highest total reachable is {total} < {goal}"),
+        pgettext(
+            "whatif", "the highest total reachable is {total}, still not enough for rank {rank}"
+        ),
+        pgettext(
+            "whatif", "the highest total reachable is {total}, not enough for class “{label}”"
+        ),
+        pgettext("whatif", "the highest total reachable is {total}, still no award “{label}”"),
+    )
+
+
+def vietnamese(template: str) -> str:
+    """The Vietnamese of a ``whatif`` msgid: the language a change's text is kept in."""
+    with use_language("vi"):
+        return pgettext("whatif", template)
+
+
+def told(text: str) -> str:
+    """A change's text or an answer's reason (kept in Vietnamese) in the language of the call."""
+    return retell(text, _templates, kept=frozenset({"label", "item", "goal", "rank"}))
 
 
 def value_text(var: Var, value: Any, unit: str | None) -> str:
@@ -49,7 +94,7 @@ def value_text(var: Var, value: Any, unit: str | None) -> str:
         '98,1%'
     """
     if isinstance(value, bool):
-        return "có" if value else "không"
+        return vietnamese("yes") if value else vietnamese("no")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, int | Decimal):
@@ -71,12 +116,20 @@ def _verb(var: Var, steps: int, old: str, new: str) -> str:
     label = _label(var.field.label)
     if var.field.type in ("count", "decimal", "percent"):
         if steps > 0:
-            return f"tăng {label} từ {old} lên {new}"
-        return f"giảm {label} từ {old} xuống {new}"
+            return vietnamese("raise {label} from {old} to {new}").format(
+                label=label, old=old, new=new
+            )
+        return vietnamese("lower {label} from {old} to {new}").format(label=label, old=old, new=new)
     if var.field.type == "date":
-        when = "muộn hơn" if steps > 0 else "sớm hơn"
-        return f"đổi {label} từ {old} sang {new} ({when} {abs(steps)} ngày)"
-    return f"đổi “{var.field.label}” từ {old} sang {new}"
+        template = (
+            "change {label} from {old} to {new} ({days} days later)"
+            if steps > 0
+            else "change {label} from {old} to {new} ({days} days earlier)"
+        )
+        return vietnamese(template).format(label=label, old=old, new=new, days=abs(steps))
+    return vietnamese("change “{label}” from {old} to {new}").format(
+        label=var.field.label, old=old, new=new
+    )
 
 
 def _points(
@@ -118,9 +171,12 @@ def describe(search: Search, found: Assignment) -> tuple[Change, ...]:
         new = value_text(var, var.value(steps), units.get(name))
         text = _verb(var, steps, old, new)
         if points:
-            text += ": " + ", ".join(f"{_signed(d)} điểm ở {item}" for item, d in points)
+            moved = vietnamese("{amount} points on {item}")
+            said = ", ".join(moved.format(amount=_signed(d), item=item) for item, d in points)
+            text = vietnamese("{change}: {points}").format(change=text, points=said)
         else:
-            text += ": điểm của đơn vị không đổi ở bước này"
+            said = vietnamese("{change}: the unit's points do not change at this step")
+            text = said.format(change=text)
         changes.append(
             Change(name, var.field.label, var.current, var.value(steps), abs(steps), points, text)
         )
