@@ -83,6 +83,16 @@ class SourceText:
         #: Whether the guide has shared caps: then every criterion's bonuses and deductions
         #: held (``bN``, ``gN``) are counted.
         self.tracks = False
+        #: By position: whether the criterion applies to every unit (no way not to apply is
+        #: written for it, so ``aN`` is always True).
+        self.static_applies: dict[int, bool] = {}
+        #: By position: ``mN`` whenever the criterion applies, if the guide's constants alone
+        #: fix it (folded when written, in the engine's context); None when it varies.
+        self.applied_max: dict[int, Decimal | None] = {}
+        #: While a single-line leaf is written: its position (else None).
+        self.single_line_position: int | None = None
+        #: While a single-line leaf is written: its kind (score, bonus, deduction).
+        self.single_line_kind = "score"
 
     def write(self, line: str) -> None:
         """Add one line at the current indentation."""

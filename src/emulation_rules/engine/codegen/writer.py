@@ -16,6 +16,7 @@ from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine import words
 from emulation_rules.engine.codegen.emit_constructs import (
     CALLED,
+    EMITTERS,
     ConstructWriter,
     construct_lines,
     zero_handled,
@@ -114,9 +115,15 @@ class _Writer(ConstructWriter):
                     self.constant(words.not_applicable_if(node.applicable_if.source)),
                 )
             )
-        if node.construct is None and node.score_children:
+        # a child that always applies makes this test always false: it is not written
+        if (
+            node.construct is None
+            and node.score_children
+            and not any(self.static_applies[self.index[c]] for c in node.score_children)
+        ):
             anyone = " or ".join(self.applies_of(child) for child in node.score_children)
-            branches.append((f"not ({anyone})", self.constant(words.ALL_CHILDREN_NOT_APPLICABLE)))
+            note = self.constant(words.ALL_CHILDREN_NOT_APPLICABLE)
+            branches.append((f"not ({anyone})", note))
         opened = False
         for number, (condition, note) in enumerate(branches):
             write(f"{'if' if number == 0 else 'elif'} {condition}:")
@@ -129,10 +136,11 @@ class _Writer(ConstructWriter):
                 write(f"r{position} = ({status}, None, (), {note}, {facts})")
             self.indent -= 1
             opened = True
+        self.static_applies[position] = not opened
         if opened:
             write("else:")
             self.indent += 1
-        write(f"m{position} = {self.amax(node)}")
+        write(f"m{position} = {self.amax(node, position)}")
         write(f"a{position} = True")
         closes = 0
         if node.when is not None:
@@ -166,8 +174,16 @@ class _Writer(ConstructWriter):
             )
         self.indent -= 1
 
-    def amax(self, node: Node) -> str:
+    def amax(self, node: Node, position: int) -> str:
+        """The applicable maximum (``_Unit.applicable_max``), folded where constants fix it.
+
+        With every child's maximum fixed when it applies, the value for a unit to which every
+        child applies is computed here, with the same operations in the same order (so the
+        same digits and exponent); the code computes it only when a child may not apply and
+        does not.
+        """
         if node.max is None:
+            self.applied_max[position] = ZERO
             return "ZERO"
         removed = [
             (self.nodes[child].max, child)
@@ -175,32 +191,49 @@ class _Writer(ConstructWriter):
             if self.nodes[child].max is not None and node.combine == "sum"
         ]
         if not removed:
+            self.applied_max[position] = node.max - ZERO
             return self.constant(node.max - ZERO)
         terms = "".join(
             f" + ({self.constant(child_max)} - {self.maximum_of(child)})"
             for child_max, child in removed
         )
-        return f"{self.constant(node.max)} - (ZERO{terms})"
+        computed = f"{self.constant(node.max)} - (ZERO{terms})"
+        self.applied_max[position] = None
+        fixed = [(child_max, self.applied_max[self.index[child]]) for child_max, child in removed]
+        try:
+            total = ZERO
+            for child_max, child_fixed in fixed:
+                if child_max is None or child_fixed is None:
+                    return computed
+                total = total + (child_max - child_fixed)
+            folded = node.max - total
+        except ArithmeticError:  # left to the code, which then falls back
+            return computed
+        varying = [
+            self.applies_of(child)
+            for _, child in removed
+            if not self.static_applies[self.index[child]]
+        ]
+        if not varying:
+            self.applied_max[position] = folded
+            return self.constant(folded)
+        return f"{self.constant(folded)} if {' and '.join(varying)} else ({computed})"
 
     def single_line_leaf(self, position: int, node: Node) -> None:
-        """A leaf whose only possible line is its construct's cap: no list, no loop."""
-        write = self.write
+        """A leaf whose only possible line is its construct's cap: no list, no loop.
+
+        The construct's writer calls :meth:`uncapped` on each path where the part is the value
+        and :meth:`capped` in its cap branch; the value and record are set on each path.
+        """
         self.single_line_note = ""
-        self.construct(node)
+        self.single_line_position = position
+        self.single_line_kind = node.kind
+        assert node.construct_name is not None
+        EMITTERS[node.construct_name](self, node, node.construct)
         note, self.single_line_note = self.single_line_note, None
-        write("if d is None:")
-        write("    v = raw")
-        write("else:")
-        write("    v = raw + d")
-        write("    if ZERO + raw + d != v:")
-        write("        raise FB")
-        if node.kind in ("bonus", "deduction"):
-            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
-            write("    raise FB")
-        write(f"v{position} = v")
+        self.single_line_position = None
         if self.traced:  # the builder knows the line's code and note: record the amount only
             self.cap_notes[position] = note
-            write(f"r{position} = raw if d is None else (raw, d)")
 
     def body(self, position: int, node: Node, facts: str) -> None:
         write = self.write
@@ -221,13 +254,20 @@ class _Writer(ConstructWriter):
         if lined:
             write("L = []")
         parts = "None"
+        value = "v"  # the local holding the value (``raw`` for a construct with nothing after)
+        checked = lined or self.always_check(node)
         if node.combine != "sum" and node.children:
             self.choose(node, position)
             parts = "P"
             check = "ZERO + cv if P else ZERO"
         else:
             if node.construct is not None:
-                self.construct(node)
+                if lined or node.adjusts or self.tracks or node.carries_excess:
+                    self.construct(node)
+                else:  # nothing changes the part: it is the value (no ``v = raw``)
+                    assert node.construct_name is not None
+                    EMITTERS[node.construct_name](self, node, node.construct)
+                    value = "raw"
                 parts = "raw"
                 check = "ZERO + raw"
                 if node.carries_excess:  # the construct's last line, when it is the excess
@@ -235,8 +275,13 @@ class _Writer(ConstructWriter):
                     write(f"x{position} = L[-1][1] if L and L[-1][0] == {code} else ZERO")
             elif node.score_children:
                 total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
-                write(f"v = ZERO{total}")
-                check = f"ZERO{total}"
+                if checked:  # the check's sum starts with the same additions: made once
+                    write(f"t = ZERO{total}")
+                    write("v = t")
+                    check = "t"
+                else:
+                    write(f"v = ZERO{total}")
+                    check = f"ZERO{total}"
             elif node.max is not None:
                 write(f"v = {self.constant(node.max)}")
                 check = f"ZERO + {self.constant(node.max)}"
@@ -274,15 +319,14 @@ class _Writer(ConstructWriter):
             write("ds = ds + cn")
         if node.has_limits:
             self.limits(node)
-        if node.kind in ("bonus", "deduction"):
-            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
-            write("    raise FB")
+        self.sign_check(value, node.kind)
         if self.always_check(node):  # the sum of the parts may round differently
-            write(f"t = {check}")
+            if check != "t":
+                write(f"t = {check}")
             if lined:
                 write("for l in L:")
                 write("    t += l[1]")
-            write("if t != v:")
+            write(f"if t != {value}:")
             write("    raise FB")
         elif lined:  # with no line the value is its part, exactly
             write("if L:")
@@ -291,7 +335,7 @@ class _Writer(ConstructWriter):
             write("        t += l[1]")
             write("    if t != v:")
             write("        raise FB")
-        write(f"v{position} = v")
+        write(f"v{position} = {value}")
         if not self.traced:
             return
         note = "e.note" if node.cluster else "None"
@@ -431,18 +475,23 @@ class _Writer(ConstructWriter):
         write("neg = ZERO")
         write("pos = ex" if node.excess_children else "pos = ZERO")
         for child, child_node in children:
-            write(f"if {self.applies_of(child)}:")
+            static = self.static_applies[self.index[child]]
+            if not static:  # a child that always applies needs no test
+                write(f"if {self.applies_of(child)}:")
+                self.indent += 1
             if child_node.requires_benchmark:
                 note = words.benchmark_not_met(child)
-                write(f"    if not bm and {self.value_of(child)} != ZERO:")
+                write(f"if not bm and {self.value_of(child)} != ZERO:")
                 code = self.constant("benchmark_not_met")
-                write(f"        L.append(({code}, -{self.value_of(child)}, {self.constant(note)}))")
-                write(f"    elif {self.value_of(child)} < ZERO:")
+                write(f"    L.append(({code}, -{self.value_of(child)}, {self.constant(note)}))")
+                write(f"elif {self.value_of(child)} < ZERO:")
             else:
-                write(f"    if {self.value_of(child)} < ZERO:")
-            write(f"        neg = neg + {self.value_of(child)}")
-            write("    else:")
-            write(f"        pos = pos + {self.value_of(child)}")
+                write(f"if {self.value_of(child)} < ZERO:")
+            write(f"    neg = neg + {self.value_of(child)}")
+            write("else:")
+            write(f"    pos = pos + {self.value_of(child)}")
+            if not static:
+                self.indent -= 1
         write("cn = neg")
         write("cp = pos")
         if node.cap_deductions is not None:
