@@ -22,6 +22,7 @@ from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.engine import evaluator
 from emulation_rules.engine.codegen import FastPathFailed
 from emulation_rules.engine.codegen.emit_expressions import ExpressionWriter
+from emulation_rules.engine.codegen.program import number_inputs
 from emulation_rules.engine.evaluator import counting_fallbacks, evaluate_values, program_unit
 from emulation_rules.inputs.read import load_submissions
 from emulation_rules.inputs.submissions import Submission, validate_submission
@@ -210,8 +211,9 @@ def test_a_group_maximum_fixed_by_the_guide_is_a_constant_of_the_interpreter_s_e
     source = program.sources["traced"]
     position = {ident: i for i, ident in enumerate(compiled.order)}
     g1, g2, g3 = position["G1"], position["G2"], position["G3"]
-    # every child of G1 always applies: one constant, no sum, no "all children" test
-    assert re.search(rf"^    m{g1} = tk\d+$", source, re.MULTILINE)
+    # every child of G1 always applies: a constant (returned as such), no sum, no test
+    assert f"m{g1} = " not in source
+    assert f"a{g1} = " not in source
     assert f"not (a{position['G1.1']}" not in source
     # G2 and G3 have children that may not apply: the sum is computed only then
     for group in (g2, g3):
@@ -258,3 +260,19 @@ def test_an_inline_percent_is_the_sandbox_s_to_the_exponent(part: Any, whole: An
         except ArithmeticError:
             got = ArithmeticError
     assert str(got) == str(expected)
+
+
+def test_number_inputs_are_read_without_a_type_check_the_others_with_one() -> None:
+    compiled = load_ruleset(FOLDED)
+    assert number_inputs(compiled.inputs) == {"dat", "tong", "kq", "ct", "vp", "sk"}
+    program = compiled.program
+    assert program is not None
+    source = program.sources["traced"]
+    names = {
+        value: name
+        for name, value in program.namespace.items()
+        if isinstance(value, str) and name.startswith("tk")
+    }
+    # tuy_chon may be not applicable: its value is checked; kq and ct are numbers once validated
+    assert f"x = names[{names['tuy_chon']}]\n        if x.__class__ not in NUM:" in source
+    assert f"x = names[{names['kq']}]\n        y = names[{names['ct']}]\n" in source

@@ -1261,9 +1261,9 @@ def program_unit(
             reasons,
             ineligible,
             items,
-            tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a])
-            if False in flags
-            else (),
+            ()
+            if program.applies_everywhere(flags)
+            else tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a]),
             _LazyTrace(compiled, names, items, flags, maxima, records, totals) if trace else None,
             issues,
             self_scores,
@@ -1396,6 +1396,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         _Context,
         ENGINE_CONTEXT,
         compiled.shared_caps,
+        compiled.inputs,
     )
 
 

@@ -55,18 +55,20 @@ class ExpressionWriter(SourceText):
         """Set ``target`` to an expression's value, checked to be a number.
 
         Not checked when the inline code can only give a number: arithmetic (its operands are
-        checked, and numbers give numbers) and divisions (a ``Decimal`` or an exception).
+        checked, and numbers give numbers) and divisions (a ``Decimal`` or an exception); nor
+        a number input read alone (validation made it a number, see ``numbers``).
         """
         self.write(f"{target} = {self.expression(expression)}")
         if not self.gives_number(expression):
             self.write(f"if {target}.__class__ not in NUM:")
             self.write("    raise FB")
 
-    @staticmethod
-    def gives_number(expression: CheckedExpression) -> bool:
+    def gives_number(self, expression: CheckedExpression) -> bool:
         """Whether the inline code of an expression gives an ``int`` or ``Decimal`` or raises."""
         tree = expression.tree
-        if expression.bare_name is not None or depth(tree) > INLINE_DEPTH:
+        if expression.bare_name is not None:
+            return expression.bare_name in self.numbers
+        if depth(tree) > INLINE_DEPTH:
             return False
         if isinstance(tree, ast.BinOp):
             return isinstance(tree.op, ast.Add | ast.Sub | ast.Mult | ast.Div)

@@ -89,6 +89,8 @@ class SourceText:
         #: By position: ``mN`` whenever the criterion applies, if the guide's constants alone
         #: fix it (folded when written, in the engine's context); None when it varies.
         self.applied_max: dict[int, Decimal | None] = {}
+        #: The inputs whose values are numbers once validated (read with no type check).
+        self.numbers: frozenset[str] = frozenset()
         #: While a single-line leaf is written: its position (else None).
         self.single_line_position: int | None = None
         #: While a single-line leaf is written: its kind (score, bonus, deduction).
@@ -112,6 +114,13 @@ class SourceText:
             name = f"{self.prefix}k{len(self._by_key)}"
             self._by_key[key] = name
             self.constants[name] = value
+        return name
+
+    def fresh_constant(self, value: Any) -> str:
+        """The name of a new constant holding ``value`` (never shared with an equal one)."""
+        name = f"{self.prefix}k{len(self._by_key)}"
+        self._by_key[("fresh", name)] = name
+        self.constants[name] = value
         return name
 
     def value_of(self, ident: str) -> str:

@@ -8,6 +8,7 @@ order and with the same operations. Kept equal by ``tests/test_codegen_different
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -69,8 +70,7 @@ class _Writer(ConstructWriter):
         values = ", ".join(
             f"{self.constant(ident)}: v{position}" for position, ident in enumerate(order)
         )
-        flags = ", ".join(f"a{position}" for position in range(count))
-        maxima = ", ".join(f"m{position}" for position in range(count))
+        flags, maxima = self.applicability(count)
         pooled = ""
         if self.at_total:  # the sums of the shared caps cut on the total, in order
             sums = []
@@ -80,9 +80,46 @@ class _Writer(ConstructWriter):
             pooled = ", (" + ", ".join(sums) + ",)"
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds, ({records},){pooled}")
+            self.write(f"return {{{values}}}, {flags}, {maxima}, ds, ({records},){pooled}")
         else:
-            self.write(f"return {{{values}}}, ({flags},), ({maxima},), ds{pooled}")
+            self.write(f"return {{{values}}}, {flags}, {maxima}, ds{pooled}")
+        self.drop_unread()
+
+    def applicability(self, count: int) -> tuple[str, str]:
+        """The returned applicability and maxima: constants where the guide fixes them.
+
+        A criterion that always applies with a fixed maximum gives ``True`` and that constant;
+        when every criterion does, both tuples are constants, the same objects for every unit.
+        """
+        fixed = [
+            self.applied_max[position] if self.static_applies[position] else None
+            for position in range(count)
+        ]
+        if all(value is not None for value in fixed):
+            return self.fresh_constant((True,) * count), self.fresh_constant(tuple(fixed))
+        flags = ", ".join(
+            "True" if self.static_applies[position] else f"a{position}" for position in range(count)
+        )
+        maxima = ", ".join(
+            f"m{position}" if value is None else self.constant(value)
+            for position, value in enumerate(fixed)
+        )
+        return f"({flags},)", f"({maxima},)"
+
+    def drop_unread(self) -> None:
+        """Leave out the assignments of a fixed ``aN``/``mN`` that nothing reads."""
+        fixed = re.compile(r"\s*([am]\d+) = (?:True|[tp]k\d+|ZERO)")
+        read = {
+            name
+            for line in self.out
+            if not fixed.fullmatch(line)
+            for name in re.findall(r"\b[am]\d+\b", line)
+        }
+        self.out = [
+            line
+            for line in self.out
+            if (match := fixed.fullmatch(line)) is None or match.group(1) in read
+        ]
 
     def node(self, position: int, node: Node) -> None:
         write = self.write
