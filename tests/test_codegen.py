@@ -22,7 +22,7 @@ from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.engine import evaluator
 from emulation_rules.engine.codegen import FastPathFailed
 from emulation_rules.engine.codegen.emit_expressions import ExpressionWriter
-from emulation_rules.engine.codegen.program import number_inputs
+from emulation_rules.engine.codegen.program import nonnegative_inputs, number_inputs
 from emulation_rules.engine.evaluator import counting_fallbacks, evaluate_values, program_unit
 from emulation_rules.inputs.read import load_submissions
 from emulation_rules.inputs.submissions import Submission, validate_submission
@@ -265,6 +265,8 @@ def test_an_inline_percent_is_the_sandbox_s_to_the_exponent(part: Any, whole: An
 def test_number_inputs_are_read_without_a_type_check_the_others_with_one() -> None:
     compiled = load_ruleset(FOLDED)
     assert number_inputs(compiled.inputs) == {"dat", "tong", "kq", "ct", "vp", "sk"}
+    # kq's minimum is -5: a part it counts may have either sign
+    assert nonnegative_inputs(compiled.inputs) == {"dat", "tong", "ct", "vp", "sk"}
     program = compiled.program
     assert program is not None
     source = program.sources["traced"]
@@ -276,3 +278,8 @@ def test_number_inputs_are_read_without_a_type_check_the_others_with_one() -> No
     # tuy_chon may be not applicable: its value is checked; kq and ct are numbers once validated
     assert f"x = names[{names['tuy_chon']}]\n        if x.__class__ not in NUM:" in source
     assert f"x = names[{names['kq']}]\n        y = names[{names['ct']}]\n" in source
+    # a deduction per violation (a count never below zero): no sign check, no abs()
+    position = {ident: i for i, ident in enumerate(compiled.order)}["G2.4"]
+    block = source.split(f"x = names[{names['vp']}]\n")[1].split(f"r{position} = raw\n")[0]
+    assert "abs(" not in block
+    assert "raw > ZERO:\n" not in block.replace("if raw > ZERO else", "")

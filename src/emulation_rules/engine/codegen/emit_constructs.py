@@ -43,11 +43,18 @@ if TYPE_CHECKING:
 class ConstructWriter(ExpressionWriter):
     """Writes a criterion's construct: sets ``raw`` (the part) and ``v`` (with its cap line)."""
 
-    def uncapped(self) -> None:
-        """A single-line leaf's path without its cap line: the value is the part."""
+    def uncapped(self, sign: int = 0) -> None:
+        """A single-line leaf's path without its cap line: the value is the part.
+
+        ``sign`` is the part's sign when the guide and validation fix it (1: never below zero,
+        -1: never above, 0: unknown); a bonus never below zero or a deduction never above
+        needs no check of its sign.
+        """
         position = self.single_line_position
         self.indent += 1
-        self.sign_check("raw", self.single_line_kind)
+        kind = self.single_line_kind
+        if not ((kind == "bonus" and sign > 0) or (kind == "deduction" and sign < 0)):
+            self.sign_check("raw", kind)
         self.write(f"v{position} = raw")
         if self.traced:
             self.write(f"r{position} = raw")
@@ -123,16 +130,22 @@ class ConstructWriter(ExpressionWriter):
         write(f"raw = x * {self.constant(construct.points)}")
         write("if not raw:")
         write("    raw = ZERO")
+        # a count never below zero (validated) times the points: the part has their sign
+        sign = 0
+        if construct.count.bare_name in self.nonnegative:
+            sign = (construct.points > 0) - (construct.points < 0)
         if single:
-            self.uncapped()
+            self.uncapped(sign)
         if construct.cap is not None:
-            write(f"elif abs(raw) > {self.constant(construct.cap)}:")
             high, low = self.constant(construct.cap), self.constant(-construct.cap)
+            # abs(raw) > cap, for a part whose sign is known (exact comparisons either way)
+            test = {1: f"raw > {high}", -1: f"raw < {low}"}.get(sign, f"abs(raw) > {high}")
+            write(f"elif {test}:")
             amount = f"({high} if raw > ZERO else {low}) - raw"
             self.cap_line(amount, words.cap_line(construct.cap))
         if single:
             write("else:")
-            self.uncapped()
+            self.uncapped(sign)
 
     def emit_proportional(self, node: Node, construct: ProportionalC) -> None:
         """``proportional``: the maximum times achieved over target, with its cap line."""

@@ -138,6 +138,7 @@ def build_program(
         for traced in (True, False):
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
             writer.numbers = number_inputs(inputs or {})
+            writer.nonnegative = nonnegative_inputs(inputs or {})
             writer.tracks = bool(shared_caps)
             writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
             writer.function(order, constructs, context_class)
@@ -183,6 +184,21 @@ def number_inputs(inputs: Mapping[str, InputField]) -> frozenset[str]:
             or (type(spec.missing) in (int, Decimal) and spec.missing is not NOT_APPLICABLE)
         )
     )
+
+
+def nonnegative_inputs(inputs: Mapping[str, InputField]) -> frozenset[str]:
+    """The number inputs (:func:`number_inputs`) never below zero once validated.
+
+    Their minimum is zero or more (counts and percents have 0 unless another is declared),
+    and so is the value filled in when they are missing.
+    """
+    out = set()
+    for name in number_inputs(inputs):
+        spec = inputs[name]
+        low, missing = spec.min, spec.missing
+        if low is not None and low >= 0 and (spec.required or missing >= 0):
+            out.add(name)
+    return frozenset(out)
 
 
 def _expressions(node: Node) -> list[CheckedExpression]:

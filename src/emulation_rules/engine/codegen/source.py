@@ -91,6 +91,8 @@ class SourceText:
         self.applied_max: dict[int, Decimal | None] = {}
         #: The inputs whose values are numbers once validated (read with no type check).
         self.numbers: frozenset[str] = frozenset()
+        #: Those of them never below zero (their minimum and missing value are not).
+        self.nonnegative: frozenset[str] = frozenset()
         #: While a single-line leaf is written: its position (else None).
         self.single_line_position: int | None = None
         #: While a single-line leaf is written: its kind (score, bonus, deduction).

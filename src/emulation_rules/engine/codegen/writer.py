@@ -516,6 +516,12 @@ class _Writer(ConstructWriter):
             if not static:  # a child that always applies needs no test
                 write(f"if {self.applies_of(child)}:")
                 self.indent += 1
+            if child_node.kind == "bonus" and not child_node.requires_benchmark:
+                # a bonus below zero has made the code fall back (its sign check)
+                write(f"pos = pos + {self.value_of(child)}")
+                if not static:
+                    self.indent -= 1
+                continue
             if child_node.requires_benchmark:
                 note = words.benchmark_not_met(child)
                 write(f"if not bm and {self.value_of(child)} != ZERO:")
