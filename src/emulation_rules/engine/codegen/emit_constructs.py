@@ -92,9 +92,15 @@ class ConstructWriter(ExpressionWriter):
             )
 
     def construct(self, node: Node) -> None:
-        """The construct's part in ``raw`` and its value in ``v``."""
+        """The construct's part in ``raw`` and, unless it is the value, its value in ``v``.
+
+        The part is the value (no ``v = raw``) for a single-line leaf (which sets its value on
+        each path) and when :attr:`part_is_value` is set (nothing comes after the part).
+        """
         assert node.construct_name is not None
         EMITTERS[node.construct_name](self, node, node.construct)
+        if self.single_line_note is not None or self.part_is_value:
+            return
         write = self.write
         write("v = raw")
         if construct_lines(node):

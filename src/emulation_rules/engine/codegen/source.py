@@ -93,6 +93,8 @@ class SourceText:
         self.numbers: frozenset[str] = frozenset()
         #: Those of them never below zero (their minimum and missing value are not).
         self.nonnegative: frozenset[str] = frozenset()
+        #: While a construct is written: whether its part is the criterion's value as it is.
+        self.part_is_value = False
         #: While a single-line leaf is written: its position (else None).
         self.single_line_position: int | None = None
         #: While a single-line leaf is written: its kind (score, bonus, deduction).

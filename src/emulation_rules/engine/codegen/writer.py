@@ -17,7 +17,6 @@ from emulation_rules.compiler.sandbox import ROUNDING_MODES
 from emulation_rules.engine import words
 from emulation_rules.engine.codegen.emit_constructs import (
     CALLED,
-    EMITTERS,
     ConstructWriter,
     construct_lines,
     zero_handled,
@@ -265,8 +264,7 @@ class _Writer(ConstructWriter):
         self.single_line_note = ""
         self.single_line_position = position
         self.single_line_kind = node.kind
-        assert node.construct_name is not None
-        EMITTERS[node.construct_name](self, node, node.construct)
+        self.construct(node)
         note, self.single_line_note = self.single_line_note, None
         self.single_line_position = None
         if self.traced:  # the builder knows the line's code and note: record the amount only
@@ -299,11 +297,12 @@ class _Writer(ConstructWriter):
             check = "ZERO + cv if P else ZERO"
         else:
             if node.construct is not None:
-                if lined or node.adjusts or self.tracks or node.carries_excess:
-                    self.construct(node)
-                else:  # nothing changes the part: it is the value (no ``v = raw``)
-                    assert node.construct_name is not None
-                    EMITTERS[node.construct_name](self, node, node.construct)
+                # with nothing that changes the part after it, it is the value: no ``v = raw``
+                plain = not (lined or node.adjusts or self.tracks or node.carries_excess)
+                self.part_is_value = plain
+                self.construct(node)
+                self.part_is_value = False
+                if plain:
                     value = "raw"
                 parts = "raw"
                 check = "ZERO + raw"
