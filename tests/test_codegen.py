@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import ast
+import decimal
 import logging
 import pickle
 import re
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import emulation_rules
 from emulation_rules import load_ruleset
+from emulation_rules._support.numbers import ENGINE_CONTEXT
 from emulation_rules.engine import evaluator
 from emulation_rules.engine.codegen import FastPathFailed
+from emulation_rules.engine.codegen.emit_expressions import ExpressionWriter
+from emulation_rules.engine.codegen.program import nonnegative_inputs, number_inputs
 from emulation_rules.engine.evaluator import counting_fallbacks, evaluate_values, program_unit
 from emulation_rules.inputs.read import load_submissions
 from emulation_rules.inputs.submissions import Submission, validate_submission
@@ -188,3 +195,91 @@ def test_a_unit_whose_own_data_fails_is_counted_but_not_warned_about(
     assert [i.code for i in result.unit("x").issues] == ["eval-div-zero"]
     assert [unit for unit, _ in fallbacks.units] == ["x"]  # counted...
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]  # ...logged, not warned
+
+
+# --------------------------------------------------------------------------------------------
+# What the generated code folds or leaves out (issue 18); tests/data/codegen/toi-da-gop.yaml
+# checks the results against the interpreter (tests/test_codegen_differential.py).
+
+FOLDED = ROOT / "tests/data/codegen/toi-da-gop.yaml"
+
+
+def test_a_group_maximum_fixed_by_the_guide_is_a_constant_of_the_interpreter_s_exponent() -> None:
+    compiled = load_ruleset(FOLDED)
+    program = compiled.program
+    assert program is not None
+    source = program.sources["traced"]
+    position = {ident: i for i, ident in enumerate(compiled.order)}
+    g1, g2, g3 = position["G1"], position["G2"], position["G3"]
+    # every child of G1 always applies: a constant (returned as such), no sum, no test
+    assert f"m{g1} = " not in source
+    assert f"a{g1} = " not in source
+    assert f"not (a{position['G1.1']}" not in source
+    # G2 and G3 have children that may not apply: the sum is computed only then
+    for group in (g2, g3):
+        assert re.search(rf"m{group} = tk\d+ if a\d+ and a\d+ else \(tk\d+ - \(ZERO", source)
+    # the folded value keeps the exponent of the interpreter's computation: 20 - (0 + 0.0 + …)
+    values = {"co_a": True, "co_b": True, "dat": 1, "tong": 1, "ct": Decimal(1)}
+    unit = evaluate_values(compiled, "u", "U", _typed(compiled, values))
+    reference = evaluate_values(compiled, "u", "U", _typed(compiled, values), interpreter=True)
+    assert unit.trace is not None
+    assert reference.trace is not None
+    folded, expected = unit.trace.find("G1"), reference.trace.find("G1")
+    assert folded is not None
+    assert expected is not None
+    assert str(folded.max) == str(expected.max) == "20.00"
+
+
+def _typed(compiled: Any, values: dict[str, Any]) -> dict[str, Any]:
+    typed, issues = validate_submission(compiled, Submission(unit_id="u", name="U", values=values))
+    assert typed is not None, issues
+    return typed
+
+
+PERCENT_VALUES = st.one_of(
+    st.integers(-(10**30), 10**30),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.sampled_from([Decimal("-0"), Decimal("0E+3"), Decimal("1E+30"), True, False, 0, -0]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(part=PERCENT_VALUES, whole=PERCENT_VALUES)
+def test_an_inline_percent_is_the_sandbox_s_to_the_exponent(part: Any, whole: Any) -> None:
+    """``part * Decimal(100) / whole`` is ``D(D(part) * 100) / D(whole)``, the code before."""
+    writer = ExpressionWriter({}, {}, traced=True, uses_score=False)
+    text = writer.percent("part", "whole")
+    namespace = {**writer.constants, "part": part, "whole": whole, "D": Decimal}
+    with decimal.localcontext(ENGINE_CONTEXT):
+        try:
+            expected: Any = Decimal(Decimal(part) * 100) / Decimal(whole) if whole else None
+        except ArithmeticError:
+            expected = ArithmeticError
+        try:
+            got: Any = eval(text, namespace) if whole else None  # noqa: S307 - our own text
+        except ArithmeticError:
+            got = ArithmeticError
+    assert str(got) == str(expected)
+
+
+def test_number_inputs_are_read_without_a_type_check_the_others_with_one() -> None:
+    compiled = load_ruleset(FOLDED)
+    assert number_inputs(compiled.inputs) == {"dat", "tong", "kq", "ct", "vp", "sk"}
+    # kq's minimum is -5: a part it counts may have either sign
+    assert nonnegative_inputs(compiled.inputs) == {"dat", "tong", "ct", "vp", "sk"}
+    program = compiled.program
+    assert program is not None
+    source = program.sources["traced"]
+    names = {
+        value: name
+        for name, value in program.namespace.items()
+        if isinstance(value, str) and name.startswith("tk")
+    }
+    # tuy_chon may be not applicable: its value is checked; kq and ct are numbers once validated
+    assert f"x = names[{names['tuy_chon']}]\n        if x.__class__ not in NUM:" in source
+    assert f"x = names[{names['kq']}]\n        y = names[{names['ct']}]\n" in source
+    # a deduction per violation (a count never below zero): no sign check, no abs()
+    position = {ident: i for i, ident in enumerate(compiled.order)}["G2.4"]
+    block = source.split(f"x = names[{names['vp']}]\n")[1].split(f"r{position} = raw\n")[0]
+    assert "abs(" not in block
+    assert "raw > ZERO:\n" not in block.replace("if raw > ZERO else", "")

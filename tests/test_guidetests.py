@@ -326,7 +326,7 @@ cases:
 def test_every_kind_of_unknown_name_in_expectations(tmp_path):
     tests = PASSING.replace(
         'u1: {total: 10, rank: 1, status: scored, items: {TC1: 5, "1.1": 0}}',
-        'u1: {items: {TC1x: 5}, not_applicable: [TC8], awards: [co], '
+        "u1: {items: {TC1x: 5}, not_applicable: [TC8], awards: [co], "
         "not_classified: [cong], classification: Giỏi}",
     ).replace("u2: {total: 5,", "u2: {awards: [bang],")
     issues = check_suite(write(tmp_path, tests + "      awards: {ky-niem: []}\n"))

@@ -1270,9 +1270,9 @@ def program_unit(
             reasons,
             ineligible,
             criteria,
-            tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a])
-            if False in flags
-            else (),
+            ()
+            if program.applies_everywhere(flags)
+            else tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a]),
             _LazyTrace(compiled, kept, criteria, flags, maxima, records, totals) if trace else None,
             issues,
             self_scores,
@@ -1407,6 +1407,7 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         _Context,
         ENGINE_CONTEXT,
         compiled.shared_caps,
+        compiled.inputs,
     )
 
 

@@ -12,6 +12,10 @@ criterion, in the compiled order, with every value in a local variable. They do 
 interpreter in :mod:`emulation_rules.engine.evaluator` does, step for step and operation for
 operation, so that the decimals are the same to the last digit and exponent; the interpreter
 stays the reference, and the tests check that both give identical results and traces.
+What the guide's constants and validation fix is decided when the code is written, not for
+every unit (issue 18): a group's applicable maximum, whether a criterion always applies, the
+type of a validated number input and the sign of a part counted from one, band comparisons
+that earlier bands imply.
 
 Only this module writes the code, and it writes nothing that comes from the guide: ids, titles,
 numbers, expressions and notes are all handed to the code as opaque constants ``k0, k1, …``;

@@ -35,6 +35,7 @@ from emulation_rules.engine.codegen.emit_expressions import ExpressionWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from decimal import Decimal
 
     from emulation_rules.compiler.nodes import BandSpec, Node
 
@@ -42,10 +43,48 @@ if TYPE_CHECKING:
 class ConstructWriter(ExpressionWriter):
     """Writes a criterion's construct: sets ``raw`` (the part) and ``v`` (with its cap line)."""
 
+    def uncapped(self, sign: int = 0) -> None:
+        """A single-line leaf's path without its cap line: the value is the part.
+
+        ``sign`` is the part's sign when the guide and validation fix it (1: never below zero,
+        -1: never above, 0: unknown); a bonus never below zero or a deduction never above
+        needs no check of its sign.
+        """
+        position = self.single_line_position
+        self.indent += 1
+        kind = self.single_line_kind
+        if not ((kind == "bonus" and sign > 0) or (kind == "deduction" and sign < 0)):
+            self.sign_check("raw", kind)
+        self.write(f"v{position} = raw")
+        if self.traced:
+            self.write(f"r{position} = raw")
+        self.indent -= 1
+
+    def capped(self, amount: str) -> None:
+        """A single-line leaf's cap branch: the part, its cap line ``d`` and their sum."""
+        position = self.single_line_position
+        self.indent += 1
+        write = self.write
+        write(f"d = {amount}")
+        write("v = raw + d")
+        write("if ZERO + raw + d != v:")
+        write("    raise FB")
+        self.sign_check("v", self.single_line_kind)
+        write(f"v{position} = v")
+        if self.traced:
+            write(f"r{position} = (raw, d)")
+        self.indent -= 1
+
+    def sign_check(self, value: str, kind: str) -> None:
+        """A bonus below zero or a deduction above it: left to the interpreter, which says so."""
+        if kind in ("bonus", "deduction"):
+            self.write(f"if {value} {'<' if kind == 'bonus' else '>'} ZERO:")
+            self.write("    raise FB")
+
     def cap_line(self, amount: str, note: str) -> None:
         """The construct's own cap line: into ``L``, or into ``d`` for a single-line leaf."""
         if self.single_line_note is not None:
-            self.write(f"    d = {amount}")
+            self.capped(amount)
             self.single_line_note = note
         else:
             self.write(
@@ -53,10 +92,14 @@ class ConstructWriter(ExpressionWriter):
             )
 
     def construct(self, node: Node) -> None:
-        """The construct's part in ``raw`` and, unless a single-line leaf, its value in ``v``."""
+        """The construct's part in ``raw`` and, unless it is the value, its value in ``v``.
+
+        The part is the value (no ``v = raw``) for a single-line leaf (which sets its value on
+        each path) and when :attr:`part_is_value` is set (nothing comes after the part).
+        """
         assert node.construct_name is not None
         EMITTERS[node.construct_name](self, node, node.construct)
-        if self.single_line_note is not None:
+        if self.single_line_note is not None or self.part_is_value:
             return
         write = self.write
         write("v = raw")
@@ -88,17 +131,27 @@ class ConstructWriter(ExpressionWriter):
     def emit_per_event(self, node: Node, construct: PerEventC) -> None:
         """``per_event``: points times the count, with its cap line."""
         write = self.write
-        if self.single_line_note is not None:
-            write("d = None")
+        single = self.single_line_note is not None
         self.number(construct.count, "x")
         write(f"raw = x * {self.constant(construct.points)}")
         write("if not raw:")
         write("    raw = ZERO")
+        # a count never below zero (validated) times the points: the part has their sign
+        sign = 0
+        if construct.count.bare_name in self.nonnegative:
+            sign = (construct.points > 0) - (construct.points < 0)
+        if single:
+            self.uncapped(sign)
         if construct.cap is not None:
-            write(f"elif abs(raw) > {self.constant(construct.cap)}:")
             high, low = self.constant(construct.cap), self.constant(-construct.cap)
+            # abs(raw) > cap, for a part whose sign is known (exact comparisons either way)
+            test = {1: f"raw > {high}", -1: f"raw < {low}"}.get(sign, f"abs(raw) > {high}")
+            write(f"elif {test}:")
             amount = f"({high} if raw > ZERO else {low}) - raw"
             self.cap_line(amount, words.cap_line(construct.cap))
+        if single:
+            write("else:")
+            self.uncapped(sign)
 
     def emit_proportional(self, node: Node, construct: ProportionalC) -> None:
         """``proportional``: the maximum times achieved over target, with its cap line."""
@@ -121,11 +174,12 @@ class ConstructWriter(ExpressionWriter):
             self.indent += 1
         else:
             write("    raise FB")
-        if self.single_line_note is not None:
-            write("d = None")
         write(f"raw = {self.constant(node.max * construct.factor)} * {dividend} / {divisor}")
         write(f"if raw > {self.constant(cap)}:")
         self.cap_line(f"{self.constant(cap)} - raw", words.cap_line(cap))
+        if self.single_line_note is not None:
+            write("else:")
+            self.uncapped()
         if construct.excess_bonus:  # never a single-line leaf: its lines are in L
             code, note = self.constant("excess_bonus"), self.constant(words.EXCESS_BONUS)
             write(f"    L.append(({code}, raw - {self.constant(cap)}, {note}))")
@@ -136,10 +190,14 @@ class ConstructWriter(ExpressionWriter):
         """``bands``: one test per band, in order, then ``otherwise``."""
         write = self.write
         self.number(construct.of, "x")
+        known: set[tuple[str, Decimal]] = set()  # what the bands tested before imply
         for number, band in enumerate(construct.bands):
             assert band.points is not None
-            write(f"{'if' if number == 0 else 'elif'} {self.band(band, 'x')}:")
+            tests, low = self.band_tests(band, "x", known)
+            write(f"{'if' if number == 0 else 'elif'} {' and '.join(tests) or 'True'}:")
             write(f"    raw = {self.constant(band.points)}")
+            if low is not None and len(tests) == 1:  # ``x >= b`` failed: ``x < b`` from now on
+                known.add(low)
         if construct.bands:
             write("else:")
             self.indent += 1
@@ -160,14 +218,36 @@ class ConstructWriter(ExpressionWriter):
         arguments = f"ctx, {self.constant(node)}, {self.constant(construct)}, L"
         self.write(f"raw = {function}({arguments})")
 
-    def band(self, band: BandSpec, x: str) -> str:
-        """The test that ``x`` falls in a band."""
-        tests = []
+    @staticmethod
+    def band_bounds(band: BandSpec) -> list[tuple[str, str, Decimal]]:
+        """A band's comparisons ``(side, operator, bound)``, low first."""
+        bounds = []
         if band.low is not None:
-            tests.append(f"{x} {'>=' if band.low_inclusive else '>'} {self.constant(band.low)}")
+            bounds.append(("low", ">=" if band.low_inclusive else ">", band.low))
         if band.high is not None:
-            tests.append(f"{x} {'<=' if band.high_inclusive else '<'} {self.constant(band.high)}")
-        return " and ".join(tests) or "True"
+            bounds.append(("high", "<=" if band.high_inclusive else "<", band.high))
+        return bounds
+
+    def band_tests(
+        self, band: BandSpec, x: str, known: set[tuple[str, Decimal]]
+    ) -> tuple[list[str], tuple[str, Decimal] | None]:
+        """The comparisons that ``x`` falls in a band, less those the bands before imply.
+
+        ``known`` holds ``(operator, bound)`` facts about ``x`` (a number, so ordered: a failed
+        ``x >= b`` means ``x < b``); a test of the high side that one of them implies is left
+        out. The band that catches the value is the same, and the comparisons left out are
+        ones the interpreter's ``find_band`` makes and passes. Also returned: what a failure
+        of the low side's test means (``(operator, bound)``), or None without one.
+        """
+        tests = []
+        low = None
+        for side, operator, bound in self.band_bounds(band):
+            if side == "low":
+                low = ("<" if operator == ">=" else "<=", bound)
+            elif ("<", bound) in known or (operator == "<=" and ("<=", bound) in known):
+                continue
+            tests.append(f"{x} {operator} {self.constant(bound)}")
+        return tests, low
 
 
 #: The writer of each construct, by its name in the guide: sets ``raw`` (the part), and its cap

@@ -20,6 +20,7 @@ from emulation_rules.engine.codegen.writer import _Writer
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from emulation_rules.compiler.fields import InputField
     from emulation_rules.compiler.nodes import GateC, Node, SharedCapC
     from emulation_rules.compiler.sandbox import CheckedExpression
 
@@ -64,11 +65,20 @@ class Program:
 
         A unit keeps fewer objects alive, and the garbage collector has fewer to walk.
         """
-        if False in flags:
+        if not self.applies_everywhere(flags):
             return flags, maxima
         if not self._everything_applies:  # two threads may both store it: they are equal
             self._everything_applies.append((flags, maxima))
         return self._everything_applies[0]
+
+    def applies_everywhere(self, flags: tuple[bool, ...]) -> bool:
+        """Whether every criterion applies (at once for the tuple of a guide fixing it).
+
+        A function whose criteria always apply returns the same constant tuple for every unit,
+        which :meth:`shared` keeps: found by identity, without reading its flags.
+        """
+        everything = self._everything_applies
+        return (bool(everything) and flags is everything[0][0]) or False not in flags
 
     @property
     def source(self) -> str:
@@ -104,12 +114,16 @@ def build_program(
     context_class: type,
     engine_context: decimal.Context,
     shared_caps: tuple[SharedCapC, ...] = (),
+    inputs: Mapping[str, InputField] | None = None,
 ) -> Program | None:
     """Generate the functions of a guide, or None when an expression has no compiled form.
 
     ``constructs`` and ``context_class`` are the interpreter's construct functions and the
     context they run with, for the rarer constructs the generated code calls rather than
     inlines; ``engine_context`` is the decimal context the constants are folded in.
+    ``inputs`` are the guide's declared inputs: a value of a number input (a count, decimal
+    or percent that is never missing) is read without a type check, validation having made
+    it an ``int`` or a ``Decimal`` (see :func:`number_inputs`).
     """
     expressions = [e for node in nodes.values() for e in _expressions(node)]
     expressions += [gate.when for gate in gates]
@@ -123,6 +137,8 @@ def build_program(
         namespace: dict[str, Any] = {}
         for traced in (True, False):
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
+            writer.numbers = number_inputs(inputs or {})
+            writer.nonnegative = nonnegative_inputs(inputs or {})
             writer.tracks = bool(shared_caps)
             writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
             writer.function(order, constructs, context_class)
@@ -148,6 +164,41 @@ def build_program(
         trace_plan(nodes, order, index, cap_notes),
         pooled=any(cap.at is None for cap in shared_caps),
     )
+
+
+def number_inputs(inputs: Mapping[str, InputField]) -> frozenset[str]:
+    """The inputs whose every validated value is an ``int`` or a ``Decimal``.
+
+    Counts, decimals and percents, required or filled with a number when missing (not with
+    the not-applicable marker). Validation (``compiler.fields``: ``coerce_value`` and the
+    ``InputPlan``) gives such an input an ``int`` (a count, never a ``bool``) or a
+    ``Decimal``, whatever path the unit takes (``score``, ``evaluate``, what-if, reviews'
+    corrections), so the generated code reads it without the type check of other values.
+    """
+    return frozenset(
+        name
+        for name, spec in inputs.items()
+        if spec.type in ("count", "decimal", "percent")
+        and (
+            spec.required
+            or (type(spec.missing) in (int, Decimal) and spec.missing is not NOT_APPLICABLE)
+        )
+    )
+
+
+def nonnegative_inputs(inputs: Mapping[str, InputField]) -> frozenset[str]:
+    """The number inputs (:func:`number_inputs`) never below zero once validated.
+
+    Their minimum is zero or more (counts and percents have 0 unless another is declared),
+    and so is the value filled in when they are missing.
+    """
+    out = set()
+    for name in number_inputs(inputs):
+        spec = inputs[name]
+        low, missing = spec.min, spec.missing
+        if low is not None and low >= 0 and (spec.required or missing >= 0):
+            out.add(name)
+    return frozenset(out)
 
 
 def _expressions(node: Node) -> list[CheckedExpression]:

@@ -83,6 +83,22 @@ class SourceText:
         #: Whether the guide has shared caps: then every criterion's bonuses and deductions
         #: held (``bN``, ``gN``) are counted.
         self.tracks = False
+        #: By position: whether the criterion applies to every unit (no way not to apply is
+        #: written for it, so ``aN`` is always True).
+        self.static_applies: dict[int, bool] = {}
+        #: By position: ``mN`` whenever the criterion applies, if the guide's constants alone
+        #: fix it (folded when written, in the engine's context); None when it varies.
+        self.applied_max: dict[int, Decimal | None] = {}
+        #: The inputs whose values are numbers once validated (read with no type check).
+        self.numbers: frozenset[str] = frozenset()
+        #: Those of them never below zero (their minimum and missing value are not).
+        self.nonnegative: frozenset[str] = frozenset()
+        #: While a construct is written: whether its part is the criterion's value as it is.
+        self.part_is_value = False
+        #: While a single-line leaf is written: its position (else None).
+        self.single_line_position: int | None = None
+        #: While a single-line leaf is written: its kind (score, bonus, deduction).
+        self.single_line_kind = "score"
 
     def write(self, line: str) -> None:
         """Add one line at the current indentation."""
@@ -102,6 +118,13 @@ class SourceText:
             name = f"{self.prefix}k{len(self._by_key)}"
             self._by_key[key] = name
             self.constants[name] = value
+        return name
+
+    def fresh_constant(self, value: Any) -> str:
+        """The name of a new constant holding ``value`` (never shared with an equal one)."""
+        name = f"{self.prefix}k{len(self._by_key)}"
+        self._by_key[("fresh", name)] = name
+        self.constants[name] = value
         return name
 
     def value_of(self, ident: str) -> str:

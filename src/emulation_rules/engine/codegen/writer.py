@@ -8,6 +8,7 @@ order and with the same operations. Kept equal by ``tests/test_codegen_different
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,7 @@ class _Writer(ConstructWriter):
             self.node(self.index[ident], self.nodes[ident])
         count = len(order)
         values = ", ".join(f"v{position}" for position in range(count))
-        flags = ", ".join(f"a{position}" for position in range(count))
-        maxima = ", ".join(f"m{position}" for position in range(count))
+        flags, maxima = self.applicability(count)
         pooled = ""
         if self.at_total:  # the sums of the shared caps cut on the total, in order
             sums = []
@@ -77,9 +77,46 @@ class _Writer(ConstructWriter):
             pooled = ", (" + ", ".join(sums) + ",)"
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return ({values},), ({flags},), ({maxima},), ds, ({records},){pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds, ({records},){pooled}")
         else:
-            self.write(f"return ({values},), ({flags},), ({maxima},), ds{pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds{pooled}")
+        self.drop_unread()
+
+    def applicability(self, count: int) -> tuple[str, str]:
+        """The returned applicability and maxima: constants where the guide fixes them.
+
+        A criterion that always applies with a fixed maximum gives ``True`` and that constant;
+        when every criterion does, both tuples are constants, the same objects for every unit.
+        """
+        fixed = [
+            self.applied_max[position] if self.static_applies[position] else None
+            for position in range(count)
+        ]
+        if all(value is not None for value in fixed):
+            return self.fresh_constant((True,) * count), self.fresh_constant(tuple(fixed))
+        flags = ", ".join(
+            "True" if self.static_applies[position] else f"a{position}" for position in range(count)
+        )
+        maxima = ", ".join(
+            f"m{position}" if value is None else self.constant(value)
+            for position, value in enumerate(fixed)
+        )
+        return f"({flags},)", f"({maxima},)"
+
+    def drop_unread(self) -> None:
+        """Leave out the assignments of a fixed ``aN``/``mN`` that nothing reads."""
+        fixed = re.compile(r"\s*([am]\d+) = (?:True|[tp]k\d+|ZERO)")
+        read = {
+            name
+            for line in self.out
+            if not fixed.fullmatch(line)
+            for name in re.findall(r"\b[am]\d+\b", line)
+        }
+        self.out = [
+            line
+            for line in self.out
+            if (match := fixed.fullmatch(line)) is None or match.group(1) in read
+        ]
 
     def node(self, position: int, node: Node) -> None:
         write = self.write
@@ -112,9 +149,15 @@ class _Writer(ConstructWriter):
                     self.constant(words.not_applicable_if(node.applicable_if.source)),
                 )
             )
-        if node.construct is None and node.score_children:
+        # a child that always applies makes this test always false: it is not written
+        if (
+            node.construct is None
+            and node.score_children
+            and not any(self.static_applies[self.index[c]] for c in node.score_children)
+        ):
             anyone = " or ".join(self.applies_of(child) for child in node.score_children)
-            branches.append((f"not ({anyone})", self.constant(words.ALL_CHILDREN_NOT_APPLICABLE)))
+            note = self.constant(words.ALL_CHILDREN_NOT_APPLICABLE)
+            branches.append((f"not ({anyone})", note))
         opened = False
         for number, (condition, note) in enumerate(branches):
             write(f"{'if' if number == 0 else 'elif'} {condition}:")
@@ -127,10 +170,11 @@ class _Writer(ConstructWriter):
                 write(f"r{position} = ({status}, None, (), {note}, {facts})")
             self.indent -= 1
             opened = True
+        self.static_applies[position] = not opened
         if opened:
             write("else:")
             self.indent += 1
-        write(f"m{position} = {self.amax(node)}")
+        write(f"m{position} = {self.amax(node, position)}")
         write(f"a{position} = True")
         closes = 0
         if node.when is not None:
@@ -164,8 +208,16 @@ class _Writer(ConstructWriter):
             )
         self.indent -= 1
 
-    def amax(self, node: Node) -> str:
+    def amax(self, node: Node, position: int) -> str:
+        """The applicable maximum (``_Unit.applicable_max``), folded where constants fix it.
+
+        With every child's maximum fixed when it applies, the value for a unit to which every
+        child applies is computed here, with the same operations in the same order (so the
+        same digits and exponent); the code computes it only when a child may not apply and
+        does not.
+        """
         if node.max is None:
+            self.applied_max[position] = ZERO
             return "ZERO"
         removed = [
             (self.nodes[child].max, child)
@@ -173,32 +225,48 @@ class _Writer(ConstructWriter):
             if self.nodes[child].max is not None and node.combine == "sum"
         ]
         if not removed:
+            self.applied_max[position] = node.max - ZERO
             return self.constant(node.max - ZERO)
         terms = "".join(
             f" + ({self.constant(child_max)} - {self.maximum_of(child)})"
             for child_max, child in removed
         )
-        return f"{self.constant(node.max)} - (ZERO{terms})"
+        computed = f"{self.constant(node.max)} - (ZERO{terms})"
+        self.applied_max[position] = None
+        fixed = [(child_max, self.applied_max[self.index[child]]) for child_max, child in removed]
+        try:
+            total = ZERO
+            for child_max, child_fixed in fixed:
+                if child_max is None or child_fixed is None:
+                    return computed
+                total = total + (child_max - child_fixed)
+            folded = node.max - total
+        except ArithmeticError:  # left to the code, which then falls back
+            return computed
+        varying = [
+            self.applies_of(child)
+            for _, child in removed
+            if not self.static_applies[self.index[child]]
+        ]
+        if not varying:
+            self.applied_max[position] = folded
+            return self.constant(folded)
+        return f"{self.constant(folded)} if {' and '.join(varying)} else ({computed})"
 
     def single_line_leaf(self, position: int, node: Node) -> None:
-        """A leaf whose only possible line is its construct's cap: no list, no loop."""
-        write = self.write
+        """A leaf whose only possible line is its construct's cap: no list, no loop.
+
+        The construct's writer calls :meth:`uncapped` on each path where the part is the value
+        and :meth:`capped` in its cap branch; the value and record are set on each path.
+        """
         self.single_line_note = ""
+        self.single_line_position = position
+        self.single_line_kind = node.kind
         self.construct(node)
         note, self.single_line_note = self.single_line_note, None
-        write("if d is None:")
-        write("    v = raw")
-        write("else:")
-        write("    v = raw + d")
-        write("    if ZERO + raw + d != v:")
-        write("        raise FB")
-        if node.kind in ("bonus", "deduction"):
-            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
-            write("    raise FB")
-        write(f"v{position} = v")
+        self.single_line_position = None
         if self.traced:  # the builder knows the line's code and note: record the amount only
             self.cap_notes[position] = note
-            write(f"r{position} = raw if d is None else (raw, d)")
 
     def body(self, position: int, node: Node, facts: str) -> None:
         write = self.write
@@ -219,13 +287,21 @@ class _Writer(ConstructWriter):
         if lined:
             write("L = []")
         parts = "None"
+        value = "v"  # the local holding the value (``raw`` for a construct with nothing after)
+        checked = lined or self.always_check(node)
         if node.combine != "sum" and node.children:
             self.choose(node, position)
             parts = "P"
             check = "ZERO + cv if P else ZERO"
         else:
             if node.construct is not None:
+                # with nothing that changes the part after it, it is the value: no ``v = raw``
+                plain = not (lined or node.adjusts or self.tracks or node.carries_excess)
+                self.part_is_value = plain
                 self.construct(node)
+                self.part_is_value = False
+                if plain:
+                    value = "raw"
                 parts = "raw"
                 check = "ZERO + raw"
                 if node.carries_excess:  # the construct's last line, when it is the excess
@@ -233,8 +309,13 @@ class _Writer(ConstructWriter):
                     write(f"x{position} = L[-1][1] if L and L[-1][0] == {code} else ZERO")
             elif node.score_children:
                 total = "".join(f" + {self.value_of(child)}" for child in node.score_children)
-                write(f"v = ZERO{total}")
-                check = f"ZERO{total}"
+                if checked:  # the check's sum starts with the same additions: made once
+                    write(f"t = ZERO{total}")
+                    write("v = t")
+                    check = "t"
+                else:
+                    write(f"v = ZERO{total}")
+                    check = f"ZERO{total}"
             elif node.max is not None:
                 write(f"v = {self.constant(node.max)}")
                 check = f"ZERO + {self.constant(node.max)}"
@@ -272,15 +353,14 @@ class _Writer(ConstructWriter):
             write("ds = ds + cn")
         if node.has_limits:
             self.limits(node)
-        if node.kind in ("bonus", "deduction"):
-            write(f"if v {'<' if node.kind == 'bonus' else '>'} ZERO:")
-            write("    raise FB")
+        self.sign_check(value, node.kind)
         if self.always_check(node):  # the sum of the parts may round differently
-            write(f"t = {check}")
+            if check != "t":
+                write(f"t = {check}")
             if lined:
                 write("for l in L:")
                 write("    t += l[1]")
-            write("if t != v:")
+            write(f"if t != {value}:")
             write("    raise FB")
         elif lined:  # with no line the value is its part, exactly
             write("if L:")
@@ -289,7 +369,7 @@ class _Writer(ConstructWriter):
             write("        t += l[1]")
             write("    if t != v:")
             write("        raise FB")
-        write(f"v{position} = v")
+        write(f"v{position} = {value}")
         if not self.traced:
             return
         note = "e.note" if node.cluster else "None"
@@ -429,18 +509,29 @@ class _Writer(ConstructWriter):
         write("neg = ZERO")
         write("pos = ex" if node.excess_children else "pos = ZERO")
         for child, child_node in children:
-            write(f"if {self.applies_of(child)}:")
+            static = self.static_applies[self.index[child]]
+            if not static:  # a child that always applies needs no test
+                write(f"if {self.applies_of(child)}:")
+                self.indent += 1
+            if child_node.kind == "bonus" and not child_node.requires_benchmark:
+                # a bonus below zero has made the code fall back (its sign check)
+                write(f"pos = pos + {self.value_of(child)}")
+                if not static:
+                    self.indent -= 1
+                continue
             if child_node.requires_benchmark:
                 note = words.benchmark_not_met(child)
-                write(f"    if not bm and {self.value_of(child)} != ZERO:")
+                write(f"if not bm and {self.value_of(child)} != ZERO:")
                 code = self.constant("benchmark_not_met")
-                write(f"        L.append(({code}, -{self.value_of(child)}, {self.constant(note)}))")
-                write(f"    elif {self.value_of(child)} < ZERO:")
+                write(f"    L.append(({code}, -{self.value_of(child)}, {self.constant(note)}))")
+                write(f"elif {self.value_of(child)} < ZERO:")
             else:
-                write(f"    if {self.value_of(child)} < ZERO:")
-            write(f"        neg = neg + {self.value_of(child)}")
-            write("    else:")
-            write(f"        pos = pos + {self.value_of(child)}")
+                write(f"if {self.value_of(child)} < ZERO:")
+            write(f"    neg = neg + {self.value_of(child)}")
+            write("else:")
+            write(f"    pos = pos + {self.value_of(child)}")
+            if not static:
+                self.indent -= 1
         write("cn = neg")
         write("cp = pos")
         if node.cap_deductions is not None:
