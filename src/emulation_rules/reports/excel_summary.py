@@ -133,6 +133,8 @@ class _Summary(Book):
         self._numbers: dict[tuple[str, str], tuple[int | float, int, str | None]] = {}
         #: The same for the plain font, by decimal text alone (the detail sheet's cells).
         self.plain_numbers: dict[str, tuple[int | float, int, str | None]] = {}
+        #: The comment of a rounded number, in the language of the call.
+        self._exact_words = pgettext("report", "Exact value: {value}")
 
     def number(
         self, sheet: Sheet, row: int, column: int, value: Decimal | None, font: str = ""
@@ -171,10 +173,9 @@ class _Summary(Book):
                 self.plain_numbers[key[0]] = known
         return known
 
-    @staticmethod
-    def exact_note(exact: str) -> str:
+    def exact_note(self, exact: str) -> str:
         """The comment of a rounded number: its exact text, in the language of the call."""
-        return pgettext("report", "Exact value: {value}").format(value=exact)
+        return self._exact_words.format(value=exact)
 
     def header(self, sheet: Sheet, row: int, texts: tuple[str, ...] | list[str]) -> None:
         """A row of column headers: bold, on the blue fill, centred and wrapped."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.display import MINUS, vn_number, vn_numbers_in
 from emulation_rules._support.files import write_atomic
-from emulation_rules._support.i18n import language, pgettext, use_language
+from emulation_rules._support.i18n import LANGUAGES, language, pgettext, use_language
 from emulation_rules._version import __version__
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.guide.model import CONSTRUCTS
@@ -129,8 +129,16 @@ def _rule_text(rule: str, lang: str) -> str:
     ``lang`` is the language of the call (:func:`~emulation_rules._support.i18n.language`):
     the cache keeps each language's text apart.
     """
+    return _e(vn_numbers_in(_said(rule, lang)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _said(text: str, lang: str) -> str:
+    """An engine's text of a trace (a note, a fact's name) in ``lang`` (they recur too)."""
+    if lang == "vi":  # the engine writes them in Vietnamese
+        return text
     with use_language(lang):
-        return _e(vn_numbers_in(trace_text(rule)))
+        return trace_text(text)
 
 
 def _shortened(value: Decimal) -> str:
@@ -139,11 +147,22 @@ def _shortened(value: Decimal) -> str:
     return _rounded(value) if len(exact.partition(".")[2]) > DISPLAY_PLACES else exact
 
 
-def _value_text(value: Any) -> str:
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _value_words(lang: str) -> tuple[str, str, str]:
+    """ "not applicable", "yes" and "no" in ``lang`` (an input's value; many in a report)."""
+    with use_language(lang):
+        return (
+            pgettext("report", "not applicable"),
+            pgettext("report", "yes"),
+            pgettext("report", "no"),
+        )
+
+
+def _value_text(value: Any, lang: str) -> str:
     if value is NOT_APPLICABLE:
-        return pgettext("report", "not applicable")
+        return _value_words(lang)[0]
     if isinstance(value, bool):
-        return pgettext("report", "yes") if value else pgettext("report", "no")
+        return _value_words(lang)[1 if value else 2]
     if isinstance(value, Decimal):
         return vn_text(decimal_text(value))
     if isinstance(value, dt.date):
@@ -884,6 +903,7 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
     self_badge = _e(pgettext("report", "differs from self-score"))
     self_badge = f' <span class="badge">{self_badge}</span>'
     statuses = status_words()
+    lang = language()
     stack: list[tuple[TraceNode, int]] = [(root, -1)]
     while stack:
         node, depth = stack.pop()
@@ -919,20 +939,21 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
         if unit.self_scores:  # the column only for a unit that scored itself
             shown = _num(own) if own is not None else ""
             cells.append(f'<td class="n self{_diff(self_differs)}">{shown}</td>')
-        cells.append(f'<td class="rule">{_how(node, labels, statuses)}</td></tr>')
+        cells.append(f'<td class="rule">{_how(node, labels, statuses, lang)}</td></tr>')
         yield "".join(cells)
 
 
-def _how(node: TraceNode, labels: Mapping[str, str], statuses: Mapping[str, str]) -> str:
-    lines: list[str] = [_rule_text(node.rule, language())]
+def _how(node: TraceNode, labels: Mapping[str, str], statuses: Mapping[str, str], lang: str) -> str:
+    lines: list[str] = [_rule_text(node.rule, lang)]
     status = statuses.get(node.status, node.status)
     if status:
-        note = f" ({_e(trace_text(node.note))})" if node.note else ""
+        note = f" ({_e(_said(node.note, lang))})" if node.note else ""
         lines.append(f'<span class="status">{_e(status)}{note}</span>')
     items: list[str] = []
     for name, value in node.inputs:
         label = labels.get(name, name)
-        items.append(f"<li>{_e(label)} <code>{_e(name)}</code> = {_e(_value_text(value))}</li>")
+        shown = _e(_value_text(value, lang))
+        items.append(f"<li>{_e(label)} <code>{_e(name)}</code> = {shown}</li>")
     if len(node.parts) > 1 or (node.parts and node.parts[0][0] not in _CONSTRUCT_PARTS):
         # each part is a row of its own, with its exact value on hover: here the short text only
         summed = " + ".join(f"{_e(label)}: {_short_num(amount)}" for label, amount in node.parts)
@@ -940,11 +961,12 @@ def _how(node: TraceNode, labels: Mapping[str, str], statuses: Mapping[str, str]
     for code, amount, note in node.adjustments:
         sign = "+" if amount >= 0 else ""
         items.append(
-            f'<li class="adjustment">{_e(trace_text(note))}: {sign}{_num(amount)} '
+            f'<li class="adjustment">{_e(_said(note, lang))}: {sign}{_num(amount)} '
             f"<code>{_e(code)}</code></li>"
         )
     for key, value in node.cohort:
-        items.append(f'<li class="cohort">{_e(trace_text(key))}: {_e(_value_text(value))}</li>')
+        shown = _e(_value_text(value, lang))
+        items.append(f'<li class="cohort">{_e(_said(key, lang))}: {shown}</li>')
     if items:
         lines.append('<ul class="lines">' + "".join(items) + "</ul>")
     return "<br>".join(lines[:2]) + "".join(lines[2:])
