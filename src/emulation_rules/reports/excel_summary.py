@@ -9,6 +9,9 @@ holds it exactly (at most 15 significant digits, and the float gives the same de
 otherwise the cell holds the number rounded to 15 significant digits, shown with 4 places and
 "…", and its exact decimal is the cell's comment, never lost.
 
+Its sheet names and fixed texts are in the language of the call (``--lang``; Vietnamese by
+default, the ``SHEET_*`` names and :data:`EXACT_PREFIX`); :func:`sheet_names` gives the names.
+
 The file is written by :mod:`._xlsx` (no openpyxl needed, well under 2 s for 1,000 units);
 :func:`summary_workbook` reads it back with openpyxl for callers that want the workbook object.
 """
@@ -112,7 +115,8 @@ def summary_bytes(compiled: CompiledRuleset, result: ClusterResult) -> bytes:
     return book.to_bytes(title=title, identifier=compiled.digest)
 
 
-#: The display of a rounded number, and the start of the comment that holds its exact text.
+#: The display of a rounded number, and the start of the comment that holds its exact text
+#: (in Vietnamese, the default language).
 ROUNDED_FORMAT = '0.0000"…"'
 EXACT_PREFIX = "Giá trị chính xác: "
 _ROUNDING = Context(prec=15, rounding=ROUND_HALF_EVEN)

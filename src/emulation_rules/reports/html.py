@@ -11,6 +11,11 @@ With reviews (``score(..., reviews=...)``, ``--reviews FILE``) the values shown 
 ones; every item whose agreed value departs from the written rule is listed with who decided it,
 when and why, and highlighted in the unit's explanation, as is every item whose self-score
 ("điểm tự chấm") differs from the final value.
+
+Its fixed texts are in the language of the call (``--lang``, :mod:`emulation_rules._support.i18n`;
+Vietnamese by default, ``<html lang>`` says which), and so are the engine's texts it shows
+(rules, notes, award decisions: :func:`~emulation_rules.reports._trace_words.trace_text`); the
+guide's, the units' and the reviewers' own texts stay as written, numbers the Vietnamese way.
 """
 
 from __future__ import annotations
@@ -149,7 +154,7 @@ def _shortened(value: Decimal) -> str:
 
 @functools.lru_cache(maxsize=len(LANGUAGES))
 def _value_words(lang: str) -> tuple[str, str, str]:
-    """ "not applicable", "yes" and "no" in ``lang`` (an input's value; many in a report)."""
+    """The words for an input that does not apply, true and false, in ``lang`` (they recur)."""
     with use_language(lang):
         return (
             pgettext("report", "not applicable"),
