@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from emulation_rules._support.i18n import pgettext
+
 if TYPE_CHECKING:
     from decimal import Decimal
 
@@ -20,9 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_CRITERION_COLUMNS",
-    "STAGE_WORDS",
-    "STATUS_WORDS",
-    "UNIT_STATUS",
     "Difference",
     "award_titles",
     "criteria_with_depth",
@@ -30,30 +29,46 @@ __all__ = [
     "differences",
     "key_words",
     "natural_order",
+    "stage_words",
+    "status_words",
     "summary_columns",
+    "unit_status",
 ]
 
 #: Most criterion columns of the summary and the heat map before the second level is left out.
 MAX_CRITERION_COLUMNS = 30
-#: A trace line's status in words (nothing for a plain score).
-STATUS_WORDS = {
-    "scored": "",
-    "not_applicable": "không áp dụng",
-    "condition_not_met": "không phát sinh (điều kiện không thỏa)",
-    "waived": "được miễn",
-    "forfeited": "mất điểm cả tiêu chí",
-    "error": "lỗi khi chấm",
-    "overridden": "điểm thống nhất thay cho điểm theo quy định",
-}
-#: The ranking keys in words.
-_KEY_WORDS = {"total": "tổng điểm", "percent": "tỷ lệ %", "deductions": "điểm trừ ít hơn"}
-#: A unit's status in words.
-UNIT_STATUS = {
-    "scored": "Đã xếp hạng",
-    "not_classified": "Không xếp loại",
-    "error": "Lỗi khi chấm",
-    "rejected": "Không chấm được (bài nộp sai)",
-}
+
+
+def status_words() -> dict[str, str]:
+    """A trace line's status in words (nothing for a plain score), in the call's language."""
+    return {
+        "scored": "",
+        "not_applicable": pgettext("report", "not applicable"),
+        "condition_not_met": pgettext("report", "did not happen (condition not met)"),
+        "waived": pgettext("report", "waived"),
+        "forfeited": pgettext("report", "the whole criterion forfeited"),
+        "error": pgettext("report", "error while scoring"),
+        "overridden": pgettext("report", "agreed score in place of the rule's score"),
+    }
+
+
+def _key_words() -> dict[str, str]:
+    """The ranking keys in words."""
+    return {
+        "total": pgettext("report", "total points"),
+        "percent": pgettext("report", "percentage"),
+        "deductions": pgettext("report", "fewer deductions"),
+    }
+
+
+def unit_status() -> dict[str, str]:
+    """A unit's status in words, in the call's language."""
+    return {
+        "scored": pgettext("report", "Ranked"),
+        "not_classified": pgettext("report", "Not classified"),
+        "error": pgettext("report", "Error while scoring"),
+        "rejected": pgettext("report", "Not scored (invalid submission)"),
+    }
 
 
 def criteria_with_depth(compiled: CompiledRuleset) -> list[tuple[Criterion, int]]:
@@ -80,10 +95,10 @@ def key_words(name: str | None) -> str:
     if name is None:
         return ""
     if name == "tie":
-        return "đồng hạng"
+        return pgettext("report", "tied")
     if name.startswith("score:"):
-        return f"điểm {name.removeprefix('score:')}"
-    return _KEY_WORDS.get(name, name)
+        return pgettext("report", "points of {item}").format(item=name.removeprefix("score:"))
+    return _key_words().get(name, name)
 
 
 def award_titles(result: ClusterResult, unit: UnitScore) -> list[str]:
@@ -134,20 +149,23 @@ def natural_order(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in pieces)
 
 
-#: A review stage in words.
-STAGE_WORDS = {
-    "self_assessment": "tự đánh giá",
-    "appraisal": "thẩm định",
-    "cross_check": "chấm chéo",
-    "agreed": "thống nhất",
-}
+def stage_words() -> dict[str, str]:
+    """A review stage in words, in the call's language."""
+    return {
+        "self_assessment": pgettext("report", "self-assessment"),
+        "appraisal": pgettext("report", "appraisal"),
+        "cross_check": pgettext("report", "cross-check"),
+        "agreed": pgettext("report", "agreed"),
+    }
 
 
 def decided(departure: Departure) -> str:
     """Who decided an agreed value, at which stage and when, why, and the evidence."""
-    stage = STAGE_WORDS.get(departure.stage or "", departure.stage or "")
+    stage = stage_words().get(departure.stage or "", departure.stage or "")
     who = f"{departure.reviewer} ({stage}, {departure.at})" if departure.reviewer else ""
     text = f"{who}: {departure.reason}" if departure.reason else who
     if departure.evidence:
-        text += f"; minh chứng: {', '.join(departure.evidence)}"
+        text += pgettext("report", "; evidence: {evidence}").format(
+            evidence=", ".join(departure.evidence)
+        )
     return text

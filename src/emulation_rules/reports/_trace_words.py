@@ -175,7 +175,14 @@ _SHAPES = tuple(
         "every",
         "start",
     )
-) + (("rank", r"\d+|None"), ("count", r"\d+"), ("limit", r"\d+|None"))
+) + (
+    ("rank", r"\d+|None"),
+    ("count", r"\d+"),
+    ("limit", r"\d+|None"),
+    # a review's stage and date hold no comma nor bracket: a reviewer's name may ("X (head), Y")
+    ("stage", r"[^(),]+"),
+    ("at", r"[^(),]+"),
+)
 #: The placeholders that hold a guide's or a reviewer's own text: shown as written.
 _KEPT = frozenset(
     {

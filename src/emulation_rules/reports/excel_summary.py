@@ -9,6 +9,9 @@ holds it exactly (at most 15 significant digits, and the float gives the same de
 otherwise the cell holds the number rounded to 15 significant digits, shown with 4 places and
 "…", and its exact decimal is the cell's comment, never lost.
 
+Its sheet names and fixed texts are in the language of the call (``--lang``; Vietnamese by
+default, the ``SHEET_*`` names and :data:`EXACT_PREFIX`); :func:`sheet_names` gives the names.
+
 The file is written by :mod:`._xlsx` (no openpyxl needed, well under 2 s for 1,000 units);
 :func:`summary_workbook` reads it back with openpyxl for callers that want the workbook object.
 """
@@ -21,15 +24,17 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.i18n import pgettext
 from emulation_rules.inputs.excel import LINE_HEIGHT, excel_value, require_openpyxl, text_height
 from emulation_rules.reports._cells import (
-    UNIT_STATUS,
     award_titles,
     criteria_with_depth,
     decided,
     differences,
     summary_columns,
+    unit_status,
 )
+from emulation_rules.reports._trace_words import trace_text
 from emulation_rules.reports._xlsx import Book, Sheet, Style
 
 if TYPE_CHECKING:
@@ -50,16 +55,31 @@ __all__ = [
     "SHEET_INFO",
     "SHEET_SUMMARY",
     "SUMMARY_HEADER_ROW",
+    "sheet_names",
     "summary_bytes",
     "summary_workbook",
     "write_summary",
 ]
 
+#: The sheets' names in Vietnamese, the default language (:func:`sheet_names`: in the call's).
 SHEET_SUMMARY = "Bảng tổng hợp điểm"
 SHEET_AWARDS = "Khen thưởng"
 SHEET_DETAIL = "Chi tiết"
 SHEET_INFO = "Thông tin"
 SHEET_DIFFERENCES = "Chênh lệch"
+
+
+def sheet_names() -> tuple[str, str, str, str, str]:
+    """The sheets' names in the language of the call: summary, awards, detail, differences, info."""
+    return (
+        pgettext("report", "Score summary"),
+        pgettext("report", "Awards"),
+        pgettext("report", "Details"),
+        pgettext("report", "Differences"),
+        pgettext("report", "Information"),
+    )
+
+
 #: Row of the summary's column headers; the guide maxima are on the next row, units below.
 SUMMARY_HEADER_ROW = 5
 
@@ -83,16 +103,20 @@ def summary_workbook(compiled: CompiledRuleset, result: ClusterResult) -> Workbo
 def summary_bytes(compiled: CompiledRuleset, result: ClusterResult) -> bytes:
     """The Excel summary as the bytes of an .xlsx file; the same result gives the same bytes."""
     book = _Summary()
-    _summary_sheet(compiled, result, book, book.sheet(SHEET_SUMMARY))
-    _awards_sheet(result, book, book.sheet(SHEET_AWARDS))
-    _detail_sheet(compiled, result, book, book.sheet(SHEET_DETAIL))
-    _differences_sheet(result, book, book.sheet(SHEET_DIFFERENCES))
-    _info_sheet(compiled, result, book, book.sheet(SHEET_INFO))
-    title = f"Bảng tổng hợp điểm: {compiled.ruleset.title}"[:250]
+    summary, awards, detail, differing, info = sheet_names()
+    _summary_sheet(compiled, result, book, book.sheet(summary))
+    _awards_sheet(result, book, book.sheet(awards))
+    _detail_sheet(compiled, result, book, book.sheet(detail))
+    _differences_sheet(result, book, book.sheet(differing))
+    _info_sheet(compiled, result, book, book.sheet(info))
+    title = pgettext("report", "{heading}: {title}").format(
+        heading=summary, title=compiled.ruleset.title
+    )[:250]
     return book.to_bytes(title=title, identifier=compiled.digest)
 
 
-#: The display of a rounded number, and the start of the comment that holds its exact text.
+#: The display of a rounded number, and the start of the comment that holds its exact text
+#: (in Vietnamese, the default language).
 ROUNDED_FORMAT = '0.0000"…"'
 EXACT_PREFIX = "Giá trị chính xác: "
 _ROUNDING = Context(prec=15, rounding=ROUND_HALF_EVEN)
@@ -113,6 +137,8 @@ class _Summary(Book):
         self._numbers: dict[tuple[str, str], tuple[int | float, int, str | None]] = {}
         #: The same for the plain font, by decimal text alone (the detail sheet's cells).
         self.plain_numbers: dict[str, tuple[int | float, int, str | None]] = {}
+        #: The comment of a rounded number, in the language of the call.
+        self._exact_words = pgettext("report", "Exact value: {value}")
 
     def number(
         self, sheet: Sheet, row: int, column: int, value: Decimal | None, font: str = ""
@@ -129,7 +155,7 @@ class _Summary(Book):
         number, style, exact = self.numbers(value, font)
         sheet.put(row, column, number, style)
         if exact is not None:
-            sheet.note(row, column, exact)
+            sheet.note(row, column, self.exact_note(exact))
 
     def numbers(self, value: Decimal, font: str = "") -> tuple[int | float, int, str | None]:
         """The number written for ``value``, its style, and its exact text when rounded."""
@@ -142,7 +168,7 @@ class _Summary(Book):
             shown = decimal_text(value) if len(digits) > 16 else excel_value(value)
             if isinstance(shown, str):
                 style = self.style(Style(font=font, number_format=ROUNDED_FORMAT))
-                known = (float(_ROUNDING.plus(value)), style, f"{EXACT_PREFIX}{shown}")
+                known = (float(_ROUNDING.plus(value)), style, shown)
             else:
                 style = self.style(Style(font=font, number_format=_number_format(value)))
                 known = (shown, style, None)
@@ -150,6 +176,10 @@ class _Summary(Book):
             if not font:
                 self.plain_numbers[key[0]] = known
         return known
+
+    def exact_note(self, exact: str) -> str:
+        """The comment of a rounded number: its exact text, in the language of the call."""
+        return self._exact_words.format(value=exact)
 
     def header(self, sheet: Sheet, row: int, texts: tuple[str, ...] | list[str]) -> None:
         """A row of column headers: bold, on the blue fill, centred and wrapped."""
@@ -170,29 +200,32 @@ def _summary_sheet(
     guide = compiled.ruleset
     columns = summary_columns(compiled)
     small, wrap = book.style(_SMALL), book.style(_WRAP)
-    sheet.put(1, 1, "BẢNG TỔNG HỢP ĐIỂM THI ĐUA", book.style(_TITLE))
+    sheet.put(1, 1, pgettext("report", "EMULATION SCORE SUMMARY"), book.style(_TITLE))
     sheet.put(2, 1, guide.title, book.style(_BOLD))
-    identity = (
-        f"Hướng dẫn {guide.id}, phiên bản {guide.version}, kỳ {guide.period}; "
-        f"mã số {result.ruleset_digest}"
-    )
+    identity = pgettext(
+        "report", "Guide {id}, version {version}, period {period}; digest {digest}"
+    ).format(id=guide.id, version=guide.version, period=guide.period, digest=result.ruleset_digest)
     sheet.put(3, 1, identity, small)
-    header: list[str] = ["Hạng", "Mã đơn vị", "Tên đơn vị"]
+    header: list[str] = [
+        pgettext("report", "Rank"),
+        pgettext("report", "Unit code"),
+        pgettext("report", "Unit name"),
+    ]
     for ident, _depth in columns:
         node = compiled.nodes[ident]
         header.append(f"{ident}. {node.title}")
     header += [
-        "Tổng điểm",
-        "Tối đa",
-        "Tỷ lệ %",
-        "Xếp loại",
-        "Đề nghị khen thưởng",
-        "Ghi chú",
+        pgettext("report", "Total points"),
+        pgettext("report", "Maximum"),
+        pgettext("report", "Percentage"),
+        pgettext("report", "Class"),
+        pgettext("report", "Proposed awards"),
+        pgettext("report", "Remarks"),
     ]
     row = SUMMARY_HEADER_ROW
     book.header(sheet, row, header)
     row += 1
-    sheet.put(row, 3, "Điểm tối đa theo hướng dẫn", small)
+    sheet.put(row, 3, pgettext("report", "Maximum by the guide"), small)
     for offset, (ident, _depth) in enumerate(columns):
         book.number(sheet, row, 4 + offset, compiled.nodes[ident].max, "small")
     book.number(sheet, row, 4 + len(columns), guide.scale, "small")
@@ -222,14 +255,17 @@ def _summary_sheet(
         sheet.put(row, 2, rejected.unit_id)
         sheet.put(row, 3, rejected.name)
         reasons = "; ".join(i.render() for i in rejected.issues if i.severity == "error")
-        sheet.put(row, total_column + 5, f"{UNIT_STATUS['rejected']}: {reasons}", wrap)
+        sheet.put(row, total_column + 5, f"{unit_status()['rejected']}: {reasons}", wrap)
     row += 2
     sheet.put(
         row,
         1,
-        "Mọi số là giá trị chính xác, không làm tròn ngoài quy định của hướng dẫn. Số nào "
-        "Excel không lưu được chính xác (quá 15 chữ số có nghĩa) được ghi dưới dạng chữ. "
-        "“—”: tiêu chí không áp dụng cho đơn vị.",
+        pgettext(
+            "report",
+            "Every number is the exact value, rounded only where the guide says so. A number "
+            "Excel cannot hold exactly (more than 15 significant digits) is written as text. "
+            "“—”: the criterion does not apply to the unit.",
+        ),
         small,
     )
     sheet.widths.update({1: 7, 2: 18, 3: 42})
@@ -249,29 +285,34 @@ def _summary_sheet(
 
 def _unit_note(unit: UnitScore) -> str:
     notes: list[str] = []
+    status = unit_status()
     if unit.status == "not_classified":
-        notes.append(f"{UNIT_STATUS['not_classified']}: " + "; ".join(unit.reasons))
+        reasons = "; ".join(trace_text(r) for r in unit.reasons)
+        notes.append(f"{status['not_classified']}: {reasons}")
     elif unit.status == "error":
         errors = [i.render() for i in unit.issues if i.severity == "error"]
-        notes.append(f"{UNIT_STATUS['error']}: " + "; ".join(errors))
+        notes.append(f"{status['error']}: " + "; ".join(errors))
     if unit.status == "scored" and not unit.eligible:
-        notes.append("Không đủ điều kiện khen thưởng: " + "; ".join(unit.eligibility_reasons))
+        reasons = "; ".join(trace_text(r) for r in unit.eligibility_reasons)
+        notes.append(
+            pgettext("report", "Not eligible for an award: {reasons}").format(reasons=reasons)
+        )
     if unit.rank_decided_by == "tie":
-        notes.append("Đồng hạng")
+        notes.append(pgettext("report", "Tied"))
     return " ".join(notes)
 
 
 def _awards_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> None:
     header = (
-        "Hình thức khen thưởng",
-        "Chỉ tiêu",
-        "Cách tính chỉ tiêu",
-        "Biểu quyết",
-        "Mã đơn vị",
-        "Tên đơn vị",
-        "Hạng",
-        "Kết quả",
-        "Lý do",
+        pgettext("report", "Award"),
+        pgettext("report", "Quota"),
+        pgettext("report", "How the quota is worked out"),
+        pgettext("report", "Vote"),
+        pgettext("report", "Unit code"),
+        pgettext("report", "Unit name"),
+        pgettext("report", "Rank"),
+        pgettext("report", "Result"),
+        pgettext("report", "Reason"),
     )
     book.header(sheet, 1, header)
     wrap = book.style(_WRAP)
@@ -284,18 +325,20 @@ def _awards_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> None:
             values = (
                 award.title,
                 award.quota,
-                award.arithmetic,
-                award.vote,
+                trace_text(award.arithmetic),
+                trace_text(award.vote) if award.vote else award.vote,
                 decision.unit_id,
                 unit.name if unit else None,
                 unit.rank if unit else None,
-                "Đề nghị" if decision.awarded else "Không đề nghị",
-                decision.reason,
+                pgettext("report", "Proposed")
+                if decision.awarded
+                else pgettext("report", "Not proposed"),
+                trace_text(decision.reason),
             )
             for column, value in enumerate(values, start=1):
                 sheet.put(row, column, value, wrap)
     if not result.awards:
-        sheet.put(2, 1, "Hướng dẫn không quy định khen thưởng.")
+        sheet.put(2, 1, pgettext("report", "The guide sets no award."))
     sheet.widths.update(enumerate((34, 9, 40, 40, 18, 36, 7, 14, 60), start=1))
     sheet.freeze = "A2"
     sheet.title_rows = "1:1"
@@ -305,13 +348,19 @@ def _detail_sheet(
     compiled: CompiledRuleset, result: ClusterResult, book: _Summary, sheet: Sheet
 ) -> None:
     units = [u for u in result.units if u.status != "error"]
-    book.header(sheet, 1, ["Mã tiêu chí", "Tiêu chí", "Tối đa"] + [u.unit_id for u in units])
+    columns = [
+        pgettext("report", "Criterion code"),
+        pgettext("report", "Criterion"),
+        pgettext("report", "Maximum"),
+    ]
+    book.header(sheet, 1, columns + [u.unit_id for u in units])
     small, bold = book.style(_SMALL), book.style(_BOLD)
-    sheet.put(2, 2, "Tên đơn vị", small)
+    sheet.put(2, 2, pgettext("report", "Unit name"), small)
     for offset, unit in enumerate(units):
         sheet.put(2, 4 + offset, unit.name, small)
     values = [(dict(u.items), u.not_applicable) for u in units]
     known = book.plain_numbers
+    note = book.exact_note
     row = 2
     for criterion, depth in criteria_with_depth(compiled):
         row += 1
@@ -329,10 +378,10 @@ def _detail_sheet(
                 number, style, exact = known.get(str(value)) or book.numbers(value)
                 line[column] = (number, style)
                 if exact is not None:
-                    sheet.note(row, column, exact)
+                    sheet.note(row, column, note(exact))
     row += 1
     sheet.put(row, 1, "TOTAL")
-    sheet.put(row, 2, "Tổng điểm", bold)
+    sheet.put(row, 2, pgettext("report", "Total points"), bold)
     book.number(sheet, row, 3, compiled.ruleset.scale)
     for column, unit in enumerate(units, start=4):
         book.number(sheet, row, column, unit.total)
@@ -343,13 +392,13 @@ def _detail_sheet(
 
 def _differences_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> None:
     header = (
-        "Mã đơn vị",
-        "Tên đơn vị",
-        "Tiêu chí",
-        "Tự chấm",
-        "Tính theo hướng dẫn",
-        "Thống nhất",
-        "Người quyết định, lý do",
+        pgettext("report", "Unit code"),
+        pgettext("report", "Unit name"),
+        pgettext("report", "Criterion"),
+        pgettext("report", "Self-score"),
+        pgettext("report", "By the guide"),
+        pgettext("report", "Agreed"),
+        pgettext("report", "Decided by, reason"),
     )
     book.header(sheet, 1, header)
     wrap = book.style(_WRAP)
@@ -364,12 +413,12 @@ def _differences_sheet(result: ClusterResult, book: _Summary, sheet: Sheet) -> N
             book.number(sheet, row, 6, item.final)
             sheet.put(row, 7, decided(item.departure), wrap)
     if not rows:
-        sheet.put(
-            2,
-            1,
-            "Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác điểm tính "
-            "theo hướng dẫn.",
+        none = pgettext(
+            "report",
+            "No criterion has a self-score or an agreed score that differs from the score by "
+            "the guide.",
         )
+        sheet.put(2, 1, none)
     sheet.widths.update(enumerate((18, 36, 12, 12, 14, 12, 70), start=1))
     sheet.freeze = "A2"
     sheet.title_rows = "1:1"
@@ -380,19 +429,22 @@ def _info_sheet(
 ) -> None:
     guide = compiled.ruleset
     facts = (
-        ("Tên hướng dẫn", guide.title),
-        ("Mã hướng dẫn", guide.id),
-        ("Phiên bản", guide.version),
-        ("Kỳ chấm điểm", guide.period),
-        ("Cơ quan ban hành", guide.issuer),
-        ("Số văn bản", guide.document),
-        ("Thang điểm", decimal_text(guide.scale)),
-        ("Mã số của hướng dẫn (digest)", result.ruleset_digest),
-        ("Mã số tệp hướng dẫn", result.ruleset_source_digest),
-        ("Ngày đánh giá (as of)", result.as_of.isoformat() if result.as_of else None),
-        ("Phần mềm", f"emulation-rules {result.engine_version}"),
-        ("Số đơn vị đã chấm", str(len(result.units))),
-        ("Số đơn vị không chấm được", str(len(result.rejected))),
+        (pgettext("report", "Guide title"), guide.title),
+        (pgettext("report", "Guide code"), guide.id),
+        (pgettext("report", "Version"), guide.version),
+        (pgettext("report", "Scoring period"), guide.period),
+        (pgettext("report", "Issued by"), guide.issuer),
+        (pgettext("report", "Document number"), guide.document),
+        (pgettext("report", "Scale"), decimal_text(guide.scale)),
+        (pgettext("report", "Guide digest (digest)"), result.ruleset_digest),
+        (pgettext("report", "Guide file digest"), result.ruleset_source_digest),
+        (
+            pgettext("report", "Evaluated as of (as of)"),
+            result.as_of.isoformat() if result.as_of else None,
+        ),
+        (pgettext("report", "Software"), f"emulation-rules {result.engine_version}"),
+        (pgettext("report", "Units scored"), str(len(result.units))),
+        (pgettext("report", "Units that could not be scored"), str(len(result.rejected))),
     )
     bold = book.style(_BOLD)
     for row, (label, value) in enumerate(facts, start=1):

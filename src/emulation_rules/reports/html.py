@@ -11,6 +11,11 @@ With reviews (``score(..., reviews=...)``, ``--reviews FILE``) the values shown 
 ones; every item whose agreed value departs from the written rule is listed with who decided it,
 when and why, and highlighted in the unit's explanation, as is every item whose self-score
 ("điểm tự chấm") differs from the final value.
+
+Its fixed texts are in the language of the call (``--lang``, :mod:`emulation_rules._support.i18n`;
+Vietnamese by default, ``<html lang>`` says which), and so are the engine's texts it shows
+(rules, notes, award decisions: :func:`~emulation_rules.reports._trace_words.trace_text`); the
+guide's, the units' and the reviewers' own texts stay as written, numbers the Vietnamese way.
 """
 
 from __future__ import annotations
@@ -26,19 +31,21 @@ from typing import TYPE_CHECKING, Any
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.display import MINUS, vn_number, vn_numbers_in
 from emulation_rules._support.files import write_atomic
+from emulation_rules._support.i18n import LANGUAGES, language, pgettext, use_language
 from emulation_rules._version import __version__
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.guide.model import CONSTRUCTS
 from emulation_rules.reports._cells import (
-    STAGE_WORDS,
-    STATUS_WORDS,
-    UNIT_STATUS,
     award_titles,
     decided,
     differences,
     key_words,
+    stage_words,
+    status_words,
     summary_columns,
+    unit_status,
 )
+from emulation_rules.reports._trace_words import trace_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -55,6 +62,16 @@ DISPLAY_PLACES = 4
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _tag_raw(name: str, markup: str) -> str:
+    """``markup`` (already HTML) in an element ``name`` without attributes."""
+    return f"<{name}>{markup}</{name}>"
+
+
+def _tag(name: str, text: str) -> str:
+    """``text`` escaped, in an element ``name`` without attributes: ``<h2>…</h2>``."""
+    return f"<{name}>{_e(text)}</{name}>"
 
 
 def _num(value: Decimal | None) -> str:
@@ -111,9 +128,22 @@ def vn_text(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _rule_text(rule: str) -> str:
-    """A rule's text with its numbers the Vietnamese way (the same rules recur in every unit)."""
-    return _e(vn_numbers_in(rule))
+def _rule_text(rule: str, lang: str) -> str:
+    """A rule's text in ``lang`` with its numbers the Vietnamese way (it recurs in every unit).
+
+    ``lang`` is the language of the call (:func:`~emulation_rules._support.i18n.language`):
+    the cache keeps each language's text apart.
+    """
+    return _e(vn_numbers_in(_said(rule, lang)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _said(text: str, lang: str) -> str:
+    """An engine's text of a trace (a note, a fact's name) in ``lang`` (they recur too)."""
+    if lang == "vi":  # the engine writes them in Vietnamese
+        return text
+    with use_language(lang):
+        return trace_text(text)
 
 
 def _shortened(value: Decimal) -> str:
@@ -122,11 +152,22 @@ def _shortened(value: Decimal) -> str:
     return _rounded(value) if len(exact.partition(".")[2]) > DISPLAY_PLACES else exact
 
 
-def _value_text(value: Any) -> str:
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _value_words(lang: str) -> tuple[str, str, str]:
+    """The words for an input that does not apply, true and false, in ``lang`` (they recur)."""
+    with use_language(lang):
+        return (
+            pgettext("report", "not applicable"),
+            pgettext("report", "yes"),
+            pgettext("report", "no"),
+        )
+
+
+def _value_text(value: Any, lang: str) -> str:
     if value is NOT_APPLICABLE:
-        return "không áp dụng"
+        return _value_words(lang)[0]
     if isinstance(value, bool):
-        return "có" if value else "không"
+        return _value_words(lang)[1 if value else 2]
     if isinstance(value, Decimal):
         return vn_text(decimal_text(value))
     if isinstance(value, dt.date):
@@ -274,7 +315,7 @@ _Paging = tuple[list[str], list[list["UnitScore"]], dict[str, str]]
 def _head(title: str) -> list[str]:
     return [
         "<!doctype html>",
-        '<html lang="vi">',
+        f'<html lang="{language()}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -286,41 +327,50 @@ def _head(title: str) -> list[str]:
 
 
 def _footer() -> str:
-    return (
-        f"</main><footer>Tạo bởi emulation-rules {_e(__version__)}. Mọi số là số thập phân "
-        "chính xác; "
-        "chỉ làm tròn ở nơi hướng dẫn quy định. Số dài hiển thị 4 chữ số thập phân và dấu …; "
-        "giá trị chính xác hiện khi đưa chuột vào.</footer>"
+    words = pgettext(
+        "report",
+        "Made by emulation-rules {version}. Every number is an exact decimal; rounded only where "
+        "the guide says so. A long number shows 4 decimal places and …; the exact value shows "
+        "when the pointer rests on it.",
     )
+    return f"</main><footer>{words.format(version=_e(__version__))}</footer>"
 
 
 def _report_page(compiled: CompiledRuleset, result: ClusterResult, paging: _Paging | None) -> str:
     guide = compiled.ruleset
-    parts = _head(f"Bảng tổng hợp điểm thi đua: {guide.title}")
+    heading = pgettext("report", "Emulation score summary")
+    parts = _head(
+        pgettext("report", "{heading}: {title}").format(heading=heading, title=guide.title)
+    )
     parts += [
         "<header>",
-        "<h1>Bảng tổng hợp điểm thi đua</h1>",
+        f"<h1>{_e(heading)}</h1>",
         f'<p class="guide-title">{_e(guide.title)}</p>',
         '<dl class="meta">',
     ]
     facts = (
-        ("Hướng dẫn", guide.id),
-        ("Phiên bản", guide.version),
-        ("Kỳ chấm điểm", guide.period),
-        ("Cơ quan ban hành", guide.issuer),
-        ("Số văn bản", guide.document),
-        ("Thang điểm", vn_text(decimal_text(guide.scale))),
-        ("Mã số hướng dẫn", result.ruleset_digest),
-        ("Ngày đánh giá", result.as_of.isoformat() if result.as_of else None),
+        (pgettext("report", "Guide"), guide.id),
+        (pgettext("report", "Version"), guide.version),
+        (pgettext("report", "Scoring period"), guide.period),
+        (pgettext("report", "Issued by"), guide.issuer),
+        (pgettext("report", "Document number"), guide.document),
+        (pgettext("report", "Scale"), vn_text(decimal_text(guide.scale))),
+        (pgettext("report", "Guide digest"), result.ruleset_digest),
+        (pgettext("report", "Evaluated as of"), result.as_of.isoformat() if result.as_of else None),
     )
     parts.extend(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts if v)
     parts.append("</dl>")
-    parts.append(
-        '<nav><a href="#xep-hang">Xếp hạng</a><a href="#bieu-do">Biểu đồ</a>'
-        '<a href="#ban-do-nhiet">Điểm từng tiêu chí</a><a href="#khen-thuong">Khen thưởng</a>'
-        '<a href="#khong-xep-hang">Không xếp hạng</a><a href="#chenh-lech">Chênh lệch</a>'
-        '<a href="#giai-trinh">Giải trình</a></nav>'
+    sections = (
+        ("xep-hang", pgettext("report", "Ranking")),
+        ("bieu-do", pgettext("report", "Chart")),
+        ("ban-do-nhiet", pgettext("report", "Points by criterion")),
+        ("khen-thuong", pgettext("report", "Awards")),
+        ("khong-xep-hang", pgettext("report", "Not ranked")),
+        ("chenh-lech", pgettext("report", "Differences")),
+        ("giai-trinh", pgettext("report", "Explanations")),
     )
+    links = "".join(f'<a href="#{anchor}">{_e(text)}</a>' for anchor, text in sections)
+    parts.append(f"<nav>{links}</nav>")
     parts.append("</header>")
     parts.append("<main>")
     where = paging[2] if paging is not None else {}
@@ -332,7 +382,7 @@ def _report_page(compiled: CompiledRuleset, result: ClusterResult, paging: _Pagi
     parts.extend(_departures_section(result, where))
     if paging is None:
         parts.append('<section id="giai-trinh">')
-        parts.append("<h2>Giải trình từng đơn vị</h2>")
+        parts.append(_tag("h2", pgettext("report", "Explanation of each unit")))
         parts.extend(_explanations(compiled, result.units))
         parts.append("</section>")
     else:
@@ -346,25 +396,34 @@ def _explanation_index(paging: _Paging) -> list[str]:
     files, chunks, _ = paging
     out = [
         '<section id="giai-trinh">',
-        "<h2>Giải trình từng đơn vị</h2>",
-        (
-            f'<p class="note">Giải trình của {len(chunks[0])} đơn vị mỗi trang; bấm tên đơn vị '
-            "trong bảng xếp hạng để mở giải trình của đơn vị đó.</p>"
-        ),
+        _tag("h2", pgettext("report", "Explanation of each unit")),
+        '<p class="note">'
+        + pgettext(
+            "report",
+            "The explanations of {count} units on each page; click a unit's name in the "
+            "ranking to open its explanation.",
+        ).format(count=len(chunks[0]))
+        + "</p>",
         '<ul class="pages">',
     ]
     for file, chunk in zip(files, chunks, strict=True):
         first, last = chunk[0], chunk[-1]
         out.append(
-            f'<li><a href="{_e(file)}">Trang {files.index(file) + 1}: {_e(_who(first))} … '
-            f"{_e(_who(last))}</a></li>"
+            f'<li><a href="{_e(file)}">'
+            + pgettext("report", "Page {page}: {first} … {last}").format(
+                page=files.index(file) + 1, first=_e(_who(first)), last=_e(_who(last))
+            )
+            + "</a></li>"
         )
     out.extend(["</ul>", "</section>"])
     return out
 
 
 def _who(unit: UnitScore) -> str:
-    head = f"hạng {unit.rank}" if unit.rank is not None else UNIT_STATUS[unit.status].lower()
+    if unit.rank is not None:
+        head = pgettext("report", "rank {rank}").format(rank=unit.rank)
+    else:
+        head = unit_status()[unit.status].lower()
     return f"{unit.name} ({head})"
 
 
@@ -376,13 +435,20 @@ def _explanation_page(
     report: str,
 ) -> str:
     guide = compiled.ruleset
-    heading = f"Giải trình từng đơn vị, trang {index + 1}/{len(files)}"
-    parts = _head(f"{heading}: {guide.title}")
-    links = [f'<a href="{_e(report)}">Bảng tổng hợp điểm</a>']
+    heading = pgettext("report", "Explanation of each unit, page {page}/{pages}").format(
+        page=index + 1, pages=len(files)
+    )
+    parts = _head(
+        pgettext("report", "{heading}: {title}").format(heading=heading, title=guide.title)
+    )
+    summary = _e(pgettext("report", "Score summary"))
+    links = [f'<a href="{_e(report)}">{summary}</a>']
     if index > 0:
-        links.append(f'<a href="{_e(files[index - 1])}" rel="prev">Trang trước</a>')
+        previous = _e(pgettext("report", "Previous page"))
+        links.append(f'<a href="{_e(files[index - 1])}" rel="prev">{previous}</a>')
     if index + 1 < len(files):
-        links.append(f'<a href="{_e(files[index + 1])}" rel="next">Trang sau</a>')
+        following = _e(pgettext("report", "Next page"))
+        links.append(f'<a href="{_e(files[index + 1])}" rel="next">{following}</a>')
     parts += [
         "<header>",
         f"<h1>{_e(heading)}</h1>",
@@ -417,15 +483,23 @@ def _accessible(page: str) -> str:
 
 
 def _ranking_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
+    columns = (
+        pgettext("report", "Rank"),
+        pgettext("report", "Unit code"),
+        pgettext("report", "Unit"),
+        pgettext("report", "Total points"),
+        pgettext("report", "Maximum"),
+        pgettext("report", "Percentage"),
+        pgettext("report", "Class"),
+        pgettext("report", "Proposed awards"),
+        pgettext("report", "Rank decided by"),
+    )
+    caption = pgettext("report", "Ranking of the scored units")
     out = [
         '<section id="xep-hang">',
-        "<h2>Xếp hạng</h2>",
-        '<table class="ranking"><caption>Xếp hạng các đơn vị được chấm điểm</caption>',
-        (
-            "<thead><tr><th>Hạng</th><th>Mã đơn vị</th><th>Đơn vị</th><th>Tổng điểm</th>"
-            "<th>Tối đa</th><th>Tỷ lệ %</th><th>Xếp loại</th><th>Đề nghị khen thưởng</th>"
-            "<th>Phân hạng theo</th></tr></thead>"
-        ),
+        _tag("h2", pgettext("report", "Ranking")),
+        f'<table class="ranking"><caption>{_e(caption)}</caption>',
+        "<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in columns) + "</tr></thead>",
         "<tbody>",
     ]
     ranked = [u for u in result.units if u.status == "scored"]
@@ -440,10 +514,13 @@ def _ranking_section(result: ClusterResult, where: Mapping[str, str]) -> list[st
         )
     out.extend(["</tbody>", "</table>"])
     if not ranked:
-        out.append('<p class="note">Không có đơn vị nào được xếp hạng.</p>')
+        nobody = _e(pgettext("report", "No unit is ranked."))
+        out.append(f'<p class="note">{nobody}</p>')
+    tied = pgettext(
+        "report", "Tied at rank {rank}: {units} (no ranking key of the guide separates them)."
+    )
     out.extend(
-        f'<p class="warn">Đồng hạng {_e(tie.rank)}: {_e(", ".join(tie.unit_ids))} '
-        "(không tiêu chí phân hạng nào của hướng dẫn tách được).</p>"
+        f'<p class="warn">{tied.format(rank=_e(tie.rank), units=_e(", ".join(tie.unit_ids)))}</p>'
         for tie in result.ties
     )
     out.append("</section>")
@@ -456,16 +533,20 @@ def _chart_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str
     values = [(u, (u.percent if by_percent else u.total) or Decimal(0)) for u in ranked]
     reference = Decimal(100) if by_percent else compiled.ruleset.scale
     top = max([reference, *(v for _, v in values)])
-    what = "tỷ lệ % so với điểm tối đa áp dụng" if by_percent else "tổng điểm"
+    if by_percent:
+        what = pgettext("report", "percentage of the applicable maximum")
+    else:
+        what = pgettext("report", "total points")
     label_width, bar_width, row_height = 400, 560, 30
     width = label_width + bar_width + 110
     height = row_height * len(values) + 40
+    chart_label = pgettext("report", "Chart of the {what} of the units").format(what=what)
     out = [
         '<section id="bieu-do">',
-        f"<h2>Biểu đồ {_e(what)}</h2>",
+        _tag("h2", pgettext("report", "Chart of the {what}").format(what=what)),
         (
             f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-            f'role="img" aria-label="Biểu đồ {_e(what)} của các đơn vị">'
+            f'role="img" aria-label="{_e(chart_label)}">'
         ),
     ]
     for index, (unit, value) in enumerate(values):
@@ -517,28 +598,36 @@ def _short(text: str, size: int) -> str:
 def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]:
     columns = summary_columns(compiled)
     units = [u for u in result.units if u.status != "error"]
+    heat_caption = pgettext(
+        "report",
+        "Each unit's points on each criterion; the greener a cell, the nearer the maximum",
+    )
+    not_applicable = _e(pgettext("report", "not applicable"))
+    region = _e(pgettext("report", "Heat map"))
     out = [
         '<section id="ban-do-nhiet">',
-        "<h2>Điểm từng tiêu chí (bản đồ nhiệt)</h2>",
+        _tag("h2", pgettext("report", "Points by criterion (heat map)")),
         (
-            '<div class="scroll" tabindex="0" role="region" aria-label="Bản đồ nhiệt">'
-            '<table class="heat"><caption>Điểm của từng đơn vị theo từng tiêu chí; ô càng xanh '
-            "càng gần điểm tối đa</caption>"
+            '<div class="scroll" tabindex="0" role="region" '
+            f'aria-label="{region}">'
+            f'<table class="heat"><caption>{_e(heat_caption)}</caption>'
         ),
-        "<thead><tr><th>Hạng</th><th>Đơn vị</th>",
+        "<thead><tr>"
+        + _tag("th", pgettext("report", "Rank"))
+        + _tag("th", pgettext("report", "Unit")),
     ]
     for ident, depth in columns:
         node = compiled.nodes[ident]
         cls = ' class="sub"' if depth else ""
         maximum = f"<br>({_vn(node.max)})" if node.max is not None else ""
         out.append(f'<th{cls} title="{_e(node.title)}">{_e(ident)}{maximum}</th>')
-    out.append("<th>Tổng</th></tr></thead><tbody>")
+    out.append(_tag("th", pgettext("report", "Total")) + "</tr></thead><tbody>")
     for unit in units:
         row = [f'<tr><td>{_e(unit.rank or "")}</td><td class="unit">{_e(unit.name)}</td>']
         for ident, _depth in columns:
             node = compiled.nodes[ident]
             if ident in unit.not_applicable or ident not in unit.items:
-                row.append('<td class="na" title="không áp dụng">—</td>')
+                row.append(f'<td class="na" title="{not_applicable}">—</td>')
                 continue
             value = unit.items[ident]
             shown = _shortened(value)
@@ -554,11 +643,16 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
     out.extend(
         [
             "</tbody></table></div>",
-            (
-                '<p class="legend">Màu theo tỷ lệ điểm đạt so với điểm tối đa của tiêu chí: đỏ (0) '
-                "→ vàng → xanh (đạt tối đa); điểm cộng, điểm trừ không có tối đa: xanh nếu cộng, đỏ"
-                " nếu trừ; “—”: không áp dụng.</p>"
-            ),
+            '<p class="legend">'
+            + _e(
+                pgettext(
+                    "report",
+                    "The colour follows the points earned against the criterion's maximum: red "
+                    "(0) → yellow → green (the maximum); bonuses and deductions without a "
+                    "maximum: green when added, red when deducted; “—”: not applicable.",
+                )
+            )
+            + "</p>",
             "</section>",
         ]
     )
@@ -566,78 +660,100 @@ def _heat_section(compiled: CompiledRuleset, result: ClusterResult) -> list[str]
 
 
 def _awards_section(result: ClusterResult) -> list[str]:
-    out = ['<section id="khen-thuong">', "<h2>Đề nghị khen thưởng</h2>"]
+    heading = _e(pgettext("report", "Proposed awards"))
+    out = ['<section id="khen-thuong">', f"<h2>{heading}</h2>"]
     if not result.awards:
-        out.append('<p class="note">Hướng dẫn không quy định khen thưởng.</p>')
+        none = _e(pgettext("report", "The guide sets no award."))
+        out.append(f'<p class="note">{none}</p>')
     names = {u.unit_id: u.name for u in result.units}
     for award in result.awards:
         out.append(f'<div class="award" id="award-{_e(award.id)}">')
         out.append(f"<h3>{_e(award.title)}</h3>")
-        out.append(f'<p>Chỉ tiêu: <span class="arith">{_e(award.arithmetic)}</span></p>')
+        arithmetic = f'<span class="arith">{_e(trace_text(award.arithmetic))}</span>'
+        quota = pgettext("report", "Quota: {arithmetic}").format(arithmetic=arithmetic)
+        out.append(f"<p>{quota}</p>")
         if award.vote:
-            out.append(f'<p>Biểu quyết: <span class="arith">{_e(award.vote)}</span></p>')
+            vote = f'<span class="arith">{_e(trace_text(award.vote))}</span>'
+            voted = pgettext("report", "Vote: {vote}").format(vote=vote)
+            out.append(f"<p>{voted}</p>")
         if award.awarded:
             shown = ", ".join(f"{names.get(u, u)} ({u})" for u in award.awarded)
-            out.append(f'<p class="yes">Đề nghị: {_e(shown)}</p>')
+            proposed = pgettext("report", "Proposed: {units}").format(units=shown)
+            out.append(f'<p class="yes">{_e(proposed)}</p>')
         else:
-            out.append('<p class="no">Không có đơn vị được đề nghị.</p>')
+            nobody = _e(pgettext("report", "No unit is proposed."))
+            out.append(f'<p class="no">{nobody}</p>')
         out.append("<ul>")
         for decision in award.decisions:
             cls = "yes" if decision.awarded else "no"
-            verdict = "Đề nghị" if decision.awarded else "Không đề nghị"
+            verdict = (
+                pgettext("report", "Proposed")
+                if decision.awarded
+                else pgettext("report", "Not proposed")
+            )
             out.append(
-                f'<li><span class="{cls}">{verdict}</span> '
-                f"{_e(names.get(decision.unit_id, decision.unit_id))}: {_e(decision.reason)}</li>"
+                f'<li><span class="{cls}">{_e(verdict)}</span> '
+                f"{_e(names.get(decision.unit_id, decision.unit_id))}: "
+                f"{_e(trace_text(decision.reason))}</li>"
             )
         out.extend(["</ul>", "</div>"])
     next_year = result.cluster.next_year if result.cluster else None
     if next_year and next_year.head:
-        out.append(f"<p>Cụm trưởng năm sau: {_e(names.get(next_year.head, next_year.head))}</p>")
+        head = names.get(next_year.head, next_year.head)
+        said = pgettext("report", "Cluster head next year: {unit}").format(unit=head)
+        out.append(f"<p>{_e(said)}</p>")
     if next_year and next_year.deputies:
         deputies = ", ".join(names.get(d, d) for d in next_year.deputies)
-        out.append(f"<p>Cụm phó năm sau: {_e(deputies)}</p>")
+        said = pgettext("report", "Cluster deputies next year: {units}").format(units=deputies)
+        out.append(f"<p>{_e(said)}</p>")
     out.append("</section>")
     return out
 
 
 def _unranked_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
-    out = ['<section id="khong-xep-hang">', "<h2>Đơn vị không xếp hạng, không khen thưởng</h2>"]
+    heading = _e(pgettext("report", "Units not ranked, not awarded"))
+    out = ['<section id="khong-xep-hang">', f"<h2>{heading}</h2>"]
+    status = unit_status()
     others = [u for u in result.units if u.status != "scored"]
     ineligible = [u for u in result.units if u.status == "scored" and not u.eligible]
     if not (others or result.rejected or ineligible):
-        out.append('<p class="note">Mọi đơn vị đều được chấm và xếp hạng.</p>')
+        every = _e(pgettext("report", "Every unit is scored and ranked."))
+        out.append(f'<p class="note">{every}</p>')
     out.append("<ul>")
     for unit in others:
         if unit.status == "not_classified":
-            reasons = "; ".join(unit.reasons)
+            reasons = "; ".join(trace_text(r) for r in unit.reasons)
+            said = pgettext("report", "{status}, total {total}. Reason: {reasons}").format(
+                status=_e(status["not_classified"]), total=_num(unit.total), reasons=_e(reasons)
+            )
             out.append(
                 f'<li class="unranked"><b>{_link(unit, where)}</b> ({_e(unit.unit_id)}): '
-                f"{UNIT_STATUS['not_classified']}, tổng {_num(unit.total)}. "
-                f"Lý do: {_e(reasons)}</li>"
+                f"{said}</li>"
             )
         else:
             errors = "; ".join(i.render() for i in unit.issues if i.severity == "error")
             out.append(
                 f'<li class="unranked"><b>{_link(unit, where)}</b> ({_e(unit.unit_id)}): '
-                f"{UNIT_STATUS['error']}. {_e(errors)}</li>"
+                f"{_e(status['error'])}. {_e(errors)}</li>"
             )
     for rejected in result.rejected:
         errors = "; ".join(i.render() for i in rejected.issues if i.severity == "error")
         out.append(
             f'<li class="unranked"><b>{_e(rejected.name or rejected.unit_id)}</b> '
-            f"({_e(rejected.unit_id)}): {UNIT_STATUS['rejected']}. {_e(errors)}</li>"
+            f"({_e(rejected.unit_id)}): {_e(status['rejected'])}. {_e(errors)}</li>"
         )
     for unit in ineligible:
-        reasons = "; ".join(unit.eligibility_reasons)
+        reasons = "; ".join(trace_text(r) for r in unit.eligibility_reasons)
+        said = pgettext("report", "not eligible for an award. Reason: {reasons}")
         out.append(
-            f"<li><b>{_e(unit.name)}</b> ({_e(unit.unit_id)}): không đủ điều kiện khen thưởng."
-            f" Lý do: {_e(reasons)}</li>"
+            f"<li><b>{_e(unit.name)}</b> ({_e(unit.unit_id)}): "
+            f"{said.format(reasons=_e(reasons))}</li>"
         )
     out.append("</ul>")
     warnings = [i for u in result.units for i in u.issues if i.severity == "warning"]
     warnings += [i for i in result.issues if i.severity == "warning" and i.code != "tie-unresolved"]
     if warnings:
-        out.append("<h3>Lưu ý</h3><ul>")
+        out.append(_tag("h3", pgettext("report", "Notes")) + "<ul>")
         out.extend(f'<li class="warn">{_e(i.render())}</li>' for i in warnings)
         out.append("</ul>")
     out.append("</section>")
@@ -652,20 +768,34 @@ def _link(unit: UnitScore, where: Mapping[str, str]) -> str:
 
 def _departures_section(result: ClusterResult, where: Mapping[str, str]) -> list[str]:
     rows = differences(result)
-    out = ['<section id="chenh-lech">', "<h2>Chênh lệch: điểm tự chấm, điểm thống nhất</h2>"]
+    heading = _e(pgettext("report", "Differences: self-scores, agreed scores"))
+    out = ['<section id="chenh-lech">', f"<h2>{heading}</h2>"]
     if not rows:
-        out.append(
-            '<p class="note">Không có tiêu chí nào mà điểm tự chấm hoặc điểm thống nhất khác '
-            "điểm tính theo hướng dẫn.</p>"
+        none = pgettext(
+            "report",
+            "No criterion has a self-score or an agreed score that differs from the score by "
+            "the guide.",
         )
+        out.append(f'<p class="note">{_e(none)}</p>')
         out.append("</section>")
         return out
     reviewed = any(r.departure is not None for r in rows)
-    extra = "<th>Thống nhất</th><th>Người quyết định, lý do</th>" if reviewed else ""
+    columns = [
+        pgettext("report", "Unit"),
+        pgettext("report", "Criterion"),
+        pgettext("report", "Self-score"),
+        pgettext("report", "By the guide"),
+    ]
+    if reviewed:
+        columns += [pgettext("report", "Agreed"), pgettext("report", "Decided by, reason")]
+    caption = pgettext(
+        "report",
+        "Criteria whose self-score or agreed score differs from the score by the guide",
+    )
     out.append(
-        '<table class="departures"><caption>Tiêu chí có điểm tự chấm hoặc điểm thống nhất '
-        "khác điểm tính theo hướng dẫn</caption><thead><tr><th>Đơn vị</th><th>Tiêu chí</th>"
-        f"<th>Tự chấm</th><th>Tính theo hướng dẫn</th>{extra}</tr></thead><tbody>"
+        f'<table class="departures"><caption>{_e(caption)}</caption><thead><tr>'
+        + "".join(f"<th>{_e(c)}</th>" for c in columns)
+        + "</tr></thead><tbody>"
     )
     for row in rows:
         unit, ident = row.unit, row.item
@@ -702,8 +832,15 @@ def _explanations(
     out: list[str] = []
     labels = {name: spec.label for name, spec in compiled.ruleset.inputs.items()}
     for index, unit in enumerate(units):
-        head = f"Hạng {unit.rank}" if unit.rank is not None else UNIT_STATUS[unit.status]
-        score = f"{_num(unit.total)} / {_num(unit.max)} điểm" if unit.total is not None else ""
+        if unit.rank is not None:
+            head = pgettext("report", "Rank {rank}").format(rank=unit.rank)
+        else:
+            head = unit_status()[unit.status]
+        score = ""
+        if unit.total is not None:
+            score = pgettext("report", "{total} / {max} points").format(
+                total=_num(unit.total), max=_num(unit.max)
+            )
         opened = " open" if index == 0 and first_open else ""
         out.append(f'<details class="unit" id="dv-{_e(unit.unit_id)}"{opened}>')
         out.append(
@@ -712,16 +849,26 @@ def _explanations(
         )
         if unit.trace is None:
             errors = "; ".join(i.render() for i in unit.issues)
-            out.append(f'<p class="status">Không có giải trình: {_e(errors)}</p></details>')
+            said = pgettext("report", "No explanation: {errors}").format(errors=_e(errors))
+            out.append(f'<p class="status">{said}</p></details>')
             continue
         out.extend(_review_lines(unit, labels))
         reviewed = unit.computed_items is not None
-        extra = "<th>Theo quy định</th>" if reviewed else ""
-        own = "<th>Tự chấm</th>" if unit.self_scores else ""
+        columns = [
+            pgettext("report", "Code"),
+            pgettext("report", "Criterion"),
+            pgettext("report", "Points"),
+            pgettext("report", "Maximum"),
+        ]
+        if reviewed:
+            columns.append(pgettext("report", "By the rule"))
+        if unit.self_scores:
+            columns.append(pgettext("report", "Self-score"))
+        columns.append(pgettext("report", "How it is scored"))
+        caption = pgettext("report", "The explanation of the points of {unit}")
         out.append(
-            f'<table class="explain"><caption>Giải trình điểm của {_e(unit.name)}</caption>'
-            "<thead><tr><th>Mã</th><th>Tiêu chí</th><th>Điểm</th>"
-            f"<th>Tối đa</th>{extra}{own}<th>Cách tính</th></tr></thead><tbody>"
+            f'<table class="explain"><caption>{caption.format(unit=_e(unit.name))}</caption>'
+            "<thead><tr>" + "".join(f"<th>{_e(c)}</th>" for c in columns) + "</tr></thead><tbody>"
         )
         out.extend(_trace_rows(unit, unit.trace, labels))
         out.append("</tbody></table></details>")
@@ -731,21 +878,37 @@ def _explanations(
 def _review_lines(unit: UnitScore, labels: Mapping[str, str]) -> list[str]:
     if not unit.reviews and not unit.corrected:
         return []
+    stages = stage_words()
     items = [
-        f"<li>{_e(STAGE_WORDS.get(stage, stage))}: {_e(reviewer)}, {_e(at)}</li>"
+        f"<li>{_e(stages.get(stage, stage))}: {_e(reviewer)}, {_e(at)}</li>"
         for stage, reviewer, at in unit.reviews
     ]
+    corrected = pgettext("report", "Corrected data: {input} ({reviewer}, {stage}, {at})")
     items.extend(
-        f"<li>Sửa số liệu: {_e(labels.get(name, name))} <code>{_e(name)}</code> "
-        f"({_e(reviewer)}, {_e(STAGE_WORDS.get(stage, stage))}, {_e(at)})</li>"
+        "<li>"
+        + corrected.format(
+            input=f"{_e(labels.get(name, name))} <code>{_e(name)}</code>",
+            reviewer=_e(reviewer),
+            stage=_e(stages.get(stage, stage)),
+            at=_e(at),
+        )
+        + "</li>"
         for name, (reviewer, stage, at) in sorted(unit.corrected.items())
     )
-    return ['<p class="reviews">Thẩm định:</p><ul class="lines">', *items, "</ul>"]
+    reviews = _e(pgettext("report", "Reviews:"))
+    return [f'<p class="reviews">{reviews}</p><ul class="lines">', *items, "</ul>"]
 
 
 def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> Iterable[str]:
     reviewed = unit.computed_items is not None
     unit_id = _e(unit.unit_id)
+    total_title = pgettext("report", "Total points")
+    agreed_badge = _e(pgettext("report", "agreed score"))
+    agreed_badge = f' <span class="badge">{agreed_badge}</span>'
+    self_badge = _e(pgettext("report", "differs from self-score"))
+    self_badge = f' <span class="badge">{self_badge}</span>'
+    statuses = status_words()
+    lang = language()
     stack: list[tuple[TraceNode, int]] = [(root, -1)]
     while stack:
         node, depth = stack.pop()
@@ -760,13 +923,13 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
         classes = ["total"] if node.id == "TOTAL" else [f"d{depth}"]
         if self_differs or agreed_differs:
             classes.append("override")
-        title = node.title if node.id != "TOTAL" else "Tổng điểm"
+        title = node.title if node.id != "TOTAL" else total_title
         ident = _e(node.id)
         badges = ""
         if agreed_differs:
-            badges += ' <span class="badge">điểm thống nhất</span>'
+            badges += agreed_badge
         if self_differs:
-            badges += ' <span class="badge">khác tự chấm</span>'
+            badges += self_badge
         # the indent is the row's class (d0…d5 in the CSS); deeper rows say it themselves
         pad = f' style="padding-left:{6 + 16 * depth}px"' if depth > _CSS_DEPTHS else ""
         cells = [
@@ -781,31 +944,34 @@ def _trace_rows(unit: UnitScore, root: TraceNode, labels: Mapping[str, str]) -> 
         if unit.self_scores:  # the column only for a unit that scored itself
             shown = _num(own) if own is not None else ""
             cells.append(f'<td class="n self{_diff(self_differs)}">{shown}</td>')
-        cells.append(f'<td class="rule">{_how(node, labels)}</td></tr>')
+        cells.append(f'<td class="rule">{_how(node, labels, statuses, lang)}</td></tr>')
         yield "".join(cells)
 
 
-def _how(node: TraceNode, labels: Mapping[str, str]) -> str:
-    lines: list[str] = [_rule_text(node.rule)]
-    status = STATUS_WORDS.get(node.status, node.status)
+def _how(node: TraceNode, labels: Mapping[str, str], statuses: Mapping[str, str], lang: str) -> str:
+    lines: list[str] = [_rule_text(node.rule, lang)]
+    status = statuses.get(node.status, node.status)
     if status:
-        note = f" ({_e(node.note)})" if node.note else ""
+        note = f" ({_e(_said(node.note, lang))})" if node.note else ""
         lines.append(f'<span class="status">{_e(status)}{note}</span>')
     items: list[str] = []
     for name, value in node.inputs:
         label = labels.get(name, name)
-        items.append(f"<li>{_e(label)} <code>{_e(name)}</code> = {_e(_value_text(value))}</li>")
+        shown = _e(_value_text(value, lang))
+        items.append(f"<li>{_e(label)} <code>{_e(name)}</code> = {shown}</li>")
     if len(node.parts) > 1 or (node.parts and node.parts[0][0] not in _CONSTRUCT_PARTS):
         # each part is a row of its own, with its exact value on hover: here the short text only
         summed = " + ".join(f"{_e(label)}: {_short_num(amount)}" for label, amount in node.parts)
-        items.append(f"<li>Cộng: {summed}</li>")
+        items.append(_tag_raw("li", pgettext("report", "Sum: {parts}").format(parts=summed)))
     for code, amount, note in node.adjustments:
         sign = "+" if amount >= 0 else ""
         items.append(
-            f'<li class="adjustment">{_e(note)}: {sign}{_num(amount)} <code>{_e(code)}</code></li>'
+            f'<li class="adjustment">{_e(_said(note, lang))}: {sign}{_num(amount)} '
+            f"<code>{_e(code)}</code></li>"
         )
     for key, value in node.cohort:
-        items.append(f'<li class="cohort">{_e(key)}: {_e(_value_text(value))}</li>')
+        shown = _e(_value_text(value, lang))
+        items.append(f'<li class="cohort">{_e(_said(key, lang))}: {shown}</li>')
     if items:
         lines.append('<ul class="lines">' + "".join(items) + "</ul>")
     return "<br>".join(lines[:2]) + "".join(lines[2:])
