@@ -272,7 +272,7 @@ def test_html_awards_unranked_and_warnings(guide, result):
     assert "Sở Tài chính (so-tc): Lỗi khi chấm." in unranked
     assert "eval-div-zero" in unranked
     assert "Sở Tư pháp (so-tp): Không chấm được (bài nộp sai)." in unranked
-    assert "number-format: Tỷ lệ hoàn thành nhiệm vụ: '95,5' uses a decimal comma" in unranked
+    assert "number-format: Tỷ lệ hoàn thành nhiệm vụ: '95,5' dùng dấu phẩy thập phân" in unranked
 
 
 def test_html_explains_every_unit_with_overrides(guide, result):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.files import write_atomic
-from emulation_rules._support.i18n import pgettext
+from emulation_rules._support.i18n import pgettext, render_issue
 from emulation_rules.inputs.excel import LINE_HEIGHT, excel_value, require_openpyxl, text_height
 from emulation_rules.reports._cells import (
     award_titles,
@@ -254,7 +254,7 @@ def _summary_sheet(
         row += 1
         sheet.put(row, 2, rejected.unit_id)
         sheet.put(row, 3, rejected.name)
-        reasons = "; ".join(i.render() for i in rejected.issues if i.severity == "error")
+        reasons = "; ".join(render_issue(i) for i in rejected.issues if i.severity == "error")
         sheet.put(row, total_column + 5, f"{unit_status()['rejected']}: {reasons}", wrap)
     row += 2
     sheet.put(
@@ -290,7 +290,7 @@ def _unit_note(unit: UnitScore) -> str:
         reasons = "; ".join(trace_text(r) for r in unit.reasons)
         notes.append(f"{status['not_classified']}: {reasons}")
     elif unit.status == "error":
-        errors = [i.render() for i in unit.issues if i.severity == "error"]
+        errors = [render_issue(i) for i in unit.issues if i.severity == "error"]
         notes.append(f"{status['error']}: " + "; ".join(errors))
     if unit.status == "scored" and not unit.eligible:
         reasons = "; ".join(trace_text(r) for r in unit.eligibility_reasons)

@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 from emulation_rules._support.canonical import decimal_text
 from emulation_rules._support.display import MINUS, vn_number, vn_numbers_in
 from emulation_rules._support.files import write_atomic
-from emulation_rules._support.i18n import LANGUAGES, language, pgettext, use_language
+from emulation_rules._support.i18n import (
+    LANGUAGES,
+    language,
+    pgettext,
+    render_issue,
+    use_language,
+)
 from emulation_rules._version import __version__
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.guide.model import CONSTRUCTS
@@ -731,13 +737,13 @@ def _unranked_section(result: ClusterResult, where: Mapping[str, str]) -> list[s
                 f"{said}</li>"
             )
         else:
-            errors = "; ".join(i.render() for i in unit.issues if i.severity == "error")
+            errors = "; ".join(render_issue(i) for i in unit.issues if i.severity == "error")
             out.append(
                 f'<li class="unranked"><b>{_link(unit, where)}</b> ({_e(unit.unit_id)}): '
                 f"{_e(status['error'])}. {_e(errors)}</li>"
             )
     for rejected in result.rejected:
-        errors = "; ".join(i.render() for i in rejected.issues if i.severity == "error")
+        errors = "; ".join(render_issue(i) for i in rejected.issues if i.severity == "error")
         out.append(
             f'<li class="unranked"><b>{_e(rejected.name or rejected.unit_id)}</b> '
             f"({_e(rejected.unit_id)}): {_e(status['rejected'])}. {_e(errors)}</li>"
@@ -754,7 +760,7 @@ def _unranked_section(result: ClusterResult, where: Mapping[str, str]) -> list[s
     warnings += [i for i in result.issues if i.severity == "warning" and i.code != "tie-unresolved"]
     if warnings:
         out.append(_tag("h3", pgettext("report", "Notes")) + "<ul>")
-        out.extend(f'<li class="warn">{_e(i.render())}</li>' for i in warnings)
+        out.extend(f'<li class="warn">{_e(render_issue(i))}</li>' for i in warnings)
         out.append("</ul>")
     out.append("</section>")
     return out
@@ -848,7 +854,7 @@ def _explanations(
             f"{' · ' + _e(unit.classification) if unit.classification else ''}</summary>"
         )
         if unit.trace is None:
-            errors = "; ".join(i.render() for i in unit.issues)
+            errors = "; ".join(render_issue(i) for i in unit.issues)
             said = pgettext("report", "No explanation: {errors}").format(errors=_e(errors))
             out.append(f'<p class="status">{said}</p></details>')
             continue
