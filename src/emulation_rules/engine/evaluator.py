@@ -16,8 +16,9 @@ import decimal
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 from emulation_rules._support.i18n import N_
 from emulation_rules._support.numbers import ENGINE_CONTEXT
@@ -917,7 +918,7 @@ def _plain_inputs(reads: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], 
     return tuple((name, None if value is NOT_APPLICABLE else value) for name, value in reads)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per unit, never changed (a faster __init__)
 class _Totals:
     total: Decimal
     amax: Decimal
@@ -945,6 +946,18 @@ def _totals(
             if is_score:
                 amax += root_max
     total = sum((p[1] for p in parts), ZERO)
+    return _finish_totals(compiled, total, amax, deductions, tuple(parts), pooled)
+
+
+def _finish_totals(
+    compiled: CompiledRuleset,
+    total: Decimal,
+    amax: Decimal,
+    deductions: Decimal,
+    parts: tuple[tuple[str, Decimal], ...],
+    pooled: tuple[Decimal, ...],
+) -> _Totals:
+    """:func:`_totals` from the sum of the applicable top-level criteria and their maximum."""
     lines: list[tuple[str, Decimal, str]] = []
     if pooled:
         at_total = [cap for cap in compiled.shared_caps if cap.at is None]
@@ -971,7 +984,7 @@ def _totals(
         if rounded != total:
             lines.append(("rounding", rounded - total, words.total_rounding(spec.rounding.places)))
         total = rounded
-    return _Totals(total, amax, -deductions, tuple(parts), tuple(lines))
+    return _Totals(total, amax, -deductions, parts, tuple(lines) if lines else ())
 
 
 def _unit_totals(compiled: CompiledRuleset, unit: _Unit) -> _Totals:
@@ -1252,12 +1265,16 @@ def program_unit(
             else:
                 items, flags, maxima, deductions = run(names, cohort or {}, scores)
         flags, maxima = program.shared(flags, maxima)
-        totals = _totals(
-            compiled,
-            [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
-            deductions,
-            pooled,
-        )
+        everything = program.applies_everywhere(flags)
+        if everything:
+            totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
+        else:
+            totals = _totals(
+                compiled,
+                [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
+                deductions,
+                pooled,
+            )
         reasons = _gates(compiled.gates, names)
         ineligible = _gates(compiled.eligibility, names)
         names.pop(SCORE_KEY, None)
@@ -1271,12 +1288,67 @@ def program_unit(
             ineligible,
             criteria,
             ()
-            if program.applies_everywhere(flags)
+            if everything
             else tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a]),
             _LazyTrace(compiled, kept, criteria, flags, maxima, records, totals) if trace else None,
             issues,
             self_scores,
         )
+
+
+def _roots_plan(
+    program: Program,
+) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]], tuple[int, ...]]:
+    """The top-level criteria's ids, a getter of their values, the indexes of those of kind score.
+
+    Kept with the program (``derived``), built once.
+    """
+    plan = program.derived.get("roots")
+    if plan is None:  # two threads may both build it: the plans are equal
+        indexes = tuple(i for i, _, _ in program.roots)
+        get: Callable[[Sequence[Any]], tuple[Any, ...]]
+        if len(indexes) == 1:
+            only = indexes[0]
+            get = lambda values: (values[only],)  # noqa: E731 - a one-line getter
+        elif indexes:
+            get = itemgetter(*indexes)
+        else:
+            get = lambda _values: ()  # noqa: E731 - a one-line getter
+        scored = tuple(i for i, _, is_score in program.roots if is_score)
+        plan = program.derived["roots"] = (tuple(r for _, r, _ in program.roots), get, scored)
+    return cast(
+        "tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]], tuple[int, ...]]",
+        plan,
+    )
+
+
+def _all_roots_totals(
+    compiled: CompiledRuleset,
+    program: Program,
+    items: tuple[Decimal, ...],
+    maxima: tuple[Decimal, ...],
+    deductions: Decimal,
+    pooled: tuple[Decimal, ...],
+) -> _Totals:
+    """:func:`_totals` of a unit to which every criterion applies, without a tuple per root.
+
+    The same sums in the same order (``ZERO`` plus each value, plus each maximum of a root of
+    kind score); the applicable maximum is computed once for the maxima all such units share.
+    """
+    names, get, scored = _roots_plan(program)
+    values = get(items)
+    total = sum(values, ZERO)
+    known = program.derived.get("amax")
+    if known is not None and known[0] is maxima:
+        amax = known[1]
+    else:
+        amax = ZERO
+        for i in scored:
+            amax += maxima[i]
+        program.derived["amax"] = (maxima, amax)  # one tuple: a thread reads both or neither
+    return _finish_totals(
+        compiled, total, amax, deductions, tuple(zip(names, values, strict=True)), pooled
+    )
 
 
 def _scored_unit(
