@@ -10,6 +10,7 @@ negative zero, huge exponents and huge ints, number texts, out of bounds and too
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 from decimal import Decimal as D
@@ -351,6 +352,42 @@ def test_the_grouped_test_answers_for_a_complete_well_typed_submission() -> None
     assert plan._all_given({**values, "b": D("NaN")}) is None
     for wrong in ({"a": D("1E+15")}, {"m": 0}, {"b": D("NaN")}):
         assert reference_typed(fields, {**values, **wrong}) is None
+
+
+def test_a_decimal_group_is_tested_by_one_exact_sum() -> None:
+    """Issue 18: the places of a decimal group come from the exponent of its exact sum."""
+    field = InputField("x", "decimal", "Điểm", True, None, D(0), None, 2, (), False)
+    fields = {name: dataclasses.replace(field, name=name) for name in ("x", "y", "z")}
+    plan = inputs_module.InputPlan(fields)
+
+    def grouped(x: Any, y: Any, z: Any) -> Any:
+        values = {"x": x, "y": y, "z": z}
+        typed = plan._all_given(values)
+        expected = reference_typed(fields, values)
+        if typed is not None:  # the grouped test keeps only what coerce_value keeps as is
+            assert described(typed) == described(expected)
+        whole = plan.typed(values)  # else the per-value path decides, as coerce_value
+        assert (whole is None) == (expected is None)
+        if whole is not None:
+            assert described(whole) == described(expected)
+        return typed
+
+    assert grouped(D("1.5"), D(2), D("0.25")) is not None  # exponents -1, 0, -2
+    assert grouped(D("1.5"), D(2), D("0.255")) is None  # one value with 3 places
+    assert grouped(D("1E-30"), D("-1E-30"), D(1)) is None  # cancels out, still 30 places
+    assert grouped(D("99999999999999.99"), D("0.001"), D(1)) is None  # 3 places beside 16 digits
+    # a sum that cannot be exact in 100 digits: left to the per-value path
+    assert grouped(D("1E+200"), D("0.01"), D(1)) is None
+    assert grouped(D(1), D("sNaN"), D(1)) is None
+    assert grouped(D("Infinity"), D("-Infinity"), D(1)) is None
+    assert grouped(D("NaN"), D(1), D(1)) is None
+    # each below MAX_MAGNITUDE though their sum is not: max() decides, and they are kept
+    big = D("999999999999999.99")
+    assert grouped(big, big, D(0)) is not None
+    assert grouped(big, D("1E+15"), D(0)) is None
+    typed = grouped(D("-0.00"), D(1), D(2))  # a zero, negative: made positive
+    assert typed is not None
+    assert repr(typed["x"]) == "Decimal('0.00')"
 
 
 # --------------------------------------------------------------------------------------------

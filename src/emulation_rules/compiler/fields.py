@@ -18,8 +18,19 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
-from itertools import filterfalse
+from decimal import (
+    Clamped,
+    Context,
+    Decimal,
+    DecimalException,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+    localcontext,
+)
 from operator import itemgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -31,7 +42,7 @@ from emulation_rules._support.text import describe_control, find_control, find_i
 from emulation_rules.guide.model import MAX_MAGNITUDE, MAX_PLACES, parse_number_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     from emulation_rules.compiler.sandbox import ExprType
     from emulation_rules.guide.model import InputSpec, InputType
@@ -505,34 +516,53 @@ def _count_group(low: int | Decimal | None, high: int | Decimal | None) -> _Grou
     return check
 
 
+#: The context the decimal groups are checked in (see :func:`_decimal_group`): a sum of a
+#: group's values is exact, or a signal is raised and the group is left to the per-value path.
+_EXACT: Final = Context(
+    prec=100,
+    traps=[Clamped, Inexact, InvalidOperation, Overflow, Rounded, Subnormal, Underflow],
+)
+
+
+_NOUGHT: Final = Decimal(0)
+
+
 def _decimal_group(low: Decimal | None, high: Decimal | None, places: int) -> _GroupCheck:
-    # the usual exponents (0 to -2, and the input's own places) pass one sieve each (C loops);
-    # as_tuple() decides the rest
-    sieves = tuple(
-        _quantum(p).same_quantum
-        for p in dict.fromkeys((places, 2, 0, 1, places - 1, places - 2))
-        if 0 <= p <= places
-    )
     # a bound inside ±MAX_MAGNITUDE makes the magnitude test on that side redundant
     floor = low if low is not None and low > -MAX_MAGNITUDE else None
     ceiling = high if high is not None and high < MAX_MAGNITUDE else None
+    # values never below zero: the largest is at most their sum
+    nonnegative = floor is not None and floor >= 0
 
     def check(values: tuple[Decimal, ...]) -> int:
-        # Decimals (tested before), finite, within their places, bounds and magnitude:
-        # coerce_value returns each one unchanged (a zero made positive: see InputPlan)
-        rest: Iterable[Decimal] = values
-        for sieve in sieves:
-            rest = filterfalse(sieve, rest)
-        for value in rest:  # _places_ok is False for NaN and Infinity
-            if not _places_ok(value, places):
-                return _REJECTED
+        """Decimals (tested before), finite, within their places, bounds and magnitude.
+
+        Then coerce_value returns each one unchanged (a zero made positive: see InputPlan).
+        Called in the ``_EXACT`` context (issue 18): the sum of the values is then exact, or
+        a signal is raised, and an exact sum's exponent is the least of ``0`` and the values'
+        exponents (NaN and Infinity give a sum that is not finite, a signalling NaN a signal):
+        one C loop instead of a test of each value's exponent.
+        """
+        try:
+            total = sum(values, _NOUGHT)
+        except DecimalException:
+            return _REJECTED
+        if not _places_ok(total, places):  # False for NaN and Infinity
+            return _REJECTED
         least = min(values)
-        most = max(values)
-        if (least >= floor if floor is not None else least > -MAX_MAGNITUDE) and (
-            most <= ceiling if ceiling is not None else most < MAX_MAGNITUDE
-        ):
-            return _ZERO_MAYBE if least <= 0 <= most else _KEPT
-        return _REJECTED
+        if not (least >= floor if floor is not None else least > -MAX_MAGNITUDE):
+            return _REJECTED
+        if ceiling is not None:
+            most = max(values)
+            if not most <= ceiling:
+                return _REJECTED
+        elif not (nonnegative and total < MAX_MAGNITUDE):
+            most = max(values)
+            if not most < MAX_MAGNITUDE:
+                return _REJECTED
+        else:
+            return _KEPT if least > 0 else _ZERO_MAYBE  # least >= 0: a zero iff least == 0
+        return _ZERO_MAYBE if least <= 0 <= most else _KEPT
 
     return check
 
@@ -564,6 +594,7 @@ class InputPlan:
         "_checks",
         "_count",
         "_defaults",
+        "_exact",
         "_fill",
         "_get",
         "_others",
@@ -620,6 +651,8 @@ class InputPlan:
         self._types = tuple(types)
         #: Each group's slice of those values and its test; the names of decimal groups.
         self._checks = tuple(checks)
+        #: Whether a group is of decimals (checked in the ``_EXACT`` context).
+        self._exact = any(names is not None for _, _, _, names in checks)
         #: The other inputs (dates, texts, non-finite bounds): one checker each.
         self._others = tuple((name, self._checkers[name]) for name in others)
 
@@ -648,14 +681,13 @@ class InputPlan:
             return None
         if tuple(map(type, given)) != self._types:
             return None
-        zeros: list[tuple[tuple[str, ...], tuple[Any, ...]]] = []
-        for start, stop, check, names in self._checks:
-            group = given[start:stop]
-            verdict = check(group)
-            if verdict == _REJECTED:
-                return None
-            if verdict == _ZERO_MAYBE and names is not None:
-                zeros.append((names, group))
+        if self._exact:
+            with localcontext(_EXACT):  # the decimal groups' sums (see _decimal_group)
+                zeros = self._groups(given)
+        else:
+            zeros = self._groups(given)
+        if zeros is None:
+            return None
         # Same keys, same order: each value is its typed value, but what is changed below.
         # With nothing changed, the values themselves are the typed values (no copy: the
         # trace of a kept result reads them, issue 18).
@@ -679,6 +711,20 @@ class InputPlan:
             typed.update(changed)
             return typed
         return TypedValues(values, changed) if changed else values
+
+    def _groups(
+        self, given: tuple[Any, ...]
+    ) -> list[tuple[tuple[str, ...], tuple[Any, ...]]] | None:
+        """The decimal groups that may hold a zero; None if a group's value is not kept."""
+        zeros: list[tuple[tuple[str, ...], tuple[Any, ...]]] = []
+        for start, stop, check, names in self._checks:
+            group = given[start:stop]
+            verdict = check(group)
+            if verdict == _REJECTED:
+                return None
+            if verdict == _ZERO_MAYBE and names is not None:
+                zeros.append((names, group))
+        return zeros
 
     def _each(self, values: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """One value at a time, in the submission's order, as ``validate_submission`` does."""
@@ -846,6 +892,17 @@ def _plan(key: _Same) -> InputPlan:
     return InputPlan(key.obj)
 
 
+#: The inputs last asked for and their plan: one tuple, read and replaced whole (thread-safe);
+#: it keeps that one guide's inputs alive, as the cache above does.
+_last: tuple[Mapping[str, InputField], InputPlan] | None = None
+
+
 def input_plan(inputs: Mapping[str, InputField]) -> InputPlan:
     """The validation plan of a guide's inputs (``compiled.inputs``), built once and kept."""
-    return _plan(_Same(inputs))
+    global _last  # noqa: PLW0603 - a one-entry memo in front of the cache
+    last = _last
+    if last is not None and last[0] is inputs:  # every unit of a batch: no key, no lookup
+        return last[1]
+    plan = _plan(_Same(inputs))
+    _last = (inputs, plan)
+    return plan
