@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import decimal
 import logging
 import pickle
@@ -283,3 +284,17 @@ def test_number_inputs_are_read_without_a_type_check_the_others_with_one() -> No
     block = source.split(f"x = names[{names['vp']}]\n")[1].split(f"r{position} = raw\n")[0]
     assert "abs(" not in block
     assert "raw > ZERO:\n" not in block.replace("if raw > ZERO else", "")
+
+
+def test_the_unit_score_maker_is_the_dataclass() -> None:
+    """Issue 18: the fast constructor sets every field, as ``UnitScore(...)`` does."""
+    names = [f.name for f in dataclasses.fields(evaluator.UnitScore)]
+    given = {name: (name, i) for i, name in enumerate(names)}  # a distinct value per field
+    made = evaluator._make_unit_score(**given)
+    assert type(made) is evaluator.UnitScore
+    assert made == evaluator.UnitScore(**given)
+    assert {name: getattr(made, name) for name in names} == given
+    with pytest.raises(TypeError):  # a field left out is an error, never a default
+        evaluator._make_unit_score(**{n: v for n, v in given.items() if n != "corrected"})
+    with pytest.raises(dataclasses.FrozenInstanceError):  # still frozen
+        made.total = Decimal(1)  # type: ignore[misc]

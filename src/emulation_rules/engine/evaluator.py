@@ -13,7 +13,7 @@ exact decimals under the engine's own decimal context, whatever the caller's con
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
@@ -1351,6 +1351,28 @@ def _all_roots_totals(
     )
 
 
+def _unit_score_maker() -> Callable[..., UnitScore]:
+    """A function building a :class:`UnitScore` from every field by keyword, without ``__init__``.
+
+    A frozen dataclass's ``__init__`` sets each of its 25 fields through
+    ``object.__setattr__`` (some 45,000 instructions a unit under callgrind); this sets each
+    slot through its own descriptor (some 20,000): the same object, every field given
+    (issue 18). The text names only the fields' own identifiers.
+    """
+    names = [f.name for f in fields(UnitScore)]
+    namespace: dict[str, Any] = {"new": object.__new__, "UnitScore": UnitScore}
+    lines = [f"def make(*, {', '.join(names)}):", "    self = new(UnitScore)"]
+    for i, name in enumerate(names):
+        namespace[f"set{i}"] = UnitScore.__dict__[name].__set__
+        lines.append(f"    set{i}(self, {name})")
+    lines.append("    return self")
+    exec(compile("\n".join(lines) + "\n", "<UnitScore maker>", "exec"), namespace)  # noqa: S102
+    return cast("Callable[..., UnitScore]", namespace["make"])
+
+
+_make_unit_score = _unit_score_maker()
+
+
 def _scored_unit(
     compiled: CompiledRuleset,
     unit_id: str,
@@ -1372,7 +1394,7 @@ def _scored_unit(
             Decimal(1).scaleb(-percent_rounding.places),
             rounding=ROUNDING_MODES[percent_rounding.mode],
         )
-    return UnitScore(
+    return _make_unit_score(
         unit_id=unit_id,
         name=name,
         status="not_classified" if reasons else "scored",
@@ -1387,8 +1409,17 @@ def _scored_unit(
         _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
+        rank=None,
+        rank_keys=(),
+        rank_decided_by=None,
         eligible=not ineligible,
         eligibility_reasons=ineligible,
+        awards=(),
+        computed_items=None,
+        computed_total=None,
+        departures=(),
+        reviews=(),
+        corrected=_NOTHING,
     )
 
 
