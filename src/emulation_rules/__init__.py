@@ -36,6 +36,7 @@ from emulation_rules.engine.evaluator import TraceNode, UnitScore
 from emulation_rules.engine.fallbacks import Fallbacks, counting_fallbacks, fallback_count
 from emulation_rules.engine.ranking import Tie, rank, rank_key
 from emulation_rules.engine.scoring import ClusterResult, evaluate, score, trace_to_dict
+from emulation_rules.engine.store import CompactResult
 from emulation_rules.errors import (
     EmulationRulesError,
     EvaluationError,
@@ -82,6 +83,7 @@ __all__ = [
     "AwardResult",
     "ClusterData",
     "ClusterResult",
+    "CompactResult",
     "Comparison",
     "CompiledRuleset",
     "EmulationRulesError",
