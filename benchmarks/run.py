@@ -567,6 +567,95 @@ def measure_kept(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def compact_child(args: argparse.Namespace) -> None:
+    """Print, as JSON, what a compact store (``ClusterResult.compact()``, issue 18) of all the
+    units costs: the Python memory it holds with the trace (tracemalloc, as :func:`kept_child`:
+    the result scored, compacted and dropped), then CPU time (not traced) of compacting the
+    result, and of reading each unit, each unit's trace and the whole result back from it.
+    """
+    bench = Bench(args.out, args.units, generate=False)
+    bench.ours(len(bench.subs), trace=True).compact()  # the functions and caches, not the store's
+    gc.collect()
+    tracemalloc.start()
+    result = bench.ours(len(bench.subs), trace=True)
+    store = result.compact()
+    del result
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    units = len(store)
+    result = bench.ours(len(bench.subs), trace=True)
+
+    def best(run: Any) -> float:
+        times = []
+        for _ in range(3):
+            gc.collect()
+            start = time.process_time()
+            run()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    def read_units() -> None:
+        for i in range(units):
+            store.unit_at(i)
+
+    def read_traces() -> None:
+        for i in range(units):
+            store.unit_at(i).trace  # noqa: B018 - built for its cost, then dropped
+
+    def read_original_traces() -> None:  # the same trees from the result as it was kept
+        fresh = bench.ours(len(bench.subs), trace=True)
+        start = time.process_time()
+        for unit in fresh.units:
+            unit.trace  # noqa: B018
+        spent.append(time.process_time() - start)
+
+    spent: list[float] = []
+    best(read_original_traces)
+    figures = {
+        "kept_bytes": kept,
+        "encoded_bytes": store.nbytes,
+        "units": units,
+        "compact_ms": best(result.compact) * 1000,
+        "unit_us": best(read_units) * 1e6 / units,
+        "trace_us": best(read_traces) * 1e6 / units,
+        "original_trace_us": min(spent) * 1e6 / units,
+        "result_ms": best(store.result) * 1000,
+    }
+    print(json.dumps(figures))
+
+
+def measure_compact(args: argparse.Namespace) -> dict[str, Any]:
+    """The compact store of the units with the trace: MiB per 1,000 units and its costs."""
+    print("  memory of a compact store ...", file=sys.stderr, flush=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-compact"]
+    cmd += ["--units", str(args.units), "--out", str(args.out)]
+    done = subprocess.run(  # noqa: S603 - this very script, fixed arguments
+        cmd, capture_output=True, text=True, check=True
+    )
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    data["trace=on"] = data["kept_bytes"] / 2**20 * 1000 / data["units"]
+    return data
+
+
+def compact_lines(figures: dict[str, Any]) -> list[str]:
+    """The compact store's row of the kept results (issue 18), when it was measured."""
+    compact = figures.get("kept_compact")
+    if not compact:
+        return []
+    return [
+        (
+            "- Kept as a compact store (`result.compact()`): "
+            f"**{compact['trace=on']:.2f} MiB per 1,000 units** with the trace (target ≤ 5); "
+            f"compacting {compact['units']:,} units {compact['compact_ms']:,.0f} ms CPU, "
+            f"reading a unit back {compact['unit_us']:,.0f} µs, with its trace "
+            f"{compact['trace_us']:,.0f} µs (a kept result's trace: "
+            f"{compact['original_trace_us']:,.0f} µs), the whole result back "
+            f"{compact['result_ms']:,.0f} ms."
+        )
+    ]
+
+
 def _status_kib(field: str) -> int:
     """A figure of /proc/self/status, in KiB (VmHWM is the peak RSS of this process image).
 
@@ -998,6 +1087,7 @@ def audit_trail_lines(figures: dict[str, Any]) -> list[str]:
             f"{figures['units']} units scored): **{kept['trace=on']:.2f} MiB per 1,000 units** "
             f"with the trace, {kept['trace=off']:.2f} without (target ≤ 5)."
         )
+    lines += compact_lines(figures)
     ir = figures.get("instructions")
     if ir and "skipped" in ir:
         lines.append(f"- Instructions: {ir['skipped']}.")
@@ -1133,6 +1223,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--child-trace", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-tracemalloc", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-kept", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child-compact", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-ir", help=argparse.SUPPRESS)
     p.add_argument("--child-ir-reps", type=int, default=1, help=argparse.SUPPRESS)
     p.add_argument(
@@ -1165,6 +1256,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child_kept:
         kept_child(args)
+        return 0
+    if args.child_compact:
+        compact_child(args)
         return 0
     if args.child_ir:
         ir_child(args)
@@ -1224,6 +1318,7 @@ def run_all(args: argparse.Namespace, argv: list[str] | None) -> int:
     if not args.no_memory:
         figures["memory"] = measure_memory(args, zen_missing)
     figures["kept"] = measure_kept(args)
+    figures["kept_compact"] = measure_compact(args)
     missing = "skipped (--no-ir)" if args.no_ir else valgrind_missing()
     if missing:
         figures["instructions"] = {"skipped": missing}
