@@ -209,7 +209,7 @@ class CompactResult:
     """A :class:`~emulation_rules.ClusterResult` kept in little memory; units built on access.
 
     Made by :meth:`ClusterResult.compact() <emulation_rules.ClusterResult.compact>` (or
-    :meth:`from_result`). Each unit is kept as one compressed ``bytes`` (about 1.6 KB with
+    :meth:`from_result`). Each unit is kept as one compressed ``bytes`` (about 1.8 KB with
     its trace on the anchor workload of 120 criteria, against 12.4 KB as objects); the compiled
     guide and everything else the units share are kept once. :meth:`unit` and iteration build
     units one at a time, each equal to the original; :meth:`result` builds the whole result
