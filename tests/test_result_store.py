@@ -124,7 +124,7 @@ def test_shipped_examples_round_trip(name, trace):
     subs = list(batch.submissions)
     kwargs = {"reviews": reviews, "cluster": cluster, "as_of": as_of}
     result = score(compiled, batch, trace=trace, **kwargs)
-    compact = result.compact()
+    compact = CompactResult(result)
     assert type(compact) is CompactResult
     assert_same_result(compact, result)
     # the audit record from the result built back: the same bytes as from a fresh scoring
@@ -161,13 +161,15 @@ def test_traces_read_before_compacting_and_the_interpreter_round_trip():
     assert any(type(u._trace) is _LazyTrace for u in result.units)
     result.units[0].trace  # noqa: B018 - the tree built and kept by the original
     assert type(result.units[0]._trace) is TraceNode
-    assert_same_result(result.compact(), result)
+    assert_same_result(CompactResult(result), result)
     subs = list(batch.submissions)
     expected = write_record(compiled, subs, score(compiled, batch, **kwargs), **kwargs)
-    assert write_record(compiled, subs, result.compact().result(), **kwargs).data == expected.data
+    assert (
+        write_record(compiled, subs, CompactResult(result).result(), **kwargs).data == expected.data
+    )
     interpreted = score(compiled, batch, reference=True, **kwargs)  # the interpreter's trees
     assert all(type(u._trace) is TraceNode for u in interpreted.units)
-    assert_same_result(interpreted.compact(), interpreted)
+    assert_same_result(CompactResult(interpreted), interpreted)
 
 
 ARTICLE_6 = """
@@ -191,7 +193,7 @@ def test_failed_and_rejected_units_round_trip(make_guide):
     result = score(guide, subs)
     assert result.unit("A").status == "error"
     assert [r.unit_id for r in result.rejected] == ["C"]
-    compact = result.compact()
+    compact = CompactResult(result)
     assert_same_result(compact, result)
     assert compact.rejected == result.rejected
     assert not compact.ok
@@ -205,7 +207,7 @@ def test_failed_and_rejected_units_round_trip(make_guide):
 def test_an_empty_result_and_the_public_api(make_guide):
     guide = make_guide(ARTICLE_6)
     result = score(guide, [])
-    compact = result.compact()
+    compact = CompactResult(result)
     assert len(compact) == 0
     assert list(compact) == []
     assert compact.result() == result
@@ -225,7 +227,7 @@ def test_an_empty_result_and_the_public_api(make_guide):
 
 def test_units_share_the_guide_and_its_indexes():
     compiled, batch, cluster, reviews, as_of = _example("tiengiang-2022")
-    compact = score(compiled, batch, reviews=reviews, cluster=cluster, as_of=as_of).compact()
+    compact = CompactResult(score(compiled, batch, reviews=reviews, cluster=cluster, as_of=as_of))
     lazy = [u for u in compact if type(u._trace) is _LazyTrace]
     assert len(lazy) >= 2
     first, second = lazy[:2]
@@ -283,7 +285,7 @@ def test_decimal_forms_survive_in_a_scored_unit(make_guide, pairs):
         for n, (x, y) in enumerate(pairs)
     ]
     result = score(guide, subs)
-    assert_same_result(result.compact(), result)
+    assert_same_result(CompactResult(result), result)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
@@ -339,12 +341,12 @@ def test_store_memory_per_unit_is_bounded(tmp_path):
     _, guide_path, subs_path = anchor.write_workload(tmp_path, 400)
     guide = load_ruleset(guide_path)
     subs = list(load_submissions([subs_path]).submissions)
-    score(guide, subs).compact()  # the generated functions and caches are not the store's
+    CompactResult(score(guide, subs))  # the generated functions and caches are not the store's
     gc.collect()
     tracemalloc.start()
     try:
         result = score(guide, subs)
-        compact = result.compact()
+        compact = CompactResult(result)
         del result
         gc.collect()
         kept = tracemalloc.get_traced_memory()[0]

@@ -51,7 +51,6 @@ from emulation_rules.inputs.submissions import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
-    from emulation_rules.engine.store import CompactResult
     from emulation_rules.inputs.cluster_data import ClusterData
 
 __all__ = ["ClusterResult", "evaluate", "score", "trace_to_dict"]
@@ -151,19 +150,6 @@ class ClusterResult:
             else None,
             "as_of": canonical_value(self.as_of),
         }
-
-    def compact(self) -> CompactResult:
-        """This result kept in little memory, its units built again when read (issue 18).
-
-        A :class:`~emulation_rules.CompactResult`: each unit as a few compressed bytes (about
-        1.8 KB with its trace, against 12 KB as objects, on a guide of 120 criteria), the
-        guide and what the units share kept once; ``compact().result()`` is equal to this
-        result, and its audit record the same bytes. For many clusters kept at once
-        (docs/embedding.md, "Keeping many results").
-        """
-        from emulation_rules.engine.store import CompactResult  # noqa: PLC0415 - import cycle
-
-        return CompactResult(self)
 
     def to_json(self, *, trace: bool = False, indent: int | None = 2) -> str:
         """The result as JSON text (sorted keys, decimals as strings)."""

@@ -208,13 +208,13 @@ class _Shared:
 class CompactResult:
     """A :class:`~emulation_rules.ClusterResult` kept in little memory; units built on access.
 
-    Made by :meth:`ClusterResult.compact() <emulation_rules.ClusterResult.compact>` (or
-    :meth:`from_result`). Each unit is kept as one compressed ``bytes`` (about 1.8 KB with
-    its trace on the anchor workload of 120 criteria, against 12.4 KB as objects); the compiled
-    guide and everything else the units share are kept once. :meth:`unit` and iteration build
-    units one at a time, each equal to the original; :meth:`result` builds the whole result
-    back. The cluster's own fields (``ruleset_id``, ``rejected``, ``ties``, ``issues``,
-    ``awards``, ``cluster``, ``as_of`` …) are kept as they were.
+    Made by ``CompactResult(result)`` (or :meth:`from_result`). Each unit is kept as one
+    compressed ``bytes`` (about 1.8 KB with its trace on the anchor workload of 120 criteria,
+    against 12.4 KB as objects); the compiled guide and everything else the units share are
+    kept once. :meth:`unit` and iteration build units one at a time, each equal to the
+    original; :meth:`result` builds the whole result back. The cluster's own fields
+    (``ruleset_id``, ``rejected``, ``ties``, ``issues``, ``awards``, ``cluster``, ``as_of``
+    …) are kept as they were.
 
     Immutable, and safe to read from several threads at once.
     """
@@ -284,7 +284,7 @@ class CompactResult:
 
     @classmethod
     def from_result(cls, result: ClusterResult) -> CompactResult:
-        """``result`` kept compactly (the same as ``result.compact()``).
+        """``result`` kept compactly (the same as ``CompactResult(result)``).
 
         Raises:
             TypeError: ``result`` is not a ``ClusterResult``.
