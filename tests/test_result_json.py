@@ -40,7 +40,7 @@ from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
 from emulation_rules.engine.items import CriterionValues
-from emulation_rules.engine.record_program import _fstring
+from emulation_rules.engine.record_program import _bytes
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
     _unit_head,
@@ -425,8 +425,9 @@ def test_unit_head_equals_unit_dict(name):
 #: What the generated writer's source may name: its arguments, its constants and helpers, a
 #: few builtins, and its own locals (inputs, values, objects, heads, tails, the part, amount).
 _ALLOWED_NAMES = {"N", "V", "A", "M", "R", "I", "D", "U", "NA", "X", "J", "S", "L", "MC"}
-_ALLOWED_NAMES |= {"maxtexts", "str", "len", "tuple", "int", "x", "r", "p", "a", "mc", "mt"}
-_CALLED = {"str", "len", "X", "J", "S", "L", "maxtexts"}
+_ALLOWED_NAMES |= {"maxtexts", "str", "len", "tuple", "all", "map", "x", "r", "p", "a", "mc", "mt"}
+_ALLOWED_NAMES |= {"VO", "IS", "DS", "EB", "E", "type", "int", "vs"}
+_CALLED = {"str", "len", "tuple", "all", "map", "X", "J", "S", "L", "maxtexts", "VO", "EB", "E"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -448,9 +449,11 @@ def test_generated_writer_source_is_fixed_syntax_and_literals(name):
         assert not isinstance(node, (ast.Import, ast.ImportFrom, ast.Lambda, ast.Global))
 
 
-@given(text=st.text(), slot=st.text(alphabet="abc", min_size=1, max_size=3))
+@given(text=st.text(), slot=st.binary(max_size=3))
 @budget(200)
-def test_fstring_keeps_any_text_literal(text, slot):
-    """Braces, quotes, backslashes (``\\N{...}`` too) in a guide's text stay text."""
-    source = _fstring([text, ("y",), text])
-    assert eval(source, {"__builtins__": {}}, {"y": slot}) == text + slot + text  # noqa: S307
+def test_bytes_template_keeps_any_text_literal(text, slot):
+    """Quotes, backslashes, ``%`` and any character in a guide's text stay its UTF-8 bytes."""
+    source = _bytes([text, ("y",), text])
+    expected = text.encode() + slot + text.encode()
+    assert eval(source, {"__builtins__": {}}, {"y": slot}) == expected  # noqa: S307
+    assert eval(_bytes([text]), {"__builtins__": {}}) == text.encode()  # noqa: S307

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from emulation_rules.compiler.fields import NOT_APPLICABLE
+from emulation_rules.engine.items import CriterionValues
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -53,18 +55,32 @@ def pieces(template: str) -> tuple[str, ...]:
     return tuple(piece.replace("%%", "%") for piece in template.split("%s"))
 
 
-def _fstring(body: Sequence[str | tuple[str]]) -> str:
-    """Python source of an f-string: ``str`` pieces are literal text, ``(name,)`` a local.
+def _bytes(body: Sequence[str | tuple[str]]) -> str:
+    """Python source of UTF-8 bytes: ``str`` pieces are literal text, ``(expr,)`` bytes.
 
-    An f-string builds its text in one step (no method call, unlike ``"".join``).
+    A ``bytes`` literal (``repr``, ASCII with escapes) and ``%`` of the holes, each ``%b``:
+    the text is written as UTF-8 once, here, and the unit is never a ``str``.
     """
-    out = []
+    template = []
+    holes = []
     for piece in body:
         if isinstance(piece, tuple):
-            out.append("{" + piece[0] + "}")
+            template.append(b"%b")
+            holes.append(piece[0])
         else:
-            out.append(piece.replace("{", "{{").replace("}", "}}"))
-    return "f" + repr("".join(out))
+            template.append(piece.encode("utf-8").replace(b"%", b"%%"))
+    literal = b"".join(template)
+    if not holes:
+        return repr(literal.replace(b"%%", b"%"))
+    return repr(literal) + " % (" + "".join(hole + ", " for hole in holes) + ")"
+
+
+def _canonical_line(target: str, obj: str, indent: str) -> str:
+    """A line making ``target``, the ``str()`` of the decimal ``obj``, its canonical text."""
+    return (
+        f"{indent}if 'E' in {target} or {target}[-1] > '9' or {target}[-1] == '0' and "
+        f"('.' in {target} or {target} == '-0'): {target} = X({obj})"
+    )
 
 
 def _decimal_lines(target: str, obj: str, indent: str) -> list[str]:
@@ -72,10 +88,7 @@ def _decimal_lines(target: str, obj: str, indent: str) -> list[str]:
     return [
         f"{indent}if {obj}.__class__ is not D: raise U",
         f"{indent}{target} = str({obj})",
-        (
-            f"{indent}if 'E' in {target} or {target}[-1] > '9' or {target}[-1] == '0' and "
-            f"('.' in {target} or {target} == '-0'): {target} = X({obj})"
-        ),
+        _canonical_line(target, obj, indent),
     ]
 
 
@@ -108,15 +121,23 @@ def build_writer(
         "    if mc[0] is not M: mc = maxtexts(M)",
         "    mt = mc[1]",
     ]
+    # every criterion's value (the object, to recognise the items and the parts) and its
+    # text; the items must be the same objects
+    if count:
+        lines.append("    vs = VO(V)")
+        lines.append("    if I is not V and not all(map(IS, VO(I), vs)): raise U")
+        lines.append("    if tuple(map(type, vs)) != DS: raise U")
+        lines.append("    " + "".join(f"o{i}, " for i in range(count)) + "= vs")
+        lines.append("    " + "".join(f"v{i}, " for i in range(count)) + "= map(str, vs)")
+        lines += [_canonical_line(f"v{i}", f"o{i}", "    ") for i in range(count)]
     # every input once: its JSON text (quoted if a decimal)
     readers: dict[str, set[bool]] = {}
     for row in rows:
         for name in row[2]:
             readers.setdefault(name, set()).add(bool(row[4]))
-    input_local: dict[str, str] = {}
-    for k, name in enumerate(sorted(readers)):
-        local = f"n{k}"
-        input_local[name] = local
+    input_names = sorted(readers)
+    input_local = {name: f"n{k}" for k, name in enumerate(input_names)}
+    for name, local in input_local.items():
         lines.append(f"    x = N[{name!r}]")
         lines.append("    if x.__class__ is D:")
         lines += _decimal_lines(local, "x", "        ")[1:]
@@ -132,10 +153,11 @@ def build_writer(
         elif how == {True, False}:  # optional for some, not for others
             lines.append("    elif x is NA: raise U")
         lines.append(f"    else: {local} = J(x)")
-    # every criterion's value: its text, and the object (to recognise the items, the parts)
-    for i, entry in enumerate(plan):
-        lines.append(f"    o{i} = V[{entry.id!r}]")
-        lines += _decimal_lines(f"v{i}", f"o{i}", "    ")
+    # the texts as UTF-8 bytes, all at once
+    for prefix, number in (("v", count), ("n", len(input_names))):
+        if number:
+            names = "".join(f"{prefix}{k}, " for k in range(number))
+            lines.append(f"    {names}= EB(({names}))")
     general = 0
     for i, row in enumerate(rows):
         e = row[0]
@@ -157,26 +179,28 @@ def build_writer(
             lines.append(f"        if r is o{i}: p = v{i}")
             lines.append("        else:")
             lines += _decimal_lines("p", "r", "            ")
-            lines.append(f"        h{i} = {c0!r}")
-            lines.append(f"        t{i} = {_fstring(tail)}")
+            lines.append("            p = E(p)")
+            lines.append(f"        h{i} = {_bytes([c0])}")
+            lines.append(f"        t{i} = {_bytes(tail)}")
             k0, k1, k2, k3, k4, k5, k6 = capped
-            head: list[str | tuple[str]] = [k0, '"', ("a",), '"', k1]
+            head: list[str | tuple[str]] = [k0, '"', ("E(a)",), '"', k1]
             tail = [k2, *inputs_body, k3, amax, k4, '"', ("p",), '"', k5, '"', (f"v{i}",), '"', k6]
             lines.append("    elif r.__class__ is tuple and len(r) == 2:")
             lines.append("        x = r[0]")
             lines.append(f"        if x is o{i}: p = v{i}")
             lines.append("        else:")
             lines += _decimal_lines("p", "x", "            ")
+            lines.append("            p = E(p)")
             lines.append("        x = r[1]")
             lines += _decimal_lines("a", "x", "        ")
-            lines.append(f"        h{i} = {_fstring(head)}")
-            lines.append(f"        t{i} = {_fstring(tail)}")
+            lines.append(f"        h{i} = {_bytes(head)}")
+            lines.append(f"        t{i} = {_bytes(tail)}")
             lines.append(f"    else: h{i}, t{i} = S({i}, r, N, V, A, M)")
         elif e.shown == "children" and children_parts is not None:
             c0, c1, c2, c3, c4, c5 = common
             tail = [c1, *inputs_body, c2, amax, c3, *children_parts, c4, '"', (f"v{i}",), '"', c5]
             g0, g1 = pieces(e.general)[:2]
-            lined: list[str | tuple[str]] = [g0, ("L(r[2])",), g1]
+            lined: list[str | tuple[str]] = [g0, ("E(L(r[2]))",), g1]
             # no adjustment line (the record is not a tuple), or the usual general record:
             # scored, its lines (a cap on the children's sum), no note, no cohort facts
             lines.append(
@@ -184,9 +208,9 @@ def build_writer(
                 " and r[3] is None and not r[4]:"
             )
             lines.append(
-                f"        h{i} = {c0!r} if r.__class__ is not tuple else {_fstring(lined)}"
+                f"        h{i} = {_bytes([c0])} if r.__class__ is not tuple else {_bytes(lined)}"
             )
-            lines.append(f"        t{i} = {_fstring(tail)}")
+            lines.append(f"        t{i} = {_bytes(tail)}")
             lines.append(f"    else: h{i}, t{i} = S({i}, r, N, V, A, M)")
         else:
             general += 1
@@ -196,7 +220,6 @@ def build_writer(
     items_body: list[str | tuple[str]] = []
     for k, ident in enumerate(ordered):
         i = index_of[ident]
-        lines.append(f"    if I[{ident!r}] is not o{i}: raise U")
         items_body += [("{" if k == 0 else ",") + _encode_str(ident) + ':"', (f"v{i}",), '"']
     items_body.append("}" if ordered else "{}")
 
@@ -214,23 +237,45 @@ def build_writer(
         if k:
             criteria.append(",")
         criteria += tree(root)
-    lines.append(
-        f"    return {_fstring(criteria) if criteria else repr('')}, {_fstring(items_body)}"
-    )
+    lines.append(f"    return {_bytes(criteria)}, {_bytes(items_body)}")
 
-    maxima_cache: list[tuple[Any, tuple[str, ...]]] = [(None, ())]
+    maxima_cache: list[tuple[Any, tuple[bytes, ...]]] = [(None, ())]
     has_max = tuple(bool(row[6]) for row in rows)
 
-    def maxtexts(maxima: Sequence[Any]) -> tuple[Any, tuple[str, ...]]:
-        texts = tuple(value_json(maxima[i]) if has_max[i] else "null" for i in range(count))
+    def maxtexts(maxima: Sequence[Any]) -> tuple[Any, tuple[bytes, ...]]:
+        texts = tuple(
+            value_json(maxima[i]).encode("utf-8") if has_max[i] else b"null" for i in range(count)
+        )
         maxima_cache[0] = (maxima, texts)
         return maxima_cache[0]
 
-    def general_criterion(i: int, record: Any, *unit: Any) -> tuple[str, str]:
+    def general_criterion(i: int, record: Any, *unit: Any) -> tuple[bytes, bytes]:
         head, _, tail = criterion(rows[i], i, record, "\x00", *unit).partition("\x00")
-        return head, tail
+        return head.encode("utf-8"), tail.encode("utf-8")
+
+    ids = tuple(entry.id for entry in plan)
+    expected = {ident: i for i, ident in enumerate(ids)}
+    by_id = key_getter(ids) if ids else None
+    known: list[Any] = [None]
+
+    def values_of(values: Any) -> tuple[Any, ...]:
+        """A unit's values (or items) in the plan's order: the kept tuple when it is."""
+        if values.__class__ is CriterionValues:
+            index = values._index  # noqa: SLF001 - the id -> position index the guide shares
+            if index is known[0]:
+                return values.ordered
+            if index == expected:
+                known[0] = index
+                return values.ordered
+        assert by_id is not None
+        return by_id(values)
 
     namespace: dict[str, Any] = {
+        "VO": values_of,
+        "EB": _encoded,
+        "E": str.encode,
+        "IS": is_,
+        "DS": (Decimal,) * count,
         "D": Decimal,
         "U": Unusual,
         "NA": NOT_APPLICABLE,
@@ -240,7 +285,15 @@ def build_writer(
         "L": lines_json,
         "MC": maxima_cache,
         "maxtexts": maxtexts,
-        "__builtins__": {"str": str, "len": len, "tuple": tuple, "int": int},
+        "__builtins__": {
+            "str": str,
+            "len": len,
+            "tuple": tuple,
+            "int": int,
+            "all": all,
+            "map": map,
+            "type": type,
+        },
     }
     source = "\n".join(lines) + "\n"
     # built from local names, repr() of the guide's texts and fixed syntax only
@@ -249,6 +302,19 @@ def build_writer(
     write.source = source  # type: ignore[attr-defined]
     write.general = general  # type: ignore[attr-defined]
     return write
+
+
+def key_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """``operator.itemgetter`` of the keys, always giving a tuple."""
+    if len(keys) == 1:
+        (only,) = keys
+        return lambda values: (values[only],)
+    return itemgetter(*keys)
+
+
+def _encoded(texts: Sequence[str]) -> list[bytes]:
+    """The texts as UTF-8 bytes, in three C calls (no JSON text holds a raw control character)."""
+    return "\x01".join(texts).encode("utf-8").split(b"\x01")
 
 
 def _children_parts(

@@ -438,8 +438,20 @@ GENERATE_AFTER = 20_000
 def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
     """:func:`unit_json` of a unit through the guide's generated writer, or None if it cannot.
 
-    A unit the writer leaves to the general path (see :mod:`.record_program`) gives None, as
-    does every unit until the guide has written ``GENERATE_AFTER`` criteria.
+    The text of :func:`_generated_unit_pieces`.
+    """
+    pieces = _generated_unit_pieces(unit, lazy)
+    return None if pieces is None else b"".join(pieces).decode("utf-8")
+
+
+def _generated_unit_pieces(unit: UnitScore, lazy: _LazyTrace) -> list[bytes] | None:
+    """:func:`unit_json` of a unit encoded to UTF-8, through the guide's generated writer.
+
+    As pieces whose concatenation is the unit's bytes: the generated writer writes the trace's
+    criteria and the items as bytes (:mod:`.record_program`), the few fields around them are
+    encoded here; no text of the unit is made. None for a unit the writer leaves to the
+    general path (see :mod:`.record_program`), and for every unit until the guide has written
+    ``GENERATE_AFTER`` criteria.
     """
     compiled = lazy.compiled
     plan = _plan(compiled)
@@ -469,10 +481,15 @@ def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
             after = "," + after
     else:
         before, after = head
-    ident = _value(unit.unit_id)
     start, end = _total_around(lazy)
-    # one string made, the trace's text copied once
-    return f'{before}"items":{items}{after},"trace":{start}{criteria}{end},"unit_id":{ident}}}'
+    # the trace's and the items' bytes are not copied: the caller joins the pieces once
+    return [
+        (before + '"items":').encode("utf-8"),
+        items,
+        (after + ',"trace":' + start).encode("utf-8"),
+        criteria,
+        (end + ',"unit_id":' + _value(unit.unit_id) + "}").encode("utf-8"),
+    ]
 
 
 def _unit_head(unit: UnitScore) -> tuple[str, str] | None:
@@ -544,17 +561,24 @@ def result_json(result: Any, *, trace: bool) -> str:
 def result_json_pieces(result: Any, *, trace: bool) -> list[bytes]:
     """:func:`result_json` encoded to UTF-8, as pieces whose concatenation is its bytes.
 
-    Each unit is encoded on its own (a short string, while it is in the cache), and no string
-    of the whole result is made: the caller hashes the pieces and joins them once.
+    A unit the guide's generated writer writes comes as a few pieces of bytes (no text of it
+    is made, see :func:`_generated_unit_pieces`); any other unit is encoded on its own. No
+    string of the whole result is made: the caller hashes the pieces and joins them once.
     """
     head = canonical_json(result._head_dict())  # noqa: SLF001  # "units" is the last key in sorted order
     pieces = [(head[:-1] + ',"units":[').encode("utf-8")]
-    append = pieces.append
-    comma = b""
+    append, extend = pieces.append, pieces.extend
+    comma = False
     for unit in result.units:
         if comma:
-            append(comma)
+            append(b",")
+        comma = True
+        lazy = unit._trace  # noqa: SLF001 - the flat records, not the tree built from them
+        if trace and type(lazy) is _LazyTrace:
+            written = _generated_unit_pieces(unit, lazy)
+            if written is not None:
+                extend(written)
+                continue
         append(unit_json(unit, trace=trace).encode("utf-8"))
-        comma = b","
     append(b"]}")
     return pieces
