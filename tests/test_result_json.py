@@ -426,8 +426,9 @@ def test_unit_head_equals_unit_dict(name):
 #: few builtins, and its own locals (inputs, values, objects, heads, tails, the part, amount).
 _ALLOWED_NAMES = {"N", "V", "A", "M", "R", "I", "D", "U", "NA", "X", "J", "S", "L", "MC"}
 _ALLOWED_NAMES |= {"maxtexts", "str", "len", "tuple", "all", "map", "x", "r", "p", "a", "mc", "mt"}
-_ALLOWED_NAMES |= {"VO", "IS", "DS", "EB", "E", "type", "int", "vs"}
+_ALLOWED_NAMES |= {"VO", "IS", "DS", "EB", "E", "type", "int", "id", "vs", "SH", "F"}
 _CALLED = {"str", "len", "tuple", "all", "map", "X", "J", "S", "L", "maxtexts", "VO", "EB", "E"}
+_CALLED |= {"id"}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -438,7 +439,7 @@ def test_generated_writer_source_is_fixed_syntax_and_literals(name):
     tree = ast.parse(result_json_module._writer(lazy.compiled).source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            assert node.id in _ALLOWED_NAMES or re.fullmatch(r"[nvoht]\d+", node.id), node.id
+            assert node.id in _ALLOWED_NAMES or re.fullmatch(r"[nsvoht]\d+", node.id), node.id
         elif isinstance(node, ast.Attribute):
             assert node.attr == "__class__"
         elif isinstance(node, ast.Call):

@@ -55,6 +55,20 @@ def pieces(template: str) -> tuple[str, ...]:
     return tuple(piece.replace("%%", "%") for piece in template.split("%s"))
 
 
+def _fstring(body: Sequence[str | tuple[str]]) -> str:
+    """Python source of an f-string: ``str`` pieces are literal text, ``(name,)`` a local.
+
+    An f-string builds its text in one step (no method call, unlike ``"".join``).
+    """
+    out = []
+    for piece in body:
+        if isinstance(piece, tuple):
+            out.append("{" + piece[0] + "}")
+        else:
+            out.append(piece.replace("{", "{{").replace("}", "}}"))
+    return "f" + repr("".join(out))
+
+
 def _bytes(body: Sequence[str | tuple[str]]) -> str:
     """Python source of UTF-8 bytes: ``str`` pieces are literal text, ``(expr,)`` bytes.
 
@@ -75,12 +89,17 @@ def _bytes(body: Sequence[str | tuple[str]]) -> str:
     return repr(literal) + " % (" + "".join(hole + ", " for hole in holes) + ")"
 
 
+def _not_canonical(text: str) -> str:
+    """The test that ``text``, the ``str()`` of a decimal, is not its canonical text."""
+    return (
+        f"'E' in {text} or {text}[-1] > '9' or {text}[-1] == '0' and "
+        f"('.' in {text} or {text} == '-0')"
+    )
+
+
 def _canonical_line(target: str, obj: str, indent: str) -> str:
     """A line making ``target``, the ``str()`` of the decimal ``obj``, its canonical text."""
-    return (
-        f"{indent}if 'E' in {target} or {target}[-1] > '9' or {target}[-1] == '0' and "
-        f"('.' in {target} or {target} == '-0'): {target} = X({obj})"
-    )
+    return f"{indent}if {_not_canonical(target)}: {target} = X({obj})"
 
 
 def _decimal_lines(target: str, obj: str, indent: str) -> list[str]:
@@ -115,8 +134,9 @@ def build_writer(
     count = len(rows)
     index_of = {entry.id: i for i, entry in enumerate(plan)}
     lines = [
-        "def write(N, V, A, M, R, I):",
+        "def write(N, V, A, M, R, I, SH):",
         f"    if False in A or len(I) != {count}: return None",
+        "    F = None",
         "    mc = MC[0]",
         "    if mc[0] is not M: mc = maxtexts(M)",
         "    mt = mc[1]",
@@ -137,22 +157,42 @@ def build_writer(
             readers.setdefault(name, set()).add(bool(row[4]))
     input_names = sorted(readers)
     input_local = {name: f"n{k}" for k, name in enumerate(input_names)}
-    for name, local in input_local.items():
+    # ``n``: the text the trace shows; ``s``: the text the submission shows (the decimal's
+    # ``str()``, not always canonical)
+    for k, name in enumerate(input_names):
+        local, raw = f"n{k}", f"s{k}"
         lines.append(f"    x = N[{name!r}]")
         lines.append("    if x.__class__ is D:")
-        lines += _decimal_lines(local, "x", "        ")[1:]
-        lines.append(f"        {local} = '\"' + {local} + '\"'")
-        lines.append(f"    elif x is True: {local} = 'true'")
-        lines.append(f"    elif x is False: {local} = 'false'")
+        lines.append(f"        {raw} = str(x)")
         lines.append(
-            f"    elif x.__class__ is int and {-_SAFE_INT} < x < {_SAFE_INT}: {local} = str(x)"
+            f"        if {_not_canonical(raw)}:"
+            f" {raw} = '\"' + {raw} + '\"'; {local} = '\"' + X(x) + '\"'"
+        )
+        lines.append(f"        else: {local} = {raw} = '\"' + {raw} + '\"'")
+        lines.append(f"    elif x is True: {local} = {raw} = 'true'")
+        lines.append(f"    elif x is False: {local} = {raw} = 'false'")
+        lines.append(
+            f"    elif x.__class__ is int and {-_SAFE_INT} < x < {_SAFE_INT}:"
+            f" {local} = {raw} = str(x)"
         )
         how = readers[name]
         if how == {True}:  # read as optional only: a missing input shows as null
-            lines.append(f"    elif x is NA: {local} = 'null'")
+            lines.append(f"    elif x is NA: {local} = 'null'; F = 1")
         elif how == {True, False}:  # optional for some, not for others
             lines.append("    elif x is NA: raise U")
-        lines.append(f"    else: {local} = J(x)")
+        lines.append(f"    else: {local} = J(x); F = 1")
+    # the submission's values, when every one is an input read here (N is then the
+    # submission's dict) and written as the submission writes it: shared with the record's
+    # inputs through SH (``audit.records``), which would otherwise write them again
+    if input_names:
+        shown: list[str | tuple[str]] = []
+        for k, name in enumerate(input_names):
+            shown += [("{" if k == 0 else ",") + _encode_str(name) + ":", (f"s{k}",)]
+        shown.append("}")
+        lines.append(
+            f"    if SH is not None and F is None and len(N) == {len(input_names)}:"
+            f" SH[id(N)] = (N, {_fstring(shown)})"
+        )
     # the texts as UTF-8 bytes, all at once
     for prefix, number in (("v", count), ("n", len(input_names))):
         if number:
@@ -293,6 +333,7 @@ def build_writer(
             "all": all,
             "map": map,
             "type": type,
+            "id": id,
         },
     }
     source = "\n".join(lines) + "\n"

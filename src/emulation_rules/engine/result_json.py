@@ -444,14 +444,17 @@ def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
     return None if pieces is None else b"".join(pieces).decode("utf-8")
 
 
-def _generated_unit_pieces(unit: UnitScore, lazy: _LazyTrace) -> list[bytes] | None:
+def _generated_unit_pieces(
+    unit: UnitScore, lazy: _LazyTrace, shared: dict[int, Any] | None = None
+) -> list[bytes] | None:
     """:func:`unit_json` of a unit encoded to UTF-8, through the guide's generated writer.
 
     As pieces whose concatenation is the unit's bytes: the generated writer writes the trace's
     criteria and the items as bytes (:mod:`.record_program`), the few fields around them are
     encoded here; no text of the unit is made. None for a unit the writer leaves to the
     general path (see :mod:`.record_program`), and for every unit until the guide has written
-    ``GENERATE_AFTER`` criteria.
+    ``GENERATE_AFTER`` criteria. ``shared``: where the writer leaves the JSON text of the
+    unit's submitted values when it has written them all (see ``write_record``).
     """
     compiled = lazy.compiled
     plan = _plan(compiled)
@@ -462,7 +465,9 @@ def _generated_unit_pieces(unit: UnitScore, lazy: _LazyTrace) -> list[bytes] | N
             return None
         writer = _writer(compiled)
     try:
-        written = writer(lazy.names, lazy.values, lazy.flags, lazy.maxima, lazy.records, unit.items)
+        written = writer(
+            lazy.names, lazy.values, lazy.flags, lazy.maxima, lazy.records, unit.items, shared
+        )
     except Exception:  # noqa: BLE001 - anything unusual: the general path writes it, or raises
         return None
     if written is None:
@@ -558,12 +563,15 @@ def result_json(result: Any, *, trace: bool) -> str:
     return head[:-1] + ',"units":[' + units + "]}"
 
 
-def result_json_pieces(result: Any, *, trace: bool) -> list[bytes]:
+def result_json_pieces(
+    result: Any, *, trace: bool, shared: dict[int, Any] | None = None
+) -> list[bytes]:
     """:func:`result_json` encoded to UTF-8, as pieces whose concatenation is its bytes.
 
     A unit the guide's generated writer writes comes as a few pieces of bytes (no text of it
     is made, see :func:`_generated_unit_pieces`); any other unit is encoded on its own. No
     string of the whole result is made: the caller hashes the pieces and joins them once.
+    ``shared``: see :func:`_generated_unit_pieces`.
     """
     head = canonical_json(result._head_dict())  # noqa: SLF001  # "units" is the last key in sorted order
     pieces = [(head[:-1] + ',"units":[').encode("utf-8")]
@@ -575,7 +583,7 @@ def result_json_pieces(result: Any, *, trace: bool) -> list[bytes]:
         comma = True
         lazy = unit._trace  # noqa: SLF001 - the flat records, not the tree built from them
         if trace and type(lazy) is _LazyTrace:
-            written = _generated_unit_pieces(unit, lazy)
+            written = _generated_unit_pieces(unit, lazy, shared)
             if written is not None:
                 extend(written)
                 continue
