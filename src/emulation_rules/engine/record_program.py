@@ -180,6 +180,8 @@ def build_writer(
             lines.append(f"    elif x is NA: {local} = 'null'; F = 1")
         elif how == {True, False}:  # optional for some, not for others
             lines.append("    elif x is NA: raise U")
+        lines.append(f"    elif x is None: {local} = {raw} = 'null'")
+        lines.append(f"    elif x.__class__ is str: {local} = {raw} = J(x)")
         lines.append(f"    else: {local} = J(x); F = 1")
     # the submission's values, when every one is an input read here (N is then the
     # submission's dict) and written as the submission writes it: shared with the record's

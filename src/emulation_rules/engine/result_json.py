@@ -402,6 +402,11 @@ def unit_json(unit: UnitScore, *, trace: bool) -> str:
         text = _generated_unit_json(unit, lazy)
         if text is not None:
             return text
+    return _general_unit_json(unit, lazy)
+
+
+def _general_unit_json(unit: UnitScore, lazy: Any) -> str:
+    """:func:`unit_json` of a unit with a trace, by the general path."""
     data = unit_dict(unit, trace=False)
     # "trace" and "unit_id" are the two last keys in sorted order: written after the rest
     ident = data.pop("unit_id")
@@ -586,7 +591,9 @@ def result_json_pieces(
             written = _generated_unit_pieces(unit, lazy, shared)
             if written is not None:
                 extend(written)
-                continue
+            else:  # not unit_json: it would count the unit's criteria towards the writer again
+                append(_general_unit_json(unit, lazy).encode("utf-8"))
+            continue
         append(unit_json(unit, trace=trace).encode("utf-8"))
     append(b"]}")
     return pieces
