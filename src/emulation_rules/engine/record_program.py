@@ -99,7 +99,7 @@ def _not_canonical(text: str) -> str:
 
 def _canonical_line(target: str, obj: str, indent: str) -> str:
     """A line making ``target``, the ``str()`` of the decimal ``obj``, its canonical text."""
-    return f"{indent}if {_not_canonical(target)}: {target} = X({obj})"
+    return f"{indent}if {_not_canonical(target)}: {target} = X({target}, {obj})"
 
 
 def _decimal_lines(target: str, obj: str, indent: str) -> list[str]:
@@ -166,7 +166,7 @@ def build_writer(
         lines.append(f"        {raw} = str(x)")
         lines.append(
             f"        if {_not_canonical(raw)}:"
-            f" {raw} = '\"' + {raw} + '\"'; {local} = '\"' + X(x) + '\"'"
+            f" {local} = '\"' + X({raw}, x) + '\"'; {raw} = '\"' + {raw} + '\"'"
         )
         lines.append(f"        else: {local} = {raw} = '\"' + {raw} + '\"'")
         lines.append(f"    elif x is True: {local} = {raw} = 'true'")
@@ -312,6 +312,7 @@ def build_writer(
         assert by_id is not None
         return by_id(values)
 
+    canonical_text = _canonical_text_of(exact_text)
     namespace: dict[str, Any] = {
         "VO": values_of,
         "EB": _encoded,
@@ -321,7 +322,7 @@ def build_writer(
         "D": Decimal,
         "U": Unusual,
         "NA": NOT_APPLICABLE,
-        "X": exact_text,
+        "X": canonical_text,
         "J": value_json,
         "S": general_criterion,
         "L": lines_json,
@@ -353,6 +354,22 @@ def key_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
         (only,) = keys
         return lambda values: (values[only],)
     return itemgetter(*keys)
+
+
+def _canonical_text_of(exact_text: Callable[[Decimal], str]) -> Callable[[str, Decimal], str]:
+    """The canonical text of a decimal from its ``str()``, which is not canonical."""
+
+    def canonical_text(text: str, value: Decimal) -> str:
+        if "E" in text or text[-1] > "9":  # an exponent, NaN or an infinity
+            return exact_text(value)
+        # str() writes the decimal as format(value, "f") does: only the zeros that end a
+        # fraction, and the sign of zero, are left to take off (no hash of the decimal, as a
+        # dictionary of texts would need)
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+
+    return canonical_text
 
 
 def _encoded(texts: Sequence[str]) -> list[bytes]:
