@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the generators of another test
 from emulation_rules import load_ruleset, load_submissions, score
-from emulation_rules._support.canonical import canonical_json_bytes
+from emulation_rules._support.canonical import canonical_json_bytes, exact_decimal_text
 from emulation_rules.audit.records import (
     _inputs,
     _inputs_json,
@@ -41,7 +41,7 @@ from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import result_json as result_json_module
 from emulation_rules.engine.evaluator import _LazyTrace
 from emulation_rules.engine.items import CriterionValues
-from emulation_rules.engine.record_program import _bytes
+from emulation_rules.engine.record_program import _bytes, canonical_text
 from emulation_rules.engine.result_json import (
     _generated_unit_json,
     _generated_unit_pieces,
@@ -556,3 +556,16 @@ def test_submitted_values_shared_equal_the_submission_writer(name, data):
         assert list(shared) == [id(names)]
         assert shared[id(names)][0] is names
         assert shared[id(names)][1] == _values_json(names)
+
+
+@given(
+    value=(st.decimals(allow_nan=True, allow_infinity=True) | _FORMS.map(Decimal)).filter(
+        lambda d: not d.is_snan()  # no text: exact_decimal_text raises, as does the writer
+    )
+)
+@budget(300)
+def test_canonical_text_from_str_equals_exact_decimal_text(value):
+    """The generated writer's canonical text from a decimal's str(), without its hash."""
+    text = str(value)
+    assert canonical_text(text, value) == exact_decimal_text(value)
+    assert result_json_module._value(value) == '"' + exact_decimal_text(value) + '"'

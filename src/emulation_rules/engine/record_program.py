@@ -33,13 +33,14 @@ from decimal import Decimal
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from emulation_rules._support.canonical import exact_decimal_text
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine.items import CriterionValues
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["Unusual", "build_writer", "pieces"]
+__all__ = ["Unusual", "build_writer", "canonical_text", "pieces"]
 
 _encode_str: Any = json.encoder.encode_basestring
 #: JSON numbers are safe for integers a double holds exactly; larger ones are written as text.
@@ -118,7 +119,6 @@ def build_writer(
     *,
     criterion: Callable[..., str],
     lines_json: Callable[[Any], str],
-    exact_text: Callable[[Decimal], str],
     value_json: Callable[[Any], str],
 ) -> Callable[..., tuple[str, str] | None]:
     """The generated writer of a guide: ``write(N, V, A, M, R, I) -> (criteria, items) | None``.
@@ -312,7 +312,6 @@ def build_writer(
         assert by_id is not None
         return by_id(values)
 
-    canonical_text = _canonical_text_of(exact_text)
     namespace: dict[str, Any] = {
         "VO": values_of,
         "EB": _encoded,
@@ -356,20 +355,19 @@ def key_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
     return itemgetter(*keys)
 
 
-def _canonical_text_of(exact_text: Callable[[Decimal], str]) -> Callable[[str, Decimal], str]:
-    """The canonical text of a decimal from its ``str()``, which is not canonical."""
+def canonical_text(text: str, value: Decimal) -> str:
+    """The canonical text of a decimal (exactly ``Decimal``) from its ``str()``.
 
-    def canonical_text(text: str, value: Decimal) -> str:
-        if "E" in text or text[-1] > "9":  # an exponent, NaN or an infinity
-            return exact_text(value)
-        # str() writes the decimal as format(value, "f") does: only the zeros that end a
-        # fraction, and the sign of zero, are left to take off (no hash of the decimal, as a
-        # dictionary of texts would need)
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return "0" if text == "-0" else text
-
-    return canonical_text
+    As :func:`~emulation_rules._support.canonical.exact_decimal_text`, without hashing the
+    decimal (as its dictionary of texts needs): ``str()`` writes a decimal without an exponent
+    as ``format(value, "f")`` does, so only the zeros ending a fraction, and the sign of zero,
+    are left to take off.
+    """
+    if "E" in text or text[-1] > "9":  # an exponent, NaN or an infinity
+        return exact_decimal_text(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _encoded(texts: Sequence[str]) -> list[bytes]:

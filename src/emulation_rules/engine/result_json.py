@@ -25,7 +25,7 @@ from emulation_rules._support.canonical import canonical_value, exact_decimal_te
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import words
 from emulation_rules.engine.evaluator import _LazyTrace
-from emulation_rules.engine.record_program import build_writer
+from emulation_rules.engine.record_program import build_writer, canonical_text
 from emulation_rules.engine.record_program import pieces as _pieces
 from emulation_rules.engine.serialize import trace_dict, unit_dict
 
@@ -50,7 +50,10 @@ def _value(value: Any) -> str:
     """The canonical JSON of one value (as ``canonical_json(canonical_value(value))``)."""
     cls = type(value)
     if cls is Decimal:
-        return '"' + exact_decimal_text(value) + '"'
+        text = str(value)
+        if "E" in text or text[-1] > "9" or (text[-1] == "0" and ("." in text or text == "-0")):
+            text = canonical_text(text, value)
+        return '"' + text + '"'
     if cls is bool:
         return "true" if value else "false"
     if cls is int and -_SAFE_INT < value < _SAFE_INT:
@@ -428,7 +431,6 @@ def _writer(compiled: CompiledRuleset) -> Any:
             plan.roots,
             criterion=_criterion,
             lines_json=_lines,
-            exact_text=exact_decimal_text,
             value_json=_value,
         )
     return writer
