@@ -1,22 +1,34 @@
 """A guide's audit-record writer, generated once per guide as scoring is.
 
 Fast path of: :func:`emulation_rules.engine.result_json.lazy_trace_json` and the unit's items
-written by the json module, that is of ``canonical_json(unit.to_dict(trace=True))``. Kept equal,
-byte for byte, by ``tests/test_result_json.py`` (every shipped example, random clusters of
-every shipped and written guide, each record shape of a criterion) and the golden records.
+written by the json module, that is of ``canonical_json(unit.to_dict(trace=True))`` encoded to
+UTF-8. Kept equal, byte for byte, by ``tests/test_result_json.py`` (every shipped example,
+random clusters of every shipped and written guide, each record shape of a criterion and form
+of a decimal, the submissions' values shared) and the golden records.
 
 For each guide, the JSON text of everything in a unit's trace that does not depend on the unit
 (ids, titles, rules, lines, the names of the inputs, how the parts are shown, the brackets and
-keys) is cut once around the unit's dynamic fields and written into the source of one Python
-function. The function reads a unit's flat records (``_LazyTrace``) and returns the text of
-its trace's criteria and of its items: per criterion a few inline steps (its value's text, its
-record's shape, one f-string of its tail), and one f-string for the whole tree, in which the
-children sit between their parent's head and tail, so no text is copied into its parent.
+keys) is cut once around the unit's dynamic fields, encoded to UTF-8 and written into the
+source of one Python function as ``bytes`` templates. The function reads a unit's flat records
+(``_LazyTrace``) and returns the bytes of its trace's criteria and of its items: per criterion
+a few inline steps (its record's shape, one ``%`` of its tail's template), and one ``%`` for
+the whole tree, in which the children sit between their parent's head and tail, so no text is
+copied into its parent. The unit is never a ``str``: the Vietnamese titles and rules would make
+it two bytes a character, copied at every step and encoded at the end; here only the dynamic
+texts (numbers, flags, ASCII) are encoded, all of a unit's values at once and all its inputs at
+once.
 
-Decimals are written with ``str()`` (a C call) and checked to be in the canonical form of
+The values are read as the tuple the unit keeps (``CriterionValues.ordered``) and written with
+one ``map(str, ...)``; each text is checked to be in the canonical form of
 :func:`~emulation_rules._support.canonical.exact_decimal_text` (no exponent, no trailing zero
-after the point, no negative zero); the few that are not take that function. Measured: hashing
-a fresh decimal (what a dictionary of texts needs) costs 400-650 ns, its ``str()`` 60-90 ns.
+after the point, no negative zero) and the few that are not are made so from their text
+(:func:`canonical_text`). Measured: hashing a fresh decimal (what a dictionary of texts needs)
+costs 400-650 ns, its ``str()`` 60-90 ns.
+
+The inputs' texts serve twice: in the trace, and, when a unit's inputs are exactly its
+submission's values (the submission's own dict), as the JSON of those values, which the
+writer leaves in ``SH`` for the record's submissions section (``audit.records``), which then
+need not write them again (the decimal's ``str()`` there, as ``model_dump`` writes it).
 
 The function handles units to which every criterion applies, with the record shapes of the
 common criteria (a construct's bare part, a leaf capped by its construct, a group showing its
@@ -120,16 +132,18 @@ def build_writer(
     criterion: Callable[..., str],
     lines_json: Callable[[Any], str],
     value_json: Callable[[Any], str],
-) -> Callable[..., tuple[str, str] | None]:
-    """The generated writer of a guide: ``write(N, V, A, M, R, I) -> (criteria, items) | None``.
+) -> Callable[..., tuple[bytes, bytes] | None]:
+    """The generated writer of a guide: ``write(N, V, A, M, R, I, SH) -> (criteria, items)``.
 
     ``rows``: the general writer's rows (``result_json._Plan.rows``) in the compiled order;
     ``plan``: the program's plan entries; ``roots``: the indexes of the top-level criteria.
     ``N, V, A, M, R``: a ``_LazyTrace``'s names, values, flags, maxima and records; ``I``:
-    the unit's items. ``criterion(row, i, record, kids, N, V, A, M)`` is the general writer of
-    one criterion; ``lines_json`` writes a record's adjustment lines. Returns the text of the
-    trace's top-level criteria joined by commas, and of the items (a JSON object), or None
-    when the unit is left to the general path.
+    the unit's items; ``SH``: None, or a dict where the JSON text of the unit's submitted
+    values is left, by ``id(N)``, as ``(N, text)``, when they are exactly its inputs.
+    ``criterion(row, i, record, kids, N, V, A, M)`` is the general writer of one criterion;
+    ``lines_json`` writes a record's adjustment lines. Returns the UTF-8 bytes of the trace's
+    top-level criteria joined by commas, and of the items (a JSON object), or None (or raises
+    :class:`Unusual`) when the unit is left to the general path.
     """
     count = len(rows)
     index_of = {entry.id: i for i, entry in enumerate(plan)}
@@ -341,7 +355,7 @@ def build_writer(
     source = "\n".join(lines) + "\n"
     # built from local names, repr() of the guide's texts and fixed syntax only
     exec(compile(source, "<emulation-rules record writer>", "exec"), namespace)  # noqa: S102
-    write: Callable[..., tuple[str, str] | None] = namespace["write"]
+    write: Callable[..., tuple[bytes, bytes] | None] = namespace["write"]
     write.source = source  # type: ignore[attr-defined]
     write.general = general  # type: ignore[attr-defined]
     return write
