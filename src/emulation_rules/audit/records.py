@@ -147,12 +147,15 @@ def _values_json(values: Any) -> str | None:
     return "{" + ",".join(out) + "}"
 
 
-def _submission_json(sub: Submission, submission: type) -> str | None:
+def _submission_json(
+    sub: Submission, submission: type, shared: dict[int, Any] | None = None
+) -> str | None:
     """``canonical_json(_submission_dict(sub))`` without ``model_dump``, or None if unusual.
 
     Written here: a submission whose values and self-scores are decimals, integers, booleans,
     texts or nulls (its evidence, if any, is still dumped by the model). Kept equal by
-    ``tests/test_result_json.py``.
+    ``tests/test_result_json.py``. ``shared``: the JSON text of submitted values the record's
+    writer wrote already, by the id of the values' dict (``result_json_pieces``).
     """
     if type(sub) is not submission:
         return None
@@ -160,7 +163,8 @@ def _submission_json(sub: Submission, submission: type) -> str | None:
     if sub.evidence:  # references, as the model writes them: only they are dumped
         dumped = sub.model_dump(mode="json", exclude_none=True, include={"evidence"})
         evidence = _canonical_json(canonical_value(dumped["evidence"]))
-    values = _values_json(sub.values)
+    known = shared.get(id(sub.values)) if shared else None
+    values = known[1] if known is not None and known[0] is sub.values else _values_json(sub.values)
     scores = _values_json(sub.self_scores) if sub.self_scores else "{}"
     if values is None or scores is None:
         return None
@@ -203,15 +207,19 @@ def _inputs_json(
     reviews: Iterable[Review],
     cluster: ClusterData | None,
     rejected_before: Iterable[Rejected],
+    shared: dict[int, Any] | None = None,
 ) -> str:
-    """``canonical_json(_inputs(...))``, the usual submissions written without ``model_dump``."""
+    """``canonical_json(_inputs(...))``, the usual submissions written without ``model_dump``.
+
+    ``shared``: see :func:`_submission_json`.
+    """
     from emulation_rules.inputs.submissions import Submission  # noqa: PLC0415 - import cycle
 
     if set(Submission.model_fields) != _SUBMISSION_FIELDS:
         return _canonical_json(_inputs(submissions, reviews, cluster, rejected_before))
     written: list[tuple[str, str]] = []
     for sub in submissions:
-        text = _submission_json(sub, Submission)
+        text = _submission_json(sub, Submission, shared)
         if text is None or type(sub.unit_id) is not str:
             text = _canonical_json(_submission_dict(sub))
         written.append((str(sub.unit_id), text))
@@ -358,10 +366,14 @@ def write_record(
 
     header = {k: canonical_value(v) for k, v in _header(compiled, as_of).items()}
     with gc_paused():
-        inputs = _inputs_json(submissions, reviews, cluster, rejected_before)
+        # the result first: its writer leaves the text of each unit's submitted values (the
+        # inputs it reads) for the submissions, which then need not write them again
+        shared: dict[int, Any] = {}
+        result_pieces = result_json_pieces(result, trace=True, shared=shared)
+        inputs = _inputs_json(submissions, reviews, cluster, rejected_before, shared)
+        del shared
         inputs_bytes = inputs.encode("utf-8")
         input_digest = "sha256:" + hashlib.sha256(inputs_bytes).hexdigest()
-        result_pieces = result_json_pieces(result, trace=True)
     # the keys in sorted order: as_of, audit_format, (digest), engine, input_digest, inputs,
     # result, ruleset
     before = (

@@ -25,7 +25,7 @@ from emulation_rules._support.canonical import canonical_value, exact_decimal_te
 from emulation_rules.compiler.fields import NOT_APPLICABLE
 from emulation_rules.engine import words
 from emulation_rules.engine.evaluator import _LazyTrace
-from emulation_rules.engine.record_program import build_writer
+from emulation_rules.engine.record_program import build_writer, canonical_text
 from emulation_rules.engine.record_program import pieces as _pieces
 from emulation_rules.engine.serialize import trace_dict, unit_dict
 
@@ -50,7 +50,10 @@ def _value(value: Any) -> str:
     """The canonical JSON of one value (as ``canonical_json(canonical_value(value))``)."""
     cls = type(value)
     if cls is Decimal:
-        return '"' + exact_decimal_text(value) + '"'
+        text = str(value)
+        if "E" in text or text[-1] > "9" or (text[-1] == "0" and ("." in text or text == "-0")):
+            text = canonical_text(text, value)
+        return '"' + text + '"'
     if cls is bool:
         return "true" if value else "false"
     if cls is int and -_SAFE_INT < value < _SAFE_INT:
@@ -402,6 +405,11 @@ def unit_json(unit: UnitScore, *, trace: bool) -> str:
         text = _generated_unit_json(unit, lazy)
         if text is not None:
             return text
+    return _general_unit_json(unit, lazy)
+
+
+def _general_unit_json(unit: UnitScore, lazy: Any) -> str:
+    """:func:`unit_json` of a unit with a trace, by the general path."""
     data = unit_dict(unit, trace=False)
     # "trace" and "unit_id" are the two last keys in sorted order: written after the rest
     ident = data.pop("unit_id")
@@ -423,7 +431,6 @@ def _writer(compiled: CompiledRuleset) -> Any:
             plan.roots,
             criterion=_criterion,
             lines_json=_lines,
-            exact_text=exact_decimal_text,
             value_json=_value,
         )
     return writer
@@ -438,8 +445,23 @@ GENERATE_AFTER = 20_000
 def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
     """:func:`unit_json` of a unit through the guide's generated writer, or None if it cannot.
 
-    A unit the writer leaves to the general path (see :mod:`.record_program`) gives None, as
-    does every unit until the guide has written ``GENERATE_AFTER`` criteria.
+    The text of :func:`_generated_unit_pieces`.
+    """
+    pieces = _generated_unit_pieces(unit, lazy)
+    return None if pieces is None else b"".join(pieces).decode("utf-8")
+
+
+def _generated_unit_pieces(
+    unit: UnitScore, lazy: _LazyTrace, shared: dict[int, Any] | None = None
+) -> list[bytes] | None:
+    """:func:`unit_json` of a unit encoded to UTF-8, through the guide's generated writer.
+
+    As pieces whose concatenation is the unit's bytes: the generated writer writes the trace's
+    criteria and the items as bytes (:mod:`.record_program`), the few fields around them are
+    encoded here; no text of the unit is made. None for a unit the writer leaves to the
+    general path (see :mod:`.record_program`), and for every unit until the guide has written
+    ``GENERATE_AFTER`` criteria. ``shared``: where the writer leaves the JSON text of the
+    unit's submitted values when it has written them all (see ``write_record``).
     """
     compiled = lazy.compiled
     plan = _plan(compiled)
@@ -450,7 +472,9 @@ def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
             return None
         writer = _writer(compiled)
     try:
-        written = writer(lazy.names, lazy.values, lazy.flags, lazy.maxima, lazy.records, unit.items)
+        written = writer(
+            lazy.names, lazy.values, lazy.flags, lazy.maxima, lazy.records, unit.items, shared
+        )
     except Exception:  # noqa: BLE001 - anything unusual: the general path writes it, or raises
         return None
     if written is None:
@@ -469,10 +493,15 @@ def _generated_unit_json(unit: UnitScore, lazy: _LazyTrace) -> str | None:
             after = "," + after
     else:
         before, after = head
-    ident = _value(unit.unit_id)
     start, end = _total_around(lazy)
-    # one string made, the trace's text copied once
-    return f'{before}"items":{items}{after},"trace":{start}{criteria}{end},"unit_id":{ident}}}'
+    # the trace's and the items' bytes are not copied: the caller joins the pieces once
+    return [
+        (before + '"items":').encode("utf-8"),
+        items,
+        (after + ',"trace":' + start).encode("utf-8"),
+        criteria,
+        (end + ',"unit_id":' + _value(unit.unit_id) + "}").encode("utf-8"),
+    ]
 
 
 def _unit_head(unit: UnitScore) -> tuple[str, str] | None:
@@ -541,20 +570,32 @@ def result_json(result: Any, *, trace: bool) -> str:
     return head[:-1] + ',"units":[' + units + "]}"
 
 
-def result_json_pieces(result: Any, *, trace: bool) -> list[bytes]:
+def result_json_pieces(
+    result: Any, *, trace: bool, shared: dict[int, Any] | None = None
+) -> list[bytes]:
     """:func:`result_json` encoded to UTF-8, as pieces whose concatenation is its bytes.
 
-    Each unit is encoded on its own (a short string, while it is in the cache), and no string
-    of the whole result is made: the caller hashes the pieces and joins them once.
+    A unit the guide's generated writer writes comes as a few pieces of bytes (no text of it
+    is made, see :func:`_generated_unit_pieces`); any other unit is encoded on its own. No
+    string of the whole result is made: the caller hashes the pieces and joins them once.
+    ``shared``: see :func:`_generated_unit_pieces`.
     """
     head = canonical_json(result._head_dict())  # noqa: SLF001  # "units" is the last key in sorted order
     pieces = [(head[:-1] + ',"units":[').encode("utf-8")]
-    append = pieces.append
-    comma = b""
+    append, extend = pieces.append, pieces.extend
+    comma = False
     for unit in result.units:
         if comma:
-            append(comma)
+            append(b",")
+        comma = True
+        lazy = unit._trace  # noqa: SLF001 - the flat records, not the tree built from them
+        if trace and type(lazy) is _LazyTrace:
+            written = _generated_unit_pieces(unit, lazy, shared)
+            if written is not None:
+                extend(written)
+            else:  # not unit_json: it would count the unit's criteria towards the writer again
+                append(_general_unit_json(unit, lazy).encode("utf-8"))
+            continue
         append(unit_json(unit, trace=trace).encode("utf-8"))
-        comma = b","
     append(b"]}")
     return pieces
