@@ -339,7 +339,7 @@ def score(
             compiled, valid, merged, trace=trace, on_error=on_error, reference=reference
         )
     with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
-        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
+        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking, owned=True)
         award_results, per_unit = decide_awards(
             compiled.ruleset.awards, ordered, cluster, members=len(subs)
         )
