@@ -1299,8 +1299,13 @@ def _run_program(
         items, flags, maxima, deductions, pooled = run(names, cohort or _NO_COHORT, scores)
     else:
         items, flags, maxima, deductions = run(names, cohort or _NO_COHORT, scores)
-    flags, maxima = program.shared(flags, maxima)
-    everything = program.applies_everywhere(flags)
+    known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
+    if known and flags is known[0][0]:  # the constant flags of a guide whose criteria all apply
+        flags, maxima = known[0]
+        everything = True
+    else:
+        flags, maxima = program.shared(flags, maxima)
+        everything = program.applies_everywhere(flags)
     if everything:
         totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
     else:
@@ -1339,7 +1344,7 @@ def _roots_plan(
 
     Kept with the program (``derived``), built once.
     """
-    plan = program.derived.get("roots")
+    plan: Any = program.derived.get("roots")
     if plan is None:  # two threads may both build it: the plans are equal
         indexes = tuple(i for i, _, _ in program.roots)
         get: Callable[[Sequence[Any]], tuple[Any, ...]]
@@ -1352,10 +1357,7 @@ def _roots_plan(
             get = lambda _values: ()  # noqa: E731 - a one-line getter
         scored = tuple(i for i, _, is_score in program.roots if is_score)
         plan = program.derived["roots"] = (tuple(r for _, r, _ in program.roots), get, scored)
-    return cast(
-        "tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]], tuple[int, ...]]",
-        plan,
-    )
+    return plan  # type: ignore[no-any-return]
 
 
 def _all_roots_totals(
@@ -1459,7 +1461,9 @@ def _scored_unit(
         not_applicable=not_applicable,
         deductions=totals.deductions,
         reasons=reasons,
-        classification=None if reasons else _classify(compiled, totals.total, percent),
+        classification=None
+        if reasons or compiled.classification is None
+        else _classify(compiled, totals.total, percent),
         _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
