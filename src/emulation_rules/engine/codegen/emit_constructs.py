@@ -133,7 +133,11 @@ class ConstructWriter(ExpressionWriter):
         write = self.write
         single = self.single_line_note is not None
         self.number(construct.count, "x")
-        write(f"raw = x * {self.constant(construct.points)}")
+        count = construct.count.bare_name
+        if count in self.counts:
+            write(f"raw = {self.times(count, 'x', construct.points)}")
+        else:
+            write(f"raw = x * {self.constant(construct.points)}")
         write("if not raw:")
         write("    raw = ZERO")
         # a count never below zero (validated) times the points: the part has their sign
