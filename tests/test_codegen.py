@@ -325,3 +325,27 @@ def test_a_count_times_a_constant_is_read_from_a_table_of_the_same_products() ->
         with decimal.localcontext(ENGINE_CONTEXT):
             expected = [[repr(n * k) for n in range(256)] for k in factors]
         assert [repr(t) for t in table] in expected, name
+
+
+_DIGITS = st.integers(-(10**40), 10**40)
+_EXPONENTS = st.integers(-60, 60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    a=st.tuples(_DIGITS, _EXPONENTS),
+    b=st.tuples(_DIGITS, _EXPONENTS),
+    c=st.tuples(_DIGITS.filter(bool), _EXPONENTS),
+    cap=st.tuples(_DIGITS, _EXPONENTS),
+)
+def test_a_capped_leaf_s_check_cannot_fail(a: Any, b: Any, c: Any, cap: Any) -> None:
+    """Issue 18: why a single-line leaf's cap branch no longer checks ``ZERO + raw + d``.
+
+    Its part is a decimal an operation made in the engine's context (``k * x / y``, ``x * k``)
+    and its line ``cap - raw`` another: the check equals the value whatever their digits.
+    """
+    a_, b_, c_, cap_ = (Decimal(n).scaleb(e) for n, e in (a, b, c, cap))
+    with decimal.localcontext(ENGINE_CONTEXT):
+        for raw in (a_ * b_ / c_, a_ * b_, a_ + b_):
+            d = cap_ - raw
+            assert Decimal(0) + raw + d == raw + d
