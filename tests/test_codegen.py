@@ -37,7 +37,7 @@ GUIDES = sorted(
 #: The names the generated code may use: its arguments and helpers, per-criterion locals
 #: (value, applicable, maximum, record), temporaries, and the constants ``tkN`` / ``pkN``.
 ALLOWED_NAME = re.compile(
-    r"(names|cohort|S|ZERO|NA|NUM|FB|D|tuple|abs|ctx|ds|[vamrxbg]\d+|[tp]k\d+"
+    r"(names|cohort|S|ZERO|NA|NUM|FB|D|tuple|abs|type|ctx|ds|[vamrxbg]\d+|[tp]k\d+"
     r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|d|ex|hb|hg|cb|cg|ps|pc"
     r"|o\d+)"
 )
@@ -298,3 +298,54 @@ def test_the_unit_score_maker_is_the_dataclass() -> None:
         evaluator._make_unit_score(**{n: v for n, v in given.items() if n != "corrected"})
     with pytest.raises(dataclasses.FrozenInstanceError):  # still frozen
         made.total = Decimal(1)  # type: ignore[misc]
+
+
+def test_a_count_times_a_constant_is_read_from_a_table_of_the_same_products() -> None:
+    """Issue 18: ``per_event`` and ``percent()`` of a count read ``n * k`` from a table.
+
+    Made when the code is written, in the engine's context: each entry is the decimal the
+    multiplication gives at run time, digit for digit and exponent; other values (a
+    ``Decimal``, a ``bool``, 256 and more) are multiplied as before.
+    """
+    compiled = load_ruleset(ROOT / "tests" / "data" / "codegen" / "cach-cham.yaml")
+    program = compiled.program
+    assert program is not None
+    source = program.sources["traced"]
+    assert "raw = (tk" in source
+    assert "if type(x) is tk" in source
+    writer_tables = [
+        (name, value)
+        for name, value in program.namespace.items()
+        if type(value) is tuple and len(value) == 256
+    ]
+    assert writer_tables
+    points = [getattr(n.construct, "points", None) for n in compiled.nodes.values()]
+    factors = [p for p in points if type(p) is Decimal] + [Decimal(100)]
+    for name, table in writer_tables:
+        with decimal.localcontext(ENGINE_CONTEXT):
+            expected = [[repr(n * k) for n in range(256)] for k in factors]
+        assert [repr(t) for t in table] in expected, name
+
+
+_DIGITS = st.integers(-(10**40), 10**40)
+_EXPONENTS = st.integers(-60, 60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    a=st.tuples(_DIGITS, _EXPONENTS),
+    b=st.tuples(_DIGITS, _EXPONENTS),
+    c=st.tuples(_DIGITS.filter(bool), _EXPONENTS),
+    cap=st.tuples(_DIGITS, _EXPONENTS),
+)
+def test_a_capped_leaf_s_check_cannot_fail(a: Any, b: Any, c: Any, cap: Any) -> None:
+    """Issue 18: why a single-line leaf's cap branch no longer checks ``ZERO + raw + d``.
+
+    Its part is a decimal an operation made in the engine's context (``k * x / y``, ``x * k``)
+    and its line ``cap - raw`` another: the check equals the value whatever their digits.
+    """
+    a_, b_, c_, cap_ = (Decimal(n).scaleb(e) for n, e in (a, b, c, cap))
+    with decimal.localcontext(ENGINE_CONTEXT):
+        for raw in (a_ * b_ / c_, a_ * b_, a_ + b_):
+            d = cap_ - raw
+            assert Decimal(0) + raw + d == raw + d

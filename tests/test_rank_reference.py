@@ -239,6 +239,20 @@ def test_rank_is_the_reference(units: list[UnitScore], ranking: Ranking, context
 
 
 @PROPERTY
+@given(units=st.lists(unit_scores(), max_size=12), ranking=rankings(), context=CONTEXTS)
+def test_rank_of_owned_units_is_the_reference(
+    units: list[UnitScore], ranking: Ranking, context: Any
+) -> None:
+    # issue 18: units only the caller holds (fresh ones, as score() makes) are ranked in place
+    expected = in_context(ENGINE_CONTEXT, reference_rank, units, ranking)
+    fresh = [dataclasses.replace(u) for u in units]
+    got = in_context(context, lambda: rank(fresh, ranking, owned=True))
+    assert exactly(got) == exactly(expected)
+    ranked = {id(u) for u in got[0] if u.status == "scored"}
+    assert ranked <= {id(u) for u in fresh}  # the same objects, not copies
+
+
+@PROPERTY
 @given(unit=unit_scores(), ranking=rankings(), context=CONTEXTS)
 def test_rank_key_is_the_reference(unit: UnitScore, ranking: Ranking, context: Any) -> None:
     expected = in_context(ENGINE_CONTEXT, reference_rank_key, unit, ranking)

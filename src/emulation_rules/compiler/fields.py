@@ -29,7 +29,8 @@ from decimal import (
     Rounded,
     Subnormal,
     Underflow,
-    localcontext,
+    getcontext,
+    setcontext,
 )
 from operator import itemgetter
 from types import MappingProxyType
@@ -682,8 +683,16 @@ class InputPlan:
         if tuple(map(type, given)) != self._types:
             return None
         if self._exact:
-            with localcontext(_EXACT):  # the decimal groups' sums (see _decimal_group)
+            # The decimal groups' sums (see _decimal_group) in _EXACT itself, made current and
+            # then the caller's context again: a third of the instructions of a localcontext,
+            # which copies it. Nothing reads its flags, and its traps act on each operation's
+            # own conditions, whatever flags earlier ones left (issue 18).
+            caller = getcontext()
+            setcontext(_EXACT)
+            try:
                 zeros = self._groups(given)
+            finally:
+                setcontext(caller)
         else:
             zeros = self._groups(given)
         if zeros is None:

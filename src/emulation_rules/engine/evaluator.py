@@ -75,6 +75,8 @@ __all__ = [
 
 UnitStatus = Literal["scored", "not_classified", "error", "rejected"]
 ZERO = Decimal(0)
+#: ``100`` as the decimal a product with an ``int`` 100 converts it to (exactly).
+_HUNDRED = Decimal(100)
 #: No bonus and no deduction held (see :meth:`_Unit.content`).
 _NO_CONTENT = (ZERO, ZERO)
 #: The empty read-only mapping every unit without self-scores or corrections shares.
@@ -1173,6 +1175,7 @@ def evaluate_values(
     interpreter: bool = False,
     reference: bool = False,
     owned: bool = False,
+    in_context: bool = False,
 ) -> UnitScore:
     """Score one unit whose values are already validated and typed.
 
@@ -1181,7 +1184,8 @@ def evaluate_values(
     otherwise, and whenever the generated functions meet anything unusual. Both give identical
     results. ``reference=True`` is the reference mode: the interpreter with every expression
     evaluated by simpleeval, never by the generated code or the compiled closures.
-    ``owned=True`` hands ``values`` over to the result (see :func:`program_unit`).
+    ``owned=True`` hands ``values`` over to the result, and ``in_context=True`` says that the
+    caller runs in a copy of the engine's decimal context (see :func:`program_unit`).
 
     A failure in a criterion gives a unit with status ``error`` and a located issue; it never
     raises for bad data.
@@ -1199,6 +1203,7 @@ def evaluate_values(
                 self_scores=self_scores,
                 cohort=cohort,
                 owned=owned,
+                in_context=in_context,
             )
         except Exception as error:  # noqa: BLE001 - the interpreter scores it again and says why
             fallback = error
@@ -1224,12 +1229,15 @@ def program_unit(
     self_scores: Mapping[str, Decimal] | None = None,
     cohort: Mapping[str, CohortEntry] | None = None,
     owned: bool = False,
+    in_context: bool = False,
 ) -> UnitScore:
     """Score one unit with the guide's generated functions only.
 
     With ``owned=True`` the caller hands ``values`` over and never changes it again (as
     :func:`~emulation_rules.engine.scoring.score` does with the values it validated): the
-    unit's trace then reads its inputs from it instead of from a copy.
+    unit's trace then reads its inputs from it instead of from a copy. ``in_context=True``:
+    the caller already runs in a copy of the engine's decimal context (``score()`` enters one
+    for its whole batch), so the unit does not enter its own.
 
     Raises:
         Exception: anything the generated functions meet (the interpreter then takes over in
@@ -1247,53 +1255,86 @@ def program_unit(
     else:
         names = kept = dict(compiled.constants)
         names.update(as_plain(values))
+    if in_context:
+        return _run_program(
+            compiled, program, unit_id, name, names, kept, trace, issues, self_scores, cohort
+        )
+    with decimal.localcontext(ENGINE_CONTEXT):
+        return _run_program(
+            compiled, program, unit_id, name, names, kept, trace, issues, self_scores, cohort
+        )
+
+
+#: The cohort of a unit without cluster-phase criteria (the generated code only reads it).
+_NO_COHORT: Mapping[str, CohortEntry] = MappingProxyType({})
+
+
+def _run_program(
+    compiled: CompiledRuleset,
+    program: Program,
+    unit_id: str,
+    name: str,
+    names: dict[str, Any],
+    kept: Mapping[str, Any],
+    trace: bool,
+    issues: tuple[Issue, ...],
+    self_scores: Mapping[str, Decimal] | None,
+    cohort: Mapping[str, CohortEntry] | None,
+) -> UnitScore:
+    """:func:`program_unit` in the engine's decimal context, ``names`` made."""
     scores: dict[str, Decimal] = {}
     if program.uses_score:
         names[SCORE_KEY] = lambda ident: scores.get(ident, ZERO)
-    with decimal.localcontext(ENGINE_CONTEXT):
-        pooled: tuple[Decimal, ...] = ()
-        if trace:
-            run = program.function(traced=True)
-            if program.pooled:
-                items, flags, maxima, deductions, records, pooled = run(names, cohort or {}, scores)
-            else:
-                items, flags, maxima, deductions, records = run(names, cohort or {}, scores)
+    run = program.function(traced=trace)
+    pooled: tuple[Decimal, ...] = ()
+    records: Sequence[Any] = ()
+    if trace:
+        if program.pooled:
+            items, flags, maxima, deductions, records, pooled = run(
+                names, cohort or _NO_COHORT, scores
+            )
         else:
-            run = program.function(traced=False)
-            if program.pooled:
-                items, flags, maxima, deductions, pooled = run(names, cohort or {}, scores)
-            else:
-                items, flags, maxima, deductions = run(names, cohort or {}, scores)
+            items, flags, maxima, deductions, records = run(names, cohort or _NO_COHORT, scores)
+    elif program.pooled:
+        items, flags, maxima, deductions, pooled = run(names, cohort or _NO_COHORT, scores)
+    else:
+        items, flags, maxima, deductions = run(names, cohort or _NO_COHORT, scores)
+    known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
+    if known and flags is known[0][0]:  # the constant flags of a guide whose criteria all apply
+        flags, maxima = known[0]
+        everything = True
+    else:
         flags, maxima = program.shared(flags, maxima)
         everything = program.applies_everywhere(flags)
-        if everything:
-            totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
-        else:
-            totals = _totals(
-                compiled,
-                [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
-                deductions,
-                pooled,
-            )
-        reasons = _gates(compiled.gates, names)
-        ineligible = _gates(compiled.eligibility, names)
-        names.pop(SCORE_KEY, None)
-        criteria = CriterionValues(criterion_index(compiled.order), items)
-        return _scored_unit(
+    if everything:
+        totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
+    else:
+        totals = _totals(
             compiled,
-            unit_id,
-            name,
-            totals,
-            reasons,
-            ineligible,
-            criteria,
-            ()
-            if everything
-            else tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a]),
-            _LazyTrace(compiled, kept, criteria, flags, maxima, records, totals) if trace else None,
-            issues,
-            self_scores,
+            [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
+            deductions,
+            pooled,
         )
+    reasons = _gates(compiled.gates, names) if compiled.gates else ()
+    ineligible = _gates(compiled.eligibility, names) if compiled.eligibility else ()
+    if program.uses_score:
+        del names[SCORE_KEY]
+    criteria = CriterionValues(criterion_index(compiled.order), items)
+    return _scored_unit(
+        compiled,
+        unit_id,
+        name,
+        totals,
+        reasons,
+        ineligible,
+        criteria,
+        ()
+        if everything
+        else tuple([i for i, a in zip(compiled.order, flags, strict=True) if not a]),
+        _LazyTrace(compiled, kept, criteria, flags, maxima, records, totals) if trace else None,
+        issues,
+        self_scores,
+    )
 
 
 def _roots_plan(
@@ -1303,7 +1344,7 @@ def _roots_plan(
 
     Kept with the program (``derived``), built once.
     """
-    plan = program.derived.get("roots")
+    plan: Any = program.derived.get("roots")
     if plan is None:  # two threads may both build it: the plans are equal
         indexes = tuple(i for i, _, _ in program.roots)
         get: Callable[[Sequence[Any]], tuple[Any, ...]]
@@ -1316,10 +1357,7 @@ def _roots_plan(
             get = lambda _values: ()  # noqa: E731 - a one-line getter
         scored = tuple(i for i, _, is_score in program.roots if is_score)
         plan = program.derived["roots"] = (tuple(r for _, r, _ in program.roots), get, scored)
-    return cast(
-        "tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]], tuple[int, ...]]",
-        plan,
-    )
+    return plan  # type: ignore[no-any-return]
 
 
 def _all_roots_totals(
@@ -1351,21 +1389,38 @@ def _all_roots_totals(
     )
 
 
+class _UnitScoreInTheMaking(UnitScore):
+    """A :class:`UnitScore` while :func:`_unit_score_maker`'s function fills its slots.
+
+    The same slots (it adds none), without the frozen ``__setattr__``: each field is stored by
+    a plain attribute store, which the interpreter specialises to a slot store. The finished
+    object is then made a :class:`UnitScore` by ``__class__`` assignment (allowed: the two
+    classes have the same layout), so no instance of this class is ever seen outside.
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
 def _unit_score_maker() -> Callable[..., UnitScore]:
     """A function building a :class:`UnitScore` from every field by keyword, without ``__init__``.
 
     A frozen dataclass's ``__init__`` sets each of its 25 fields through
-    ``object.__setattr__`` (some 45,000 instructions a unit under callgrind); this sets each
-    slot through its own descriptor (some 20,000): the same object, every field given
-    (issue 18). The text names only the fields' own identifiers.
+    ``object.__setattr__`` (some 45,000 instructions a unit under callgrind); this stores each
+    slot by an attribute store of :class:`_UnitScoreInTheMaking`, then gives the object its
+    class (issue 18): the same object, every field given (a field left out is a
+    ``TypeError``, never a default). The text names only the fields' own identifiers.
     """
     names = [f.name for f in fields(UnitScore)]
-    namespace: dict[str, Any] = {"new": object.__new__, "UnitScore": UnitScore}
-    lines = [f"def make(*, {', '.join(names)}):", "    self = new(UnitScore)"]
-    for i, name in enumerate(names):
-        namespace[f"set{i}"] = UnitScore.__dict__[name].__set__
-        lines.append(f"    set{i}(self, {name})")
-    lines.append("    return self")
+    namespace: dict[str, Any] = {
+        "new": object.__new__,
+        "UnitScore": UnitScore,
+        "Making": _UnitScoreInTheMaking,
+    }
+    lines = [f"def make(*, {', '.join(names)}):", "    self = new(Making)"]
+    lines += [f"    self.{name} = {name}" for name in names]
+    lines += ["    self.__class__ = UnitScore", "    return self"]
     exec(compile("\n".join(lines) + "\n", "<UnitScore maker>", "exec"), namespace)  # noqa: S102
     return cast("Callable[..., UnitScore]", namespace["make"])
 
@@ -1387,7 +1442,8 @@ def _scored_unit(
     self_scores: Mapping[str, Decimal] | None,
 ) -> UnitScore:
     """The unit's result from its totals and gates (in the engine's decimal context)."""
-    percent = totals.total * 100 / totals.amax if totals.amax else None
+    amax = totals.amax
+    percent = totals.total * _HUNDRED / amax if amax else None  # the same as ``* 100``
     percent_rounding = compiled.ruleset.total.percent_rounding
     if percent is not None and percent_rounding is not None:  # format v2
         percent = percent.quantize(
@@ -1405,7 +1461,9 @@ def _scored_unit(
         not_applicable=not_applicable,
         deductions=totals.deductions,
         reasons=reasons,
-        classification=None if reasons else _classify(compiled, totals.total, percent),
+        classification=None
+        if reasons or compiled.classification is None
+        else _classify(compiled, totals.total, percent),
         _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,

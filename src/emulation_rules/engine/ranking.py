@@ -156,12 +156,16 @@ def _ranked(
     places: list[int],
     shown: list[tuple[tuple[str, str], ...]],
     decided_by: list[str | None],
+    *,
+    owned: bool = False,
 ) -> list[UnitScore]:
     """``dataclasses.replace(unit, rank=…, rank_keys=…, rank_decided_by=…)`` of each unit.
 
     When every unit is of one class that :func:`_slot_fields` can copy, the copies are made a
     field at a time over all the units (C loops: ``map``), about a third of the time of the
-    ``__init__`` of a UnitScore's 25 fields per unit; otherwise by ``replace`` itself.
+    ``__init__`` of a UnitScore's 25 fields per unit; otherwise by ``replace`` itself. With
+    ``owned=True`` (units no one else holds yet) such units are not copied: the three fields
+    are stored in their slots, a field at a time over all the units.
     """
     classes = set(map(type, units))
     cls = classes.pop() if len(classes) == 1 else None
@@ -171,9 +175,15 @@ def _ranked(
             dataclasses.replace(unit, rank=place, rank_keys=keys, rank_decided_by=decided)
             for unit, place, keys, decided in zip(units, places, shown, decided_by, strict=True)
         ]
-    copies: list[UnitScore] = [object.__new__(cls) for _ in units]
     given: dict[str, list[Any]] = dict(zip(_RANK_FIELDS, (places, shown, decided_by), strict=True))
     sink: deque[object] = deque(maxlen=0)  # runs a map for its effect, keeps nothing
+    if owned:
+        for name, _, store in plan:
+            column = given.get(name)
+            if column is not None:
+                sink.extend(map(store, units, column))
+        return list(units)
+    copies: list[UnitScore] = [object.__new__(cls) for _ in units]
     for name, read, store in plan:
         column = given.get(name)
         sink.extend(map(store, copies, map(read, units) if column is None else column))
@@ -181,20 +191,24 @@ def _ranked(
 
 
 def rank(
-    units: Sequence[UnitScore], ranking: Ranking
+    units: Sequence[UnitScore], ranking: Ranking, *, owned: bool = False
 ) -> tuple[list[UnitScore], tuple[Tie, ...], tuple[Issue, ...]]:
     """Rank the units whose status is ``scored``; the others keep ``rank=None``.
 
     Returns the units in result order (ranked ones by rank then unit id, then the others by
     status and unit id), the ties, and a warning issue per tie. The arithmetic runs under
     the engine's own decimal context, whatever the caller's.
+
+    ``owned=True``: the caller made the units and no one else holds them yet (as in
+    ``score()``); the ranked ones are then given their rank, keys shown and deciding key in
+    place instead of being copied (issue 18). The units returned are equal either way.
     """
     with decimal.localcontext(ENGINE_CONTEXT):
-        return _rank(units, ranking)
+        return _rank(units, ranking, owned=owned)
 
 
 def _rank(
-    units: Sequence[UnitScore], ranking: Ranking
+    units: Sequence[UnitScore], ranking: Ranking, *, owned: bool = False
 ) -> tuple[list[UnitScore], tuple[Tie, ...], tuple[Issue, ...]]:
     names = key_names(ranking)
     method = ranking.method
@@ -278,7 +292,7 @@ def _rank(
         )
         position += size
         index = end
-    out = _ranked(in_order, places, shown_keys, decided)
+    out = _ranked(in_order, places, shown_keys, decided, owned=owned)
     order = {"not_classified": 0, "error": 1, "rejected": 2}
     others = sorted(
         (u for u in units if u.status != "scored"),

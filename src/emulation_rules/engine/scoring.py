@@ -51,6 +51,7 @@ from emulation_rules.inputs.submissions import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from emulation_rules.engine.cluster import CohortEntry
     from emulation_rules.inputs.cluster_data import ClusterData
 
 __all__ = ["ClusterResult", "evaluate", "score", "trace_to_dict"]
@@ -338,7 +339,7 @@ def score(
             compiled, valid, merged, trace=trace, on_error=on_error, reference=reference
         )
     with decimal.localcontext(ENGINE_CONTEXT):  # never the caller's precision or traps
-        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking)
+        ordered, ties, tie_issues = rank(scored, compiled.ruleset.ranking, owned=True)
         award_results, per_unit = decide_awards(
             compiled.ruleset.awards, ordered, cluster, members=len(subs)
         )
@@ -424,6 +425,35 @@ def _evaluate_all(
     cohort, failures = cohort_values(
         compiled, [(s.unit_id, v) for s, v, _ in valid], reference=reference
     )
+    outer = decimal.getcontext()  # a review's departures are computed in it, as before
+    with decimal.localcontext(ENGINE_CONTEXT):  # one for the batch, not one per unit
+        return _evaluate_each(
+            compiled,
+            valid,
+            merged,
+            (cohort, failures, outer),
+            trace=trace,
+            on_error=on_error,
+            reference=reference,
+        )
+
+
+def _evaluate_each(
+    compiled: CompiledRuleset,
+    valid: list[tuple[Submission, Mapping[str, Any], tuple[Issue, ...]]],
+    merged: dict[str, Reviews],
+    cluster: tuple[dict[str, dict[str, CohortEntry]], dict[str, Issue], decimal.Context],
+    *,
+    trace: bool,
+    on_error: str,
+    reference: bool,
+) -> list[UnitScore]:
+    """Every valid unit's evaluation, in a copy of the engine's decimal context.
+
+    ``cluster``: the cohort entries of every unit, the units whose cluster-phase measures
+    failed, and the caller's own context (a reviewed unit's departures are computed in it).
+    """
+    cohort, failures, outer = cluster
     scored: list[UnitScore] = []
     for sub, values, found in valid:
         if sub.unit_id in failures:
@@ -443,16 +473,18 @@ def _evaluate_all(
                 overrides=merged[sub.unit_id].overrides if sub.unit_id in merged else None,
                 owned=True,  # validated here, or the submission's own values: never changed
                 reference=reference,
+                in_context=True,
             )
             if sub.unit_id in merged:
-                unit = _with_review(
-                    compiled,
-                    unit,
-                    values,
-                    cohort[sub.unit_id],
-                    merged[sub.unit_id],
-                    reference=reference,
-                )
+                with decimal.localcontext(outer):
+                    unit = _with_review(
+                        compiled,
+                        unit,
+                        values,
+                        cohort[sub.unit_id],
+                        merged[sub.unit_id],
+                        reference=reference,
+                    )
         if unit.status == "error" and on_error == "raise":
             raise EvaluationError(f"unit {sub.unit_id!r} failed", unit.issues)
         scored.append(unit)

@@ -61,14 +61,22 @@ class ConstructWriter(ExpressionWriter):
         self.indent -= 1
 
     def capped(self, amount: str) -> None:
-        """A single-line leaf's cap branch: the part, its cap line ``d`` and their sum."""
+        """A single-line leaf's cap branch: the part, its cap line ``d`` and their sum.
+
+        The interpreter checks that the value equals the sum of the part and the line,
+        ``ZERO + raw + d``; that check cannot fail here, so it is not written (issue 18). The
+        part ``raw`` of the two constructs with a cap line (``per_event``, ``proportional``)
+        is a ``Decimal`` made by an operation in the engine's context, and ``d`` one too:
+        finite (an infinity cannot come of finite values without the trapped overflow) and
+        of at most 28 digits. ``ZERO + raw`` is then ``raw``'s value exactly (it can only
+        drop zeros), so ``ZERO + raw + d`` and ``v = raw + d`` round the same exact sum in
+        the same context: equal values, and ``!=`` compares values.
+        """
         position = self.single_line_position
         self.indent += 1
         write = self.write
         write(f"d = {amount}")
         write("v = raw + d")
-        write("if ZERO + raw + d != v:")
-        write("    raise FB")
         self.sign_check("v", self.single_line_kind)
         write(f"v{position} = v")
         if self.traced:
@@ -133,7 +141,11 @@ class ConstructWriter(ExpressionWriter):
         write = self.write
         single = self.single_line_note is not None
         self.number(construct.count, "x")
-        write(f"raw = x * {self.constant(construct.points)}")
+        count = construct.count.bare_name
+        if count in self.counts:
+            write(f"raw = {self.times(count, 'x', construct.points)}")
+        else:
+            write(f"raw = x * {self.constant(construct.points)}")
         write("if not raw:")
         write("    raw = ZERO")
         # a count never below zero (validated) times the points: the part has their sign

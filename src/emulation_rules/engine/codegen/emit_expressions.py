@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 #: Deeper expression trees run as their closures (Python's parser has its own nesting limit).
 INLINE_DEPTH = 40
+#: A count times a constant is read from a table of this many products (0 to 255): see
+#: :meth:`ExpressionWriter.times`.
+TABLE_SIZE = 256
 
 _COMPARE_TEXT = {
     ast.Eq: "==",
@@ -131,7 +134,11 @@ class ExpressionWriter(SourceText):
             # as the sandbox defines them: a percent is a division of the part times 100
             part, whole = (self.tree(argument) for argument in tree.args)
             if tree.func.id == "percent":
-                return self.percent(part, whole)
+                first = tree.args[0]
+                count = (
+                    first.id if isinstance(first, ast.Name) and first.id in self.counts else None
+                )
+                return self.percent(part, whole, count)
             return self.divide(part, whole)
         return f"{self.constant(_sandbox.FUNCTIONS[tree.func.id].impl)}({args})"
 
@@ -142,20 +149,60 @@ class ExpressionWriter(SourceText):
         divide = self.constant(_sandbox.divide)
         return f"(D({left}) / D({name}) if ({name} := {right}) else {divide}({left}, {name}))"
 
-    def percent(self, part: str, whole: str) -> str:
+    def percent(self, part: str, whole: str, count: str | None = None) -> str:
         """``percent(part, whole)``: the sandbox's ``divide(D(part) * 100, whole)``.
 
         Written ``part * K / whole`` with ``K`` the decimal 100: for a number ``part`` (an
         ``int`` or ``Decimal``; a ``bool`` converts to 0 or 1 either way) and ``whole``, the
         same operations on the same values in the same context as ``D(D(part) * 100) /
         D(whole)``, where ``D`` of an ``int`` is exact and of a ``Decimal`` is itself; anything
-        else raises, and the interpreter scores the unit (``tests/test_codegen.py``).
+        else raises, and the interpreter scores the unit (``tests/test_codegen.py``). A
+        ``part`` that is the count input ``count`` takes ``part * K`` from a table when it is
+        a small ``int`` (see :meth:`times`).
         """
         self.temporaries += 1
         name = f"o{self.temporaries}"
         divide = self.constant(_sandbox.divide)
-        scaled = f"{part} * {self.constant(Decimal(100))}"
-        return f"({scaled} / {name} if ({name} := {whole}) else {divide}({scaled}, {name}))"
+        hundred = Decimal(100)
+        if count is None:
+            scaled = first = f"{part} * {self.constant(hundred)}"
+        else:  # written twice, each with its own temporary: only one of them runs
+            first, scaled = (self.times(count, part, hundred) for _ in range(2))
+        return f"({first} / {name} if ({name} := {whole}) else {divide}({scaled}, {name}))"
+
+    def times(self, count: str, read: str, factor: Decimal) -> str:
+        """``read * factor`` for the value ``read`` of count input ``count``, from a table.
+
+        A count is an ``int`` once validated (or a number filled in when it is missing). For
+        an ``int`` from 0 to ``TABLE_SIZE - 1`` the product is read from a tuple of the
+        products, made when the code is written in the engine's context: the same
+        multiplication of the same values in the same context, so the same decimal, digit
+        for digit and exponent (issue 18: no ``int`` converted and no ``Decimal`` made per
+        unit). Any other value is multiplied as before.
+        """
+        assert count in self.counts
+        if read.isidentifier():  # a local already holds it
+            name = held = read
+        else:
+            self.temporaries += 1
+            name = f"o{self.temporaries}"
+            held = f"({name} := {read})"
+        table = self.product_table(factor)
+        test = f"type({held}) is {self.constant(int)} and 0 <= {name} < {self.constant(TABLE_SIZE)}"
+        return f"({table}[{name}] if {test} else {name} * {self.constant(factor)})"
+
+    def product_table(self, factor: Decimal) -> str:
+        """The constant name of ``tuple(n * factor for n in range(TABLE_SIZE))``.
+
+        One table per factor as written (``1`` and ``1.0`` have tables of their own), its
+        products computed in the current context (the engine's: the program is written in it).
+        """
+        key = str(factor)
+        name = self.tables.get(key)
+        if name is None:
+            table = tuple([n * factor for n in range(TABLE_SIZE)])
+            name = self.tables[key] = self.fresh_constant(table)
+        return name
 
     def operand(self, tree: ast.expr) -> str:
         """An arithmetic operand, checked to be a number as the sandbox checks it."""

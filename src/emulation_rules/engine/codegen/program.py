@@ -139,6 +139,9 @@ def build_program(
             writer = _Writer(nodes, index, traced=traced, uses_score=uses_score)
             writer.numbers = number_inputs(inputs or {})
             writer.nonnegative = nonnegative_inputs(inputs or {})
+            writer.counts = frozenset(
+                n for n in writer.numbers if inputs and inputs[n].type == "count"
+            )
             writer.tracks = bool(shared_caps)
             writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
             writer.function(order, constructs, context_class)
@@ -152,7 +155,7 @@ def build_program(
             "D": Decimal,
             "NUM": frozenset((Decimal, int)),
             "FB": FastPathFailed,
-            "__builtins__": {"tuple": tuple, "abs": abs},
+            "__builtins__": {"tuple": tuple, "abs": abs, "type": type},
         }
     )
     root_info = tuple((index[root], root, nodes[root].kind == "score") for root in roots)

@@ -93,6 +93,10 @@ class SourceText:
         self.numbers: frozenset[str] = frozenset()
         #: Those of them never below zero (their minimum and missing value are not).
         self.nonnegative: frozenset[str] = frozenset()
+        #: The count inputs among them (an ``int`` once validated, or a ``Decimal`` filled in).
+        self.counts: frozenset[str] = frozenset()
+        #: The constant name of the products table of each factor (see ``product_table``).
+        self.tables: dict[str, str] = {}
         #: While a construct is written: whether its part is the criterion's value as it is.
         self.part_is_value = False
         #: While a single-line leaf is written: its position (else None).
