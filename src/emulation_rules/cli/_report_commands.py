@@ -14,9 +14,6 @@ from emulation_rules._support.files import make_folder
 from emulation_rules._support.i18n import _, render_issue
 from emulation_rules.cli._common import resolve_names, score_from_args
 from emulation_rules.compiler import load_ruleset
-from emulation_rules.inputs.workbook_template import write_template
-from emulation_rules.reports.excel_summary import write_summary
-from emulation_rules.reports.html import write_html
 
 if TYPE_CHECKING:
     import argparse
@@ -87,6 +84,8 @@ def dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _template(args: argparse.Namespace, stdout: TextIO) -> int:
     resolve_names(args)
     guide = load_ruleset(args.guide)
+    from emulation_rules.inputs.workbook_template import write_template  # noqa: PLC0415 - start-up
+
     write_template(guide, args.output, rows=max(1, args.rows))
     stdout.write(f"{args.output}\n")
     return EXIT_OK
@@ -109,9 +108,14 @@ def _report(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     assert excel is not None or page is not None
     scored = score_from_args(args)
     guide, result = scored.guide, scored.result
+    # The report writers are imported by this command only: the other commands start faster.
     if page is not None:
+        from emulation_rules.reports.html import write_html  # noqa: PLC0415 - start-up
+
         stdout.writelines(f"{written}\n" for written in write_html(guide, result, page))
     if excel is not None:
+        from emulation_rules.reports.excel_summary import write_summary  # noqa: PLC0415
+
         write_summary(guide, result, excel)
         stdout.write(f"{excel}\n")
     for issue in result.issues:
