@@ -75,12 +75,74 @@ class _Writer(ConstructWriter):
                 held = "g" if cap.deductions else "b"
                 sums.append("ZERO" + "".join(f" + {held}{self.index[m]}" for m in cap.of))
             pooled = ", (" + ", ".join(sums) + ",)"
+        totals = ""
+        constant = all(
+            self.static_applies[position] and self.applied_max[position] is not None
+            for position in range(count)
+        )
+        if (
+            constant
+            and self.total is not None
+            and self.total.percent_rounding is None  # format v2: the evaluator rounds it
+            and not self.at_total
+        ):
+            totals = self.unit_total()
+        self.gives_totals = bool(totals)
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return ({values},), {flags}, {maxima}, ds, ({records},){pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds, ({records},){pooled}{totals}")
         else:
-            self.write(f"return ({values},), {flags}, {maxima}, ds{pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds{pooled}{totals}")
         self.drop_unread()
+
+    def unit_total(self) -> str:
+        """The unit total of a unit to which every criterion applies (``_all_roots_totals``).
+
+        Written when every criterion applies with a fixed maximum and no shared cap is cut on
+        the total: the sum of the top-level criteria (``ZERO`` plus each value, in order), the
+        applicable maximum (a constant, folded here with the same additions), then the
+        scale cap, floor and rounding of ``_finish_totals`` with the same operations, and the
+        percent (a guide that rounds it, format v2, keeps the evaluator's path). Returns the
+        text appended to the return: ``, total, amax, lines, parts, percent``. The evaluator's
+        path stays the reference (``tests/test_codegen_differential.py``).
+        """
+        spec = self.total
+        assert spec is not None
+        write = self.write
+        amax = ZERO
+        for position, _, is_score in self.roots:
+            if is_score:
+                fixed = self.applied_max[position]
+                assert fixed is not None
+                amax += fixed
+        top = self.constant(amax)
+        write("tt = ZERO" + "".join(f" + v{position}" for position, _, _ in self.roots))
+        write("TL = ()")
+        if not spec.may_exceed_scale:
+            write(f"if tt > {top}:")
+            note = self.constant(words.total_cap_scale(amax))
+            write(f"    TL = (({self.constant('cap_scale')}, {top} - tt, {note}),)")
+            write(f"    tt = {top}")
+        if spec.floor is not None:
+            low = self.constant(spec.floor)
+            write(f"if tt < {low}:")
+            note = self.constant(words.floor(spec.floor))
+            write(f"    TL = TL + (({self.constant('floor')}, {low} - tt, {note}),)")
+            write(f"    tt = {low}")
+        if spec.rounding is not None:
+            exponent = self.constant(Decimal(1).scaleb(-spec.rounding.places))
+            mode = self.constant(ROUNDING_MODES[spec.rounding.mode])
+            write(f"rd = tt.quantize({exponent}, rounding={mode})")
+            write("if rd != tt:")
+            note = self.constant(words.total_rounding(spec.rounding.places))
+            write(f"    TL = TL + (({self.constant('rounding')}, rd - tt, {note}),)")
+            write("tt = rd")
+        parts = "".join(
+            f"({self.constant(root)}, v{position}), " for position, root, _ in self.roots
+        )
+        # ``total * 100 / amax`` as ``_scored_unit`` computes it, None for a zero maximum
+        percent = f"tt * {self.constant(Decimal(100))} / {top}" if amax else "None"
+        return f", tt, {top}, TL, ({parts}), {percent}"
 
     def applicability(self, count: int) -> tuple[str, str]:
         """The returned applicability and maxima: constants where the guide fixes them.
