@@ -1289,15 +1289,36 @@ def _run_program(
     pooled: tuple[Decimal, ...] = ()
     records: Sequence[Any] = ()
     percent: Decimal | None
+    label: str | None
     if program.totals:  # every criterion applies: the function made the total (issue 18)
         if trace:
-            items, flags, maxima, deductions, records, total, amax, lines, parts, percent = run(
-                names, cohort or _NO_COHORT, scores
-            )
+            (
+                items,
+                flags,
+                maxima,
+                deductions,
+                records,
+                total,
+                amax,
+                lines,
+                parts,
+                percent,
+                judged,
+            ) = run(names, cohort or _NO_COHORT, scores)
         else:
-            items, flags, maxima, deductions, total, amax, lines, parts, percent = run(
-                names, cohort or _NO_COHORT, scores
-            )
+            (
+                items,
+                flags,
+                maxima,
+                deductions,
+                total,
+                amax,
+                lines,
+                parts,
+                percent,
+                judged,
+            ) = run(names, cohort or _NO_COHORT, scores)
+        label, reasons, ineligible = judged
         totals = _Totals(total, amax, -deductions, parts, lines)
         known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
         if known and flags is known[0][0]:  # the function's constant flags, seen before
@@ -1334,17 +1355,22 @@ def _run_program(
                 pooled,
             )
         percent = _percent(compiled, totals)
-    reasons = _gates(compiled.gates, names) if compiled.gates else ()
-    ineligible = _gates(compiled.eligibility, names) if compiled.eligibility else ()
+        reasons = _gates(compiled.gates, names) if compiled.gates else ()
+        ineligible = _gates(compiled.eligibility, names) if compiled.eligibility else ()
+        label = (
+            None
+            if reasons or compiled.classification is None
+            else _classify(compiled, totals.total, percent)
+        )
     if program.uses_score:
         del names[SCORE_KEY]
     criteria = CriterionValues(criterion_index(compiled.order), items)
     return _scored_unit(
-        compiled,
         unit_id,
         name,
         totals,
         percent,
+        None if reasons else label,
         reasons,
         ineligible,
         criteria,
@@ -1466,11 +1492,11 @@ def _percent(compiled: CompiledRuleset, totals: _Totals) -> Decimal | None:
 
 
 def _scored_unit(
-    compiled: CompiledRuleset,
     unit_id: str,
     name: str,
     totals: _Totals,
     percent: Decimal | None,
+    classification: str | None,
     reasons: tuple[str, ...],
     ineligible: tuple[str, ...],
     items: CriterionValues,
@@ -1479,7 +1505,10 @@ def _scored_unit(
     issues: tuple[Issue, ...],
     self_scores: Mapping[str, Decimal] | None,
 ) -> UnitScore:
-    """The unit's result from its totals, percent and gates (in the engine's decimal context)."""
+    """The unit's result from its totals, percent, classification's label and gates.
+
+    In the engine's decimal context; ``classification`` is None when a gate holds.
+    """
     return _make_unit_score(
         unit_id=unit_id,
         name=name,
@@ -1491,9 +1520,7 @@ def _scored_unit(
         not_applicable=not_applicable,
         deductions=totals.deductions,
         reasons=reasons,
-        classification=None
-        if reasons or compiled.classification is None
-        else _classify(compiled, totals.total, percent),
+        classification=classification,
         _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
@@ -1542,12 +1569,15 @@ def _evaluate_unit(
             )
             return failed_unit(unit_id, name, issues + located, self_scores)
         states = unit.states
+        percent = _percent(compiled, totals)
         return _scored_unit(
-            compiled,
             unit_id,
             name,
             totals,
-            _percent(compiled, totals),
+            percent,
+            None
+            if reasons or compiled.classification is None
+            else _classify(compiled, totals.total, percent),
             reasons,
             ineligible,
             CriterionValues(
@@ -1594,13 +1624,15 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         compiled.nodes,
         compiled.order,
         compiled.roots,
-        compiled.gates + compiled.eligibility,
+        compiled.gates,
         SCORERS,
         _Context,
         ENGINE_CONTEXT,
         compiled.shared_caps,
         compiled.inputs,
         compiled.ruleset.total,
+        compiled.eligibility,
+        compiled.classification,
     )
 
 

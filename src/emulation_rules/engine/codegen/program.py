@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from emulation_rules.compiler.fields import InputField
-    from emulation_rules.compiler.nodes import GateC, Node, SharedCapC
+    from emulation_rules.compiler.nodes import BandSpec, GateC, Node, SharedCapC
     from emulation_rules.compiler.sandbox import CheckedExpression
     from emulation_rules.guide.model import Total
 
@@ -48,7 +48,8 @@ class Program:
     #: Whether the functions return, last, the sums of the shared caps cut on the total.
     pooled: bool = False
     #: Whether the functions return, after the others, the unit total of a guide whose
-    #: criteria all apply: ``total, amax, lines, parts, percent`` (see ``_Writer.unit_total``).
+    #: criteria all apply: ``total, amax, lines, parts, percent, (label, reasons,
+    #: ineligible)`` (see ``_Writer.unit_total``).
     totals: bool = False
     _functions: dict[str, Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
@@ -96,7 +97,8 @@ class Program:
         and applicable maxima in the compiled order, the capped deductions and the records;
         ``plain`` returns the same without the records. Then, with ``pooled``, the sums of the
         shared caps cut on the total; with ``totals``, the unit total, its applicable maximum,
-        its lines, its parts and its percent. Compiling costs some 20 ms for a guide
+        its lines, its parts, its percent, its classification's label and the reasons of the
+        gates and eligibility conditions that hold. Compiling costs some 20 ms for a guide
         of 200 criteria, so a guide that is only checked never pays it.
         """
         name = "traced" if traced else "plain"
@@ -122,6 +124,8 @@ def build_program(
     shared_caps: tuple[SharedCapC, ...] = (),
     inputs: Mapping[str, InputField] | None = None,
     total: Total | None = None,
+    eligibility: tuple[GateC, ...] = (),
+    classification: tuple[str, tuple[BandSpec, ...], str | None] | None = None,
 ) -> Program | None:
     """Generate the functions of a guide, or None when an expression has no compiled form.
 
@@ -132,10 +136,11 @@ def build_program(
     or percent that is never missing) is read without a type check, validation having made
     it an ``int`` or a ``Decimal`` (see :func:`number_inputs`). ``total``: the guide's unit
     total, computed by the functions when the guide fixes enough of it (else by the
-    evaluator).
+    evaluator), with the ``gates``' and ``eligibility`` conditions' reasons and the
+    ``classification``'s label.
     """
     expressions = [e for node in nodes.values() for e in _expressions(node)]
-    expressions += [gate.when for gate in gates]
+    expressions += [gate.when for gate in gates + eligibility]
     if any(expression.fn is None for expression in expressions) or not order:
         return None
     uses_score = any(expression.refs for expression in expressions)
@@ -157,6 +162,9 @@ def build_program(
             writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
             writer.roots = root_info
             writer.total = total
+            writer.gates = gates
+            writer.eligibility = eligibility
+            writer.classification = classification
             writer.function(order, constructs, context_class)
             sources["traced" if traced else "plain"] = "\n".join(writer.out) + "\n"
             namespace.update(writer.constants)

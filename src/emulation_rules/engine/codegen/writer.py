@@ -26,7 +26,7 @@ from emulation_rules.engine.codegen.source import ZERO
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from emulation_rules.compiler.nodes import Node
+    from emulation_rules.compiler.nodes import GateC, Node
 
 # The statuses of the trace (the interpreter writes the same words).
 SCORED = "scored"
@@ -101,10 +101,13 @@ class _Writer(ConstructWriter):
         Written when every criterion applies with a fixed maximum and no shared cap is cut on
         the total: the sum of the top-level criteria (``ZERO`` plus each value, in order), the
         applicable maximum (a constant, folded here with the same additions), then the
-        scale cap, floor and rounding of ``_finish_totals`` with the same operations, and the
-        percent (a guide that rounds it, format v2, keeps the evaluator's path). Returns the
-        text appended to the return: ``, total, amax, lines, parts, percent``. The evaluator's
-        path stays the reference (``tests/test_codegen_differential.py``).
+        scale cap, floor and rounding of ``_finish_totals`` with the same operations, the
+        percent (a guide that rounds it, format v2, keeps the evaluator's path), the
+        classification's label and the reasons of the gates and of the eligibility
+        conditions that hold. Returns the text appended to the return: ``, total, amax,
+        lines, parts, percent, (label, reasons, ineligible)`` (a constant
+        ``(None, (), ())`` for a guide with none of them). The evaluator's path stays the
+        reference (``tests/test_codegen_differential.py``).
         """
         spec = self.total
         assert spec is not None
@@ -140,9 +143,60 @@ class _Writer(ConstructWriter):
         parts = "".join(
             f"({self.constant(root)}, v{position}), " for position, root, _ in self.roots
         )
-        # ``total * 100 / amax`` as ``_scored_unit`` computes it, None for a zero maximum
-        percent = f"tt * {self.constant(Decimal(100))} / {top}" if amax else "None"
-        return f", tt, {top}, TL, ({parts}), {percent}"
+        # ``total * 100 / amax`` as ``_percent`` computes it, None for a zero maximum
+        write(f"PC = tt * {self.constant(Decimal(100))} / {top}" if amax else "PC = None")
+        if self.classification is None and not self.gates and not self.eligibility:
+            # nothing to judge: the same constant for every unit (no local, no tuple made)
+            return f", tt, {top}, TL, ({parts}), PC, {self.constant((None, (), ()))}"
+        self.classify(
+            "tt"
+            if self.classification is None or self.classification[0] == "total"
+            else ("PC" if amax else None)
+        )
+        self.gate_reasons("GR", self.gates)
+        self.gate_reasons("GE", self.eligibility)
+        return f", tt, {top}, TL, ({parts}), PC, (CL, GR, GE)"
+
+    def classify(self, value: str | None) -> None:
+        """``CL``: the classification's label (``_classify``) of ``value``.
+
+        The label of the first band holding it, else the classification's ``otherwise``; None
+        for a guide without a classification. ``value`` is None when it is a percent of a zero
+        maximum (then ``otherwise``). The evaluator drops the label when a gate holds, as it
+        does.
+        """
+        if self.classification is None:
+            self.write("CL = None")
+            return
+        _, bands, otherwise = self.classification
+        self.write(f"CL = {self.constant(otherwise) if otherwise is not None else 'None'}")
+        if value is None:
+            return
+        for number, band in enumerate(bands):
+            tests = []
+            if band.low is not None:
+                tests.append(
+                    f"{value} {'>=' if band.low_inclusive else '>'} {self.constant(band.low)}"
+                )
+            if band.high is not None:
+                tests.append(
+                    f"{value} {'<=' if band.high_inclusive else '<'} {self.constant(band.high)}"
+                )
+            self.write(f"{'if' if number == 0 else 'elif'} {' and '.join(tests) or 'True'}:")
+            self.write(f"    CL = {self.constant(band.label)}")
+
+    def gate_reasons(self, local: str, gates: tuple[GateC, ...]) -> None:
+        """``local``: the reasons of the gates that hold, in order (``_gates``).
+
+        A gate reading a name that is not applicable does not hold, as in the evaluator.
+        """
+        self.write(f"{local} = ()")
+        for gate in gates:
+            tests = [f"names.get({self.constant(n)}) is not NA" for n in gate.when.names]
+            tests.append(f"({self.condition(gate.when)})")
+            self.write(f"if {' and '.join(tests)}:")
+            reason = self.constant(f"{gate.id}: {gate.reason}")
+            self.write(f"    {local} = {local} + ({reason},)")
 
     def applicability(self, count: int) -> tuple[str, str]:
         """The returned applicability and maxima: constants where the guide fixes them.
