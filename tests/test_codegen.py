@@ -39,7 +39,7 @@ GUIDES = sorted(
 ALLOWED_NAME = re.compile(
     r"(names|cohort|S|ZERO|NA|NUM|FB|D|tuple|abs|type|ctx|ds|[vamrxbg]\d+|[tp]k\d+"
     r"|e|f|ms|n|L|l|v|raw|x|y|t|neg|pos|cn|cp|cmb|b|pd|bm|st|rd|cv|cid|P|d|ex|hb|hg|cb|cg|ps|pc"
-    r"|o\d+)"
+    r"|o\d+|tt|TL|PC|CL|GR|GE)"
 )
 
 
@@ -229,6 +229,61 @@ def test_a_group_maximum_fixed_by_the_guide_is_a_constant_of_the_interpreter_s_e
     assert folded is not None
     assert expected is not None
     assert str(folded.max) == str(expected.max) == "20.00"
+
+
+TOTAL_IN_FUNCTION = ROOT / "tests/data/codegen/tong-co-dinh.yaml"
+
+
+@pytest.mark.parametrize(
+    ("values", "code"),
+    [
+        ({"a": Decimal(12), "b": Decimal(6), "e": 9, "dat": True}, "cap_scale"),
+        ({"a": Decimal(0), "d": 40}, "floor"),
+        ({"a": Decimal("7.123"), "b": Decimal("1.33"), "dat": True, "d": 3, "e": 1}, "rounding"),
+    ],
+)
+def test_the_function_computes_the_total_of_a_guide_whose_criteria_all_apply(
+    values: dict[str, Any], code: str
+) -> None:
+    compiled = load_ruleset(TOTAL_IN_FUNCTION)
+    program = compiled.program
+    assert program is not None
+    assert program.totals
+    for source in program.sources.values():
+        assert re.search(r"\n    tt = ZERO( \+ v\d+){5}\n", source)
+    typed = _typed(compiled, values)
+    unit = program_unit(compiled, "u", "U", typed)  # raises if the generated code falls back
+    reference = evaluate_values(compiled, "u", "U", typed, interpreter=True)
+    assert unit.trace is not None
+    assert reference.trace is not None
+    assert [line[0] for line in unit.trace.adjustments] == [code]
+    assert repr(unit.trace.adjustments) == repr(reference.trace.adjustments)
+    for field in ("total", "max", "percent", "classification", "deductions", "status"):
+        assert str(getattr(unit, field)) == str(getattr(reference, field)), field
+
+
+@pytest.mark.parametrize(
+    ("values", "reasons", "ineligible"),
+    [
+        ({"a": Decimal(9), "dat": True}, (), ()),
+        ({"a": Decimal(9), "dat": True, "vp": 3}, ("K1",), ("E2",)),
+        # E2 reads vp, not applicable when missing: it does not hold, though dat is false
+        ({"a": Decimal(9), "d": 31}, (), ("E1",)),
+        ({"a": Decimal(9), "d": 31, "vp": 0}, (), ("E1", "E2")),
+    ],
+)
+def test_the_function_gives_the_gates_and_eligibility_of_a_guide_whose_criteria_all_apply(
+    values: dict[str, Any], reasons: tuple[str, ...], ineligible: tuple[str, ...]
+) -> None:
+    compiled = load_ruleset(TOTAL_IN_FUNCTION)
+    typed = _typed(compiled, values)
+    unit = program_unit(compiled, "u", "U", typed)  # raises if the generated code falls back
+    reference = evaluate_values(compiled, "u", "U", typed, interpreter=True)
+    assert tuple(reason.split(":")[0] for reason in unit.reasons) == reasons
+    assert tuple(reason.split(":")[0] for reason in unit.eligibility_reasons) == ineligible
+    assert (unit.classification is None) == bool(reasons)  # a gate that holds: no label
+    for field in ("reasons", "eligibility_reasons", "eligible", "classification", "status"):
+        assert getattr(unit, field) == getattr(reference, field), field
 
 
 def _typed(compiled: Any, values: dict[str, Any]) -> dict[str, Any]:

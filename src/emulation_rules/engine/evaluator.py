@@ -1288,43 +1288,89 @@ def _run_program(
     run = program.function(traced=trace)
     pooled: tuple[Decimal, ...] = ()
     records: Sequence[Any] = ()
-    if trace:
-        if program.pooled:
-            items, flags, maxima, deductions, records, pooled = run(
-                names, cohort or _NO_COHORT, scores
-            )
+    percent: Decimal | None
+    label: str | None
+    if program.totals:  # every criterion applies: the function made the total (issue 18)
+        if trace:
+            (
+                items,
+                flags,
+                maxima,
+                deductions,
+                records,
+                total,
+                amax,
+                lines,
+                parts,
+                percent,
+                judged,
+            ) = run(names, cohort or _NO_COHORT, scores)
         else:
-            items, flags, maxima, deductions, records = run(names, cohort or _NO_COHORT, scores)
-    elif program.pooled:
-        items, flags, maxima, deductions, pooled = run(names, cohort or _NO_COHORT, scores)
-    else:
-        items, flags, maxima, deductions = run(names, cohort or _NO_COHORT, scores)
-    known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
-    if known and flags is known[0][0]:  # the constant flags of a guide whose criteria all apply
-        flags, maxima = known[0]
+            (
+                items,
+                flags,
+                maxima,
+                deductions,
+                total,
+                amax,
+                lines,
+                parts,
+                percent,
+                judged,
+            ) = run(names, cohort or _NO_COHORT, scores)
+        label, reasons, ineligible = judged
+        totals = _Totals(total, amax, -deductions, parts, lines)
+        known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
+        if known and flags is known[0][0]:  # the function's constant flags, seen before
+            flags, maxima = known[0]
+        else:
+            flags, maxima = program.shared(flags, maxima)
         everything = True
     else:
-        flags, maxima = program.shared(flags, maxima)
-        everything = program.applies_everywhere(flags)
-    if everything:
-        totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
-    else:
-        totals = _totals(
-            compiled,
-            [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
-            deductions,
-            pooled,
+        if trace:
+            if program.pooled:
+                items, flags, maxima, deductions, records, pooled = run(
+                    names, cohort or _NO_COHORT, scores
+                )
+            else:
+                items, flags, maxima, deductions, records = run(names, cohort or _NO_COHORT, scores)
+        elif program.pooled:
+            items, flags, maxima, deductions, pooled = run(names, cohort or _NO_COHORT, scores)
+        else:
+            items, flags, maxima, deductions = run(names, cohort or _NO_COHORT, scores)
+        known = program._everything_applies  # noqa: SLF001 - read here, kept by Program.shared
+        if known and flags is known[0][0]:  # the constant flags of a guide whose criteria all apply
+            flags, maxima = known[0]
+            everything = True
+        else:
+            flags, maxima = program.shared(flags, maxima)
+            everything = program.applies_everywhere(flags)
+        if everything:
+            totals = _all_roots_totals(compiled, program, items, maxima, deductions, pooled)
+        else:
+            totals = _totals(
+                compiled,
+                [(r, items[i], flags[i], maxima[i], is_score) for i, r, is_score in program.roots],
+                deductions,
+                pooled,
+            )
+        percent = _percent(compiled, totals)
+        reasons = _gates(compiled.gates, names) if compiled.gates else ()
+        ineligible = _gates(compiled.eligibility, names) if compiled.eligibility else ()
+        label = (
+            None
+            if reasons or compiled.classification is None
+            else _classify(compiled, totals.total, percent)
         )
-    reasons = _gates(compiled.gates, names) if compiled.gates else ()
-    ineligible = _gates(compiled.eligibility, names) if compiled.eligibility else ()
     if program.uses_score:
         del names[SCORE_KEY]
     criteria = CriterionValues(criterion_index(compiled.order), items)
     return _scored_unit(
-        compiled,
         unit_id,
         name,
         totals,
+        percent,
+        None if reasons else label,
         reasons,
         ineligible,
         criteria,
@@ -1428,20 +1474,12 @@ def _unit_score_maker() -> Callable[..., UnitScore]:
 _make_unit_score = _unit_score_maker()
 
 
-def _scored_unit(
-    compiled: CompiledRuleset,
-    unit_id: str,
-    name: str,
-    totals: _Totals,
-    reasons: tuple[str, ...],
-    ineligible: tuple[str, ...],
-    items: CriterionValues,
-    not_applicable: tuple[str, ...],
-    trace: TraceNode | _LazyTrace | None,
-    issues: tuple[Issue, ...],
-    self_scores: Mapping[str, Decimal] | None,
-) -> UnitScore:
-    """The unit's result from its totals and gates (in the engine's decimal context)."""
+def _percent(compiled: CompiledRuleset, totals: _Totals) -> Decimal | None:
+    """The unit's percent of its applicable maximum, rounded where the guide says (format v2).
+
+    In the engine's decimal context; a guide's generated function computes the same for a
+    unit to which every criterion applies (``_Writer.unit_total``).
+    """
     amax = totals.amax
     percent = totals.total * _HUNDRED / amax if amax else None  # the same as ``* 100``
     percent_rounding = compiled.ruleset.total.percent_rounding
@@ -1450,6 +1488,27 @@ def _scored_unit(
             Decimal(1).scaleb(-percent_rounding.places),
             rounding=ROUNDING_MODES[percent_rounding.mode],
         )
+    return percent
+
+
+def _scored_unit(
+    unit_id: str,
+    name: str,
+    totals: _Totals,
+    percent: Decimal | None,
+    classification: str | None,
+    reasons: tuple[str, ...],
+    ineligible: tuple[str, ...],
+    items: CriterionValues,
+    not_applicable: tuple[str, ...],
+    trace: TraceNode | _LazyTrace | None,
+    issues: tuple[Issue, ...],
+    self_scores: Mapping[str, Decimal] | None,
+) -> UnitScore:
+    """The unit's result from its totals, percent, classification's label and gates.
+
+    In the engine's decimal context; ``classification`` is None when a gate holds.
+    """
     return _make_unit_score(
         unit_id=unit_id,
         name=name,
@@ -1461,9 +1520,7 @@ def _scored_unit(
         not_applicable=not_applicable,
         deductions=totals.deductions,
         reasons=reasons,
-        classification=None
-        if reasons or compiled.classification is None
-        else _classify(compiled, totals.total, percent),
+        classification=classification,
         _trace=trace,
         issues=issues,
         self_scores=MappingProxyType(dict(self_scores)) if self_scores else _NOTHING,
@@ -1512,11 +1569,15 @@ def _evaluate_unit(
             )
             return failed_unit(unit_id, name, issues + located, self_scores)
         states = unit.states
+        percent = _percent(compiled, totals)
         return _scored_unit(
-            compiled,
             unit_id,
             name,
             totals,
+            percent,
+            None
+            if reasons or compiled.classification is None
+            else _classify(compiled, totals.total, percent),
             reasons,
             ineligible,
             CriterionValues(
@@ -1563,12 +1624,15 @@ def _build_program(compiled: CompiledRuleset) -> Program | None:
         compiled.nodes,
         compiled.order,
         compiled.roots,
-        compiled.gates + compiled.eligibility,
+        compiled.gates,
         SCORERS,
         _Context,
         ENGINE_CONTEXT,
         compiled.shared_caps,
         compiled.inputs,
+        compiled.ruleset.total,
+        compiled.eligibility,
+        compiled.classification,
     )
 
 

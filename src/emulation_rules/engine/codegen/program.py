@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from emulation_rules.compiler.fields import InputField
-    from emulation_rules.compiler.nodes import GateC, Node, SharedCapC
+    from emulation_rules.compiler.nodes import BandSpec, GateC, Node, SharedCapC
     from emulation_rules.compiler.sandbox import CheckedExpression
+    from emulation_rules.guide.model import Total
 
 
 class FastPathFailed(Exception):  # noqa: N818 - not an error the user sees
@@ -46,6 +47,10 @@ class Program:
     plan: tuple[PlanEntry, ...] = ()
     #: Whether the functions return, last, the sums of the shared caps cut on the total.
     pooled: bool = False
+    #: Whether the functions return, after the others, the unit total of a guide whose
+    #: criteria all apply: ``total, amax, lines, parts, percent, (label, reasons,
+    #: ineligible)`` (see ``_Writer.unit_total``).
+    totals: bool = False
     _functions: dict[str, Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -90,7 +95,10 @@ class Program:
 
         ``traced(names, cohort, S) -> (V, A, M, deductions, R)``: the values, applicability
         and applicable maxima in the compiled order, the capped deductions and the records;
-        ``plain`` returns the same without the records. Compiling costs some 20 ms for a guide
+        ``plain`` returns the same without the records. Then, with ``pooled``, the sums of the
+        shared caps cut on the total; with ``totals``, the unit total, its applicable maximum,
+        its lines, its parts, its percent, its classification's label and the reasons of the
+        gates and eligibility conditions that hold. Compiling costs some 20 ms for a guide
         of 200 criteria, so a guide that is only checked never pays it.
         """
         name = "traced" if traced else "plain"
@@ -115,6 +123,9 @@ def build_program(
     engine_context: decimal.Context,
     shared_caps: tuple[SharedCapC, ...] = (),
     inputs: Mapping[str, InputField] | None = None,
+    total: Total | None = None,
+    eligibility: tuple[GateC, ...] = (),
+    classification: tuple[str, tuple[BandSpec, ...], str | None] | None = None,
 ) -> Program | None:
     """Generate the functions of a guide, or None when an expression has no compiled form.
 
@@ -123,14 +134,19 @@ def build_program(
     inlines; ``engine_context`` is the decimal context the constants are folded in.
     ``inputs`` are the guide's declared inputs: a value of a number input (a count, decimal
     or percent that is never missing) is read without a type check, validation having made
-    it an ``int`` or a ``Decimal`` (see :func:`number_inputs`).
+    it an ``int`` or a ``Decimal`` (see :func:`number_inputs`). ``total``: the guide's unit
+    total, computed by the functions when the guide fixes enough of it (else by the
+    evaluator), with the ``gates``' and ``eligibility`` conditions' reasons and the
+    ``classification``'s label.
     """
     expressions = [e for node in nodes.values() for e in _expressions(node)]
-    expressions += [gate.when for gate in gates]
+    expressions += [gate.when for gate in gates + eligibility]
     if any(expression.fn is None for expression in expressions) or not order:
         return None
     uses_score = any(expression.refs for expression in expressions)
     index = {ident: i for i, ident in enumerate(order)}
+    root_info = tuple((index[root], root, nodes[root].kind == "score") for root in roots)
+    gives_totals: set[bool] = set()
     with decimal.localcontext(engine_context):
         sources = {}
         cap_notes: dict[int, str] = {}
@@ -144,10 +160,16 @@ def build_program(
             )
             writer.tracks = bool(shared_caps)
             writer.at_total = tuple(cap for cap in shared_caps if cap.at is None)
+            writer.roots = root_info
+            writer.total = total
+            writer.gates = gates
+            writer.eligibility = eligibility
+            writer.classification = classification
             writer.function(order, constructs, context_class)
             sources["traced" if traced else "plain"] = "\n".join(writer.out) + "\n"
             namespace.update(writer.constants)
             cap_notes.update(writer.cap_notes)
+            gives_totals.add(writer.gives_totals)
     namespace.update(
         {
             "ZERO": ZERO,
@@ -158,7 +180,7 @@ def build_program(
             "__builtins__": {"tuple": tuple, "abs": abs, "type": type},
         }
     )
-    root_info = tuple((index[root], root, nodes[root].kind == "score") for root in roots)
+    (totals,) = gives_totals  # both functions or neither
     return Program(
         MappingProxyType(sources),
         MappingProxyType(namespace),
@@ -166,6 +188,7 @@ def build_program(
         uses_score,
         trace_plan(nodes, order, index, cap_notes),
         pooled=any(cap.at is None for cap in shared_caps),
+        totals=totals,
     )
 
 

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from emulation_rules.compiler.nodes import Node, SharedCapC
+    from emulation_rules.compiler.nodes import BandSpec, GateC, Node, SharedCapC
+    from emulation_rules.guide.model import Total
 
 ZERO = Decimal(0)
 
@@ -103,6 +104,18 @@ class SourceText:
         self.single_line_position: int | None = None
         #: While a single-line leaf is written: its kind (score, bonus, deduction).
         self.single_line_kind = "score"
+        #: ``(index in the order, id, is of kind score)`` of every top-level criterion.
+        self.roots: tuple[tuple[int, str, bool], ...] = ()
+        #: The guide's unit total, when the function may compute it (else None).
+        self.total: Total | None = None
+        #: The gates and the eligibility conditions, for the function that returns the unit
+        #: total (their reasons, see ``_Writer.gate_reasons``).
+        self.gates: tuple[GateC, ...] = ()
+        self.eligibility: tuple[GateC, ...] = ()
+        #: The compiled classification ``(on, bands, otherwise)``, or None.
+        self.classification: tuple[str, tuple[BandSpec, ...], str | None] | None = None
+        #: Whether the function returns the unit total (see ``_Writer.unit_total``).
+        self.gives_totals = False
 
     def write(self, line: str) -> None:
         """Add one line at the current indentation."""

@@ -26,7 +26,7 @@ from emulation_rules.engine.codegen.source import ZERO
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from emulation_rules.compiler.nodes import Node
+    from emulation_rules.compiler.nodes import GateC, Node
 
 # The statuses of the trace (the interpreter writes the same words).
 SCORED = "scored"
@@ -75,12 +75,128 @@ class _Writer(ConstructWriter):
                 held = "g" if cap.deductions else "b"
                 sums.append("ZERO" + "".join(f" + {held}{self.index[m]}" for m in cap.of))
             pooled = ", (" + ", ".join(sums) + ",)"
+        totals = ""
+        constant = all(
+            self.static_applies[position] and self.applied_max[position] is not None
+            for position in range(count)
+        )
+        if (
+            constant
+            and self.total is not None
+            and self.total.percent_rounding is None  # format v2: the evaluator rounds it
+            and not self.at_total
+        ):
+            totals = self.unit_total()
+        self.gives_totals = bool(totals)
         if self.traced:
             records = ", ".join(f"r{position}" for position in range(count))
-            self.write(f"return ({values},), {flags}, {maxima}, ds, ({records},){pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds, ({records},){pooled}{totals}")
         else:
-            self.write(f"return ({values},), {flags}, {maxima}, ds{pooled}")
+            self.write(f"return ({values},), {flags}, {maxima}, ds{pooled}{totals}")
         self.drop_unread()
+
+    def unit_total(self) -> str:
+        """The unit total of a unit to which every criterion applies (``_all_roots_totals``).
+
+        Written when every criterion applies with a fixed maximum and no shared cap is cut on
+        the total: the sum of the top-level criteria (``ZERO`` plus each value, in order), the
+        applicable maximum (a constant, folded here with the same additions), then the
+        scale cap, floor and rounding of ``_finish_totals`` with the same operations, the
+        percent (a guide that rounds it, format v2, keeps the evaluator's path), the
+        classification's label and the reasons of the gates and of the eligibility
+        conditions that hold. Returns the text appended to the return: ``, total, amax,
+        lines, parts, percent, (label, reasons, ineligible)`` (a constant
+        ``(None, (), ())`` for a guide with none of them). The evaluator's path stays the
+        reference (``tests/test_codegen_differential.py``).
+        """
+        spec = self.total
+        assert spec is not None
+        write = self.write
+        amax = ZERO
+        for position, _, is_score in self.roots:
+            if is_score:
+                fixed = self.applied_max[position]
+                assert fixed is not None
+                amax += fixed
+        top = self.constant(amax)
+        write("tt = ZERO" + "".join(f" + v{position}" for position, _, _ in self.roots))
+        write("TL = ()")
+        if not spec.may_exceed_scale:
+            write(f"if tt > {top}:")
+            note = self.constant(words.total_cap_scale(amax))
+            write(f"    TL = (({self.constant('cap_scale')}, {top} - tt, {note}),)")
+            write(f"    tt = {top}")
+        if spec.floor is not None:
+            low = self.constant(spec.floor)
+            write(f"if tt < {low}:")
+            note = self.constant(words.floor(spec.floor))
+            write(f"    TL = TL + (({self.constant('floor')}, {low} - tt, {note}),)")
+            write(f"    tt = {low}")
+        if spec.rounding is not None:
+            exponent = self.constant(Decimal(1).scaleb(-spec.rounding.places))
+            mode = self.constant(ROUNDING_MODES[spec.rounding.mode])
+            write(f"rd = tt.quantize({exponent}, rounding={mode})")
+            write("if rd != tt:")
+            note = self.constant(words.total_rounding(spec.rounding.places))
+            write(f"    TL = TL + (({self.constant('rounding')}, rd - tt, {note}),)")
+            write("tt = rd")
+        parts = "".join(
+            f"({self.constant(root)}, v{position}), " for position, root, _ in self.roots
+        )
+        # ``total * 100 / amax`` as ``_percent`` computes it, None for a zero maximum
+        write(f"PC = tt * {self.constant(Decimal(100))} / {top}" if amax else "PC = None")
+        if self.classification is None and not self.gates and not self.eligibility:
+            # nothing to judge: the same constant for every unit (no local, no tuple made)
+            return f", tt, {top}, TL, ({parts}), PC, {self.constant((None, (), ()))}"
+        self.classify(
+            "tt"
+            if self.classification is None or self.classification[0] == "total"
+            else ("PC" if amax else None)
+        )
+        self.gate_reasons("GR", self.gates)
+        self.gate_reasons("GE", self.eligibility)
+        return f", tt, {top}, TL, ({parts}), PC, (CL, GR, GE)"
+
+    def classify(self, value: str | None) -> None:
+        """``CL``: the classification's label (``_classify``) of ``value``.
+
+        The label of the first band holding it, else the classification's ``otherwise``; None
+        for a guide without a classification. ``value`` is None when it is a percent of a zero
+        maximum (then ``otherwise``). The evaluator drops the label when a gate holds, as it
+        does.
+        """
+        if self.classification is None:
+            self.write("CL = None")
+            return
+        _, bands, otherwise = self.classification
+        self.write(f"CL = {self.constant(otherwise) if otherwise is not None else 'None'}")
+        if value is None:
+            return
+        for number, band in enumerate(bands):
+            tests = []
+            if band.low is not None:
+                tests.append(
+                    f"{value} {'>=' if band.low_inclusive else '>'} {self.constant(band.low)}"
+                )
+            if band.high is not None:
+                tests.append(
+                    f"{value} {'<=' if band.high_inclusive else '<'} {self.constant(band.high)}"
+                )
+            self.write(f"{'if' if number == 0 else 'elif'} {' and '.join(tests) or 'True'}:")
+            self.write(f"    CL = {self.constant(band.label)}")
+
+    def gate_reasons(self, local: str, gates: tuple[GateC, ...]) -> None:
+        """``local``: the reasons of the gates that hold, in order (``_gates``).
+
+        A gate reading a name that is not applicable does not hold, as in the evaluator.
+        """
+        self.write(f"{local} = ()")
+        for gate in gates:
+            tests = [f"names.get({self.constant(n)}) is not NA" for n in gate.when.names]
+            tests.append(f"({self.condition(gate.when)})")
+            self.write(f"if {' and '.join(tests)}:")
+            reason = self.constant(f"{gate.id}: {gate.reason}")
+            self.write(f"    {local} = {local} + ({reason},)")
 
     def applicability(self, count: int) -> tuple[str, str]:
         """The returned applicability and maxima: constants where the guide fixes them.
