@@ -29,6 +29,7 @@ import os
 import platform
 import pstats
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -658,6 +659,98 @@ def compact_lines(figures: dict[str, Any]) -> list[str]:
     ]
 
 
+VERIFY_EXAMPLE = ("rulesets/tinh-mau-stnmt-2022.yaml", "examples/tinh-mau-stnmt-2022")
+
+
+def build_verify_log(path: Path, count: int) -> int:
+    """A log of ``count`` copies of the shipped Tinh mẫu example's audit record, chained.
+
+    Written with one transaction (the log's own append syncs each record: 10,000 syncs would
+    measure the disk). Returns the record's size in bytes.
+    """
+    from emulation_rules.audit.log import _SCHEMA, GENESIS, chain_digest  # noqa: PLC0415
+
+    guide = load_ruleset(REPO / VERIFY_EXAMPLE[0])
+    subs = list(load_submissions([REPO / VERIFY_EXAMPLE[1] / "submissions.yaml"]).submissions)
+    written = write_record(guide, subs, score(guide, subs))
+    path.unlink(missing_ok=True)
+    connection = sqlite3.connect(path)
+    for statement in _SCHEMA:
+        connection.execute(statement)
+    previous = GENESIS
+    for seq in range(1, count + 1):
+        chain = chain_digest(previous, written.digest)
+        connection.execute(
+            "INSERT INTO audit_log (seq, record_digest, prev_chain, chain, ruleset_id, as_of, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, written.digest, previous, chain, guide.id, None, written.data),
+        )
+        previous = chain
+    connection.commit()
+    connection.close()
+    return len(written.data)
+
+
+def verify_child(args: argparse.Namespace) -> None:
+    """Verify the log ``--child-verify`` names; print its peak RSS and CPU time as JSON."""
+    from emulation_rules.audit.log import verify_log  # noqa: PLC0415 - only this child uses it
+
+    gc.collect()
+    before = _status_kib("VmRSS")
+    reset = _reset_peak()
+    start = time.process_time()
+    report = verify_log(args.child_verify)
+    cpu = time.process_time() - start
+    print(
+        json.dumps(
+            {
+                "ok": report.ok,
+                "records": report.records,
+                "rss_before_kib": before,
+                "peak_kib": _status_kib("VmHWM") if reset else None,
+                "cpu_s": cpu,
+            }
+        )
+    )
+
+
+def measure_verify(args: argparse.Namespace) -> dict[str, Any]:
+    """``verify`` of a log of ``--verify-records`` records: peak RSS in its own process."""
+    count = args.verify_records
+    print(f"  verify of {count:,} records ...", file=sys.stderr, flush=True)
+    path = args.out / "verify-log.sqlite"
+    size = build_verify_log(path, count)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-verify", str(path)]
+    try:
+        done = subprocess.run(  # noqa: S603 - this very script, fixed arguments
+            cmd, capture_output=True, text=True, check=True
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    data: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    data["record_bytes"] = size
+    return data
+
+
+def verify_lines(figures: dict[str, Any]) -> list[str]:
+    """The `verify` row of the audit trail (issue 18), when it was measured."""
+    found = figures.get("verify")
+    if not found:
+        return []
+    peak = found["peak_kib"]
+    return [
+        (
+            f"- `verify` of a log of {found['records']:,} records (copies of the "
+            f"{found['record_bytes'] / 1000:,.0f} KB record of the shipped Tinh mẫu example, "
+            f"{found['records'] * found['record_bytes'] / 1e6:,.0f} MB), "
+            f"{'all verified' if found['ok'] else 'NOT VERIFIED'}: peak RSS "
+            + (f"**{peak / 1024:.1f} MiB**" if peak is not None else "not measured")
+            + f" ({found['rss_before_kib'] / 1024:.1f} before verifying), "
+            f"{found['cpu_s']:,.1f} s CPU (target: constant memory, < 100 MiB)."
+        )
+    ]
+
+
 def _status_kib(field: str) -> int:
     """A figure of /proc/self/status, in KiB (VmHWM is the peak RSS of this process image).
 
@@ -1090,6 +1183,7 @@ def audit_trail_lines(figures: dict[str, Any]) -> list[str]:
             f"with the trace, {kept['trace=off']:.2f} without (target ≤ 5)."
         )
     lines += compact_lines(figures)
+    lines += verify_lines(figures)
     ir = figures.get("instructions")
     if ir and "skipped" in ir:
         lines.append(f"- Instructions: {ir['skipped']}.")
@@ -1226,6 +1320,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--child-tracemalloc", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-kept", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--child-compact", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child-verify", type=Path, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--verify-records",
+        type=int,
+        help="records in the log `verify` reads (default 10,000; 1,000 with --quick; 0 skips)",
+    )
     p.add_argument("--child-ir", help=argparse.SUPPRESS)
     p.add_argument("--child-ir-reps", type=int, default=1, help=argparse.SUPPRESS)
     p.add_argument(
@@ -1246,6 +1346,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (0 if args.quick else 1)
     args.min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.2)
     args.cli_reps = args.cli_reps or (2 if args.quick else 7)
+    if args.verify_records is None:
+        args.verify_records = 1_000 if args.quick else 10_000
     args.tracemalloc = not args.quick
     args.ir_units = min(args.ir_units, args.units)
     return args
@@ -1261,6 +1363,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child_compact:
         compact_child(args)
+        return 0
+    if args.child_verify:
+        verify_child(args)
         return 0
     if args.child_ir:
         ir_child(args)
@@ -1321,6 +1426,8 @@ def run_all(args: argparse.Namespace, argv: list[str] | None) -> int:
         figures["memory"] = measure_memory(args, zen_missing)
     figures["kept"] = measure_kept(args)
     figures["kept_compact"] = measure_compact(args)
+    if args.verify_records:
+        figures["verify"] = measure_verify(args)
     missing = "skipped (--no-ir)" if args.no_ir else valgrind_missing()
     if missing:
         figures["instructions"] = {"skipped": missing}
