@@ -18,9 +18,15 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from emulation_rules import load_ruleset, load_submissions
+from emulation_rules.inputs.reviews import load_reviews
+from emulation_rules.inputs.submissions import load_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -57,6 +63,19 @@ def examples() -> list[Example]:
             args += ["--reviews", f"{rel}/reviews.yaml", "--as-of", AS_OF[name]]
         out.append(Example(name, tuple(args)))
     return out
+
+
+def load_example(name: str) -> tuple[Any, Any, Any, list[Any], date | None]:
+    """A shipped example loaded in process: its guide, submissions, cluster facts, reviews and
+    the date its reviews are applied as of (None and ``[]`` where it has none)."""
+    folder = ROOT / "examples" / name
+    compiled = load_ruleset(ROOT / "rulesets" / f"{GUIDE_OF.get(name, name)}.yaml")
+    batch = load_submissions([folder / "submissions.yaml"])
+    cluster = load_cluster(folder / "cluster.yaml") if (folder / "cluster.yaml").exists() else None
+    reviews_file = folder / "reviews.yaml"
+    reviews = list(load_reviews(reviews_file).reviews) if reviews_file.exists() else []
+    as_of = date.fromisoformat(AS_OF[name]) if name in AS_OF else None
+    return compiled, batch, cluster, reviews, as_of
 
 
 def produce(example: Example, record: Path) -> dict[str, bytes]:

@@ -15,7 +15,6 @@ import hashlib
 import json
 import re
 import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,8 +52,7 @@ from emulation_rules.engine.result_json import (
     unit_json,
 )
 from emulation_rules.engine.serialize import unit_dict
-from emulation_rules.inputs.reviews import load_reviews
-from emulation_rules.inputs.submissions import Submission, load_cluster
+from emulation_rules.inputs.submissions import Submission
 from test_codegen_differential import (
     SHIPPED_IDS,
     WRITTEN_IDS,
@@ -62,7 +60,7 @@ from test_codegen_differential import (
     cohorts,
     guide,
 )
-from test_golden import AS_OF, GUIDE_OF
+from test_golden import load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -114,20 +112,7 @@ def check(compiled, subs, **kwargs):
 # Every shipped example, as the golden files hold it
 
 
-def _example(name: str):
-    folder = ROOT / "examples" / name
-    compiled = load_ruleset(ROOT / "rulesets" / f"{GUIDE_OF.get(name, name)}.yaml")
-    batch = load_submissions([folder / "submissions.yaml"])
-    cluster = load_cluster(folder / "cluster.yaml") if (folder / "cluster.yaml").exists() else None
-    reviews_file = folder / "reviews.yaml"
-    reviews = list(load_reviews(reviews_file).reviews) if reviews_file.exists() else []
-    return (
-        compiled,
-        batch,
-        cluster,
-        reviews,
-        date.fromisoformat(AS_OF[name]) if name in AS_OF else None,
-    )
+_example = load_example
 
 
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))

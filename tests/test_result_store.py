@@ -20,7 +20,6 @@ import importlib.util
 import pickle
 import sys
 import tracemalloc
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,25 +40,17 @@ from emulation_rules.audit.records import write_record
 from emulation_rules.engine.evaluator import TraceNode, UnitScore, _LazyTrace
 from emulation_rules.engine.items import CriterionValues, criterion_index
 from emulation_rules.engine.store import _Shared
-from emulation_rules.inputs.reviews import load_reviews
-from emulation_rules.inputs.submissions import load_cluster
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the examples' table of another test
-from test_golden import AS_OF, GUIDE_OF
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent)
+)  # the examples, loaded as the golden test does
+from test_golden import load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/submissions.yaml"))
 
 
-def _example(name: str):
-    folder = ROOT / "examples" / name
-    compiled = load_ruleset(ROOT / "rulesets" / f"{GUIDE_OF.get(name, name)}.yaml")
-    batch = load_submissions([folder / "submissions.yaml"])
-    cluster = load_cluster(folder / "cluster.yaml") if (folder / "cluster.yaml").exists() else None
-    reviews_file = folder / "reviews.yaml"
-    reviews = list(load_reviews(reviews_file).reviews) if reviews_file.exists() else []
-    as_of = date.fromisoformat(AS_OF[name]) if name in AS_OF else None
-    return compiled, batch, cluster, reviews, as_of
+_example = load_example
 
 
 def _decimals(value: object) -> list[str]:
